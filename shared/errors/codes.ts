@@ -1,0 +1,174 @@
+/**
+ * The one registry of error codes. A code is SCREAMING_SNAKE, never changes meaning, and carries
+ * its HTTP status and a message for people in Vietnamese and English. `etsi` records the
+ * ETSI EN 319 102-1 sub-indication a code corresponds to, where there is one.
+ *
+ * Add a code here, nowhere else; `http/` maps it to a response from this table alone.
+ */
+export interface ErrorCodeInfo {
+  readonly status: number;
+  readonly en: string;
+  readonly vi: string;
+  readonly etsi?: string;
+}
+
+export const ERROR_CODES = {
+  // Request shape and authentication
+  VALIDATION_FAILED: {
+    status: 400,
+    en: "The request is not valid.",
+    vi: "Yêu cầu không hợp lệ.",
+  },
+  MALFORMED_JSON: {
+    status: 400,
+    en: "The request body is not valid JSON.",
+    vi: "Nội dung yêu cầu không phải JSON hợp lệ.",
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    en: "The request body must be JSON (Content-Type: application/json).",
+    vi: "Nội dung yêu cầu phải là JSON (Content-Type: application/json).",
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    en: "A valid API key is required (Authorization: Bearer <key>).",
+    vi: "Cần khóa API hợp lệ (Authorization: Bearer <khóa>).",
+  },
+  FORBIDDEN: {
+    status: 403,
+    en: "Your organ is not allowed to do this.",
+    vi: "Cơ quan của bạn không được phép thực hiện thao tác này.",
+  },
+  ROUTE_NOT_FOUND: {
+    status: 404,
+    en: "There is no such API route.",
+    vi: "Không có đường dẫn API này.",
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    en: "The file or request is larger than allowed.",
+    vi: "Tệp hoặc yêu cầu vượt quá dung lượng cho phép.",
+  },
+
+  // Letters and deliveries
+  LETTER_NOT_FOUND: {
+    status: 404,
+    en: "No such letter, or it is not addressed to your organ.",
+    vi: "Không tìm thấy văn bản, hoặc văn bản không gửi cho cơ quan của bạn.",
+  },
+  ORGAN_NOT_FOUND: {
+    status: 422,
+    en: "A recipient organ code is not in the organ directory.",
+    vi: "Mã định danh cơ quan nhận không có trong danh bạ.",
+  },
+  LETTER_ALREADY_SENT: {
+    status: 409,
+    en: "This letter has already been sent.",
+    vi: "Văn bản này đã được gửi.",
+  },
+  UPLOAD_MISSING: {
+    status: 409,
+    en: "The letter's file has not been uploaded yet.",
+    vi: "Tệp của văn bản chưa được tải lên.",
+  },
+  UPLOAD_SIZE_MISMATCH: {
+    status: 422,
+    en: "The uploaded file's size differs from the size declared for the letter.",
+    vi: "Kích thước tệp đã tải lên khác với kích thước đã khai báo.",
+  },
+  UPLOAD_CHECKSUM_MISMATCH: {
+    status: 422,
+    en: "The uploaded file's SHA-256 differs from the checksum declared for the letter.",
+    vi: "Mã băm SHA-256 của tệp đã tải lên khác với mã băm đã khai báo.",
+  },
+  STATUS_NOT_ALLOWED: {
+    status: 409,
+    en: "This status change is not allowed from the delivery's current status.",
+    vi: "Không được chuyển sang trạng thái này từ trạng thái hiện tại.",
+  },
+  INVALID_CURSOR: {
+    status: 400,
+    en: "The pagination cursor is not valid.",
+    vi: "Con trỏ phân trang không hợp lệ.",
+  },
+
+  // PDF, CMS and signing
+  PDF_MALFORMED: {
+    status: 422,
+    en: "The file is not a readable PDF.",
+    vi: "Tệp không phải là PDF đọc được.",
+    etsi: "FORMAT_FAILURE",
+  },
+  PDF_ENCRYPTED: {
+    status: 422,
+    en: "Encrypted PDF files cannot be signed or verified.",
+    vi: "Không thể ký hoặc xác thực tệp PDF đã mã hóa.",
+    etsi: "FORMAT_FAILURE",
+  },
+  PLACEHOLDER_TOO_SMALL: {
+    status: 500,
+    en: "The signature does not fit into the space reserved for it.",
+    vi: "Chữ ký không vừa vùng dành sẵn cho chữ ký.",
+  },
+  CMS_MALFORMED: {
+    status: 422,
+    en: "The signature data (CMS) cannot be read.",
+    vi: "Không đọc được dữ liệu chữ ký (CMS).",
+    etsi: "FORMAT_FAILURE",
+  },
+  CERT_MALFORMED: {
+    status: 422,
+    en: "The certificate cannot be read.",
+    vi: "Không đọc được chứng thư số.",
+    etsi: "FORMAT_FAILURE",
+  },
+  KEY_MALFORMED: {
+    status: 422,
+    en: "The private key or PKCS#12 file cannot be read (wrong password?).",
+    vi: "Không đọc được khóa bí mật hoặc tệp PKCS#12 (sai mật khẩu?).",
+  },
+  KEY_UNSUPPORTED: {
+    status: 422,
+    en: "This key type or size is not supported for signing (RSA 2048–4096, ECDSA P-256/P-384).",
+    vi: "Loại hoặc độ dài khóa không được hỗ trợ để ký (RSA 2048–4096, ECDSA P-256/P-384).",
+  },
+  SIGNER_FAILED: {
+    status: 502,
+    en: "The signing service did not return a signature.",
+    vi: "Dịch vụ ký số không trả về chữ ký.",
+  },
+  TSA_UNAVAILABLE: {
+    status: 503,
+    en: "The timestamp authority could not be reached; nothing was signed.",
+    vi: "Không kết nối được máy chủ cấp dấu thời gian; văn bản chưa được ký.",
+  },
+  TSA_BAD_RESPONSE: {
+    status: 502,
+    en: "The timestamp authority's answer is not a valid timestamp for this signature.",
+    vi: "Phản hồi của máy chủ cấp dấu thời gian không hợp lệ.",
+  },
+  SIGNING_SESSION_NOT_FOUND: {
+    status: 404,
+    en: "No prepared signature with this id (it may have expired).",
+    vi: "Không có phiên ký chuẩn bị với mã này (có thể đã hết hạn).",
+  },
+  SIGNATURE_VALUE_INVALID: {
+    status: 422,
+    en: "The returned signature value does not match the prepared document and certificate.",
+    vi: "Giá trị chữ ký trả về không khớp với tài liệu và chứng thư đã chuẩn bị.",
+    etsi: "SIG_CRYPTO_FAILURE",
+  },
+
+  // Internal
+  INTERNAL: {
+    status: 500,
+    en: "Something went wrong on our side. The request was not carried out.",
+    vi: "Hệ thống gặp lỗi. Yêu cầu chưa được thực hiện.",
+  },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function errorInfo(code: ErrorCode): ErrorCodeInfo {
+  return ERROR_CODES[code];
+}
