@@ -1,0 +1,119 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, waitForPort } from "./ports.ts";
+
+/**
+ * AWS's DynamoDB Local (a Java program). Its jar ships inside the npm package
+ * amplify-dynamodb-simulator; we fetch that one tarball with `npm pack` (integrity-checked by npm)
+ * into a git-ignored cache, instead of installing the package and its 280 dependencies.
+ */
+const PACKAGE = "amplify-dynamodb-simulator@2.9.30";
+
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalOptions {
+  /** Where the jar is cached. */
+  readonly cacheDir: string;
+  /** Persist tables here; in memory when absent. */
+  readonly dataDir?: string;
+  readonly port?: number;
+}
+
+export function ensureDynamoDbLocal(cacheDir: string): string {
+  const home = join(cacheDir, "dynamodb-local");
+  const jar = join(home, "DynamoDBLocal.jar");
+  if (existsSync(jar)) {
+    return home;
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  const work = mkdtempSync(join(cacheDir, "download-"));
+  try {
+    const tarball = execFileSync("npm", ["pack", PACKAGE, "--pack-destination", work, "--silent"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    })
+      .trim()
+      .split("\n")
+      .pop();
+    if (!tarball) {
+      throw new Error(`npm pack ${PACKAGE} printed no file name`);
+    }
+    execFileSync("tar", ["-xzf", join(work, tarball), "-C", work, "package/emulator"]);
+    rmSync(home, { recursive: true, force: true });
+    renameSync(join(work, "package", "emulator"), home);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return home;
+}
+
+export function checkJava(): void {
+  try {
+    execFileSync("java", ["-version"], { stdio: "ignore" });
+  } catch {
+    throw new Error(
+      "DynamoDB Local needs Java 17 or newer, and `java` was not found on the PATH.\n" +
+        "Install it (Debian/Ubuntu: `sudo apt-get install openjdk-17-jre-headless`) and try again.",
+    );
+  }
+}
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
+  checkJava();
+  const home = ensureDynamoDbLocal(options.cacheDir);
+  const port = options.port ?? (await freePort());
+  const storage = options.dataDir ? ["-dbPath", options.dataDir] : ["-inMemory"];
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+  }
+  const child: ChildProcess = spawn(
+    "java",
+    [
+      `-Djava.library.path=${join(home, "DynamoDBLocal_lib")}`,
+      "-Xmx512m",
+      "-jar",
+      join(home, "DynamoDBLocal.jar"),
+      "-sharedDb",
+      "-disableTelemetry",
+      "-port",
+      String(port),
+      ...storage,
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const stopOnExit = () => child.kill("SIGKILL");
+  process.once("exit", stopOnExit);
+  try {
+    await waitForPort(port, 30_000, () => child.exitCode === null);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw new Error(`DynamoDB Local did not start: ${(error as Error).message}\n${stderr}`);
+  }
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        process.removeListener("exit", stopOnExit);
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
+        const force = setTimeout(() => child.kill("SIGKILL"), 5000);
+        child.once("exit", () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill("SIGTERM");
+      }),
+  };
+}

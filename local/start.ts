@@ -1,0 +1,91 @@
+/**
+ * `npm start`: the whole exchange on this machine, until Ctrl-C.
+ *
+ *   npm start                       keep data in .data/ across restarts
+ *   npm start -- --reset            wipe .data/ first
+ *   npm start -- --port 3001        serve the API elsewhere (default 3000, or $PORT)
+ */
+import { rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startLocalExchange } from "./exchange.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+const HELP = `Usage: npm start -- [options]
+
+Runs Lienthong locally: DynamoDB Local, an S3-compatible server, demo organs and the API.
+
+Options:
+  --port <n>        API port (default: $PORT or 3000)
+  --data-dir <dir>  where tables, files and demo keys are kept (default: .data)
+  --reset           wipe the data directory first
+  -h, --help        show this help`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      "data-dir": { type: "string" },
+      reset: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const port = Number(values.port ?? process.env["PORT"] ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`lienthong: --port must be a port number, got '${values.port}'`);
+    return 2;
+  }
+  const dataDir = resolve(values["data-dir"] ?? join(root, ".data"));
+  if (values.reset) {
+    rmSync(dataDir, { recursive: true, force: true });
+    console.log(`Wiped ${dataDir}`);
+  }
+
+  const exchange = await startLocalExchange({
+    root,
+    cacheDir: join(root, ".cache"),
+    dataDir,
+    apiPort: port,
+    onProgress: (step) => console.log(`… ${step}`),
+  });
+
+  console.log(`
+Lienthong is running.
+
+  API          ${exchange.apiUrl}/v1
+  DynamoDB     ${exchange.config.dynamodbEndpoint} (table ${exchange.config.tableName})
+  S3           ${exchange.config.s3Endpoint} (bucket ${exchange.config.bucketName})
+  Data         ${dataDir}
+
+Demo organs and their API keys (Authorization: Bearer <key>):
+${exchange.keys.map((k) => `  ${k.organCode}  ${k.organName}\n                 ${k.apiKey}`).join("\n")}
+
+Try it: npm run demo   (sends a letter from the first organ to two others)
+Press Ctrl-C to stop.`);
+
+  await new Promise<void>((resolveStop) => {
+    const shutdown = (signal: string) => {
+      console.log(`\n${signal}: stopping…`);
+      resolveStop();
+    };
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+  });
+  await exchange.stop();
+  console.log("Stopped.");
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`lienthong: could not start: ${error.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,252 @@
+import { randomUUID } from "node:crypto";
+import { ExchangeError } from "../errors/index.ts";
+import type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "../storage/ports.ts";
+import { BUCKET_LAYOUT } from "../storage/schema.ts";
+import type { CreateLetterInput, ListQuery, SetStatusInput } from "./letter-schema.ts";
+import { allowedPredecessors, assertTransition, STATUS_LABELS, type StatusCode } from "./status.ts";
+import type { Caller, Delivery, Letter, Page } from "./types.ts";
+
+export interface ExchangeOptions {
+  readonly ledger: ExchangeLedger;
+  readonly documents: DocumentStore;
+  readonly maxFileBytes: number;
+  /** Injected for tests; defaults to the system clock. */
+  readonly now?: () => Date;
+  readonly newId?: () => string;
+}
+
+export interface RecipientView {
+  readonly organCode: string;
+  readonly status: StatusCode;
+  readonly statusLabel: { readonly vi: string; readonly en: string };
+  readonly reason?: string;
+  readonly updatedAt: string;
+}
+
+export interface LetterView extends Omit<Letter, "file"> {
+  readonly file: Omit<Letter["file"], "key">;
+  /** Status per recipient: every recipient for the sender, its own copy for a recipient. */
+  readonly deliveries: readonly RecipientView[];
+  readonly download?: PresignedDownload;
+}
+
+export interface InboxItem {
+  readonly letterId: string;
+  readonly sender: string;
+  readonly status: StatusCode;
+  readonly statusLabel: { readonly vi: string; readonly en: string };
+  readonly deliveredAt: string;
+  readonly updatedAt: string;
+  readonly code: Letter["code"];
+  readonly documentType: string;
+  readonly subject: string;
+  readonly urgency: number;
+  readonly dueDate?: string;
+}
+
+/**
+ * The exchange's rules: who may see, send and move which letter. Handlers call these methods
+ * and nothing else; storage comes in through the ports.
+ */
+export class Exchange {
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+
+  constructor(private readonly options: ExchangeOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  /** Registers a draft letter and returns where to upload its file. */
+  async createLetter(
+    caller: Caller,
+    input: CreateLetterInput,
+  ): Promise<{ letter: LetterView; upload: PresignedUpload }> {
+    if (input.file.size > this.options.maxFileBytes) {
+      throw new ExchangeError("PAYLOAD_TOO_LARGE", {
+        detail: `file is ${input.file.size} bytes; the limit is ${this.options.maxFileBytes} bytes`,
+        meta: { limit: this.options.maxFileBytes },
+      });
+    }
+    const missing = await this.options.ledger.missingOrgans(input.recipients);
+    if (missing.length > 0) {
+      throw new ExchangeError("ORGAN_NOT_FOUND", {
+        detail: `unknown recipient organ code(s): ${missing.join(", ")}`,
+        meta: { missing },
+      });
+    }
+    const id = this.newId();
+    const { file, ...metadata } = input;
+    const letter: Letter = {
+      ...metadata,
+      id,
+      sender: caller.organCode,
+      state: "draft",
+      file: { ...file, key: `${BUCKET_LAYOUT.incoming}${id}` },
+      createdAt: this.now().toISOString(),
+    };
+    await this.options.ledger.createLetter(letter);
+    const upload = await this.options.documents.presignUpload(letter.file.key, file);
+    return { letter: this.view(letter, []), upload };
+  }
+
+  /**
+   * Checks the uploaded file against what was declared, files it under its content address and
+   * delivers the letter to every recipient in one transaction. Sending twice is harmless: the
+   * second call answers with the letter as it is.
+   */
+  async sendLetter(caller: Caller, id: string): Promise<LetterView> {
+    const letter = await this.letterForSender(caller, id);
+    if (letter.state === "sent") {
+      return this.view(letter, await this.options.ledger.listDeliveries(id));
+    }
+    const stored = await this.options.documents.digest(letter.file.key);
+    if (!stored) {
+      throw new ExchangeError("UPLOAD_MISSING", { detail: `nothing uploaded for letter ${id}` });
+    }
+    if (stored.size !== letter.file.size) {
+      throw new ExchangeError("UPLOAD_SIZE_MISMATCH", {
+        detail: `declared ${letter.file.size} bytes, uploaded ${stored.size} bytes`,
+      });
+    }
+    if (stored.sha256 !== letter.file.sha256) {
+      throw new ExchangeError("UPLOAD_CHECKSUM_MISMATCH", {
+        detail: `declared SHA-256 ${letter.file.sha256}, uploaded ${stored.sha256}`,
+      });
+    }
+    const finalKey = `${BUCKET_LAYOUT.letters}${id}/${stored.sha256}`;
+    await this.options.documents.copy(letter.file.key, finalKey);
+
+    const at = this.now().toISOString();
+    const sent: Letter = { ...letter, state: "sent", sentAt: at, file: { ...letter.file, key: finalKey } };
+    const deliveries = letter.recipients.map(
+      (recipient): Delivery => ({
+        letterId: id,
+        recipient,
+        sender: letter.sender,
+        status: "01",
+        deliveredAt: at,
+        updatedAt: at,
+        summary: {
+          code: letter.code,
+          documentType: letter.documentType,
+          subject: letter.subject,
+          urgency: letter.urgency,
+          ...(letter.dueDate ? { dueDate: letter.dueDate } : {}),
+        },
+      }),
+    );
+    const written = await this.options.ledger.markSent(sent, deliveries, {
+      letterId: id,
+      at,
+      organCode: caller.organCode,
+      type: "sent",
+    });
+    if (!written) {
+      // Another request sent it first: answer with what is stored.
+      const current = await this.letterForSender(caller, id);
+      return this.view(current, await this.options.ledger.listDeliveries(id));
+    }
+    return this.view(sent, deliveries);
+  }
+
+  /** The letter as the caller may see it: the sender sees every delivery, a recipient its own. */
+  async getLetter(caller: Caller, id: string): Promise<LetterView> {
+    const letter = await this.options.ledger.getLetter(id);
+    if (!letter) {
+      throw notFound(id);
+    }
+    if (letter.sender === caller.organCode) {
+      const deliveries = await this.options.ledger.listDeliveries(id);
+      return this.view(letter, deliveries, await this.download(letter));
+    }
+    const delivery = letter.state === "sent" ? await this.options.ledger.getDelivery(id, caller.organCode) : undefined;
+    if (!delivery) {
+      throw notFound(id);
+    }
+    return this.view(letter, [delivery], await this.download(letter));
+  }
+
+  async inbox(caller: Caller, query: ListQuery): Promise<Page<InboxItem>> {
+    const page = await this.options.ledger.inbox(caller.organCode, query.limit, query.cursor);
+    return {
+      items: page.items.map((delivery) => ({
+        letterId: delivery.letterId,
+        sender: delivery.sender,
+        status: delivery.status,
+        statusLabel: STATUS_LABELS[delivery.status],
+        deliveredAt: delivery.deliveredAt,
+        updatedAt: delivery.updatedAt,
+        ...delivery.summary,
+      })),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  }
+
+  async outbox(caller: Caller, query: ListQuery): Promise<Page<LetterView>> {
+    const page = await this.options.ledger.outbox(caller.organCode, query.limit, query.cursor);
+    return {
+      items: page.items.map((letter) => this.view(letter, [])),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  }
+
+  /** A recipient's clerk records what happened to its copy (edXML status 02–06). */
+  async setStatus(caller: Caller, id: string, input: SetStatusInput): Promise<RecipientView> {
+    const delivery = await this.options.ledger.getDelivery(id, caller.organCode);
+    if (!delivery) {
+      throw notFound(id);
+    }
+    assertTransition(delivery.status, input.status);
+    const at = this.now().toISOString();
+    const change = { status: input.status, at, ...(input.reason ? { reason: input.reason } : {}) };
+    const written = await this.options.ledger.updateDeliveryStatus(delivery, allowedPredecessors(input.status), change);
+    if (!written) {
+      // The status moved on between our read and write: report against what is there now.
+      const current = await this.options.ledger.getDelivery(id, caller.organCode);
+      assertTransition(current?.status ?? delivery.status, input.status);
+      throw new ExchangeError("STATUS_NOT_ALLOWED", { detail: "the status changed meanwhile; try again" });
+    }
+    return recipientView({ ...delivery, ...change });
+  }
+
+  private async letterForSender(caller: Caller, id: string): Promise<Letter> {
+    const letter = await this.options.ledger.getLetter(id);
+    if (!letter || letter.sender !== caller.organCode) {
+      // Another organ's letter is indistinguishable from a missing one.
+      throw notFound(id);
+    }
+    return letter;
+  }
+
+  private download(letter: Letter): Promise<PresignedDownload> {
+    return this.options.documents.presignDownload(letter.file.key, letter.file.name);
+  }
+
+  private view(letter: Letter, deliveries: readonly Delivery[], download?: PresignedDownload): LetterView {
+    const { key: _key, ...file } = letter.file;
+    const order = new Map(letter.recipients.map((code, i) => [code, i]));
+    return {
+      ...letter,
+      file,
+      deliveries: [...deliveries]
+        .sort((a, b) => (order.get(a.recipient) ?? 0) - (order.get(b.recipient) ?? 0))
+        .map(recipientView),
+      ...(download ? { download } : {}),
+    };
+  }
+}
+
+function recipientView(delivery: Delivery): RecipientView {
+  return {
+    organCode: delivery.recipient,
+    status: delivery.status,
+    statusLabel: STATUS_LABELS[delivery.status],
+    ...(delivery.reason ? { reason: delivery.reason } : {}),
+    updatedAt: delivery.updatedAt,
+  };
+}
+
+function notFound(id: string): ExchangeError {
+  return new ExchangeError("LETTER_NOT_FOUND", { detail: `letter ${id}` });
+}

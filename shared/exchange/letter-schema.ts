@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { STATUS_CODES } from "./status.ts";
+
+/**
+ * The request schemas of the exchange API, declared once. Field names follow the edXML
+ * MessageHeader where one exists (Code/CodeNumber/CodeNotation, Subject, DueDate, Priority…).
+ */
+
+/** An organ identifier as Lienthong issues it: NNN.NN.NN.Xnn (domain.md). */
+export const ORGAN_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
+
+/** Recipients per letter; one DynamoDB transaction holds the letter update and every delivery. */
+export const MAX_RECIPIENTS = 99;
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date as YYYY-MM-DD");
+
+export const createLetterSchema = z
+  .object({
+    code: z
+      .object({
+        number: z.string().trim().min(1).max(20),
+        notation: z.string().trim().min(1).max(50),
+      })
+      .strict(),
+    documentType: z.string().trim().min(1).max(100),
+    subject: z.string().trim().min(1).max(500),
+    recipients: z
+      .array(z.string().regex(ORGAN_CODE, "expected an organ code such as 000.00.11.H53"))
+      .min(1)
+      .max(MAX_RECIPIENTS)
+      .refine((codes) => new Set(codes).size === codes.length, "recipients must not repeat"),
+    urgency: z.number().int().min(0).max(4).default(0),
+    dueDate: isoDate.optional(),
+    promulgation: z
+      .object({ place: z.string().trim().max(200).optional(), date: isoDate.optional() })
+      .strict()
+      .optional(),
+    signer: z
+      .object({
+        competence: z.string().trim().max(50).optional(),
+        position: z.string().trim().max(200).optional(),
+        fullName: z.string().trim().max(200).optional(),
+      })
+      .strict()
+      .optional(),
+    responseFor: z.string().trim().max(200).optional(),
+    file: z
+      .object({
+        name: z
+          .string()
+          .trim()
+          .min(1)
+          .max(255)
+          .refine((name) => !/[/\\\u0000]/.test(name), "file name must not contain slashes"),
+        contentType: z.literal("application/pdf").default("application/pdf"),
+        size: z.number().int().positive(),
+        sha256: z
+          .string()
+          .regex(/^[0-9a-fA-F]{64}$/, "expected the file's SHA-256 as 64 hex digits")
+          .transform((hex) => hex.toLowerCase()),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type CreateLetterInput = z.infer<typeof createLetterSchema>;
+
+export const setStatusSchema = z
+  .object({
+    status: z.enum(STATUS_CODES),
+    reason: z.string().trim().max(1000).optional(),
+  })
+  .strict()
+  .refine((body) => body.status !== "02" || (body.reason !== undefined && body.reason.length > 0), {
+    message: "a refusal (02) needs a reason",
+    path: ["reason"],
+  });
+
+export type SetStatusInput = z.infer<typeof setStatusSchema>;
+
+export const listQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(2000).optional(),
+  })
+  .strict();
+
+export type ListQuery = z.infer<typeof listQuerySchema>;

@@ -1,0 +1,68 @@
+import type { CreateLetterInput } from "./letter-schema.ts";
+import type { StatusCode } from "./status.ts";
+
+export type Role = "clerk" | "integration" | "admin";
+
+/** An organ (cơ quan) of the directory. Codes of merged or renamed organs stay as aliases. */
+export interface Organ {
+  readonly code: string;
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly status: "active" | "merged" | "inactive";
+}
+
+/** The organ a request acts for, established from its API key. */
+export interface Caller {
+  readonly organCode: string;
+  readonly role: Role;
+}
+
+export interface LetterFile {
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  /** Lowercase hex SHA-256 declared at creation and checked at `send`. */
+  readonly sha256: string;
+  /** Where the bytes are now: `incoming/…` before `send`, `letters/<id>/<sha256>` after. */
+  readonly key: string;
+}
+
+export type LetterState = "draft" | "sent";
+
+export interface Letter extends Omit<CreateLetterInput, "file"> {
+  readonly id: string;
+  readonly sender: string;
+  readonly state: LetterState;
+  readonly file: LetterFile;
+  readonly createdAt: string;
+  readonly sentAt?: string;
+}
+
+/** One copy of a letter on its way to one recipient. */
+export interface Delivery {
+  readonly letterId: string;
+  readonly recipient: string;
+  readonly sender: string;
+  readonly status: StatusCode;
+  readonly reason?: string;
+  readonly deliveredAt: string;
+  readonly updatedAt: string;
+  /** Copied from the letter so that an inbox page needs one query. */
+  readonly summary: Pick<Letter, "code" | "documentType" | "subject" | "urgency" | "dueDate">;
+}
+
+/** A status change or other event in a letter's history. */
+export interface LetterEvent {
+  readonly letterId: string;
+  readonly at: string;
+  readonly organCode: string;
+  readonly type: "sent" | "status";
+  readonly status?: StatusCode;
+  readonly reason?: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque; pass back as `cursor` for the next page. Absent on the last page. */
+  readonly nextCursor?: string;
+}

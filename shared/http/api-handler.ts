@@ -1,0 +1,183 @@
+import { createHash } from "node:crypto";
+import middy, { type MiddlewareObj } from "@middy/core";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type { z } from "zod";
+import { ExchangeError } from "../errors/index.ts";
+import type { Caller } from "../exchange/types.ts";
+import { log } from "./log.ts";
+import { problemResponse, toProblem } from "./problem.ts";
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+/** What an API handler gets: the authenticated caller, the validated body and query. */
+export interface ApiRequest<TBody, TQuery> {
+  readonly caller: Caller;
+  readonly body: TBody;
+  readonly query: TQuery;
+  readonly pathParameters: Readonly<Record<string, string | undefined>>;
+  readonly requestId: string;
+}
+
+export interface ApiReply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface ApiHandlerOptions<TBody extends z.ZodType, TQuery extends z.ZodType> {
+  /** Resolves an API key's SHA-256 (hex) to its organ; called once per request. */
+  readonly findApiKey: (keyHash: string) => Promise<Caller | undefined>;
+  readonly body?: TBody;
+  readonly query?: TQuery;
+}
+
+interface ApiContext extends Context {
+  caller?: Caller;
+  body?: unknown;
+  query?: unknown;
+  startedAt?: number;
+}
+
+/**
+ * Wraps a route's logic in the middlewares every route shares: access log, problem responses,
+ * authentication, JSON body and query validation. The logic returns data; serialisation and
+ * error mapping happen here, once.
+ *
+ * @example
+ * export const handler = apiHandler({ findApiKey, body: setStatusSchema }, async (req) =>
+ *   ({ status: 200, body: await exchange.setStatus(req.caller, req.pathParameters.id!, req.body) }));
+ */
+export function apiHandler<TBody extends z.ZodType = z.ZodUndefined, TQuery extends z.ZodType = z.ZodUndefined>(
+  options: ApiHandlerOptions<TBody, TQuery>,
+  logic: (request: ApiRequest<z.output<TBody>, z.output<TQuery>>) => Promise<ApiReply>,
+) {
+  return middy<Event, Result, Error, ApiContext>()
+    .use(accessLog())
+    .use(problemResponses())
+    .use(authenticate(options.findApiKey))
+    .use(parseInput(options.body, options.query))
+    .handler(async (event, context) => {
+      const reply = await logic({
+        caller: context.caller as Caller,
+        body: context.body as z.output<TBody>,
+        query: context.query as z.output<TQuery>,
+        pathParameters: event.pathParameters ?? {},
+        requestId: event.requestContext.requestId,
+      });
+      return {
+        statusCode: reply.status,
+        headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+        body: JSON.stringify(reply.body),
+      };
+    });
+}
+
+function accessLog(): MiddlewareObj<Event, Result, Error, ApiContext> {
+  const write = (event: Event, context: ApiContext, response: Result | null, code?: string) =>
+    log("info", "request", {
+      requestId: event.requestContext.requestId,
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      status: response?.statusCode,
+      organ: context.caller?.organCode,
+      ms: context.startedAt ? Date.now() - context.startedAt : undefined,
+      ...(code ? { code } : {}),
+    });
+  return {
+    before: (request) => {
+      request.context.startedAt = Date.now();
+    },
+    after: (request) => write(request.event, request.context, request.response),
+    onError: (request) => {
+      const code = request.response?.body ? (JSON.parse(request.response.body) as { code?: string }).code : undefined;
+      write(request.event, request.context, request.response, code);
+    },
+  };
+}
+
+function problemResponses(): MiddlewareObj<Event, Result, Error, ApiContext> {
+  return {
+    onError: (request) => {
+      const requestId = request.event.requestContext.requestId;
+      const problem = toProblem(request.error, requestId);
+      if (problem.status >= 500) {
+        // The caller sees a generic message; the log keeps what happened.
+        log("error", "request failed", {
+          requestId,
+          code: problem.code,
+          error: request.error instanceof Error ? request.error.stack : String(request.error),
+          cause: request.error?.cause instanceof Error ? request.error.cause.stack : undefined,
+        });
+      }
+      request.response = problemResponse(problem);
+    },
+  };
+}
+
+function authenticate(
+  findApiKey: (keyHash: string) => Promise<Caller | undefined>,
+): MiddlewareObj<Event, Result, Error, ApiContext> {
+  return {
+    before: async (request) => {
+      const header = request.event.headers["authorization"] ?? "";
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      const caller = match?.[1] ? await findApiKey(hashApiKey(match[1])) : undefined;
+      if (!caller) {
+        throw new ExchangeError("UNAUTHENTICATED", {
+          detail: match ? "the API key is not known" : "missing 'Authorization: Bearer <key>' header",
+        });
+      }
+      request.context.caller = caller;
+    },
+  };
+}
+
+function parseInput(body?: z.ZodType, query?: z.ZodType): MiddlewareObj<Event, Result, Error, ApiContext> {
+  return {
+    before: (request) => {
+      const { event, context } = request;
+      if (body) {
+        context.body = validate(body, readJson(event), "body");
+      }
+      if (query) {
+        context.query = validate(query, event.queryStringParameters ?? {}, "query");
+      }
+    },
+  };
+}
+
+function readJson(event: Event): unknown {
+  const type = (event.headers["content-type"] ?? "").toLowerCase();
+  if (!event.body) {
+    throw new ExchangeError("VALIDATION_FAILED", { detail: "the request needs a JSON body" });
+  }
+  if (!/^application\/([\w.+-]+\+)?json\b/.test(type)) {
+    throw new ExchangeError("UNSUPPORTED_MEDIA_TYPE", { detail: `got Content-Type '${type || "none"}'` });
+  }
+  const text = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ExchangeError("MALFORMED_JSON", { detail: (error as Error).message });
+  }
+}
+
+function validate(schema: z.ZodType, value: unknown, where: "body" | "query"): unknown {
+  const result = schema.safeParse(value);
+  if (result.success) {
+    return result.data;
+  }
+  const errors = result.error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join("."),
+    message: issue.message,
+  }));
+  throw new ExchangeError("VALIDATION_FAILED", {
+    detail: errors.map((e) => `${e.path}: ${e.message}`).join("; "),
+    meta: { errors },
+  });
+}
+
+/** API keys are stored only as this hash. */
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}

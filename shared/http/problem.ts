@@ -1,0 +1,42 @@
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { ERROR_CODES, type ErrorCode, ExchangeError } from "../errors/index.ts";
+
+/**
+ * The one mapping from errors to HTTP: RFC 9457 `application/problem+json`, with the stable
+ * `code`, the message in English and Vietnamese, and the request id as `instance`. The detail
+ * is shown only for the caller's mistakes (4xx); a 5xx never reveals internals.
+ */
+export interface Problem {
+  readonly type: string;
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly title: string;
+  readonly detail?: string;
+  readonly messages: { readonly en: string; readonly vi: string };
+  readonly instance?: string;
+  readonly errors?: unknown;
+}
+
+export function toProblem(error: unknown, requestId?: string): Problem {
+  const known = error instanceof ExchangeError ? error : new ExchangeError("INTERNAL", { cause: error });
+  const info = ERROR_CODES[known.code];
+  const exposed = info.status < 500;
+  return {
+    type: `urn:problem:${known.code}`,
+    code: known.code,
+    status: info.status,
+    title: info.en,
+    ...(exposed && known.detail ? { detail: known.detail } : {}),
+    messages: { en: info.en, vi: info.vi },
+    ...(requestId ? { instance: requestId } : {}),
+    ...(exposed && known.meta?.["errors"] ? { errors: known.meta["errors"] } : {}),
+  };
+}
+
+export function problemResponse(problem: Problem): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: problem.status,
+    headers: { "content-type": "application/problem+json; charset=utf-8", "cache-control": "no-store" },
+    body: JSON.stringify(problem),
+  };
+}

@@ -1,0 +1,329 @@
+import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  type KeysAndAttributes,
+  PutItemCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  type TransactWriteItem,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { ExchangeError } from "../errors/index.ts";
+import type { StatusCode } from "../exchange/status.ts";
+import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
+import type { ExchangeLedger } from "./ports.ts";
+
+/** Item keys of the single-table layout (see `schema.ts`). */
+const keys = {
+  organ: (code: string) => ({ PK: `ORG#${code}`, SK: "PROFILE" }),
+  apiKey: (hash: string) => ({ PK: `KEY#${hash}`, SK: "KEY" }),
+  letter: (id: string) => ({ PK: `DOC#${id}`, SK: "META" }),
+  delivery: (id: string, recipient: string) => ({ PK: `DOC#${id}`, SK: `TO#${recipient}` }),
+  event: (id: string, at: string, organ: string) => ({ PK: `DOC#${id}`, SK: `EVT#${at}#${organ}` }),
+  inbox: (organ: string) => `INBOX#${organ}`,
+  outbox: (organ: string) => `OUTBOX#${organ}`,
+};
+
+const KEY_FIELDS = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity"] as const;
+
+const toItem = (keyAttributes: Record<string, string>, entity: string, record: object) =>
+  marshall({ ...record, ...keyAttributes, entity }, { removeUndefinedValues: true, convertClassInstanceToMap: true });
+
+function fromItem<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) {
+    return undefined;
+  }
+  const record = unmarshall(item as Parameters<typeof unmarshall>[0]);
+  for (const field of KEY_FIELDS) {
+    delete record[field];
+  }
+  return record as T;
+}
+
+/** `ExchangeLedger` on one DynamoDB table (AWS or DynamoDB Local: same code). */
+export class DynamoLedger implements ExchangeLedger {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async findApiKey(keyHash: string): Promise<{ organCode: string; role: Role } | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(keys.apiKey(keyHash)) }),
+    );
+    return fromItem<{ organCode: string; role: Role }>(out.Item);
+  }
+
+  async putApiKey(keyHash: string, organCode: string, role: Role): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem(keys.apiKey(keyHash), "apiKey", { organCode, role }),
+      }),
+    );
+  }
+
+  async putOrgan(organ: Organ): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({ TableName: this.tableName, Item: toItem(keys.organ(organ.code), "organ", organ) }),
+    );
+  }
+
+  async missingOrgans(codes: readonly string[]): Promise<string[]> {
+    const found = new Set<string>();
+    // BatchGetItem takes at most 100 keys per call.
+    for (let i = 0; i < codes.length; i += 100) {
+      let request: Record<string, KeysAndAttributes> | undefined = {
+        [this.tableName]: {
+          Keys: codes.slice(i, i + 100).map((code) => marshall(keys.organ(code))),
+        },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const out: BatchGetItemCommandOutput = await this.client.send(
+          new BatchGetItemCommand({ RequestItems: request }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const organ = fromItem<Organ>(item);
+          if (organ) {
+            found.add(organ.code);
+          }
+        }
+        request = out.UnprocessedKeys;
+      }
+    }
+    return codes.filter((code) => !found.has(code));
+  }
+
+  async createLetter(letter: Letter): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem(
+          {
+            ...keys.letter(letter.id),
+            GSI2PK: keys.outbox(letter.sender),
+            GSI2SK: `${letter.createdAt}#${letter.id}`,
+          },
+          "letter",
+          letter,
+        ),
+        ConditionExpression: "attribute_not_exists(PK)",
+      }),
+    );
+  }
+
+  async getLetter(id: string): Promise<Letter | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(keys.letter(id)), ConsistentRead: true }),
+    );
+    return fromItem<Letter>(out.Item);
+  }
+
+  async getDelivery(letterId: string, recipient: string): Promise<Delivery | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(keys.delivery(letterId, recipient)),
+        ConsistentRead: true,
+      }),
+    );
+    return fromItem<Delivery>(out.Item);
+  }
+
+  async listDeliveries(letterId: string): Promise<Delivery[]> {
+    const deliveries: Delivery[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "PK = :pk AND begins_with(SK, :to)",
+          ExpressionAttributeValues: marshall({ ":pk": `DOC#${letterId}`, ":to": "TO#" }),
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey as never } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const delivery = fromItem<Delivery>(item);
+        if (delivery) {
+          deliveries.push(delivery);
+        }
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return deliveries;
+  }
+
+  async markSent(letter: Letter, deliveries: readonly Delivery[], event: LetterEvent): Promise<boolean> {
+    if (deliveries.length + 2 > 100) {
+      // TransactWriteItems holds at most 100 items; the schema caps recipients below that.
+      throw new ExchangeError("VALIDATION_FAILED", { detail: `too many recipients (${deliveries.length})` });
+    }
+    const items: TransactWriteItem[] = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: marshall(keys.letter(letter.id)),
+          UpdateExpression: "SET #state = :sent, sentAt = :at, #file = :file",
+          ConditionExpression: "#state = :draft",
+          ExpressionAttributeNames: { "#state": "state", "#file": "file" },
+          ExpressionAttributeValues: marshall({
+            ":sent": "sent",
+            ":draft": "draft",
+            ":at": letter.sentAt,
+            ":file": letter.file,
+          }),
+        },
+      },
+      ...deliveries.map(
+        (delivery): TransactWriteItem => ({
+          Put: {
+            TableName: this.tableName,
+            Item: toItem(
+              {
+                ...keys.delivery(delivery.letterId, delivery.recipient),
+                GSI1PK: keys.inbox(delivery.recipient),
+                GSI1SK: `${delivery.deliveredAt}#${delivery.letterId}`,
+              },
+              "delivery",
+              delivery,
+            ),
+            ConditionExpression: "attribute_not_exists(PK)",
+          },
+        }),
+      ),
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: toItem(keys.event(event.letterId, event.at, event.organCode), "event", event),
+        },
+      },
+    ];
+    try {
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && isConditionFailure(error)) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  async updateDeliveryStatus(
+    delivery: Delivery,
+    from: readonly StatusCode[],
+    change: { status: StatusCode; reason?: string; at: string },
+  ): Promise<boolean> {
+    const allowed = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
+    const event: LetterEvent = {
+      letterId: delivery.letterId,
+      at: change.at,
+      organCode: delivery.recipient,
+      type: "status",
+      status: change.status,
+      ...(change.reason ? { reason: change.reason } : {}),
+    };
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: marshall(keys.delivery(delivery.letterId, delivery.recipient)),
+                UpdateExpression: change.reason
+                  ? "SET #status = :status, updatedAt = :at, reason = :reason"
+                  : "SET #status = :status, updatedAt = :at REMOVE reason",
+                ConditionExpression: `#status IN (${Object.keys(allowed).join(", ")})`,
+                ExpressionAttributeNames: { "#status": "status" },
+                ExpressionAttributeValues: marshall(
+                  {
+                    ":status": change.status,
+                    ":at": change.at,
+                    ...(change.reason ? { ":reason": change.reason } : {}),
+                    ...allowed,
+                  },
+                  { removeUndefinedValues: true },
+                ),
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: toItem(keys.event(event.letterId, event.at, event.organCode), "event", event),
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error instanceof TransactionCanceledException && isConditionFailure(error))
+      ) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  inbox(organCode: string, limit: number, cursor?: string): Promise<Page<Delivery>> {
+    return this.page<Delivery>("GSI1", keys.inbox(organCode), limit, cursor);
+  }
+
+  outbox(organCode: string, limit: number, cursor?: string): Promise<Page<Letter>> {
+    return this.page<Letter>("GSI2", keys.outbox(organCode), limit, cursor);
+  }
+
+  /** Newest first, with an opaque cursor that is only valid for the same index partition. */
+  private async page<T>(index: "GSI1" | "GSI2", partition: string, limit: number, cursor?: string): Promise<Page<T>> {
+    const startKey = cursor ? decodeCursor(cursor, index, partition) : undefined;
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index,
+        KeyConditionExpression: `${index}PK = :pk`,
+        ExpressionAttributeValues: marshall({ ":pk": partition }),
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(startKey ? { ExclusiveStartKey: marshall(startKey) } : {}),
+      }),
+    );
+    const items = (out.Items ?? []).map((item) => fromItem<T>(item) as T);
+    const last = out.LastEvaluatedKey ? unmarshall(out.LastEvaluatedKey) : undefined;
+    return last ? { items, nextCursor: encodeCursor(last) } : { items };
+  }
+}
+
+function isConditionFailure(error: TransactionCanceledException): boolean {
+  return (error.CancellationReasons ?? []).some((reason) => reason.Code === "ConditionalCheckFailed");
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key), "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string, index: string, partition: string): Record<string, string> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    key = undefined;
+  }
+  const valid =
+    typeof key === "object" &&
+    key !== null &&
+    (key as Record<string, unknown>)[`${index}PK`] === partition &&
+    Object.values(key).every((value) => typeof value === "string");
+  if (!valid) {
+    // A cursor from another organ's listing (or a forged one) must not open that listing.
+    throw new ExchangeError("INVALID_CURSOR");
+  }
+  return key as Record<string, string>;
+}

@@ -1,0 +1,57 @@
+import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
+import type { StatusCode } from "../exchange/status.ts";
+
+/** Where letter files live (S3 in AWS and locally). Keys are object keys in one bucket. */
+export interface DocumentStore {
+  /** A short-lived PUT URL bound to the key, the size and the SHA-256 of the body. */
+  presignUpload(key: string, file: { size: number; sha256: string; contentType: string }): Promise<PresignedUpload>;
+  presignDownload(key: string, fileName: string): Promise<PresignedDownload>;
+  /** Size and SHA-256 of a stored object, streamed; undefined when there is none. */
+  digest(key: string): Promise<{ readonly size: number; readonly sha256: string } | undefined>;
+  copy(fromKey: string, toKey: string): Promise<void>;
+  read(key: string): Promise<Uint8Array | undefined>;
+  write(key: string, body: Uint8Array, contentType: string): Promise<void>;
+}
+
+export interface PresignedUpload {
+  readonly method: "PUT";
+  readonly url: string;
+  /** Headers the client must send unchanged; they are part of the signature. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly expiresAt: string;
+}
+
+export interface PresignedDownload {
+  readonly url: string;
+  readonly expiresAt: string;
+}
+
+/** The exchange's records (DynamoDB): organs, keys, letters, deliveries, events. */
+export interface ExchangeLedger {
+  findApiKey(keyHash: string): Promise<{ readonly organCode: string; readonly role: Role } | undefined>;
+  putApiKey(keyHash: string, organCode: string, role: Role): Promise<void>;
+  putOrgan(organ: Organ): Promise<void>;
+  /** Codes among `codes` that are not in the directory. */
+  missingOrgans(codes: readonly string[]): Promise<string[]>;
+
+  createLetter(letter: Letter): Promise<void>;
+  getLetter(id: string): Promise<Letter | undefined>;
+  getDelivery(letterId: string, recipient: string): Promise<Delivery | undefined>;
+  listDeliveries(letterId: string): Promise<Delivery[]>;
+  /**
+   * Atomically turns a draft into a sent letter and writes every delivery and the `sent` event.
+   * Returns false when the letter was no longer a draft (nothing written).
+   */
+  markSent(letter: Letter, deliveries: readonly Delivery[], event: LetterEvent): Promise<boolean>;
+  /**
+   * Moves a delivery to `status` if its current status is one of `from`, with its event, atomically.
+   * Returns false when the delivery was not in one of `from` (nothing written).
+   */
+  updateDeliveryStatus(
+    delivery: Delivery,
+    from: readonly StatusCode[],
+    change: { status: StatusCode; reason?: string; at: string },
+  ): Promise<boolean>;
+  inbox(organCode: string, limit: number, cursor?: string): Promise<Page<Delivery>>;
+  outbox(organCode: string, limit: number, cursor?: string): Promise<Page<Letter>>;
+}
