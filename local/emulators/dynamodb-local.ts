@@ -84,7 +84,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
       String(port),
       ...storage,
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    // It writes a metadata file into its working directory: keep that out of the repository.
+    { stdio: ["ignore", "ignore", "pipe"], cwd: options.dataDir ?? home },
   );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
