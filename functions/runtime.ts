@@ -1,7 +1,12 @@
 import { readConfig } from "../shared/config.ts";
 import { Exchange } from "../shared/exchange/index.ts";
 import type { Caller } from "../shared/exchange/types.ts";
-import { createDynamoClient, createS3Client, DynamoLedger, S3DocumentStore } from "../shared/storage/index.ts";
+import {
+  createDynamoClient,
+  createS3Client,
+  DynamoLedger,
+  S3DocumentStore,
+} from "../shared/storage/index.ts";
 
 /**
  * The composition root of the API functions: clients and services are built once per Lambda
@@ -18,7 +23,11 @@ export function getRuntime(): Runtime {
   if (!runtime) {
     const config = readConfig();
     const ledger = new DynamoLedger(createDynamoClient(config), config.tableName);
-    const documents = new S3DocumentStore(createS3Client(config), config.bucketName, config.presignTtlSeconds);
+    const documents = new S3DocumentStore(
+      createS3Client(config),
+      config.bucketName,
+      config.presignTtlSeconds,
+    );
     runtime = {
       exchange: new Exchange({ ledger, documents, maxFileBytes: config.maxFileBytes }),
       findApiKey: (hash) => ledger.findApiKey(hash),

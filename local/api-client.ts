@@ -26,7 +26,12 @@ export class LienthongClient {
   ) {}
 
   /** Any request; never throws for an HTTP status (tests look at it). */
-  async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
@@ -51,13 +56,21 @@ export class LienthongClient {
   }
 
   /** Create a letter, upload its PDF with the presigned URL, and send it. */
-  async sendLetter(metadata: Omit<LetterRequest, "file">, pdf: Uint8Array, fileName: string): Promise<SentLetter> {
+  async sendLetter(
+    metadata: Omit<LetterRequest, "file">,
+    pdf: Uint8Array,
+    fileName: string,
+  ): Promise<SentLetter> {
     const created = await this.createLetter(metadata, pdf, fileName);
     await uploadFile(created.upload, pdf);
     return this.call<SentLetter>("POST", `/v1/letters/${created.letter.id}/send`);
   }
 
-  createLetter(metadata: Omit<LetterRequest, "file">, pdf: Uint8Array, fileName: string): Promise<CreatedLetter> {
+  createLetter(
+    metadata: Omit<LetterRequest, "file">,
+    pdf: Uint8Array,
+    fileName: string,
+  ): Promise<CreatedLetter> {
     return this.call<CreatedLetter>("POST", "/v1/letters", {
       ...metadata,
       file: {

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
 import { handlerEntry, ROUTES, type RouteDefinition } from "../functions/routes.ts";
-import { problemResponse, toProblem } from "../shared/http/problem.ts";
 import { ExchangeError } from "../shared/errors/index.ts";
 import { log } from "../shared/http/log.ts";
+import { problemResponse, toProblem } from "../shared/http/problem.ts";
 
 /** API Gateway's limits, kept locally so nothing works here that fails in AWS. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -30,7 +30,11 @@ export interface ApiServer {
  * A local stand-in for the API Gateway HTTP API: each request becomes a payload-format-2.0
  * event for the same handler module that AWS runs, and its result becomes the response.
  */
-export async function startApiServer(options: { port: number; host?: string; root: string }): Promise<ApiServer> {
+export async function startApiServer(options: {
+  port: number;
+  host?: string;
+  root: string;
+}): Promise<ApiServer> {
   const routes = ROUTES.map(compile);
   const handlers = new Map<string, Promise<LambdaHandler>>();
   const load = (route: RouteDefinition): Promise<LambdaHandler> => {
@@ -83,7 +87,12 @@ async function serve(
   const requestId = randomUUID();
   const matched = match(routes, method, url.pathname);
   if (!matched) {
-    send(res, problemResponse(toProblem(new ExchangeError("ROUTE_NOT_FOUND", { detail: `${method} ${url.pathname}` }), requestId)));
+    send(
+      res,
+      problemResponse(
+        toProblem(new ExchangeError("ROUTE_NOT_FOUND", { detail: `${method} ${url.pathname}` }), requestId),
+      ),
+    );
     return;
   }
   const body = await readBody(req);
@@ -91,7 +100,12 @@ async function serve(
     send(
       res,
       problemResponse(
-        toProblem(new ExchangeError("PAYLOAD_TOO_LARGE", { detail: `request bodies are limited to ${MAX_BODY_BYTES} bytes` }), requestId),
+        toProblem(
+          new ExchangeError("PAYLOAD_TOO_LARGE", {
+            detail: `request bodies are limited to ${MAX_BODY_BYTES} bytes`,
+          }),
+          requestId,
+        ),
       ),
     );
     return;
@@ -103,11 +117,18 @@ async function serve(
   const timedOut = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), timeoutMs);
   });
-  const result = await Promise.race([handler(event, lambdaContext(matched.compiled.route, requestId, timeoutMs)), timedOut]);
+  const result = await Promise.race([
+    handler(event, lambdaContext(matched.compiled.route, requestId, timeoutMs)),
+    timedOut,
+  ]);
   clearTimeout(timer);
   if (result === "timeout") {
     // What API Gateway answers when the integration does not answer in time.
-    send(res, { statusCode: 503, headers: { "content-type": "application/json" }, body: '{"message":"Service Unavailable"}' });
+    send(res, {
+      statusCode: 503,
+      headers: { "content-type": "application/json" },
+      body: '{"message":"Service Unavailable"}',
+    });
     return;
   }
   send(res, result);
@@ -115,10 +136,12 @@ async function serve(
 
 function compile(route: RouteDefinition): CompiledRoute {
   const params: string[] = [];
-  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
-    params.push(name);
-    return "([^/]+)";
-  });
+  const source = route.path
+    .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+    .replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
+      params.push(name);
+      return "([^/]+)";
+    });
   return { route, pattern: new RegExp(`^${source}$`), params };
 }
 

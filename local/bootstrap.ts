@@ -6,8 +6,8 @@ import {
   PutBucketCorsCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import type { ExchangeLedger } from "../shared/storage/ports.ts";
 import { hashApiKey } from "../shared/http/index.ts";
+import type { ExchangeLedger } from "../shared/storage/ports.ts";
 import type { DemoOrgan } from "./demo-organs.ts";
 
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
@@ -24,7 +24,12 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
       Bucket: bucket,
       CORSConfiguration: {
         CORSRules: [
-          { AllowedMethods: ["GET", "PUT"], AllowedOrigins: ["*"], AllowedHeaders: ["*"], MaxAgeSeconds: 3000 },
+          {
+            AllowedMethods: ["GET", "PUT"],
+            AllowedOrigins: ["*"],
+            AllowedHeaders: ["*"],
+            MaxAgeSeconds: 3000,
+          },
         ],
       },
     }),
@@ -49,13 +54,18 @@ export async function seedDemoOrgans(
   const known: Record<string, string> = existsSync(keyFile) ? JSON.parse(readFileSync(keyFile, "utf8")) : {};
   const keys: DemoKey[] = [];
   for (const organ of organs) {
-    const apiKey = known[organ.code] ?? `lt_${organ.abbreviation.toLowerCase()}_${randomBytes(18).toString("base64url")}`;
+    const apiKey =
+      known[organ.code] ?? `lt_${organ.abbreviation.toLowerCase()}_${randomBytes(18).toString("base64url")}`;
     await ledger.putOrgan({ code: organ.code, name: organ.name, status: "active" });
     await ledger.putApiKey(hashApiKey(apiKey), organ.code, "integration");
     keys.push({ organCode: organ.code, organName: organ.name, apiKey });
   }
-  writeFileSync(keyFile, `${JSON.stringify(Object.fromEntries(keys.map((k) => [k.organCode, k.apiKey])), null, 2)}\n`, {
-    mode: 0o600,
-  });
+  writeFileSync(
+    keyFile,
+    `${JSON.stringify(Object.fromEntries(keys.map((k) => [k.organCode, k.apiKey])), null, 2)}\n`,
+    {
+      mode: 0o600,
+    },
+  );
   return keys;
 }

@@ -20,12 +20,19 @@ async function demoPdf(subject: string): Promise<Uint8Array> {
   const font = await pdf.embedFont(StandardFonts.TimesRoman);
   const page = pdf.addPage([595.28, 841.89]);
   page.drawText("Lienthong demo letter", { x: 72, y: 760, size: 16, font });
-  page.drawText(subject.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D"), {
-    x: 72,
-    y: 730,
-    size: 12,
-    font,
-  });
+  page.drawText(
+    subject
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .replace(/đ/g, "d")
+      .replace(/Đ/g, "D"),
+    {
+      x: 72,
+      y: 730,
+      size: 12,
+      font,
+    },
+  );
   pdf.setCreationDate(new Date());
   return pdf.save();
 }
@@ -60,7 +67,10 @@ async function main(): Promise<void> {
   console.log(`1. ${sender.organ.name} sent letter ${sent.id} to ${sent.recipients.join(", ")}`);
 
   for (const { organ, client } of [first, second]) {
-    const inbox = await client.call<{ items: { letterId: string; status: string }[] }>("GET", "/v1/inbox?limit=5");
+    const inbox = await client.call<{ items: { letterId: string; status: string }[] }>(
+      "GET",
+      "/v1/inbox?limit=5",
+    );
     const item = inbox.items.find((i) => i.letterId === sent.id);
     console.log(`2. ${organ.name} inbox: ${item ? `has it, status ${item.status}` : "DOES NOT HAVE IT"}`);
   }

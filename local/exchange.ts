@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RuntimeConfig } from "../shared/config.ts";
-import { createDynamoClient, createS3Client, DynamoLedger } from "../shared/storage/index.ts";
 import { ensureTable } from "../shared/storage/create-table.ts";
+import { createDynamoClient, createS3Client, DynamoLedger } from "../shared/storage/index.ts";
 import { type ApiServer, startApiServer } from "./api-server.ts";
 import { type DemoKey, ensureBucket, seedDemoOrgans } from "./bootstrap.ts";
 import { DEMO_ORGANS, type DemoOrgan } from "./demo-organs.ts";

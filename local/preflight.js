@@ -12,7 +12,12 @@ const needs = [
   { command: "qpdf", args: ["--version"], apt: "qpdf", why: "xref-stream PDFs and structure checks" },
   { command: "certutil", args: ["-H"], apt: "libnss3-tools", why: "trust store for pdfsig", anyExit: true },
   { command: "openssl", args: ["version"], apt: "openssl", why: "CMS, TSA and OCSP oracles" },
-  { command: "soffice", args: ["--version"], apt: "libreoffice-writer-nogui", why: "LibreOffice PDF fixtures" },
+  {
+    command: "soffice",
+    args: ["--version"],
+    apt: "libreoffice-writer-nogui",
+    why: "LibreOffice PDF fixtures",
+  },
 ];
 const files = [
   {
@@ -44,6 +49,8 @@ if (missing.length > 0) {
     console.error(`  ${need.command.padEnd(12)} (${need.why}) — Debian package ${need.apt}`);
   }
   const apt = [...new Set(missing.map((need) => need.apt))].join(" ");
-  console.error(`\nInstall them with:\n  sudo apt-get install --no-install-recommends ${apt}\n(or run .ci/run as root, which does it).`);
+  console.error(
+    `\nInstall them with:\n  sudo apt-get install --no-install-recommends ${apt}\n(or run .ci/run as root, which does it).`,
+  );
   process.exit(1);
 }

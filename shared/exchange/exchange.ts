@@ -160,7 +160,8 @@ export class Exchange {
       const deliveries = await this.options.ledger.listDeliveries(id);
       return this.view(letter, deliveries, await this.download(letter));
     }
-    const delivery = letter.state === "sent" ? await this.options.ledger.getDelivery(id, caller.organCode) : undefined;
+    const delivery =
+      letter.state === "sent" ? await this.options.ledger.getDelivery(id, caller.organCode) : undefined;
     if (!delivery) {
       throw notFound(id);
     }
@@ -200,7 +201,11 @@ export class Exchange {
     assertTransition(delivery.status, input.status);
     const at = this.now().toISOString();
     const change = { status: input.status, at, ...(input.reason ? { reason: input.reason } : {}) };
-    const written = await this.options.ledger.updateDeliveryStatus(delivery, allowedPredecessors(input.status), change);
+    const written = await this.options.ledger.updateDeliveryStatus(
+      delivery,
+      allowedPredecessors(input.status),
+      change,
+    );
     if (!written) {
       // The status moved on between our read and write: report against what is there now.
       const current = await this.options.ledger.getDelivery(id, caller.organCode);

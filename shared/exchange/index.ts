@@ -1,4 +1,10 @@
-export { Exchange, type ExchangeOptions, type InboxItem, type LetterView, type RecipientView } from "./exchange.ts";
+export {
+  Exchange,
+  type ExchangeOptions,
+  type InboxItem,
+  type LetterView,
+  type RecipientView,
+} from "./exchange.ts";
 export {
   type CreateLetterInput,
   createLetterSchema,

@@ -47,7 +47,10 @@ interface ApiContext extends Context {
  * export const handler = apiHandler({ findApiKey, body: setStatusSchema }, async (req) =>
  *   ({ status: 200, body: await exchange.setStatus(req.caller, req.pathParameters.id!, req.body) }));
  */
-export function apiHandler<TBody extends z.ZodType = z.ZodUndefined, TQuery extends z.ZodType = z.ZodUndefined>(
+export function apiHandler<
+  TBody extends z.ZodType = z.ZodUndefined,
+  TQuery extends z.ZodType = z.ZodUndefined,
+>(
   options: ApiHandlerOptions<TBody, TQuery>,
   logic: (request: ApiRequest<z.output<TBody>, z.output<TQuery>>) => Promise<ApiReply>,
 ) {
@@ -89,7 +92,9 @@ function accessLog(): MiddlewareObj<Event, Result, Error, ApiContext> {
     },
     after: (request) => write(request.event, request.context, request.response),
     onError: (request) => {
-      const code = request.response?.body ? (JSON.parse(request.response.body) as { code?: string }).code : undefined;
+      const code = request.response?.body
+        ? (JSON.parse(request.response.body) as { code?: string }).code
+        : undefined;
       write(request.event, request.context, request.response, code);
     },
   };

@@ -1,6 +1,6 @@
 import {
-  type CreateTableCommandInput,
   CreateTableCommand,
+  type CreateTableCommandInput,
   type DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
@@ -8,15 +8,25 @@ import {
 import { TABLE_SCHEMA, type TableSchema } from "./schema.ts";
 
 /** The CreateTable request for `schema` (the local bootstrap; the CDK stack builds the same from it). */
-export function createTableInput(tableName: string, schema: TableSchema = TABLE_SCHEMA): CreateTableCommandInput {
+export function createTableInput(
+  tableName: string,
+  schema: TableSchema = TABLE_SCHEMA,
+): CreateTableCommandInput {
   const attributes = new Map<string, "S" | "N">();
-  for (const key of [schema.partitionKey, schema.sortKey, ...schema.globalIndexes.flatMap((i) => [i.partitionKey, i.sortKey])]) {
+  for (const key of [
+    schema.partitionKey,
+    schema.sortKey,
+    ...schema.globalIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ]) {
     attributes.set(key.name, key.type);
   }
   return {
     TableName: tableName,
     BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
     KeySchema: [
       { AttributeName: schema.partitionKey.name, KeyType: "HASH" },
       { AttributeName: schema.sortKey.name, KeyType: "RANGE" },

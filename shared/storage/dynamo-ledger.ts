@@ -8,8 +8,8 @@ import {
   PutItemCommand,
   QueryCommand,
   TransactionCanceledException,
-  TransactWriteItemsCommand,
   type TransactWriteItem,
+  TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ExchangeError } from "../errors/index.ts";
@@ -31,7 +31,10 @@ const keys = {
 const KEY_FIELDS = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity"] as const;
 
 const toItem = (keyAttributes: Record<string, string>, entity: string, record: object) =>
-  marshall({ ...record, ...keyAttributes, entity }, { removeUndefinedValues: true, convertClassInstanceToMap: true });
+  marshall(
+    { ...record, ...keyAttributes, entity },
+    { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  );
 
 function fromItem<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) {
@@ -282,7 +285,12 @@ export class DynamoLedger implements ExchangeLedger {
   }
 
   /** Newest first, with an opaque cursor that is only valid for the same index partition. */
-  private async page<T>(index: "GSI1" | "GSI2", partition: string, limit: number, cursor?: string): Promise<Page<T>> {
+  private async page<T>(
+    index: "GSI1" | "GSI2",
+    partition: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<T>> {
     const startKey = cursor ? decodeCursor(cursor, index, partition) : undefined;
     const out = await this.client.send(
       new QueryCommand({

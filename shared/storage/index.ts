@@ -2,4 +2,10 @@ export { createDynamoClient, createS3Client } from "./clients.ts";
 export { DynamoLedger } from "./dynamo-ledger.ts";
 export type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "./ports.ts";
 export { S3DocumentStore } from "./s3-document-store.ts";
-export { BUCKET_LAYOUT, type GlobalIndex, type KeyAttribute, TABLE_SCHEMA, type TableSchema } from "./schema.ts";
+export {
+  BUCKET_LAYOUT,
+  type GlobalIndex,
+  type KeyAttribute,
+  TABLE_SCHEMA,
+  type TableSchema,
+} from "./schema.ts";

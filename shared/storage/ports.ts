@@ -1,10 +1,13 @@
-import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
 import type { StatusCode } from "../exchange/status.ts";
+import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
 
 /** Where letter files live (S3 in AWS and locally). Keys are object keys in one bucket. */
 export interface DocumentStore {
   /** A short-lived PUT URL bound to the key, the size and the SHA-256 of the body. */
-  presignUpload(key: string, file: { size: number; sha256: string; contentType: string }): Promise<PresignedUpload>;
+  presignUpload(
+    key: string,
+    file: { size: number; sha256: string; contentType: string },
+  ): Promise<PresignedUpload>;
   presignDownload(key: string, fileName: string): Promise<PresignedDownload>;
   /** Size and SHA-256 of a stored object, streamed; undefined when there is none. */
   digest(key: string): Promise<{ readonly size: number; readonly sha256: string } | undefined>;

@@ -50,7 +50,10 @@ async function stop(child: ChildProcess): Promise<number | null> {
 
 const javaProcessesFor = (dir: string): string[] => {
   try {
-    return execFileSync("pgrep", ["-f", `DynamoDBLocal.jar.*${dir}`], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+    return execFileSync("pgrep", ["-f", `DynamoDBLocal.jar.*${dir}`], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .filter(Boolean);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }

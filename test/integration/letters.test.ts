@@ -1,7 +1,11 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { type CreatedLetter, type LienthongClient, type SentLetter, uploadFile } from "../../local/api-client.ts";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  type CreatedLetter,
+  type LienthongClient,
+  type SentLetter,
+  uploadFile,
+} from "../../local/api-client.ts";
 import { createS3Client } from "../../shared/storage/index.ts";
 import { letterMetadata, organClients, organCodes, samplePdf, sha256 } from "../support/exchange.ts";
 
@@ -19,12 +23,19 @@ let outsider: LienthongClient;
 let codes: string[];
 
 beforeAll(() => {
-  [sender, first, second, outsider] = organClients() as [LienthongClient, LienthongClient, LienthongClient, LienthongClient];
+  [sender, first, second, outsider] = organClients() as [
+    LienthongClient,
+    LienthongClient,
+    LienthongClient,
+    LienthongClient,
+  ];
   codes = organCodes();
 });
 
 const inboxIds = async (client: LienthongClient): Promise<string[]> =>
-  (await client.call<{ items: { letterId: string }[] }>("GET", "/v1/inbox?limit=100")).items.map((i) => i.letterId);
+  (await client.call<{ items: { letterId: string }[] }>("GET", "/v1/inbox?limit=100")).items.map(
+    (i) => i.letterId,
+  );
 
 /** Writes bytes under a draft's upload key directly, as a misbehaving client could. */
 async function storeIncoming(letterId: string, bytes: Uint8Array): Promise<void> {
@@ -36,7 +47,9 @@ async function storeIncoming(letterId: string, bytes: Uint8Array): Promise<void>
     presignTtlSeconds: 60,
     maxFileBytes: 1,
   });
-  await s3.send(new PutObjectCommand({ Bucket: "lienthong-letters", Key: `incoming/${letterId}`, Body: bytes }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: "lienthong-letters", Key: `incoming/${letterId}`, Body: bytes }),
+  );
   s3.destroy();
 }
 
@@ -84,7 +97,9 @@ describe("a letter from one organ to two others", () => {
 
 describe("authentication and isolation", () => {
   it("answers 401 with a problem document for a wrong or missing key", async () => {
-    const wrong = await sender.request<Problem>("GET", "/v1/inbox", undefined, { authorization: "Bearer not-a-key" });
+    const wrong = await sender.request<Problem>("GET", "/v1/inbox", undefined, {
+      authorization: "Bearer not-a-key",
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.contentType).toMatch(/^application\/problem\+json/);
     expect(wrong.body.code).toBe("UNAUTHENTICATED");
@@ -105,7 +120,10 @@ describe("authentication and isolation", () => {
       expect(response.status, `${method} ${path}`).toBe(404);
       expect(response.body.code).toBe("LETTER_NOT_FOUND");
     }
-    const unknown = await outsider.request<Problem>("GET", "/v1/letters/00000000-0000-0000-0000-000000000000");
+    const unknown = await outsider.request<Problem>(
+      "GET",
+      "/v1/letters/00000000-0000-0000-0000-000000000000",
+    );
     expect(unknown.body).toMatchObject({ status: 404, code: "LETTER_NOT_FOUND" });
   });
 });
@@ -169,7 +187,9 @@ describe("bad requests get a clear 4xx", () => {
   });
 
   it("a body that is not JSON → 415", async () => {
-    const response = await sender.request<Problem>("POST", "/v1/letters", "hello", { "content-type": "text/plain" });
+    const response = await sender.request<Problem>("POST", "/v1/letters", "hello", {
+      "content-type": "text/plain",
+    });
     expect(response.body).toMatchObject({ status: 415, code: "UNSUPPORTED_MEDIA_TYPE" });
   });
 
@@ -234,7 +254,10 @@ describe("inbox and outbox pages", () => {
     for (let i = 0; i < 3; i++) {
       ids.push((await second.sendLetter(letterMetadata([codes[3]!]), await samplePdf(), "a.pdf")).id);
     }
-    const page1 = await outsider.call<{ items: { letterId: string }[]; nextCursor?: string }>("GET", "/v1/inbox?limit=2");
+    const page1 = await outsider.call<{ items: { letterId: string }[]; nextCursor?: string }>(
+      "GET",
+      "/v1/inbox?limit=2",
+    );
     expect(page1.items.map((i) => i.letterId)).toEqual([ids[2], ids[1]]);
     expect(page1.nextCursor).toBeTypeOf("string");
     const page2 = await outsider.call<{ items: { letterId: string }[] }>(
@@ -243,7 +266,10 @@ describe("inbox and outbox pages", () => {
     );
     expect(page2.items.map((i) => i.letterId)[0]).toBe(ids[0]);
 
-    const stolen = await first.request<Problem>("GET", `/v1/inbox?cursor=${encodeURIComponent(page1.nextCursor!)}`);
+    const stolen = await first.request<Problem>(
+      "GET",
+      `/v1/inbox?cursor=${encodeURIComponent(page1.nextCursor!)}`,
+    );
     expect(stolen.body).toMatchObject({ status: 400, code: "INVALID_CURSOR" });
 
     const outbox = await second.call<{ items: { id: string }[] }>("GET", "/v1/outbox?limit=3");

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { inject } from "vitest";
-import { LienthongClient, type LetterRequest } from "../../local/api-client.ts";
+import { type LetterRequest, LienthongClient } from "../../local/api-client.ts";
 
 /** A client per demo organ of the running local exchange (see test/global-setup.ts). */
 export function organClients(): LienthongClient[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLetterSchema, setStatusSchema, STATUS_CODES } from "../../../shared/exchange/index.ts";
+import { createLetterSchema, STATUS_CODES, setStatusSchema } from "../../../shared/exchange/index.ts";
 import { allowedPredecessors, assertTransition } from "../../../shared/exchange/status.ts";
 
 describe("the delivery status machine", () => {

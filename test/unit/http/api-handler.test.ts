@@ -1,8 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ERROR_CODES } from "../../../shared/errors/index.ts";
-import { ExchangeError } from "../../../shared/errors/index.ts";
+import { ERROR_CODES, ExchangeError } from "../../../shared/errors/index.ts";
 import { apiHandler, hashApiKey } from "../../../shared/http/index.ts";
 
 process.env["LOG_LEVEL"] = "silent";
@@ -39,10 +38,13 @@ const context = {} as Context;
 const parse = (body: string | undefined) => JSON.parse(body ?? "{}") as Record<string, unknown>;
 
 describe("apiHandler", () => {
-  const handler = apiHandler({ findApiKey, body: z.object({ n: z.number() }).strict() }, async ({ body, caller }) => ({
-    status: 201,
-    body: { twice: body.n * 2, organ: caller.organCode },
-  }));
+  const handler = apiHandler(
+    { findApiKey, body: z.object({ n: z.number() }).strict() },
+    async ({ body, caller }) => ({
+      status: 201,
+      body: { twice: body.n * 2, organ: caller.organCode },
+    }),
+  );
 
   it("passes the validated body and the caller to the logic, and serialises the reply", async () => {
     const result = await handler(event({ body: '{"n": 21}' }), context);
@@ -60,13 +62,28 @@ describe("apiHandler", () => {
 
   it.each([
     ["no key", { "content-type": "application/json" }, "UNAUTHENTICATED", 401],
-    ["unknown key", { authorization: "Bearer nope", "content-type": "application/json" }, "UNAUTHENTICATED", 401],
-    ["wrong media type", { authorization: `Bearer ${KEY}`, "content-type": "text/plain" }, "UNSUPPORTED_MEDIA_TYPE", 415],
+    [
+      "unknown key",
+      { authorization: "Bearer nope", "content-type": "application/json" },
+      "UNAUTHENTICATED",
+      401,
+    ],
+    [
+      "wrong media type",
+      { authorization: `Bearer ${KEY}`, "content-type": "text/plain" },
+      "UNSUPPORTED_MEDIA_TYPE",
+      415,
+    ],
   ])("maps %s to a problem document", async (_name, headers, code, status) => {
     const result = await handler(event({ headers, body: '{"n": 1}' }), context);
     expect(result.statusCode).toBe(status);
     expect(result.headers?.["content-type"]).toMatch(/^application\/problem\+json/);
-    expect(parse(result.body)).toMatchObject({ code, status, type: `urn:problem:${code}`, instance: "req-1" });
+    expect(parse(result.body)).toMatchObject({
+      code,
+      status,
+      type: `urn:problem:${code}`,
+      instance: "req-1",
+    });
   });
 
   it("names every invalid field", async () => {
