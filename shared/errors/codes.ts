@@ -158,6 +158,57 @@ export const ERROR_CODES = {
     vi: "Giá trị chữ ký trả về không khớp với tài liệu và chứng thư đã chuẩn bị.",
     etsi: "SIG_CRYPTO_FAILURE",
   },
+  APPEARANCE_INVALID: {
+    status: 422,
+    en: "The signature appearance options cannot be used (placement, page or text).",
+    vi: "Không dùng được các tùy chọn hiển thị chữ ký (vị trí, trang hoặc nội dung chữ).",
+  },
+  APPEARANCE_IMAGE_INVALID: {
+    status: 422,
+    en: "The signature or seal image is not a readable PNG file.",
+    vi: "Ảnh chữ ký hoặc ảnh con dấu không phải tệp PNG đọc được.",
+  },
+  APPEARANCE_FONT_INVALID: {
+    status: 422,
+    en: "The font cannot be read, or has no glyph for a character of the appearance text.",
+    vi: "Không đọc được phông chữ, hoặc phông chữ thiếu ký tự cần hiển thị.",
+  },
+  APPEARANCE_FONT_UNAVAILABLE: {
+    status: 500,
+    en: "The default font for signature appearances is not installed.",
+    vi: "Phông chữ mặc định để hiển thị chữ ký chưa được cài đặt.",
+  },
+
+  // Trust, revocation and verification (VERIFY)
+  CRL_MALFORMED: {
+    status: 422,
+    en: "The certificate revocation list (CRL) cannot be read.",
+    vi: "Không đọc được danh sách chứng thư bị thu hồi (CRL).",
+    etsi: "FORMAT_FAILURE",
+  },
+  OCSP_MALFORMED: {
+    status: 502,
+    en: "The OCSP responder's answer cannot be read.",
+    vi: "Không đọc được phản hồi của máy chủ OCSP.",
+    etsi: "TRY_LATER",
+  },
+  REVOCATION_UNAVAILABLE: {
+    status: 503,
+    en: "The revocation status could not be obtained (CRL or OCSP server unreachable).",
+    vi: "Không lấy được tình trạng thu hồi chứng thư (không kết nối được máy chủ CRL hoặc OCSP).",
+    etsi: "TRY_LATER",
+  },
+  TRUST_ANCHORS_MISSING: {
+    status: 400,
+    en: "No trusted root certificates are configured (give --trust <pem>).",
+    vi: "Chưa cấu hình chứng thư gốc tin cậy (dùng --trust <pem>).",
+  },
+  SIGNATURE_NOT_FOUND: {
+    status: 422,
+    en: "The file carries no signature to verify.",
+    vi: "Tệp không có chữ ký số để xác thực.",
+    etsi: "FORMAT_FAILURE",
+  },
 
   // Internal
   INTERNAL: {

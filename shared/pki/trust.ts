@@ -1,0 +1,61 @@
+/**
+ * Trust anchors: the root (or intermediate) certificates a deployment trusts, e.g. the national root
+ * CAs, or the tests' own root. RFC 5280 §6.1.1 (d): an anchor is a name and a public key; a certificate
+ * counts as an anchor when it is the same certificate, or has the same subject and the same key (a
+ * root re-issued with new dates).
+ */
+import type { Certificate } from "./certificate.ts";
+import { parseCertificates } from "./certificate.ts";
+import { ExchangeError } from "../errors/index.ts";
+
+export interface TrustAnchors {
+  readonly certificates: readonly Certificate[];
+  /** True when `certificate` is one of the anchors (same sha256, or same subject DER and key). */
+  isAnchor(certificate: Certificate): boolean;
+}
+
+function spkiHex(certificate: Certificate): string {
+  return certificate.publicKey.export({ type: "spki", format: "der" }).toString("hex");
+}
+
+/**
+ * Trust anchors from parsed certificates.
+ *
+ * @example
+ * const anchors = trustAnchorsFrom([root.certificate]);
+ */
+export function trustAnchorsFrom(certificates: readonly Certificate[]): TrustAnchors {
+  const byFingerprint = new Set(certificates.map((c) => c.sha256));
+  const bySubjectKey = new Set(
+    certificates.map((c) => `${Buffer.from(c.subjectDer).toString("hex")}/${spkiHex(c)}`),
+  );
+  const frozen = Object.freeze([...certificates]);
+  return Object.freeze({
+    certificates: frozen,
+    isAnchor(certificate: Certificate): boolean {
+      if (byFingerprint.has(certificate.sha256)) {
+        return true;
+      }
+      return bySubjectKey.has(`${Buffer.from(certificate.subjectDer).toString("hex")}/${spkiHex(certificate)}`);
+    },
+  });
+}
+
+/**
+ * Trust anchors from one or more PEM bundles (each may hold several certificates). Throws
+ * ExchangeError TRUST_ANCHORS_MISSING when the bundles hold no certificate at all, CERT_MALFORMED
+ * when one cannot be read.
+ *
+ * @example
+ * const anchors = loadTrustAnchors(await readFile("national-roots.pem", "utf8"));
+ */
+export function loadTrustAnchors(pem: string | readonly string[]): TrustAnchors {
+  const bundles = typeof pem === "string" ? [pem] : pem;
+  const certificates = bundles.flatMap((bundle) => parseCertificates(bundle));
+  if (certificates.length === 0) {
+    throw new ExchangeError("TRUST_ANCHORS_MISSING", {
+      detail: `expected at least one PEM CERTIFICATE block in ${bundles.length} trust bundle(s), found none`,
+    });
+  }
+  return trustAnchorsFrom(certificates);
+}
