@@ -1,0 +1,399 @@
+/**
+ * RFC 3161 time-stamping: requests, responses, tokens, and the HTTP transport (RFC 3161 §3.4).
+ * The token stamps the SignerInfo's signature value and travels in the unsigned attribute
+ * id-aa-signatureTimeStampToken (RFC 3161 Appendix A; CAdES-T / PAdES B-T).
+ */
+import { randomBytes } from "node:crypto";
+import { ExchangeError } from "../errors/index.ts";
+import type { Tsa } from "../signing/tsa.ts";
+import { digest, HASH_LENGTHS, HASH_OIDS, type HashAlgorithm, hashNameForOid, OID } from "./algorithms.ts";
+import {
+  boolean,
+  encode,
+  octetString,
+  oid,
+  sequence,
+  smallInteger,
+  unsignedInteger,
+} from "./asn1-builder.ts";
+import {
+  Asn1Error,
+  bytesEqual,
+  childrenOf,
+  elementBytes,
+  expectTag,
+  integerHex,
+  isContext,
+  octetStringValue,
+  oidValue,
+  readNode,
+  smallIntegerValue,
+  Tag,
+  TagClass,
+  timeValue,
+} from "./asn1-reader.ts";
+import { type ParsedSignedData, parseSignedData } from "./parse.ts";
+import { verifySignerInfo } from "./verify.ts";
+
+/** id-kp-timeStamping (RFC 3161 §2.3). */
+const EKU_TIME_STAMPING = "1.3.6.1.5.5.7.3.8";
+
+export interface TimeStampRequestOptions {
+  /** The hash of the data to stamp. */
+  readonly messageImprint: Uint8Array;
+  readonly hashAlgorithm: HashAlgorithm;
+  /** Big-endian nonce; default none. */
+  readonly nonce?: Uint8Array;
+  /** Ask the TSA to include its certificate (default true: the token must be verifiable alone). */
+  readonly certReq?: boolean;
+  /** TSAPolicyId to request; default: the TSA's default policy. */
+  readonly policyOid?: string;
+}
+
+/**
+ * DER TimeStampReq (RFC 3161 §2.4.1).
+ *
+ * @example
+ * const query = buildTimeStampRequest({ messageImprint: sha256(sig), hashAlgorithm: "sha256", nonce });
+ */
+export function buildTimeStampRequest(options: TimeStampRequestOptions): Uint8Array {
+  assertImprintLength(options.messageImprint, options.hashAlgorithm);
+  return encode(
+    sequence([
+      smallInteger(1),
+      sequence([sequence([oid(HASH_OIDS[options.hashAlgorithm]!)]), octetString(options.messageImprint)]),
+      options.policyOid ? oid(options.policyOid) : undefined,
+      options.nonce ? unsignedInteger(options.nonce) : undefined,
+      (options.certReq ?? true) ? boolean(true) : undefined,
+    ]),
+  );
+}
+
+/** A parsed TimeStampResp (RFC 3161 §2.4.2). */
+export interface TimeStampResponse {
+  /** PKIStatus: 0 granted, 1 grantedWithMods, 2 rejection, 3 waiting, 4/5 revocation notices. */
+  readonly status: number;
+  readonly statusText?: string;
+  /** DER ContentInfo of the token, when granted. */
+  readonly token?: Uint8Array;
+}
+
+/** Parses a DER TimeStampResp; throws ExchangeError TSA_BAD_RESPONSE. */
+export function parseTimeStampResponse(der: Uint8Array): TimeStampResponse {
+  try {
+    const root = expectTag(readNode(der), Tag.sequence, "TimeStampResp");
+    const [statusInfo, token] = childrenOf(der, root);
+    const statusFields = childrenOf(der, expectTag(statusInfo, Tag.sequence, "PKIStatusInfo"));
+    const status = smallIntegerValue(der, expectTag(statusFields[0], Tag.integer, "PKIStatus"));
+    let statusText: string | undefined;
+    const freeText = statusFields[1];
+    if (freeText && freeText.tagNumber === Tag.sequence && freeText.tagClass === TagClass.universal) {
+      statusText = childrenOf(der, freeText)
+        .map((text) => Buffer.from(der.subarray(text.contentStart, text.contentEnd)).toString("utf8"))
+        .join("; ");
+    }
+    return {
+      status,
+      ...(statusText ? { statusText } : {}),
+      ...(token
+        ? { token: elementBytes(der, expectTag(token, Tag.sequence, "TimeStampToken")).slice() }
+        : {}),
+    };
+  } catch (error) {
+    throw new ExchangeError("TSA_BAD_RESPONSE", {
+      detail: `unreadable TimeStampResp: ${error instanceof Asn1Error ? error.message : "unexpected structure"}`,
+      cause: error,
+    });
+  }
+}
+
+/** A parsed TimeStampToken (RFC 3161 §2.4.2) with its TSTInfo. */
+export interface TimestampToken {
+  readonly genTime: Date;
+  readonly messageImprint: Uint8Array;
+  /** Digest algorithm name of the imprint ("sha256" …) or its OID when unknown. */
+  readonly hashAlgorithm: string;
+  /** Lowercase hex, no sign padding. */
+  readonly serialNumberHex: string;
+  readonly signedData: ParsedSignedData;
+  /** The DER TSTInfo: the eContent the token's SignerInfo signs. */
+  readonly tstInfoDer: Uint8Array;
+  readonly policyOid: string;
+  readonly nonceHex?: string;
+}
+
+/**
+ * Parses a TimeStampToken without verifying it; throws ExchangeError CMS_MALFORMED.
+ *
+ * @example
+ * const { genTime, messageImprint } = parseTimestampToken(info.timestampTokens[0]!);
+ */
+export function parseTimestampToken(der: Uint8Array): TimestampToken {
+  const signedData = parseSignedData(der);
+  try {
+    if (signedData.contentType !== OID.tstInfo || !signedData.encapsulatedContent) {
+      throw new Asn1Error(`expected encapsulated id-ct-TSTInfo, got ${signedData.contentType}`);
+    }
+    const tstInfoDer = signedData.encapsulatedContent;
+    const fields = childrenOf(tstInfoDer, expectTag(readNode(tstInfoDer), Tag.sequence, "TSTInfo"));
+    let index = 0;
+    smallIntegerValue(tstInfoDer, expectTag(fields[index++], Tag.integer, "TSTInfo version"));
+    const policyOid = oidValue(tstInfoDer, expectTag(fields[index++], Tag.oid, "policy"));
+    const imprint = childrenOf(tstInfoDer, expectTag(fields[index++], Tag.sequence, "messageImprint"));
+    const [algorithm] = childrenOf(tstInfoDer, expectTag(imprint[0], Tag.sequence, "hashAlgorithm"));
+    const algorithmOid = oidValue(tstInfoDer, expectTag(algorithm, Tag.oid, "hashAlgorithm OID"));
+    const messageImprint = octetStringValue(
+      tstInfoDer,
+      expectTag(imprint[1], Tag.octetString, "hashedMessage"),
+    );
+    const serialNumberHex = integerHex(tstInfoDer, expectTag(fields[index++], Tag.integer, "serialNumber"));
+    const genTime = timeValue(tstInfoDer, expectTag(fields[index++], Tag.generalizedTime, "genTime"));
+    let nonceHex: string | undefined;
+    for (; index < fields.length; index++) {
+      const field = fields[index]!;
+      if (field.tagClass === TagClass.universal && field.tagNumber === Tag.integer) {
+        nonceHex = integerHex(tstInfoDer, field);
+      } else if (isContext(field, 0) || isContext(field, 1)) {
+        break;
+      }
+    }
+    return {
+      genTime,
+      messageImprint: messageImprint.slice(),
+      hashAlgorithm: hashNameForOid(algorithmOid) ?? algorithmOid,
+      serialNumberHex,
+      signedData,
+      tstInfoDer,
+      policyOid,
+      ...(nonceHex ? { nonceHex } : {}),
+    };
+  } catch (error) {
+    throw new ExchangeError("CMS_MALFORMED", {
+      detail: `timestamp token: ${error instanceof Asn1Error ? error.message : "unexpected structure"}`,
+      cause: error,
+    });
+  }
+}
+
+export interface TokenExpectations {
+  readonly messageImprint: Uint8Array;
+  readonly hashAlgorithm: HashAlgorithm;
+  /** Big-endian nonce sent in the request, if any. */
+  readonly nonce?: Uint8Array;
+}
+
+/**
+ * Checks a token returned for our request: imprint and nonce echo it (RFC 3161 §2.4.2), the
+ * token's own signature verifies with the embedded TSA certificate, whose EKU is
+ * id-kp-timeStamping (§2.3). Trust in the TSA is left to verification. Throws TSA_BAD_RESPONSE.
+ */
+export function checkTimestampToken(token: Uint8Array, expected: TokenExpectations): TimestampToken {
+  let parsed: TimestampToken;
+  try {
+    parsed = parseTimestampToken(token);
+  } catch (error) {
+    throw new ExchangeError("TSA_BAD_RESPONSE", {
+      detail: `unreadable timestamp token (${error instanceof ExchangeError ? error.detail : "unexpected"})`,
+      cause: error,
+    });
+  }
+  if (
+    parsed.hashAlgorithm !== expected.hashAlgorithm ||
+    !bytesEqual(parsed.messageImprint, expected.messageImprint)
+  ) {
+    throw new ExchangeError("TSA_BAD_RESPONSE", {
+      detail: `messageImprint mismatch: expected ${expected.hashAlgorithm} ${hex(expected.messageImprint)}, got ${parsed.hashAlgorithm} ${hex(parsed.messageImprint)}`,
+    });
+  }
+  if (expected.nonce) {
+    const want = hex(expected.nonce).replace(/^(00)+(?=.)/, "");
+    if (parsed.nonceHex !== want) {
+      throw new ExchangeError("TSA_BAD_RESPONSE", {
+        detail: `nonce mismatch: expected ${want}, got ${parsed.nonceHex ?? "none"}`,
+      });
+    }
+  }
+  const info = parsed.signedData.signerInfos[0];
+  if (!info || parsed.signedData.signerInfos.length !== 1) {
+    throw new ExchangeError("TSA_BAD_RESPONSE", {
+      detail: `expected one SignerInfo in the token, found ${parsed.signedData.signerInfos.length}`,
+    });
+  }
+  const certificate = parsed.signedData.certificates.find((cert) =>
+    "subjectKeyIdentifier" in info.sid
+      ? cert.subjectKeyIdentifier === info.sid.subjectKeyIdentifier
+      : bytesEqual(cert.issuerDer, info.sid.issuerDer) && cert.serialNumberHex === info.sid.serialNumberHex,
+  );
+  if (!certificate) {
+    throw new ExchangeError("TSA_BAD_RESPONSE", { detail: "the token does not contain the TSA certificate" });
+  }
+  if (!certificate.extendedKeyUsage.includes(EKU_TIME_STAMPING)) {
+    throw new ExchangeError("TSA_BAD_RESPONSE", {
+      detail: `TSA certificate ${certificate.subject.text} lacks EKU id-kp-timeStamping`,
+    });
+  }
+  if (!HASH_OIDS[info.digestAlgorithm]) {
+    throw new ExchangeError("TSA_BAD_RESPONSE", {
+      detail: `unsupported token digest ${info.digestAlgorithm}`,
+    });
+  }
+  const check = verifySignerInfo(info, certificate, digest(info.digestAlgorithm, parsed.tstInfoDer));
+  if (!check.digestMatches || !check.signatureValid || check.essMatches === false) {
+    throw new ExchangeError("TSA_BAD_RESPONSE", {
+      detail: `token signature check failed (digest ${check.digestMatches}, signature ${check.signatureValid}, ESS ${check.essMatches})`,
+    });
+  }
+  return parsed;
+}
+
+/**
+ * Gets a checked timestamp token over a SignerInfo signature value: imprint = SHA-256 of the
+ * signature OCTET STRING's value (RFC 3161 Appendix A). Any failure of a Tsa implementation that
+ * is not already an ExchangeError is reported as TSA_UNAVAILABLE.
+ */
+export async function timestampSignatureValue(signature: Uint8Array, tsa: Tsa): Promise<Uint8Array> {
+  const messageImprint = digest("sha256", signature);
+  let token: Uint8Array;
+  try {
+    token = await tsa.timestamp(messageImprint, "sha256");
+  } catch (error) {
+    if (error instanceof ExchangeError) {
+      throw error;
+    }
+    throw new ExchangeError("TSA_UNAVAILABLE", { detail: "the timestamp authority failed", cause: error });
+  }
+  checkTimestampToken(token, { messageImprint, hashAlgorithm: "sha256" });
+  return token;
+}
+
+/** Options of {@link HttpTsa}. */
+export interface HttpTsaOptions {
+  /** The TSA endpoint (RFC 3161 §3.4 over HTTP). */
+  readonly url: string;
+  /** Whole-request timeout in milliseconds; default 15000. */
+  readonly timeoutMs?: number;
+  /** Extra request headers, e.g. Authorization for a commercial TSA. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** TSAPolicyId to request; default: the TSA's. */
+  readonly policyOid?: string;
+  /** Largest answer accepted, in bytes; default 1 MiB. */
+  readonly maxResponseBytes?: number;
+  /** Injected fetch (tests); default globalThis.fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * The HTTP transport of RFC 3161 §3.4: POST application/timestamp-query, expect
+ * application/timestamp-reply. Unreachable, timed out or HTTP error → TSA_UNAVAILABLE; a granted
+ * answer that is not a valid token for this request (status, imprint, nonce) → TSA_BAD_RESPONSE.
+ *
+ * @example
+ * const tsa = new HttpTsa({ url: "http://127.0.0.1:3180/", timeoutMs: 5000 });
+ * const cms = await createCmsSignature({ contentDigest, signer, tsa });
+ */
+export class HttpTsa implements Tsa {
+  readonly url: string;
+  readonly #timeoutMs: number;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #policyOid: string | undefined;
+  readonly #maxResponseBytes: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: HttpTsaOptions) {
+    this.url = options.url;
+    this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.#headers = options.headers ?? {};
+    this.#policyOid = options.policyOid;
+    this.#maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  async timestamp(messageImprint: Uint8Array, hashAlgorithm: HashAlgorithm): Promise<Uint8Array> {
+    // A positive 64-bit nonce (RFC 3161 §2.4.1) ties the answer to this request.
+    const nonce = randomBytes(8);
+    nonce[0] = nonce[0]! & 0x7f || 1;
+    const query = buildTimeStampRequest({
+      messageImprint,
+      hashAlgorithm,
+      nonce,
+      certReq: true,
+      ...(this.#policyOid ? { policyOid: this.#policyOid } : {}),
+    });
+    const body = await this.#post(query);
+    const response = parseTimeStampResponse(body);
+    if (response.status !== 0 && response.status !== 1) {
+      throw new ExchangeError("TSA_BAD_RESPONSE", {
+        detail: `expected PKIStatus granted (0/1), got ${response.status}${response.statusText ? ` (${response.statusText})` : ""}`,
+      });
+    }
+    if (!response.token) {
+      throw new ExchangeError("TSA_BAD_RESPONSE", { detail: "granted answer without a timeStampToken" });
+    }
+    checkTimestampToken(response.token, { messageImprint, hashAlgorithm, nonce });
+    return response.token;
+  }
+
+  async #post(query: Uint8Array): Promise<Uint8Array> {
+    let response: Response;
+    try {
+      response = await this.#fetch(this.url, {
+        method: "POST",
+        headers: { ...this.#headers, "content-type": "application/timestamp-query" },
+        body: query,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (error) {
+      throw new ExchangeError("TSA_UNAVAILABLE", {
+        detail: `POST ${this.url} failed: ${describeFetchError(error, this.#timeoutMs)}`,
+        cause: error,
+      });
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new ExchangeError("TSA_UNAVAILABLE", {
+        detail: `POST ${this.url}: expected HTTP 200, got ${response.status}`,
+      });
+    }
+    try {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (bytes.length > this.#maxResponseBytes) {
+        throw new ExchangeError("TSA_BAD_RESPONSE", {
+          detail: `answer of ${bytes.length} bytes exceeds the ${this.#maxResponseBytes}-byte limit`,
+        });
+      }
+      return bytes;
+    } catch (error) {
+      if (error instanceof ExchangeError) {
+        throw error;
+      }
+      throw new ExchangeError("TSA_UNAVAILABLE", {
+        detail: `reading the answer from ${this.url} failed: ${describeFetchError(error, this.#timeoutMs)}`,
+        cause: error,
+      });
+    }
+  }
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
+  if (cause?.code) {
+    return cause.code;
+  }
+  return error instanceof Error ? error.message : "unknown error";
+}
+
+function assertImprintLength(imprint: Uint8Array, hashAlgorithm: HashAlgorithm): void {
+  const expected = HASH_LENGTHS[hashAlgorithm];
+  if (imprint.length !== expected) {
+    throw new ExchangeError("VALIDATION_FAILED", {
+      detail: `messageImprint for ${hashAlgorithm}: expected ${expected} bytes, got ${imprint.length}`,
+    });
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("hex");
+}

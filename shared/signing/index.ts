@@ -1,0 +1,21 @@
+/**
+ * Signing: the Signer and Tsa ports, their software and AWS KMS implementations, and detached
+ * CAdES signing of streams. (`signPdf` is added here by the PDF package.)
+ *
+ * @example
+ * import { SoftwareSigner, signDetached } from "../signing/index.ts";
+ * const p7s = await signDetached(fs.createReadStream(path), { signer: SoftwareSigner.fromPkcs12(p12, pw) });
+ */
+export { type KmsSignClient, KmsSigner, type KmsSignerOptions } from "./kms-signer.ts";
+export {
+  type CompletePdfSignatureOptions,
+  completePdfSignature,
+  type PreparedPdfSignature,
+  type PreparePdfSignatureOptions,
+  preparePdfSignature,
+} from "./pdf-external.ts";
+export { type ByteStream, hashStream, type SignDetachedOptions, signDetached } from "./sign-detached.ts";
+export { type SignPdfOptions, signPdf } from "./sign-pdf.ts";
+export type { HashAlgorithm, Signer, SignRequest } from "./signer.ts";
+export { SoftwareSigner } from "./software-signer.ts";
+export type { Tsa } from "./tsa.ts";

@@ -1,0 +1,33 @@
+/**
+ * The Signer port: digest in, signature out. A software key, AWS KMS, a USB token behind a local
+ * plugin or a CA's remote-signing service all fit behind it; the private key never leaves it.
+ */
+import type { HashAlgorithm } from "../cms/algorithms.ts";
+import type { Certificate } from "../pki/certificate.ts";
+
+export type { HashAlgorithm };
+
+/** What a signer is asked to sign: the DER signed attributes of a CMS SignerInfo and their digest. */
+export interface SignRequest {
+  readonly hashAlgorithm: HashAlgorithm;
+  /** Digest of `message`: what remote signers (KMS, USB token, remote signing service) sign. */
+  readonly digest: Uint8Array;
+  /** The DER-encoded signed attributes the digest is of (a few hundred bytes, no document content). */
+  readonly message: Uint8Array;
+}
+
+/**
+ * The Signer port.
+ *
+ * @example
+ * const signer = SoftwareSigner.fromPkcs12(p12Bytes, password);
+ * const cms = await createCmsSignature({ contentDigest, signer });
+ */
+export interface Signer {
+  /** The signer's certificate (from shared/pki). */
+  readonly certificate: Certificate;
+  /** Issuers, nearest first, to embed in the CMS. */
+  readonly chain: readonly Certificate[];
+  /** DER signature value: RSASSA-PKCS1-v1_5 bytes, or a DER ECDSA-Sig-Value. */
+  sign(request: SignRequest): Promise<Uint8Array>;
+}
