@@ -1,0 +1,113 @@
+import { join } from "node:path";
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { Key, KeySpec, KeyUsage } from "aws-cdk-lib/aws-kms";
+import type { Construct } from "constructs";
+import { handlerEntry, ROUTES, type RouteDefinition } from "../functions/routes.ts";
+import type { AccessTargets } from "./access-policy.ts";
+import { DataStore } from "./data-store.ts";
+import { ExchangeApi } from "./exchange-api.ts";
+import { type Profile, profileSettings, REPO_ROOT, type ThrottleOptions } from "./profile.ts";
+import { RouteFunction } from "./route-function.ts";
+
+/** Options of {@link LienthongStack}. */
+export interface LienthongStackProps extends StackProps {
+  /** `dev` (disposable, no Object Lock) or `production` (retained, Object Lock, deletion protection). */
+  readonly profile: Profile;
+  /** Routes to deploy. Default: `ROUTES` from functions/routes.ts. */
+  readonly routes?: readonly RouteDefinition[];
+  /** Absolute handler path of a route. Default: `<repo>/` + `handlerEntry(route)`. */
+  readonly entryFor?: (route: RouteDefinition) => string;
+  /** Browser origins for CORS on the API and the bucket. Default: the profile's (dev: http://localhost:3000). */
+  readonly webOrigins?: readonly string[];
+  /** Days before unsent uploads under incoming/ expire. Default 7. */
+  readonly incomingExpiryDays?: number;
+  /** COMPLIANCE retention of letters/ and evidence/ objects in production, in days. Default 3650 (10 years). */
+  readonly objectLockRetentionDays?: number;
+  /** API stage throttling. Default: dev 20 rps / burst 40, production 100 / 200. */
+  readonly throttle?: ThrottleOptions;
+}
+
+/**
+ * The whole exchange in one stack: table, letters bucket, keys, one Lambda per route, the HTTP API,
+ * and outputs `ApiUrl`, `TableName`, `BucketName`, `SigningKeyArn`.
+ *
+ * @example
+ * const stack = new LienthongStack(app, "LienthongDev", { profile: "dev" });
+ */
+export class LienthongStack extends Stack {
+  readonly dataStore: DataStore;
+  /** Asymmetric RSA_2048 SIGN_VERIFY key for organisation (seal) signatures: only `kms:sign` routes may use it. */
+  readonly signingKey: Key;
+  readonly api: ExchangeApi;
+  /** Route functions by route name. */
+  readonly functions: ReadonlyMap<string, RouteFunction>;
+
+  constructor(scope: Construct, id: string, props: LienthongStackProps) {
+    super(scope, id, props);
+    const settings = profileSettings(props.profile);
+    const routes = props.routes ?? ROUTES;
+    checkRoutes(routes);
+    const webOrigins = props.webOrigins ?? settings.defaultWebOrigins;
+    const entryFor =
+      props.entryFor ?? ((route: RouteDefinition): string => join(REPO_ROOT, handlerEntry(route)));
+
+    this.dataStore = new DataStore(this, "Data", {
+      settings,
+      webOrigins,
+      incomingExpiryDays: props.incomingExpiryDays,
+    });
+
+    // Asymmetric keys cannot rotate; a new organ certificate means a new key.
+    this.signingKey = new Key(this, "OrganSigningKey", {
+      description: "Lienthong organisation signing key (RSASSA-PKCS1-v1_5 / PSS over SHA-256 digests)",
+      keySpec: KeySpec.RSA_2048,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      removalPolicy: settings.removalPolicy,
+      pendingWindow: Duration.days(30),
+    });
+
+    const targets: AccessTargets = {
+      table: this.dataStore.table,
+      bucket: this.dataStore.bucket,
+      bucketKey: this.dataStore.bucketKey,
+      signingKey: this.signingKey,
+      objectLock: settings.objectLock,
+    };
+
+    this.api = new ExchangeApi(this, "Api", { settings, webOrigins, throttle: props.throttle });
+    const functions = new Map<string, RouteFunction>();
+    for (const route of routes) {
+      const routeFunction = new RouteFunction(this, `Route-${route.name}`, {
+        route,
+        entry: entryFor(route),
+        settings,
+        targets,
+        objectLockRetentionDays: props.objectLockRetentionDays ?? 3650,
+      });
+      this.api.addRoute(route, routeFunction.function);
+      functions.set(route.name, routeFunction);
+    }
+    this.functions = functions;
+
+    new CfnOutput(this, "ApiUrl", { value: this.api.url, description: "Base URL of the HTTP API" });
+    new CfnOutput(this, "TableName", { value: this.dataStore.table.tableName });
+    new CfnOutput(this, "BucketName", { value: this.dataStore.bucket.bucketName });
+    new CfnOutput(this, "SigningKeyArn", { value: this.signingKey.keyArn });
+  }
+}
+
+function checkRoutes(routes: readonly RouteDefinition[]): void {
+  const names = new Set<string>();
+  const keys = new Set<string>();
+  for (const route of routes) {
+    if (!/^[a-z][a-z0-9-]*$/.test(route.name)) {
+      throw new Error(`Expected a kebab-case route name, got "${route.name}"`);
+    }
+    const key = `${route.method} ${route.path}`;
+    if (names.has(route.name) || keys.has(key)) {
+      throw new Error(`Expected unique route names and routes, got "${route.name}" (${key}) twice`);
+    }
+    names.add(route.name);
+    keys.add(key);
+  }
+}
