@@ -1,0 +1,366 @@
+/**
+ * Reading a PDF file: the cross-reference chain into revisions, and lazy object resolution
+ * (ISO 32000-1 §7.5). Shared by signing (where to append) and verification (what each revision saw).
+ */
+import { ExchangeError } from "../errors/exchange-error.ts";
+import {
+  indexOfAscii,
+  lastIndexOfAscii,
+  malformed,
+  PdfLexer,
+  parseIndirectObject,
+  parseObjectAt,
+} from "./lexer.ts";
+import { PdfDict, type PdfObject, PdfRef, PdfStream } from "./objects.ts";
+import { listSignatures, type PdfSignatureInfo } from "./signatures.ts";
+import { decodeStream } from "./stream-decode.ts";
+import { readXrefSection, type XrefEntry, type XrefSection } from "./xref.ts";
+
+/** One revision: the original file or one incremental update (§7.5.6). */
+export interface PdfRevision {
+  readonly index: number;
+  /** Offset of this revision's (newest) cross-reference section: what its `startxref` says. */
+  readonly startxref: number;
+  /** Just after this revision's `%%EOF` and its end-of-line marker. */
+  readonly endOffset: number;
+  readonly xrefKind: "table" | "stream";
+  readonly trailer: PdfDict;
+  /** Only the entries this revision's own section(s) define. */
+  readonly entries: ReadonlyMap<number, XrefEntry>;
+}
+
+/** Where and as what an object was found. */
+export interface ResolvedObject {
+  readonly value: PdfObject;
+  readonly entry: XrefEntry;
+  /** Index of the revision whose section defines the entry used. */
+  readonly revision: number;
+  /** File offsets of `N G obj` and just after `endobj`; undefined for objects in object streams. */
+  readonly start?: number;
+  readonly end?: number;
+}
+
+/** A parsed PDF. See {@link readPdf}. */
+export interface PdfFile {
+  readonly bytes: Uint8Array;
+  /** Oldest first. Each revision = the bytes [0, endOffset). */
+  readonly revisions: readonly PdfRevision[];
+  /** Object as seen by the given revision (default: the newest); undefined for free/missing objects. */
+  resolve(ref: PdfRef, revision?: number): PdfObject | undefined;
+  /** Like resolve, with the entry, the defining revision and file offsets. */
+  locate(ref: PdfRef, revision?: number): ResolvedObject | undefined;
+  /** Follows a reference once: a PdfRef resolves, anything else is returned as is (null for missing). */
+  deref(value: PdfObject | undefined, revision?: number): PdfObject | undefined;
+  /** The newest trailer. */
+  readonly trailer: PdfDict;
+  /** Every signature field reachable from the newest AcroForm, in revision order. */
+  signatures(): readonly PdfSignatureInfo[];
+}
+
+/** Bound on the /Prev chain length and on nested resolution (cycles, hostile files). */
+const MAX_SECTIONS = 10_000;
+const MAX_RESOLVE_DEPTH = 16;
+/** Bound on objects per object stream. */
+const MAX_OBJSTM_OBJECTS = 1_000_000;
+
+/**
+ * Parses the cross-reference chain (lazily: objects are parsed when resolved) and never copies
+ * the file. Throws ExchangeError PDF_ENCRYPTED for encrypted files and PDF_MALFORMED for anything
+ * unreadable.
+ *
+ * @example
+ * const pdf = readPdf(bytes);
+ * const catalog = pdf.resolve(pdf.trailer.getRef("Root")!);
+ */
+export function readPdf(bytes: Uint8Array): PdfFile {
+  try {
+    return new PdfFileImpl(bytes);
+  } catch (error) {
+    throw asExchangeError(error);
+  }
+}
+
+export function asExchangeError(error: unknown): ExchangeError {
+  if (error instanceof ExchangeError) {
+    return error;
+  }
+  return malformed(`unexpected parser failure (${(error as Error)?.message ?? String(error)})`, error);
+}
+
+interface ObjectStreamCache {
+  readonly data: Uint8Array;
+  readonly first: number;
+  readonly offsets: readonly (readonly [number, number])[];
+}
+
+class PdfFileImpl implements PdfFile {
+  readonly bytes: Uint8Array;
+  readonly revisions: readonly PdfRevision[];
+  readonly trailer: PdfDict;
+  private readonly direct = new Map<
+    number,
+    { value: PdfObject; objectNumber: number; generation: number; start: number; end: number }
+  >();
+  private readonly objectStreams = new Map<string, ObjectStreamCache>();
+  private readonly inProgress = new Set<string>();
+  private depth = 0;
+  private signatureCache: readonly PdfSignatureInfo[] | undefined;
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    if (indexOfAscii(bytes, "%PDF-", 0, 1024) < 0) {
+      throw malformed("no %PDF- header in the first 1024 bytes");
+    }
+    const startxref = findStartxref(bytes);
+    const sections: { section: XrefSection; endOffset: number }[] = [];
+    const seen = new Set<number>();
+    let offset: number | undefined = startxref;
+    while (offset !== undefined) {
+      if (seen.has(offset)) {
+        throw malformed(`cross-reference /Prev chain loops back to offset ${offset}`);
+      }
+      if (seen.size >= MAX_SECTIONS) {
+        throw malformed(`more than ${MAX_SECTIONS} cross-reference sections`);
+      }
+      seen.add(offset);
+      const section = readXrefSection(bytes, offset);
+      sections.push({ section, endOffset: findEofEnd(bytes, section.end) });
+      const prev = section.trailer.get("Prev");
+      offset = typeof prev === "number" ? prev : undefined;
+    }
+    const newestTrailer = sections[0]!.section.trailer;
+    if (newestTrailer.has("Encrypt")) {
+      throw new ExchangeError("PDF_ENCRYPTED", { detail: "the trailer has an /Encrypt entry" });
+    }
+    this.trailer = newestTrailer;
+    this.revisions = groupRevisions(sections.reverse());
+  }
+
+  resolve(ref: PdfRef, revision?: number): PdfObject | undefined {
+    return this.locate(ref, revision)?.value;
+  }
+
+  deref(value: PdfObject | undefined, revision?: number): PdfObject | undefined {
+    if (value instanceof PdfRef) {
+      return this.resolve(value, revision) ?? null;
+    }
+    return value;
+  }
+
+  locate(ref: PdfRef, revision?: number): ResolvedObject | undefined {
+    const newest = this.revisions.length - 1;
+    const at = revision === undefined ? newest : revision;
+    if (!Number.isInteger(at) || at < 0 || at > newest) {
+      throw new RangeError(`revision ${at} does not exist (0..${newest})`);
+    }
+    const key = `${ref.objectNumber} ${ref.generation} @${at}`;
+    if (this.inProgress.has(key) || this.depth >= MAX_RESOLVE_DEPTH) {
+      throw malformed(`object ${ref.objectNumber} ${ref.generation} R refers to itself while being resolved`);
+    }
+    this.inProgress.add(key);
+    this.depth++;
+    try {
+      return this.locateUnguarded(ref, at);
+    } catch (error) {
+      throw asExchangeError(error);
+    } finally {
+      this.depth--;
+      this.inProgress.delete(key);
+    }
+  }
+
+  private locateUnguarded(ref: PdfRef, at: number): ResolvedObject | undefined {
+    for (let r = at; r >= 0; r--) {
+      const entry = this.revisions[r]!.entries.get(ref.objectNumber);
+      if (entry === undefined) {
+        continue;
+      }
+      if (entry.type === "free") {
+        return undefined;
+      }
+      if (entry.type === "offset") {
+        if (entry.generation !== ref.generation) {
+          return undefined;
+        }
+        const object = this.readDirect(entry.offset, r);
+        if (object.objectNumber !== ref.objectNumber || object.generation !== ref.generation) {
+          throw malformed(
+            `xref says object ${ref.objectNumber} ${ref.generation} is at offset ${entry.offset}, found ${object.objectNumber} ${object.generation} obj`,
+          );
+        }
+        return { value: object.value, entry, revision: r, start: object.start, end: object.end };
+      }
+      if (ref.generation !== 0) {
+        return undefined;
+      }
+      const value = this.readCompressed(entry.streamObjectNumber, entry.index, ref.objectNumber, r);
+      return value === undefined ? undefined : { value, entry, revision: r };
+    }
+    return undefined;
+  }
+
+  private readDirect(offset: number, revision: number) {
+    const cached = this.direct.get(offset);
+    if (cached) {
+      return cached;
+    }
+    const object = parseIndirectObject(this.bytes, offset, (lengthRef) => {
+      // An unresolvable /Length (missing, looping) falls back to scanning for `endstream`.
+      try {
+        const length = this.resolve(lengthRef, revision);
+        return typeof length === "number" ? length : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    this.direct.set(offset, object);
+    return object;
+  }
+
+  private readCompressed(streamNumber: number, index: number, objectNumber: number, revision: number) {
+    const container = this.locate(new PdfRef(streamNumber, 0), revision);
+    if (!container) {
+      throw malformed(`object stream ${streamNumber} 0 R holding object ${objectNumber} does not exist`);
+    }
+    if (container.entry.type !== "offset" || !(container.value instanceof PdfStream)) {
+      throw malformed(`object stream ${streamNumber} 0 R is not a stream stored at a file offset`);
+    }
+    const cacheKey = `${container.entry.offset}`;
+    let cache = this.objectStreams.get(cacheKey);
+    if (!cache) {
+      cache = parseObjectStreamHeader(container.value, streamNumber);
+      this.objectStreams.set(cacheKey, cache);
+    }
+    const slot = cache.offsets[index];
+    if (!slot || slot[0] !== objectNumber) {
+      throw malformed(`object stream ${streamNumber} 0 R has no object ${objectNumber} at index ${index}`);
+    }
+    return parseObjectAt(cache.data, cache.first + slot[1]).value;
+  }
+
+  signatures(): readonly PdfSignatureInfo[] {
+    if (!this.signatureCache) {
+      try {
+        this.signatureCache = listSignatures(this);
+      } catch (error) {
+        throw asExchangeError(error);
+      }
+    }
+    return this.signatureCache;
+  }
+}
+
+function parseObjectStreamHeader(stream: PdfStream, streamNumber: number): ObjectStreamCache {
+  const n = stream.dict.getNumber("N");
+  const first = stream.dict.getNumber("First");
+  if (
+    n === undefined ||
+    first === undefined ||
+    !Number.isInteger(n) ||
+    !Number.isInteger(first) ||
+    n < 0 ||
+    first < 0
+  ) {
+    throw malformed(`object stream ${streamNumber} 0 R lacks a valid /N or /First`);
+  }
+  if (n > MAX_OBJSTM_OBJECTS) {
+    throw malformed(`object stream ${streamNumber} 0 R claims ${n} objects (limit ${MAX_OBJSTM_OBJECTS})`);
+  }
+  const data = decodeStream(stream);
+  if (first > data.length) {
+    throw malformed(`object stream ${streamNumber} 0 R has /First beyond its data`);
+  }
+  const lexer = new PdfLexer(data.subarray(0, first), 0);
+  const offsets: (readonly [number, number])[] = [];
+  for (let i = 0; i < n; i++) {
+    const objectNumber = lexer.readUnsigned();
+    const offset = lexer.readUnsigned();
+    if (objectNumber === undefined || offset === undefined) {
+      throw malformed(`object stream ${streamNumber} 0 R has a short header (${i} of ${n} pairs)`);
+    }
+    offsets.push([objectNumber, offset]);
+  }
+  return { data, first, offsets };
+}
+
+/** The offset in the last `startxref` of the file (§7.5.5). */
+function findStartxref(bytes: Uint8Array): number {
+  let at = lastIndexOfAscii(bytes, "startxref", Math.max(0, bytes.length - 4096));
+  if (at < 0) {
+    at = lastIndexOfAscii(bytes, "startxref");
+  }
+  if (at < 0) {
+    throw malformed("no 'startxref' in the file");
+  }
+  const lexer = new PdfLexer(bytes, at + 9);
+  const offset = lexer.readUnsigned();
+  if (offset === undefined) {
+    throw malformed(`no offset after 'startxref' at offset ${at}`);
+  }
+  return offset;
+}
+
+/** Just after the first `%%EOF` (and its EOL) after `from`; the file end when there is none. */
+function findEofEnd(bytes: Uint8Array, from: number): number {
+  const at = indexOfAscii(bytes, "%%EOF", from);
+  if (at < 0) {
+    return bytes.length;
+  }
+  let end = at + 5;
+  if (bytes[end] === 0x0d) {
+    end++;
+  }
+  if (bytes[end] === 0x0a) {
+    end++;
+  }
+  return end;
+}
+
+/**
+ * Oldest-first sections into revisions. A section that ends no later than the revision before it
+ * belongs to that revision (a linearized file's first-page section sits before its main one, Annex F).
+ */
+function groupRevisions(sections: readonly { section: XrefSection; endOffset: number }[]): PdfRevision[] {
+  const revisions: {
+    startxref: number;
+    endOffset: number;
+    kind: "table" | "stream";
+    trailer: PdfDict;
+    entries: Map<number, XrefEntry>;
+  }[] = [];
+  for (const { section, endOffset } of sections) {
+    const last = revisions[revisions.length - 1];
+    if (last && endOffset <= last.endOffset) {
+      for (const [number, entry] of section.entries) {
+        last.entries.set(number, entry);
+      }
+      last.startxref = section.offset;
+      last.kind = section.kind;
+      last.trailer = mergeTrailers(last.trailer, section.trailer);
+      continue;
+    }
+    revisions.push({
+      startxref: section.offset,
+      endOffset,
+      kind: section.kind,
+      trailer: section.trailer,
+      entries: new Map(section.entries),
+    });
+  }
+  return revisions.map((r, index) => ({
+    index,
+    startxref: r.startxref,
+    endOffset: r.endOffset,
+    xrefKind: r.kind,
+    trailer: r.trailer,
+    entries: r.entries,
+  }));
+}
+
+function mergeTrailers(older: PdfDict, newer: PdfDict): PdfDict {
+  const merged = new PdfDict(older.map);
+  for (const [key, value] of newer.map) {
+    merged.map.set(key, value);
+  }
+  return merged;
+}
