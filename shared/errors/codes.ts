@@ -26,8 +26,8 @@ export const ERROR_CODES = {
   },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
-    en: "The request body must be JSON (Content-Type: application/json).",
-    vi: "Nội dung yêu cầu phải là JSON (Content-Type: application/json).",
+    en: "The request body is not of a type this route accepts (see Content-Type).",
+    vi: "Kiểu nội dung yêu cầu không được chấp nhận (xem Content-Type).",
   },
   UNAUTHENTICATED: {
     status: 401,

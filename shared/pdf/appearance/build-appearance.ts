@@ -9,7 +9,7 @@
  * update.
  */
 import { createHash } from "node:crypto";
-import { inflateSync } from "node:zlib";
+import { deflateSync, inflateSync } from "node:zlib";
 import fontkit from "@pdf-lib/fontkit";
 import {
   CustomFontSubsetEmbedder,
@@ -22,7 +22,6 @@ import {
   PDFRawStream,
   PDFRef,
   PDFStream,
-  PngEmbedder,
 } from "pdf-lib";
 import { ExchangeError } from "../../errors/exchange-error.ts";
 import { loadDefaultFont } from "./font.ts";
@@ -38,7 +37,7 @@ import {
   signerLayout,
   stampLayout,
 } from "./layout.ts";
-import { readPngInfo } from "./png.ts";
+import { decodePng, type RgbaImage } from "./png.ts";
 import type { AppearanceObject, BuildAppearanceOptions, BuiltAppearance, Rect } from "./types.ts";
 
 /** Smallest font size a too-long line is shrunk to before it is refused. */
@@ -82,7 +81,11 @@ async function createFontEmbedder(fontBytes: Uint8Array, texts: readonly string[
   try {
     const font = fontkit.create(fontBytes);
     postscriptName = font.postscriptName || "Font";
-    embedder = await CustomFontSubsetEmbedder.for(fontkit, fontBytes, `${subsetTag(fontBytes, texts)}+${postscriptName}`);
+    embedder = await CustomFontSubsetEmbedder.for(
+      fontkit,
+      fontBytes,
+      `${subsetTag(fontBytes, texts)}+${postscriptName}`,
+    );
   } catch (cause) {
     throw new ExchangeError("APPEARANCE_FONT_INVALID", {
       detail: `expected a TrueType/OpenType font, got ${fontBytes.length} bytes that fontkit cannot read`,
@@ -103,16 +106,43 @@ async function createFontEmbedder(fontBytes: Uint8Array, texts: readonly string[
   return embedder;
 }
 
-async function createImageEmbedder(bytes: Uint8Array, what: string): Promise<PngEmbedder> {
-  readPngInfo(bytes, what);
-  try {
-    return await PngEmbedder.for(bytes);
-  } catch (cause) {
-    throw new ExchangeError("APPEARANCE_IMAGE_INVALID", {
-      detail: `${what}: the PNG header is valid but its image data cannot be decoded`,
-      cause,
-    });
+/**
+ * Writes an RGBA raster as an image XObject (ISO 32000-1 §8.9.5) at `ref`, with its alpha channel
+ * as a soft mask (§11.6.5.3) when any pixel is not opaque.
+ */
+function embedImage(context: PDFContext, ref: PDFRef, image: RgbaImage): void {
+  const pixels = image.width * image.height;
+  const rgb = new Uint8Array(pixels * 3);
+  const alpha = new Uint8Array(pixels);
+  let translucent = false;
+  for (let i = 0; i < pixels; i++) {
+    rgb[i * 3] = image.rgba[i * 4]!;
+    rgb[i * 3 + 1] = image.rgba[i * 4 + 1]!;
+    rgb[i * 3 + 2] = image.rgba[i * 4 + 2]!;
+    alpha[i] = image.rgba[i * 4 + 3]!;
+    translucent ||= alpha[i] !== 255;
   }
+  const common = {
+    Type: "XObject",
+    Subtype: "Image",
+    Width: image.width,
+    Height: image.height,
+    BitsPerComponent: 8,
+  };
+  const smask = translucent
+    ? context.register(
+        context.stream(deflateSync(alpha), { ...common, ColorSpace: "DeviceGray", Filter: "FlateDecode" }),
+      )
+    : undefined;
+  context.assign(
+    ref,
+    context.stream(deflateSync(rgb), {
+      ...common,
+      ColorSpace: "DeviceRGB",
+      Filter: "FlateDecode",
+      ...(smask ? { SMask: smask } : {}),
+    }),
+  );
 }
 
 /** Accumulates the content stream of a form XObject whose /BBox is [0 0 w h] of `rect`. */
@@ -122,7 +152,14 @@ class FormContent {
   constructor(private readonly rect: Rect) {}
 
   /** Draws one line of text in `band` (page coordinates), centred or left-aligned, shrunk to fit its width. */
-  text(embedder: Embedder, fontName: string, line: string, band: Rect, fontSize: number, align: "centre" | "left"): void {
+  text(
+    embedder: Embedder,
+    fontName: string,
+    line: string,
+    band: Rect,
+    fontSize: number,
+    align: "centre" | "left",
+  ): void {
     const available = band[2] - band[0];
     const naturalWidth = embedder.widthOfTextAtSize(line, fontSize);
     const size = naturalWidth > available ? (fontSize * available) / naturalWidth : fontSize;
@@ -146,7 +183,9 @@ class FormContent {
   image(name: string, target: Rect): void {
     const w = target[2] - target[0];
     const h = target[3] - target[1];
-    this.ops.push(`q ${num(w)} 0 0 ${num(h)} ${num(target[0] - this.rect[0])} ${num(target[1] - this.rect[1])} cm /${name} Do Q`);
+    this.ops.push(
+      `q ${num(w)} 0 0 ${num(h)} ${num(target[0] - this.rect[0])} ${num(target[1] - this.rect[1])} cm /${name} Do Q`,
+    );
   }
 
   /** Strokes a thin border just inside the bounding box. */
@@ -167,7 +206,7 @@ interface FormParts {
   readonly rect: Rect;
   readonly content: FormContent;
   readonly font?: { readonly name: string; readonly ref: PDFRef; readonly embedder: Embedder };
-  readonly image?: { readonly name: string; readonly ref: PDFRef; readonly embedder: PngEmbedder };
+  readonly image?: { readonly name: string; readonly ref: PDFRef; readonly raster: RgbaImage };
 }
 
 async function signerParts(options: BuildAppearanceOptions, context: PDFContext): Promise<FormParts> {
@@ -185,9 +224,9 @@ async function signerParts(options: BuildAppearanceOptions, context: PDFContext)
   const content = new FormContent(rect);
   let image: FormParts["image"];
   if (options.image) {
-    const embedder = await createImageEmbedder(options.image, "signature image");
-    image = { name: "Im1", ref: context.nextRef(), embedder };
-    content.image(image.name, fitImage(layout.imageBox, embedder.width, embedder.height));
+    const raster = decodePng(options.image, "signature image");
+    image = { name: "Im1", ref: context.nextRef(), raster };
+    content.image(image.name, fitImage(layout.imageBox, raster.width, raster.height));
   }
   let font: FormParts["font"];
   if (texts.length > 0) {
@@ -214,17 +253,17 @@ async function sealParts(options: BuildAppearanceOptions, context: PDFContext): 
   if (!options.image) {
     throw new ExchangeError("APPEARANCE_INVALID", { detail: "a seal appearance needs the seal image (PNG)" });
   }
-  const embedder = await createImageEmbedder(options.image, "seal image");
+  const raster = decodePng(options.image, "seal image");
   const diameterMm = options.sealDiameterMm ?? DEFAULT_SEAL_DIAMETER_MM;
   const rect = sealRect({
     pageSize: options.pageSize,
     diameter: mmToPt(diameterMm),
-    aspect: embedder.height / embedder.width,
+    aspect: raster.height / raster.width,
     ...(options.rect ? { rect: options.rect } : {}),
     ...(options.anchor ? { anchor: options.anchor } : {}),
   });
   const content = new FormContent(rect);
-  const image = { name: "Im1", ref: context.nextRef(), embedder };
+  const image = { name: "Im1", ref: context.nextRef(), raster };
   content.image(image.name, rect);
   return { rect, content, image };
 }
@@ -298,7 +337,9 @@ function collectObjects(context: PDFContext, first: number, root: PDFRef): Appea
   for (const [, object] of entries) {
     referencedNumbers(object, referenced);
   }
-  const consecutive = entries.every(([ref], i) => ref.objectNumber === first + i && ref.generationNumber === 0);
+  const consecutive = entries.every(
+    ([ref], i) => ref.objectNumber === first + i && ref.generationNumber === 0,
+  );
   const closed = [...referenced].every((n) => numbers.has(n)) && referenced.size === numbers.size;
   if (!consecutive || !closed) {
     throw new ExchangeError("INTERNAL", {
@@ -385,7 +426,7 @@ export async function buildAppearance(options: BuildAppearanceOptions): Promise<
     addLength1(context, font.ref);
   }
   if (image) {
-    await image.embedder.embedIntoContext(context, image.ref);
+    embedImage(context, image.ref, image.raster);
   }
   const objects = collectObjects(context, first, formRef);
   return {

@@ -47,7 +47,7 @@ class Canvas {
 }
 
 function clamp01(value: number): number {
-  return value < 0 ? 0 : value > 1 ? 1 : value;
+  return Math.max(0, Math.min(value, 1));
 }
 
 /** Coverage of a polyline of the given width (round joins and caps), anti-aliased over one pixel. */
@@ -188,7 +188,18 @@ export function demoSealPng(size = 400): Uint8Array {
     const x = c + 162 * k * Math.cos(angle);
     const y = c + 162 * k * Math.sin(angle);
     // A zero-length stroke with round caps is a dot.
-    canvas.paint(strokeCoverage(size, size, [[x, y], [x, y]], 14 * k), SEAL_RED);
+    canvas.paint(
+      strokeCoverage(
+        size,
+        size,
+        [
+          [x, y],
+          [x, y],
+        ],
+        14 * k,
+      ),
+      SEAL_RED,
+    );
   }
   const star: [number, number][] = [];
   for (let i = 0; i < 10; i++) {

@@ -25,7 +25,10 @@ const cache = new Map<string, Promise<Uint8Array>>();
  * @example
  * const bold = await loadDefaultFont("bold");
  */
-export function loadDefaultFont(weight: keyof FontPaths, paths: FontPaths = DEFAULT_FONT_PATHS): Promise<Uint8Array> {
+export function loadDefaultFont(
+  weight: keyof FontPaths,
+  paths: FontPaths = DEFAULT_FONT_PATHS,
+): Promise<Uint8Array> {
   const path = paths[weight];
   let bytes = cache.get(path);
   if (!bytes) {

@@ -269,7 +269,10 @@ export function stampLayout(options: StampLayoutOptions): StampLayout {
  * @example
  * appearancePage({ kind: "seal" }, 3); // 3
  */
-export function appearancePage(options: { readonly kind: AppearanceKind; readonly page?: number }, pageCount: number): number {
+export function appearancePage(
+  options: { readonly kind: AppearanceKind; readonly page?: number },
+  pageCount: number,
+): number {
   const page = options.page ?? (options.kind === "stamp" ? 1 : pageCount);
   if (!Number.isInteger(page) || page < 1 || page > pageCount) {
     throw new ExchangeError("APPEARANCE_INVALID", {
