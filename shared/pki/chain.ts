@@ -4,7 +4,7 @@
  * configured extras) to a trust anchor, checking each signature with node:crypto, basicConstraints
  * (cA, pathLenConstraint), keyCertSign on issuers, and validity at the validation time.
  */
-import { type KeyObject, constants as cryptoConstants, verify as cryptoVerify } from "node:crypto";
+import { constants as cryptoConstants, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import type { Certificate } from "./certificate.ts";
 import { bytesEqual, children, decodeDer, decodeOid, decodeSmallInteger } from "./der.ts";
 import type { TrustAnchors } from "./trust.ts";
@@ -220,10 +220,18 @@ function constraintProblems(path: readonly Certificate[], at: Date): ChainProble
       nonSelfIssuedBelow++;
     }
     if (!issuer.isCa) {
-      problems.push({ code: "ISSUER_NOT_CA", certificate: issuer.sha256, detail: `${issuer.subject.text} is not a CA (basicConstraints cA false or absent)` });
+      problems.push({
+        code: "ISSUER_NOT_CA",
+        certificate: issuer.sha256,
+        detail: `${issuer.subject.text} is not a CA (basicConstraints cA false or absent)`,
+      });
     }
     if (issuer.keyUsage !== undefined && !issuer.keyUsage.includes("keyCertSign")) {
-      problems.push({ code: "ISSUER_KEY_USAGE", certificate: issuer.sha256, detail: `${issuer.subject.text} lacks keyUsage keyCertSign` });
+      problems.push({
+        code: "ISSUER_KEY_USAGE",
+        certificate: issuer.sha256,
+        detail: `${issuer.subject.text} lacks keyUsage keyCertSign`,
+      });
     }
     if (issuer.pathLength !== undefined && nonSelfIssuedBelow > issuer.pathLength) {
       problems.push({
@@ -261,7 +269,15 @@ function constraintProblems(path: readonly Certificate[], at: Date): ChainProble
 }
 
 function statusOf(problems: readonly ChainProblem[]): ChainResult["status"] {
-  if (problems.some((p) => p.code === "ISSUER_NOT_CA" || p.code === "ISSUER_KEY_USAGE" || p.code === "PATH_LENGTH_EXCEEDED" || p.code === "UNKNOWN_CRITICAL_EXTENSION")) {
+  if (
+    problems.some(
+      (p) =>
+        p.code === "ISSUER_NOT_CA" ||
+        p.code === "ISSUER_KEY_USAGE" ||
+        p.code === "PATH_LENGTH_EXCEEDED" ||
+        p.code === "UNKNOWN_CRITICAL_EXTENSION",
+    )
+  ) {
     return "constraints-failure";
   }
   if (problems.some((p) => p.code === "CERT_EXPIRED")) {

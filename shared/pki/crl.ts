@@ -125,7 +125,9 @@ function crlDer(input: Uint8Array | string): Uint8Array {
   const text = typeof input === "string" ? input : Buffer.from(input).toString("latin1");
   const match = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/.exec(text);
   if (!match) {
-    throw new ExchangeError("CRL_MALFORMED", { detail: "expected DER or a PEM 'X509 CRL' block, found neither" });
+    throw new ExchangeError("CRL_MALFORMED", {
+      detail: "expected DER or a PEM 'X509 CRL' block, found neither",
+    });
   }
   return new Uint8Array(Buffer.from(match[1]!.replace(/\s+/g, ""), "base64"));
 }
@@ -181,7 +183,11 @@ export function parseCrl(input: Uint8Array | string): Crl {
           for (const extension of extensionsOf(extensions)) {
             if (extension.oid === OID_REASON_CODE) {
               reason = reasonName(decodeDer(extension.value));
-            } else if (extension.critical && extension.oid !== OID_INVALIDITY_DATE && extension.oid !== OID_CERTIFICATE_ISSUER) {
+            } else if (
+              extension.critical &&
+              extension.oid !== OID_INVALIDITY_DATE &&
+              extension.oid !== OID_CERTIFICATE_ISSUER
+            ) {
               throw new Error(`unknown critical entry extension ${extension.oid}`);
             }
           }
@@ -269,7 +275,8 @@ export interface CrlCheck {
  */
 export function checkCrl(crl: Crl, certificate: Certificate, issuer: Certificate, at: Date): CrlCheck {
   const problems: CrlProblem[] = [];
-  const nameMatches = bytesEqual(crl.issuerDer, issuer.subjectDer) && bytesEqual(certificate.issuerDer, crl.issuerDer);
+  const nameMatches =
+    bytesEqual(crl.issuerDer, issuer.subjectDer) && bytesEqual(certificate.issuerDer, crl.issuerDer);
   const keyMatches =
     !crl.authorityKeyIdentifier ||
     !issuer.subjectKeyIdentifier ||

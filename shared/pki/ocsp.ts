@@ -101,10 +101,16 @@ export function buildOcspRequest(
     ]),
   ];
   const nonce =
-    options.nonce === false ? undefined : options.nonce instanceof Uint8Array ? options.nonce : new Uint8Array(randomBytes(16));
+    options.nonce === false
+      ? undefined
+      : options.nonce instanceof Uint8Array
+        ? options.nonce
+        : new Uint8Array(randomBytes(16));
   if (nonce) {
     // requestExtensions [2] EXPLICIT Extensions; the nonce value is an OCTET STRING inside extnValue (RFC 8954 §2.1).
-    const inner = asn1.toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bytesToForge(nonce))).getBytes();
+    const inner = asn1
+      .toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bytesToForge(nonce)))
+      .getBytes();
     tbsFields.push(
       asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, true, [
         asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
@@ -214,7 +220,9 @@ export function parseOcspResponse(der: Uint8Array): OcspResponse {
       throw new Error(`expected id-pkix-ocsp-basic, got ${type}`);
     }
     const basic = decodeDer(expectTag(octetElement, TAG.OCTET_STRING, "response").content);
-    const [tbs, algorithm, signature, certsElement] = children(expectTag(basic, TAG.SEQUENCE, "BasicOCSPResponse"));
+    const [tbs, algorithm, signature, certsElement] = children(
+      expectTag(basic, TAG.SEQUENCE, "BasicOCSPResponse"),
+    );
     const tbsElement = expectTag(tbs, TAG.SEQUENCE, "ResponseData");
     const algorithmElement = expectTag(algorithm, TAG.SEQUENCE, "signatureAlgorithm");
     const signatureElement = expectTag(signature, TAG.BIT_STRING, "signature");
@@ -234,11 +242,15 @@ export function parseOcspResponse(der: Uint8Array): OcspResponse {
       throw new Error("expected a ResponderID");
     }
     const producedAt = decodeTime(expectTag(fields[index++], TAG.GENERALIZED_TIME, "producedAt"));
-    const responses = children(expectTag(fields[index++], TAG.SEQUENCE, "responses")).map(parseSingleResponse);
+    const responses = children(expectTag(fields[index++], TAG.SEQUENCE, "responses")).map(
+      parseSingleResponse,
+    );
     let nonce: Uint8Array | undefined;
     const extensionsElement = fields[index];
     if (extensionsElement?.tag === 0xa1) {
-      for (const extension of children(expectTag(children(extensionsElement)[0], TAG.SEQUENCE, "responseExtensions"))) {
+      for (const extension of children(
+        expectTag(children(extensionsElement)[0], TAG.SEQUENCE, "responseExtensions"),
+      )) {
         const parts = children(extension);
         if (decodeOid(parts[0]!) !== OID_NONCE) {
           continue;
@@ -257,7 +269,7 @@ export function parseOcspResponse(der: Uint8Array): OcspResponse {
     const certificates: Certificate[] = [];
     if (certsElement?.tag === 0xa0) {
       for (const certificate of children(expectTag(children(certsElement)[0], TAG.SEQUENCE, "certs"))) {
-        certificates.push(parseCertificate(certificate.bytes.slice()));
+        certificates.push(parseCertificate(certificate.bytes));
       }
     }
     return {
@@ -334,15 +346,24 @@ export function checkOcspResponse(
   options: CheckOcspOptions,
 ): OcspCheck {
   if (response.responseStatus !== 0) {
-    return { status: "unknown", problems: [`responder answered status ${response.responseStatus} (not successful)`] };
+    return {
+      status: "unknown",
+      problems: [`responder answered status ${response.responseStatus} (not successful)`],
+    };
   }
   const candidates = [issuer, ...response.certificates];
   const responder = candidates.find((candidate) => matchesResponder(response, candidate));
   if (!responder) {
-    return { status: "unknown", problems: ["the responder's certificate is neither the issuer nor included"] };
+    return {
+      status: "unknown",
+      problems: ["the responder's certificate is neither the issuer nor included"],
+    };
   }
   const problems: string[] = [];
-  const isIssuer = responder.sha256 === issuer.sha256 || (bytesEqual(responder.subjectDer, issuer.subjectDer) && bytesEqual(publicKeyHash(responder), publicKeyHash(issuer)));
+  const isIssuer =
+    responder.sha256 === issuer.sha256 ||
+    (bytesEqual(responder.subjectDer, issuer.subjectDer) &&
+      bytesEqual(publicKeyHash(responder), publicKeyHash(issuer)));
   if (!isIssuer) {
     if (!couldHaveIssued(issuer, responder) || !isSignedBy(responder, issuer)) {
       problems.push("the responder certificate was not issued by the certificate's issuer");
@@ -350,7 +371,10 @@ export function checkOcspResponse(
     if (!responder.extendedKeyUsage.includes(OID_OCSP_SIGNING)) {
       problems.push("the responder certificate lacks extendedKeyUsage id-kp-OCSPSigning");
     }
-    if (responder.notAfter.getTime() < options.now.getTime() || responder.notBefore.getTime() > options.now.getTime()) {
+    if (
+      responder.notAfter.getTime() < options.now.getTime() ||
+      responder.notBefore.getTime() > options.now.getTime()
+    ) {
       problems.push("the responder certificate is outside its validity period");
     }
   }

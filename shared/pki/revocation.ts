@@ -36,17 +36,24 @@ export function httpFetcher(options: HttpFetcherOptions = {}): RevocationFetcher
   return {
     async fetch(url: string, body?: Uint8Array): Promise<Uint8Array> {
       if (!/^https?:\/\//i.test(url)) {
-        throw new ExchangeError("REVOCATION_UNAVAILABLE", { detail: `expected an http(s) URL, got '${url}'` });
+        throw new ExchangeError("REVOCATION_UNAVAILABLE", {
+          detail: `expected an http(s) URL, got '${url}'`,
+        });
       }
       const response = await fetch(url, {
         method: body ? "POST" : "GET",
         signal: AbortSignal.timeout(timeoutMs),
         ...(body ? { body: Buffer.from(body), headers: { "content-type": "application/ocsp-request" } } : {}),
       }).catch((cause: unknown) => {
-        throw new ExchangeError("REVOCATION_UNAVAILABLE", { detail: `no answer from ${url} within ${timeoutMs} ms`, cause });
+        throw new ExchangeError("REVOCATION_UNAVAILABLE", {
+          detail: `no answer from ${url} within ${timeoutMs} ms`,
+          cause,
+        });
       });
       if (!response.ok) {
-        throw new ExchangeError("REVOCATION_UNAVAILABLE", { detail: `expected HTTP 2xx from ${url}, got ${response.status}` });
+        throw new ExchangeError("REVOCATION_UNAVAILABLE", {
+          detail: `expected HTTP 2xx from ${url}, got ${response.status}`,
+        });
       }
       const bytes = new Uint8Array(await response.arrayBuffer());
       if (bytes.length > maxBytes) {
@@ -126,7 +133,9 @@ function fromCrls(
     if (check.usable) {
       good ??= { source, status: "good", thisUpdate: crl.thisUpdate, problems };
     } else {
-      problems.push(`${source}: CRL of ${issuer.subject.text} (thisUpdate ${crl.thisUpdate.toISOString()}) not usable: ${check.problems.join(", ")}`);
+      problems.push(
+        `${source}: CRL of ${issuer.subject.text} (thisUpdate ${crl.thisUpdate.toISOString()}) not usable: ${check.problems.join(", ")}`,
+      );
     }
   }
   return good;
@@ -148,7 +157,9 @@ async function fromOcsp(
         ...(request.nonce ? { nonce: request.nonce } : {}),
       });
       if (check.status === "unknown") {
-        problems.push(`ocsp ${url}: ${check.problems.join("; ") || "responder does not know the certificate"}`);
+        problems.push(
+          `ocsp ${url}: ${check.problems.join("; ") || "responder does not know the certificate"}`,
+        );
         continue;
       }
       return {
@@ -187,7 +198,11 @@ async function fromDistributionPoints(
       if (result) {
         return { ...result, url, problems };
       }
-      problems.push(...(local.length > 0 ? local.map((p) => `${url}: ${p}`) : [`crl ${url}: not issued by ${issuer.subject.text}`]));
+      problems.push(
+        ...(local.length > 0
+          ? local.map((p) => `${url}: ${p}`)
+          : [`crl ${url}: not issued by ${issuer.subject.text}`]),
+      );
     } catch (error) {
       problems.push(`crl ${url}: ${(error as Error).message}`);
     }
@@ -214,7 +229,14 @@ export async function checkRevocation(
   if (supplied?.status === "revoked") {
     return supplied;
   }
-  const embedded = fromCrls(options.embeddedCrls ?? [], "embedded-crl", certificate, issuer, options.now, problems);
+  const embedded = fromCrls(
+    options.embeddedCrls ?? [],
+    "embedded-crl",
+    certificate,
+    issuer,
+    options.now,
+    problems,
+  );
   if (embedded?.status === "revoked") {
     return embedded;
   }
@@ -227,9 +249,7 @@ export async function checkRevocation(
   const fetcher = options.fetcher;
   if (fetcher) {
     const order =
-      options.preferOcsp === false
-        ? [fromDistributionPoints, fromOcsp]
-        : [fromOcsp, fromDistributionPoints];
+      options.preferOcsp === false ? [fromDistributionPoints, fromOcsp] : [fromOcsp, fromDistributionPoints];
     for (const source of order) {
       const result = await source(certificate, issuer, options, fetcher, problems);
       if (result) {

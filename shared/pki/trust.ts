@@ -4,9 +4,10 @@
  * counts as an anchor when it is the same certificate, or has the same subject and the same key (a
  * root re-issued with new dates).
  */
+
+import { ExchangeError } from "../errors/index.ts";
 import type { Certificate } from "./certificate.ts";
 import { parseCertificates } from "./certificate.ts";
-import { ExchangeError } from "../errors/index.ts";
 
 export interface TrustAnchors {
   readonly certificates: readonly Certificate[];
@@ -36,7 +37,9 @@ export function trustAnchorsFrom(certificates: readonly Certificate[]): TrustAnc
       if (byFingerprint.has(certificate.sha256)) {
         return true;
       }
-      return bySubjectKey.has(`${Buffer.from(certificate.subjectDer).toString("hex")}/${spkiHex(certificate)}`);
+      return bySubjectKey.has(
+        `${Buffer.from(certificate.subjectDer).toString("hex")}/${spkiHex(certificate)}`,
+      );
     },
   });
 }

@@ -1,0 +1,250 @@
+/**
+ * A printable verification report (A4, Vietnamese and English side by side) a clerk can attach to the
+ * incoming-letter register: the verdict, the file's SHA-256, the validation time, and for every
+ * signature the signer, times, revocation, coverage, modifications and each check with its code.
+ * pdf-lib with an embedded, subset Liberation Serif (Vietnamese needs a Unicode font).
+ */
+import fontkit from "@pdf-lib/fontkit";
+import { PDFDocument, type PDFFont, type PDFPage, rgb } from "pdf-lib";
+import { loadDefaultFont } from "../pdf/appearance/font.ts";
+import type { CheckStatus, Indication, SignatureReport, ValidationReport } from "./report.ts";
+import { displayTime, summariseSignature, WORDS } from "./summary.ts";
+
+export interface ReportPdfOptions {
+  /** TrueType regular and bold fonts; default Liberation Serif from fonts-liberation2. */
+  readonly fontBytes?: Uint8Array;
+  readonly boldFontBytes?: Uint8Array;
+  /** Shown in the title block, e.g. the file name. */
+  readonly title?: string;
+}
+
+const PAGE = { width: 595.28, height: 841.89, margin: 48 } as const;
+const STATUS_WORDS: Readonly<Record<CheckStatus, string>> = {
+  passed: "Đạt / passed",
+  failed: "KHÔNG ĐẠT / FAILED",
+  unknown: "Chưa rõ / unknown",
+  skipped: "Bỏ qua / skipped",
+};
+const VERDICT_COLOURS: Readonly<Record<Indication, ReturnType<typeof rgb>>> = {
+  TOTAL_PASSED: rgb(0.05, 0.45, 0.15),
+  TOTAL_FAILED: rgb(0.75, 0.05, 0.05),
+  INDETERMINATE: rgb(0.7, 0.4, 0),
+};
+
+/** Characters outside common Latin/Vietnamese that a subset serif font may lack. */
+function printable(text: string): string {
+  return text
+    .replace(/→/g, "->")
+    .replace(/[^\u0009\u000a\u0020-\u024f\u1e00-\u1eff\u2013\u2014\u2018-\u201d\u2026]/g, "?");
+}
+
+class Writer {
+  readonly #doc: PDFDocument;
+  readonly #regular: PDFFont;
+  readonly #bold: PDFFont;
+  #page!: PDFPage;
+  #y = 0;
+  pages = 0;
+
+  constructor(doc: PDFDocument, regular: PDFFont, bold: PDFFont) {
+    this.#doc = doc;
+    this.#regular = regular;
+    this.#bold = bold;
+    this.newPage();
+  }
+
+  newPage(): void {
+    this.#page = this.#doc.addPage([PAGE.width, PAGE.height]);
+    this.#y = PAGE.height - PAGE.margin;
+    this.pages++;
+  }
+
+  /** Starts a new page unless `height` points still fit. */
+  keep(height: number): void {
+    if (this.#y - height < PAGE.margin) {
+      this.newPage();
+    }
+  }
+
+  text(
+    raw: string,
+    options: {
+      readonly size?: number;
+      readonly bold?: boolean;
+      readonly indent?: number;
+      readonly colour?: ReturnType<typeof rgb>;
+    } = {},
+  ): void {
+    const size = options.size ?? 10;
+    const font = options.bold ? this.#bold : this.#regular;
+    const indent = options.indent ?? 0;
+    const width = PAGE.width - 2 * PAGE.margin - indent;
+    for (const paragraph of printable(raw).split("\n")) {
+      const words = paragraph.split(" ");
+      let line = "";
+      const flush = (): void => {
+        this.keep(size * 1.3);
+        this.#y -= size * 1.3;
+        this.#page.drawText(line, {
+          x: PAGE.margin + indent,
+          y: this.#y,
+          size,
+          font,
+          color: options.colour ?? rgb(0, 0, 0),
+        });
+        line = "";
+      };
+      for (const word of words) {
+        const candidate = line ? `${line} ${word}` : word;
+        if (font.widthOfTextAtSize(candidate, size) > width && line) {
+          flush();
+          line = word;
+        } else {
+          line = candidate;
+        }
+        // A single over-long token (a fingerprint) is cut to fit.
+        while (font.widthOfTextAtSize(line, size) > width && line.length > 1) {
+          let cut = line.length - 1;
+          while (cut > 1 && font.widthOfTextAtSize(line.slice(0, cut), size) > width) {
+            cut--;
+          }
+          const rest = line.slice(cut);
+          line = line.slice(0, cut);
+          flush();
+          line = rest;
+        }
+      }
+      flush();
+    }
+  }
+
+  gap(points = 6): void {
+    this.#y -= points;
+  }
+}
+
+function signatureBlock(writer: Writer, signature: SignatureReport): void {
+  const vi = WORDS.vi;
+  const en = WORDS.en;
+  writer.keep(120);
+  writer.gap(8);
+  const label =
+    signature.kind === "document-timestamp"
+      ? `${vi.timestamp} / ${en.timestamp}`
+      : `${vi.signature} / ${en.signature}`;
+  writer.text(
+    `${label} ${signature.index + 1}: ${vi.verdict[signature.indication]} / ${en.verdict[signature.indication]}` +
+      (signature.subIndication ? ` (${signature.subIndication})` : ""),
+    { size: 12, bold: true, colour: VERDICT_COLOURS[signature.indication] },
+  );
+  writer.text(summariseSignature(signature, "vi"), { indent: 8 });
+  writer.text(summariseSignature(signature, "en"), { indent: 8 });
+  const cert = signature.signer?.certificate;
+  const facts: [string, string | undefined][] = [
+    ["Trường chữ ký / Field", signature.fieldName],
+    ["Kiểu / SubFilter", signature.subFilter],
+    ["Lý do / Reason", signature.reason],
+    ["Chủ thể / Subject", cert?.subject],
+    ["Tổ chức cấp / Issuer", cert?.issuer],
+    ["Số hiệu / Serial", cert?.serialNumber],
+    [
+      "Hiệu lực / Validity",
+      cert ? `${displayTime(cert.notBefore)} – ${displayTime(cert.notAfter)}` : undefined,
+    ],
+    ["SHA-256 chứng thư / certificate", cert?.sha256],
+    ["Thời gian ký khai báo / Claimed time", displayTime(signature.claimedSigningTime)],
+    ["Thời gian ký có dấu thời gian / Proven time", displayTime(signature.provenSigningTime)],
+    [
+      "Thu hồi / Revocation",
+      `${signature.revocation.status} (${signature.revocation.source})${signature.revocation.at ? ` ${displayTime(signature.revocation.at)}` : ""}${
+        signature.revocation.reason ? ` ${signature.revocation.reason}` : ""
+      }`,
+    ],
+    ["Phạm vi ký / Coverage", signature.coverage],
+    [
+      "Thay đổi sau khi ký / Modification",
+      `${vi.modification[signature.modification]} / ${en.modification[signature.modification]}`,
+    ],
+    [
+      "Chuỗi chứng thư / Chain",
+      signature.chain.map((c) => c.subject.split(",")[0]).join(" -> ") || undefined,
+    ],
+  ];
+  for (const [name, value] of facts) {
+    if (value) {
+      writer.text(`${name}: ${value}`, { size: 9, indent: 8 });
+    }
+  }
+  writer.gap(4);
+  writer.text("Các bước kiểm tra / Checks", { size: 10, bold: true, indent: 8 });
+  for (const check of signature.checks) {
+    writer.text(`${check.name} — ${STATUS_WORDS[check.status]} — ${check.code}`, {
+      size: 9,
+      indent: 16,
+      bold: check.status === "failed",
+      ...(check.status === "failed" ? { colour: VERDICT_COLOURS.TOTAL_FAILED } : {}),
+    });
+    if (check.detail) {
+      writer.text(check.detail, { size: 8, indent: 28, colour: rgb(0.3, 0.3, 0.3) });
+    }
+  }
+}
+
+/**
+ * Renders the report as a PDF (A4, bilingual). The output is not signed; it records what was checked.
+ *
+ * @example
+ * await writeFile("bao-cao-kiem-tra.pdf", await renderReportPdf(report, { title: "2491-STC-BCTC.pdf" }));
+ */
+export async function renderReportPdf(
+  report: ValidationReport,
+  options: ReportPdfOptions = {},
+): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.registerFontkit(fontkit);
+  const regular = await doc.embedFont(options.fontBytes ?? (await loadDefaultFont("regular")), {
+    subset: true,
+  });
+  const bold = await doc.embedFont(options.boldFontBytes ?? (await loadDefaultFont("bold")), {
+    subset: true,
+  });
+  doc.setTitle("Báo cáo kiểm tra chữ ký số / Signature verification report");
+  doc.setProducer("Lienthong");
+  doc.setCreationDate(new Date(report.validationTime));
+  const writer = new Writer(doc, regular, bold);
+  const vi = WORDS.vi;
+  const en = WORDS.en;
+  writer.text("BÁO CÁO KIỂM TRA CHỮ KÝ SỐ", { size: 16, bold: true });
+  writer.text("SIGNATURE VERIFICATION REPORT", { size: 12, bold: true });
+  if (options.title) {
+    writer.text(options.title, { size: 10 });
+  }
+  writer.gap(8);
+  writer.text(`Kết quả / Result: ${vi.verdict[report.verdict]} / ${en.verdict[report.verdict]}`, {
+    size: 14,
+    bold: true,
+    colour: VERDICT_COLOURS[report.verdict],
+  });
+  writer.gap(4);
+  const facts: [string, string][] = [
+    ["Thời điểm kiểm tra / Validation time", displayTime(report.validationTime) ?? report.validationTime],
+    ["SHA-256 của tệp / File SHA-256", report.document.sha256],
+    ["Kích thước / Size", `${report.document.size} bytes`],
+    ["Số phiên bản / Revisions", String(report.document.revisions)],
+    ["Số chữ ký / Signatures", String(report.signatures.length)],
+    ["Kiểm tra thu hồi / Revocation policy", report.policy.revocation],
+  ];
+  if (report.policy.expectedOrganCode) {
+    facts.push(["Cơ quan gửi / Sending organ", report.policy.expectedOrganCode]);
+  }
+  for (const [name, value] of facts) {
+    writer.text(`${name}: ${value}`, { size: 10 });
+  }
+  for (const problem of report.problems) {
+    writer.text(`! ${problem.code}: ${problem.detail}`, { size: 10, colour: VERDICT_COLOURS.TOTAL_FAILED });
+  }
+  for (const signature of report.signatures) {
+    signatureBlock(writer, signature);
+  }
+  return doc.save();
+}
