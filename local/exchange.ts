@@ -1,13 +1,17 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RuntimeConfig } from "../shared/config.ts";
+import { parseCertificate } from "../shared/pki/index.ts";
 import { ensureTable } from "../shared/storage/create-table.ts";
 import { createDynamoClient, createS3Client, DynamoLedger } from "../shared/storage/index.ts";
 import { type ApiServer, startApiServer } from "./api-server.ts";
 import { type DemoKey, ensureBucket, seedDemoOrgans } from "./bootstrap.ts";
 import { DEMO_ORGANS, type DemoOrgan } from "./demo-organs.ts";
+import { ensureDemoPki, serveCrls } from "./demo-pki.ts";
 import { startDynamoDbLocal } from "./emulators/dynamodb-local.ts";
+import { freePort } from "./emulators/ports.ts";
 import { startS3Server } from "./emulators/s3-server.ts";
+import { startLocalTsa } from "./tsa.ts";
 
 export interface LocalExchangeOptions {
   /** Repository root (handler modules are loaded from here). */
@@ -23,6 +27,8 @@ export interface LocalExchangeOptions {
   readonly apiHost?: string;
   readonly dynamodbPort?: number;
   readonly s3Port?: number;
+  /** Port of the demo CAs' CRL distribution point; it is written into the certificates (default 8790, 0: free). */
+  readonly crlPort?: number;
   readonly organs?: readonly DemoOrgan[];
   readonly onProgress?: (step: string) => void;
 }
@@ -31,10 +37,14 @@ export interface LocalExchange {
   readonly apiUrl: string;
   readonly config: RuntimeConfig;
   readonly keys: readonly DemoKey[];
+  /** The demo PKI directory (manifest.json, CA certificates, CRLs, PKCS#12 files). */
+  readonly pkiDir: string;
+  readonly tsaUrl: string;
   stop(): Promise<void>;
 }
 
 const TABLE_NAME = "lienthong";
+const DEFAULT_CRL_PORT = 8790;
 const BUCKET_NAME = "lienthong-letters";
 
 /**
@@ -66,6 +76,25 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     });
     stops.push(s3.stop);
 
+    progress("preparing the demo PKI, its CRLs and the timestamp authority");
+    const pkiDir = join(options.dataDir, "pki");
+    const organs = options.organs ?? DEMO_ORGANS;
+    const crlPort = options.crlPort === 0 ? await freePort() : (options.crlPort ?? DEFAULT_CRL_PORT);
+    const manifest = await ensureDemoPki(pkiDir, organs, {
+      crlBaseUrl: `http://127.0.0.1:${crlPort}`,
+      ocspUrl: `http://127.0.0.1:${crlPort + 1}`,
+    });
+    const crlUrl = manifest.crls[0]?.url;
+    const crls = await serveCrls(pkiDir, manifest, crlUrl ? Number(new URL(crlUrl).port) : crlPort);
+    stops.push(crls.close);
+    const pkiFile = (name: string) => readFileSync(join(pkiDir, name), "utf8");
+    const tsa = await startLocalTsa({
+      certPem: pkiFile(manifest.tsa.certificate),
+      keyPem: pkiFile(manifest.tsa.key),
+      chainPem: pkiFile(manifest.chain),
+    });
+    stops.push(tsa.close);
+
     const config: RuntimeConfig = {
       region: "ap-southeast-1",
       tableName: TABLE_NAME,
@@ -74,6 +103,9 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       s3Endpoint: s3.endpoint,
       presignTtlSeconds: 300,
       maxFileBytes: 100 * 1024 * 1024,
+      signing: { mode: "pkcs12", pkiDir },
+      tsaUrl: tsa.url,
+      revocation: "require",
     };
     // The handlers read their configuration from the environment, as they do in Lambda.
     Object.assign(process.env, {
@@ -84,6 +116,10 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       BUCKET_NAME: config.bucketName,
       DYNAMODB_ENDPOINT: config.dynamodbEndpoint,
       S3_ENDPOINT: config.s3Endpoint,
+      SIGNER_MODE: "pkcs12",
+      SIGNING_PKI_DIR: pkiDir,
+      TSA_URL: tsa.url,
+      REVOCATION_POLICY: config.revocation,
     });
 
     progress("creating the table and the bucket");
@@ -91,11 +127,14 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     const s3Client = createS3Client(config);
     await ensureTable(dynamoClient, config.tableName);
     await ensureBucket(s3Client, config.bucketName);
-    const keys = await seedDemoOrgans(
-      new DynamoLedger(dynamoClient, config.tableName),
-      options.organs ?? DEMO_ORGANS,
-      join(options.dataDir, "demo-keys.json"),
-    );
+    const ledger = new DynamoLedger(dynamoClient, config.tableName);
+    const keys = await seedDemoOrgans(ledger, organs, join(options.dataDir, "demo-keys.json"));
+    // The exchange trusts the demo root, and knows which certificates sign for which organ.
+    const root = parseCertificate(pkiFile(manifest.root));
+    await ledger.putTrustAnchor(root.sha256, pkiFile(manifest.root));
+    for (const entry of manifest.entries) {
+      await ledger.bindCertificate(entry.organCode, entry.sha256, pkiFile(entry.certificate));
+    }
     dynamoClient.destroy();
     s3Client.destroy();
 
@@ -106,7 +145,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       ...(options.apiHost ? { host: options.apiHost } : {}),
     });
     stops.push(api.close);
-    return { apiUrl: api.url, config, keys, stop };
+    return { apiUrl: api.url, config, keys, pkiDir, tsaUrl: tsa.url, stop };
   } catch (error) {
     await stop();
     throw error;

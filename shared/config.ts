@@ -14,6 +14,22 @@ export interface RuntimeConfig {
   readonly presignTtlSeconds: number;
   /** Largest letter file accepted, in bytes. */
   readonly maxFileBytes: number;
+  /**
+   * Set in the production profile, where the bucket refuses writes to `letters/` and `evidence/`
+   * that do not carry a compliance-mode retention (S3 Object Lock).
+   */
+  readonly objectLock?: { readonly mode: "COMPLIANCE"; readonly retentionDays: number };
+  /**
+   * Where organ signing keys live: AWS KMS (key id and certificates per organ in the table), or
+   * PKCS#12 files of a demo PKI directory (local runs only).
+   */
+  readonly signing?: { readonly mode: "kms" } | { readonly mode: "pkcs12"; readonly pkiDir: string };
+  /** RFC 3161 timestamp authority for PAdES B-T signatures; none: B-B. */
+  readonly tsaUrl?: string;
+  /** Verification policy for revocation data (see `shared/verification`). */
+  readonly revocation: "require" | "prefer" | "off";
+  /** Directory holding LiberationSerif-Regular.ttf and -Bold.ttf where the system has none (Lambda). */
+  readonly fontDir?: string;
 }
 
 export const DEFAULTS = {
@@ -49,5 +65,46 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     ...(env["S3_ENDPOINT"] ? { s3Endpoint: env["S3_ENDPOINT"] } : {}),
     presignTtlSeconds: number("PRESIGN_TTL_SECONDS", DEFAULTS.presignTtlSeconds),
     maxFileBytes: number("MAX_FILE_BYTES", DEFAULTS.maxFileBytes),
+    ...signing(env),
+    ...(env["TSA_URL"] ? { tsaUrl: env["TSA_URL"] } : {}),
+    ...(env["FONT_DIR"] ? { fontDir: env["FONT_DIR"] } : {}),
+    revocation: oneOf(env, "REVOCATION_POLICY", ["require", "prefer", "off"] as const, "require"),
+    ...(env["OBJECT_LOCK_MODE"] === "COMPLIANCE"
+      ? {
+          objectLock: {
+            mode: "COMPLIANCE" as const,
+            retentionDays: number("OBJECT_LOCK_RETENTION_DAYS", 3650),
+          },
+        }
+      : {}),
   };
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === "") {
+    return fallback;
+  }
+  if (!(values as readonly string[]).includes(raw)) {
+    throw new Error(`Environment variable ${name} must be one of ${values.join(", ")}, got '${raw}'`);
+  }
+  return raw as T;
+}
+
+function signing(env: NodeJS.ProcessEnv): Pick<RuntimeConfig, "signing"> {
+  const mode = env["SIGNER_MODE"];
+  if (mode === "kms") {
+    return { signing: { mode: "kms" } };
+  }
+  if (mode === "pkcs12") {
+    const pkiDir = env["SIGNING_PKI_DIR"];
+    if (!pkiDir) {
+      throw new Error("SIGNER_MODE=pkcs12 needs SIGNING_PKI_DIR");
+    }
+    return { signing: { mode: "pkcs12", pkiDir } };
+  }
+  if (mode) {
+    throw new Error(`Environment variable SIGNER_MODE must be kms or pkcs12, got '${mode}'`);
+  }
+  return {};
 }

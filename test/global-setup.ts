@@ -12,6 +12,7 @@ declare module "vitest" {
     demoKeys: DemoKey[];
     s3Endpoint: string;
     dynamodbEndpoint: string;
+    pkiDir: string;
   }
 }
 
@@ -27,11 +28,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     dataDir,
     inMemory: true,
     apiPort: 0,
+    crlPort: 0,
   });
   project.provide("apiUrl", exchange.apiUrl);
   project.provide("demoKeys", [...exchange.keys]);
   project.provide("s3Endpoint", exchange.config.s3Endpoint ?? "");
   project.provide("dynamodbEndpoint", exchange.config.dynamodbEndpoint ?? "");
+  project.provide("pkiDir", exchange.pkiDir);
   return async () => {
     await exchange.stop();
     rmSync(dataDir, { recursive: true, force: true });

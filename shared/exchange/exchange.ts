@@ -1,8 +1,14 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
 import type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "../storage/ports.ts";
 import { BUCKET_LAYOUT } from "../storage/schema.ts";
+import type { ValidationReport } from "../verification/report.ts";
 import type { CreateLetterInput, ListQuery, SetStatusInput } from "./letter-schema.ts";
+import {
+  type LetterVerifier,
+  summariseVerification,
+  type VerificationSummary,
+} from "./letter-verification.ts";
 import { allowedPredecessors, assertTransition, STATUS_LABELS, type StatusCode } from "./status.ts";
 import type { Caller, Delivery, Letter, Page } from "./types.ts";
 
@@ -10,6 +16,8 @@ export interface ExchangeOptions {
   readonly ledger: ExchangeLedger;
   readonly documents: DocumentStore;
   readonly maxFileBytes: number;
+  /** Verifies every letter at `send` and keeps the report as evidence; absent: no verification. */
+  readonly verifier?: LetterVerifier;
   /** Injected for tests; defaults to the system clock. */
   readonly now?: () => Date;
   readonly newId?: () => string;
@@ -42,6 +50,7 @@ export interface InboxItem {
   readonly subject: string;
   readonly urgency: number;
   readonly dueDate?: string;
+  readonly verdict?: VerificationSummary["verdict"];
 }
 
 /**
@@ -100,25 +109,33 @@ export class Exchange {
     if (letter.state === "sent") {
       return this.view(letter, await this.options.ledger.listDeliveries(id));
     }
-    const stored = await this.options.documents.digest(letter.file.key);
-    if (!stored) {
+    const bytes = await this.options.documents.read(letter.file.key);
+    if (!bytes) {
       throw new ExchangeError("UPLOAD_MISSING", { detail: `nothing uploaded for letter ${id}` });
     }
-    if (stored.size !== letter.file.size) {
+    if (bytes.length !== letter.file.size) {
       throw new ExchangeError("UPLOAD_SIZE_MISMATCH", {
-        detail: `declared ${letter.file.size} bytes, uploaded ${stored.size} bytes`,
+        detail: `declared ${letter.file.size} bytes, uploaded ${bytes.length} bytes`,
       });
     }
+    const stored = { sha256: createHash("sha256").update(bytes).digest("hex") };
     if (stored.sha256 !== letter.file.sha256) {
       throw new ExchangeError("UPLOAD_CHECKSUM_MISMATCH", {
         detail: `declared SHA-256 ${letter.file.sha256}, uploaded ${stored.sha256}`,
       });
     }
+    const verification = await this.verifyAndKeep(bytes, letter, stored.sha256);
     const finalKey = `${BUCKET_LAYOUT.letters}${id}/${stored.sha256}`;
     await this.options.documents.copy(letter.file.key, finalKey);
 
     const at = this.now().toISOString();
-    const sent: Letter = { ...letter, state: "sent", sentAt: at, file: { ...letter.file, key: finalKey } };
+    const sent: Letter = {
+      ...letter,
+      state: "sent",
+      sentAt: at,
+      file: { ...letter.file, key: finalKey },
+      ...(verification ? { verification } : {}),
+    };
     const deliveries = letter.recipients.map(
       (recipient): Delivery => ({
         letterId: id,
@@ -133,6 +150,7 @@ export class Exchange {
           subject: letter.subject,
           urgency: letter.urgency,
           ...(letter.dueDate ? { dueDate: letter.dueDate } : {}),
+          ...(verification ? { verdict: verification.verdict } : {}),
         },
       }),
     );
@@ -152,20 +170,9 @@ export class Exchange {
 
   /** The letter as the caller may see it: the sender sees every delivery, a recipient its own. */
   async getLetter(caller: Caller, id: string): Promise<LetterView> {
-    const letter = await this.options.ledger.getLetter(id);
-    if (!letter) {
-      throw notFound(id);
-    }
-    if (letter.sender === caller.organCode) {
-      const deliveries = await this.options.ledger.listDeliveries(id);
-      return this.view(letter, deliveries, await this.download(letter));
-    }
-    const delivery =
-      letter.state === "sent" ? await this.options.ledger.getDelivery(id, caller.organCode) : undefined;
-    if (!delivery) {
-      throw notFound(id);
-    }
-    return this.view(letter, [delivery], await this.download(letter));
+    const { letter, delivery } = await this.visibleLetter(caller, id);
+    const deliveries = delivery ? [delivery] : await this.options.ledger.listDeliveries(id);
+    return this.view(letter, deliveries, await this.download(letter));
   }
 
   async inbox(caller: Caller, query: ListQuery): Promise<Page<InboxItem>> {
@@ -213,6 +220,65 @@ export class Exchange {
       throw new ExchangeError("STATUS_NOT_ALLOWED", { detail: "the status changed meanwhile; try again" });
     }
     return recipientView({ ...delivery, ...change });
+  }
+
+  /** The full verification report kept at `send`, for the sender and the recipients. */
+  async verificationReport(caller: Caller, id: string): Promise<ValidationReport> {
+    const { letter } = await this.visibleLetter(caller, id);
+    const key = letter.verification?.reportKey;
+    const stored = key ? await this.options.documents.read(key) : undefined;
+    if (!stored) {
+      throw new ExchangeError("LETTER_NOT_FOUND", {
+        detail: `letter ${id} has no verification report (not sent yet)`,
+      });
+    }
+    return JSON.parse(Buffer.from(stored).toString("utf8")) as ValidationReport;
+  }
+
+  /** Verifies a letter's current file now (e.g. again, after a CA published a new CRL). */
+  async verifyLetter(caller: Caller, id: string): Promise<ValidationReport> {
+    const { letter } = await this.visibleLetter(caller, id);
+    const bytes = await this.options.documents.read(letter.file.key);
+    if (!bytes || !this.options.verifier) {
+      throw new ExchangeError("UPLOAD_MISSING", { detail: `nothing to verify for letter ${id}` });
+    }
+    return this.options.verifier.verify(bytes, letter.sender);
+  }
+
+  private async verifyAndKeep(
+    bytes: Uint8Array,
+    letter: Letter,
+    sha256: string,
+  ): Promise<VerificationSummary | undefined> {
+    if (!this.options.verifier) {
+      return undefined;
+    }
+    // An unreadable PDF is refused here (PDF_MALFORMED), before anything is delivered.
+    const report = await this.options.verifier.verify(bytes, letter.sender);
+    const reportKey = `${BUCKET_LAYOUT.evidence}${letter.id}/${sha256}/verification.json`;
+    await this.options.documents.write(
+      reportKey,
+      Buffer.from(JSON.stringify(report, null, 2), "utf8"),
+      "application/json",
+    );
+    return summariseVerification(report, reportKey);
+  }
+
+  /**
+   * The letter if the caller sent it, or with the caller's own delivery if it received a copy;
+   * otherwise LETTER_NOT_FOUND (another organ's letter is indistinguishable from a missing one).
+   */
+  private async visibleLetter(caller: Caller, id: string): Promise<{ letter: Letter; delivery?: Delivery }> {
+    const letter = await this.options.ledger.getLetter(id);
+    if (letter && letter.sender === caller.organCode) {
+      return { letter };
+    }
+    const delivery =
+      letter?.state === "sent" ? await this.options.ledger.getDelivery(id, caller.organCode) : undefined;
+    if (!letter || !delivery) {
+      throw notFound(id);
+    }
+    return { letter, delivery };
   }
 
   private async letterForSender(caller: Caller, id: string): Promise<Letter> {

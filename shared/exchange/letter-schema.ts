@@ -86,3 +86,32 @@ export const listQuerySchema = z
   .strict();
 
 export type ListQuery = z.infer<typeof listQuerySchema>;
+
+const base64Png = z
+  .string()
+  .max(2_000_000, "the image must be under 1.5 MB")
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, "expected a base64-encoded PNG");
+
+/** `POST /v1/sign`: apply the caller organ's signature to a draft letter's PDF. */
+export const signLetterSchema = z
+  .object({
+    letterId: z.string().min(1).max(100),
+    appearance: z
+      .object({
+        /** seal: the organisation's seal over the signer's signature; stamp: text block for attachments and copies. */
+        kind: z.enum(["seal", "signer", "stamp", "none"]).default("stamp"),
+        page: z.number().int().min(1).optional(),
+        image: base64Png.optional(),
+        title: z.string().trim().max(200).optional(),
+        signerName: z.string().trim().max(200).optional(),
+        lines: z.array(z.string().trim().max(200)).max(8).optional(),
+        copyType: z.enum(["SAO Y", "SAO LỤC", "TRÍCH SAO"]).optional(),
+      })
+      .strict()
+      .default({ kind: "stamp" }),
+    reason: z.string().trim().max(200).optional(),
+    location: z.string().trim().max(200).optional(),
+  })
+  .strict();
+
+export type SignLetterInput = z.infer<typeof signLetterSchema>;

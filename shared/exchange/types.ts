@@ -1,4 +1,5 @@
 import type { CreateLetterInput } from "./letter-schema.ts";
+import type { VerificationSummary } from "./letter-verification.ts";
 import type { StatusCode } from "./status.ts";
 
 export type Role = "clerk" | "integration" | "admin";
@@ -36,6 +37,8 @@ export interface Letter extends Omit<CreateLetterInput, "file"> {
   readonly file: LetterFile;
   readonly createdAt: string;
   readonly sentAt?: string;
+  /** Set at `send`: how every signature of the file was judged. */
+  readonly verification?: VerificationSummary;
 }
 
 /** One copy of a letter on its way to one recipient. */
@@ -48,7 +51,10 @@ export interface Delivery {
   readonly deliveredAt: string;
   readonly updatedAt: string;
   /** Copied from the letter so that an inbox page needs one query. */
-  readonly summary: Pick<Letter, "code" | "documentType" | "subject" | "urgency" | "dueDate">;
+  readonly summary: Pick<Letter, "code" | "documentType" | "subject" | "urgency" | "dueDate"> & {
+    /** The verification verdict at send, so that the inbox shows it at a glance. */
+    readonly verdict?: VerificationSummary["verdict"];
+  };
 }
 
 /** A status change or other event in a letter's history. */

@@ -16,12 +16,18 @@ export interface ApiRequest<TBody, TQuery> {
   readonly body: TBody;
   readonly query: TQuery;
   readonly pathParameters: Readonly<Record<string, string | undefined>>;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The body's bytes, for routes that take a file (`rawBody` option). */
+  readonly rawBody: Uint8Array | undefined;
   readonly requestId: string;
 }
 
 export interface ApiReply {
   readonly status: number;
+  /** JSON-serialised, unless it is bytes (sent as they are, base64 in the Lambda result). */
   readonly body: unknown;
+  /** Content type of a bytes body; JSON otherwise. */
+  readonly contentType?: string;
 }
 
 export interface ApiHandlerOptions<TBody extends z.ZodType, TQuery extends z.ZodType> {
@@ -29,12 +35,15 @@ export interface ApiHandlerOptions<TBody extends z.ZodType, TQuery extends z.Zod
   readonly findApiKey: (keyHash: string) => Promise<Caller | undefined>;
   readonly body?: TBody;
   readonly query?: TQuery;
+  /** The route takes a file, not JSON: its bytes come as `rawBody`, up to `maxBytes`. */
+  readonly rawBody?: { readonly contentTypes: readonly string[]; readonly maxBytes: number };
 }
 
 interface ApiContext extends Context {
   caller?: Caller;
   body?: unknown;
   query?: unknown;
+  rawBody?: Uint8Array;
   startedAt?: number;
 }
 
@@ -58,15 +67,28 @@ export function apiHandler<
     .use(accessLog())
     .use(problemResponses())
     .use(authenticate(options.findApiKey))
-    .use(parseInput(options.body, options.query))
+    .use(parseInput(options))
     .handler(async (event, context) => {
       const reply = await logic({
         caller: context.caller as Caller,
         body: context.body as z.output<TBody>,
         query: context.query as z.output<TQuery>,
         pathParameters: event.pathParameters ?? {},
+        headers: event.headers,
+        rawBody: context.rawBody,
         requestId: event.requestContext.requestId,
       });
+      if (reply.body instanceof Uint8Array) {
+        return {
+          statusCode: reply.status,
+          headers: {
+            "content-type": reply.contentType ?? "application/octet-stream",
+            "cache-control": "no-store",
+          },
+          body: Buffer.from(reply.body).toString("base64"),
+          isBase64Encoded: true,
+        };
+      }
       return {
         statusCode: reply.status,
         headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
@@ -137,18 +159,47 @@ function authenticate(
   };
 }
 
-function parseInput(body?: z.ZodType, query?: z.ZodType): MiddlewareObj<Event, Result, Error, ApiContext> {
+function parseInput(
+  options: ApiHandlerOptions<z.ZodType, z.ZodType>,
+): MiddlewareObj<Event, Result, Error, ApiContext> {
   return {
     before: (request) => {
       const { event, context } = request;
-      if (body) {
-        context.body = validate(body, readJson(event), "body");
+      if (options.body) {
+        context.body = validate(options.body, readJson(event), "body");
       }
-      if (query) {
-        context.query = validate(query, event.queryStringParameters ?? {}, "query");
+      if (options.rawBody) {
+        context.rawBody = readRaw(event, options.rawBody);
+      }
+      if (options.query) {
+        context.query = validate(options.query, event.queryStringParameters ?? {}, "query");
       }
     },
   };
+}
+
+function readRaw(
+  event: Event,
+  accepted: NonNullable<ApiHandlerOptions<z.ZodType, z.ZodType>["rawBody"]>,
+): Uint8Array {
+  const type = (event.headers["content-type"] ?? "").toLowerCase().split(";")[0]?.trim() ?? "";
+  if (!accepted.contentTypes.includes(type)) {
+    throw new ExchangeError("UNSUPPORTED_MEDIA_TYPE", {
+      detail: `expected Content-Type ${accepted.contentTypes.join(" or ")}, got '${type || "none"}'`,
+    });
+  }
+  const bytes = event.body
+    ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8")
+    : Buffer.alloc(0);
+  if (bytes.length === 0) {
+    throw new ExchangeError("VALIDATION_FAILED", { detail: "the request needs the file as its body" });
+  }
+  if (bytes.length > accepted.maxBytes) {
+    throw new ExchangeError("PAYLOAD_TOO_LARGE", {
+      detail: `the body is ${bytes.length} bytes; this route takes at most ${accepted.maxBytes} bytes`,
+    });
+  }
+  return bytes;
 }
 
 function readJson(event: Event): unknown {

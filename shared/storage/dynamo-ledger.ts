@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
@@ -7,20 +8,25 @@ import {
   type KeysAndAttributes,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandOutput,
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ExchangeError } from "../errors/index.ts";
 import type { StatusCode } from "../exchange/status.ts";
 import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
-import type { ExchangeLedger } from "./ports.ts";
+import type { ExchangeLedger, OrganSignerRecord } from "./ports.ts";
 
 /** Item keys of the single-table layout (see `schema.ts`). */
 const keys = {
   organ: (code: string) => ({ PK: `ORG#${code}`, SK: "PROFILE" }),
   apiKey: (hash: string) => ({ PK: `KEY#${hash}`, SK: "KEY" }),
+  trustAnchor: (sha256: string) => ({ PK: "CONFIG", SK: `TRUST#${sha256}` }),
+  organCertificate: (code: string, sha256: string) => ({ PK: `ORG#${code}`, SK: `CERT#${sha256}` }),
+  organSigner: (code: string) => ({ PK: `ORG#${code}`, SK: "SIGNER" }),
   letter: (id: string) => ({ PK: `DOC#${id}`, SK: "META" }),
   delivery: (id: string, recipient: string) => ({ PK: `DOC#${id}`, SK: `TO#${recipient}` }),
   event: (id: string, at: string, organ: string) => ({ PK: `DOC#${id}`, SK: `EVT#${at}#${organ}` }),
@@ -101,6 +107,89 @@ export class DynamoLedger implements ExchangeLedger {
     return codes.filter((code) => !found.has(code));
   }
 
+  async trustAnchors(): Promise<string[]> {
+    const anchors: string[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "PK = :pk AND begins_with(SK, :trust)",
+          ExpressionAttributeValues: marshall({ ":pk": "CONFIG", ":trust": "TRUST#" }),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const anchor = fromItem<{ pem: string }>(item);
+        if (anchor) {
+          anchors.push(anchor.pem);
+        }
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return anchors;
+  }
+
+  async putTrustAnchor(sha256: string, pem: string): Promise<void> {
+    await this.put(keys.trustAnchor(sha256), "trustAnchor", { pem });
+  }
+
+  async isCertificateBound(organCode: string, certificateSha256: string): Promise<boolean> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(keys.organCertificate(organCode, certificateSha256)),
+      }),
+    );
+    return out.Item !== undefined;
+  }
+
+  async bindCertificate(organCode: string, certificateSha256: string, pem: string): Promise<void> {
+    await this.put(keys.organCertificate(organCode, certificateSha256), "organCertificate", { pem });
+  }
+
+  async organSigner(organCode: string): Promise<OrganSignerRecord | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(keys.organSigner(organCode)) }),
+    );
+    return fromItem<OrganSignerRecord>(out.Item);
+  }
+
+  async putOrganSigner(organCode: string, signer: OrganSignerRecord): Promise<void> {
+    await this.put(keys.organSigner(organCode), "organSigner", signer);
+  }
+
+  async replaceDraftFile(letterId: string, expectedSha256: string, file: Letter["file"]): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(keys.letter(letterId)),
+          UpdateExpression: "SET #file = :file",
+          ConditionExpression: "#state = :draft AND #file.sha256 = :expected",
+          ExpressionAttributeNames: { "#file": "file", "#state": "state" },
+          ExpressionAttributeValues: marshall({
+            ":file": file,
+            ":draft": "draft",
+            ":expected": expectedSha256,
+          }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  private async put(key: Record<string, string>, entity: string, record: object): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({ TableName: this.tableName, Item: toItem(key, entity, record) }),
+    );
+  }
+
   async createLetter(letter: Letter): Promise<void> {
     await this.client.send(
       new PutItemCommand({
@@ -171,15 +260,21 @@ export class DynamoLedger implements ExchangeLedger {
         Update: {
           TableName: this.tableName,
           Key: marshall(keys.letter(letter.id)),
-          UpdateExpression: "SET #state = :sent, sentAt = :at, #file = :file",
+          UpdateExpression: letter.verification
+            ? "SET #state = :sent, sentAt = :at, #file = :file, verification = :verification"
+            : "SET #state = :sent, sentAt = :at, #file = :file",
           ConditionExpression: "#state = :draft",
           ExpressionAttributeNames: { "#state": "state", "#file": "file" },
-          ExpressionAttributeValues: marshall({
-            ":sent": "sent",
-            ":draft": "draft",
-            ":at": letter.sentAt,
-            ":file": letter.file,
-          }),
+          ExpressionAttributeValues: marshall(
+            {
+              ":sent": "sent",
+              ":draft": "draft",
+              ":at": letter.sentAt,
+              ":file": letter.file,
+              ...(letter.verification ? { ":verification": letter.verification } : {}),
+            },
+            { removeUndefinedValues: true },
+          ),
         },
       },
       ...deliveries.map(

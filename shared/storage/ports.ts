@@ -9,8 +9,6 @@ export interface DocumentStore {
     file: { size: number; sha256: string; contentType: string },
   ): Promise<PresignedUpload>;
   presignDownload(key: string, fileName: string): Promise<PresignedDownload>;
-  /** Size and SHA-256 of a stored object, streamed; undefined when there is none. */
-  digest(key: string): Promise<{ readonly size: number; readonly sha256: string } | undefined>;
   copy(fromKey: string, toKey: string): Promise<void>;
   read(key: string): Promise<Uint8Array | undefined>;
   write(key: string, body: Uint8Array, contentType: string): Promise<void>;
@@ -29,6 +27,12 @@ export interface PresignedDownload {
   readonly expiresAt: string;
 }
 
+/** An organ's signing key in AWS KMS with the certificate chain issued for it (leaf first, PEM). */
+export interface OrganSignerRecord {
+  readonly kmsKeyId: string;
+  readonly certificatesPem: string;
+}
+
 /** The exchange's records (DynamoDB): organs, keys, letters, deliveries, events. */
 export interface ExchangeLedger {
   findApiKey(keyHash: string): Promise<{ readonly organCode: string; readonly role: Role } | undefined>;
@@ -36,6 +40,16 @@ export interface ExchangeLedger {
   putOrgan(organ: Organ): Promise<void>;
   /** Codes among `codes` that are not in the directory. */
   missingOrgans(codes: readonly string[]): Promise<string[]>;
+
+  /** PEM certificates the exchange trusts as roots when it verifies letters. */
+  trustAnchors(): Promise<string[]>;
+  putTrustAnchor(sha256: string, pem: string): Promise<void>;
+  /** True when the certificate (by SHA-256) is registered as one that may sign for the organ. */
+  isCertificateBound(organCode: string, certificateSha256: string): Promise<boolean>;
+  bindCertificate(organCode: string, certificateSha256: string, pem: string): Promise<void>;
+  /** The organ's signing configuration (AWS KMS key and its certificate chain), if any. */
+  organSigner(organCode: string): Promise<OrganSignerRecord | undefined>;
+  putOrganSigner(organCode: string, signer: OrganSignerRecord): Promise<void>;
 
   createLetter(letter: Letter): Promise<void>;
   getLetter(id: string): Promise<Letter | undefined>;
@@ -46,6 +60,11 @@ export interface ExchangeLedger {
    * Returns false when the letter was no longer a draft (nothing written).
    */
   markSent(letter: Letter, deliveries: readonly Delivery[], event: LetterEvent): Promise<boolean>;
+  /**
+   * Replaces a draft's file (a newly signed version) if the draft still has `expectedSha256`.
+   * Returns false when the letter is no longer that draft (nothing written).
+   */
+  replaceDraftFile(letterId: string, expectedSha256: string, file: Letter["file"]): Promise<boolean>;
   /**
    * Moves a delivery to `status` if its current status is one of `from`, with its event, atomically.
    * Returns false when the delivery was not in one of `from` (nothing written).

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import {
   CopyObjectCommand,
@@ -10,14 +9,28 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { DocumentStore, PresignedDownload, PresignedUpload } from "./ports.ts";
+import { BUCKET_LAYOUT } from "./schema.ts";
+
+export interface S3DocumentStoreOptions {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Lifetime of presigned URLs. */
+  readonly ttlSeconds: number;
+  /** Compliance-mode retention for objects written under `letters/` and `evidence/`. */
+  readonly objectLock?: { readonly mode: "COMPLIANCE"; readonly retentionDays: number };
+}
 
 /** `DocumentStore` on one S3 bucket (AWS or an S3-compatible local server: same code). */
 export class S3DocumentStore implements DocumentStore {
-  constructor(
-    private readonly client: S3Client,
-    private readonly bucket: string,
-    private readonly ttlSeconds: number,
-  ) {}
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly ttlSeconds: number;
+
+  constructor(private readonly options: S3DocumentStoreOptions) {
+    this.client = options.client;
+    this.bucket = options.bucket;
+    this.ttlSeconds = options.ttlSeconds;
+  }
 
   async presignUpload(
     key: string,
@@ -63,26 +76,13 @@ export class S3DocumentStore implements DocumentStore {
     return { url, expiresAt: this.expiry() };
   }
 
-  async digest(key: string): Promise<{ size: number; sha256: string } | undefined> {
-    const body = await this.body(key);
-    if (!body) {
-      return undefined;
-    }
-    const hash = createHash("sha256");
-    let size = 0;
-    for await (const chunk of body) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    }
-    return { size, sha256: hash.digest("hex") };
-  }
-
   async copy(fromKey: string, toKey: string): Promise<void> {
     await this.client.send(
       new CopyObjectCommand({
         Bucket: this.bucket,
         Key: toKey,
         CopySource: `${this.bucket}/${fromKey.split("/").map(encodeURIComponent).join("/")}`,
+        ...this.retention(toKey),
       }),
     );
   }
@@ -101,7 +101,13 @@ export class S3DocumentStore implements DocumentStore {
 
   async write(key: string, body: Uint8Array, contentType: string): Promise<void> {
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ...this.retention(key),
+      }),
     );
   }
 
@@ -115,6 +121,22 @@ export class S3DocumentStore implements DocumentStore {
       }
       throw error;
     }
+  }
+
+  /**
+   * Object Lock parameters for kept records (letters, evidence). S3 requires a checksum on
+   * uploads that set a retention, and our client computes checksums only when required.
+   */
+  private retention(key: string) {
+    const lock = this.options.objectLock;
+    if (!lock || !(key.startsWith(BUCKET_LAYOUT.letters) || key.startsWith(BUCKET_LAYOUT.evidence))) {
+      return {};
+    }
+    return {
+      ObjectLockMode: lock.mode,
+      ObjectLockRetainUntilDate: new Date(Date.now() + lock.retentionDays * 86_400_000),
+      ChecksumAlgorithm: "SHA256" as const,
+    };
   }
 
   private expiry(): string {

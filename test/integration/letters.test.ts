@@ -46,6 +46,7 @@ async function storeIncoming(letterId: string, bytes: Uint8Array): Promise<void>
     s3Endpoint: inject("s3Endpoint"),
     presignTtlSeconds: 60,
     maxFileBytes: 1,
+    revocation: "off",
   });
   await s3.send(
     new PutObjectCommand({ Bucket: "lienthong-letters", Key: `incoming/${letterId}`, Body: bytes }),

@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import {
+  createDemoPki,
+  DEFAULT_DEMO_PASSWORD,
+  type DemoPkiManifest,
+  writeDemoPki,
+} from "../shared/pki/index.ts";
+import type { DemoOrgan } from "./demo-organs.ts";
+
+/**
+ * The demo organs' PKI, made once per data directory (`lienthong pki init` makes the same):
+ * root and intermediate CA, a seal (organisation) and a signer (person) certificate per organ,
+ * a TSA and an OCSP responder certificate, and the CAs' CRLs, which `serveCrls` publishes at
+ * the URL written into the certificates.
+ */
+export async function ensureDemoPki(
+  dir: string,
+  organs: readonly DemoOrgan[],
+  urls: { crlBaseUrl: string; ocspUrl: string },
+): Promise<DemoPkiManifest> {
+  const manifestFile = join(dir, "manifest.json");
+  if (existsSync(manifestFile)) {
+    return JSON.parse(readFileSync(manifestFile, "utf8")) as DemoPkiManifest;
+  }
+  const pki = await createDemoPki({ organs, crlBaseUrl: urls.crlBaseUrl, ocspUrl: urls.ocspUrl });
+  return writeDemoPki(pki, dir, DEFAULT_DEMO_PASSWORD);
+}
+
+/** Serves the CAs' CRLs (DER) over HTTP, as a CA's distribution point would. */
+export async function serveCrls(
+  dir: string,
+  manifest: DemoPkiManifest,
+  port: number,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const files = new Map(manifest.crls.map((crl) => [new URL(crl.url).pathname, join(dir, crl.path)]));
+  const server: Server = createServer((req, res) => {
+    const file = files.get(new URL(req.url ?? "/", "http://localhost").pathname);
+    if (req.method !== "GET" || !file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/pkix-crl" }).end(readFileSync(file));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,79 @@
+import { parseCertificates } from "../pki/certificate.ts";
+import type { RevocationFetcher } from "../pki/revocation.ts";
+import { trustAnchorsFrom } from "../pki/trust.ts";
+import type { ExchangeLedger } from "../storage/ports.ts";
+import type { RevocationPolicy } from "../verification/options.ts";
+import type { Indication, SubIndication, ValidationReport } from "../verification/report.ts";
+import { summarise } from "../verification/summary.ts";
+import { validatePdf } from "../verification/validate-pdf.ts";
+
+/** What a letter record keeps of its verification; the whole report is stored as evidence. */
+export interface VerificationSummary {
+  readonly verdict: Indication;
+  readonly checkedAt: string;
+  /** Object key of the full JSON report (`evidence/…`). */
+  readonly reportKey?: string;
+  readonly signatures: readonly {
+    readonly name?: string;
+    readonly organCode?: string;
+    readonly indication: Indication;
+    readonly subIndication?: SubIndication;
+  }[];
+  /** The clerk's one-paragraph reading, in Vietnamese and English. */
+  readonly summary: { readonly vi: string; readonly en: string };
+}
+
+export interface LetterVerifierOptions {
+  readonly ledger: ExchangeLedger;
+  /** Default "require": a signature whose revocation cannot be checked is INDETERMINATE. */
+  readonly revocation?: RevocationPolicy;
+  readonly fetcher?: RevocationFetcher;
+  /** How long the trust anchors read from the table are reused; default 5 minutes. */
+  readonly anchorsTtlMs?: number;
+}
+
+/**
+ * Verifies letters against the exchange's trust anchors and organ directory (both in the table),
+ * requiring every signer to be bound to the organ that claims to send.
+ */
+export class LetterVerifier {
+  private anchors: { readonly pems: string[]; readonly at: number } | undefined;
+
+  constructor(private readonly options: LetterVerifierOptions) {}
+
+  async verify(pdf: Uint8Array, expectedOrganCode?: string): Promise<ValidationReport> {
+    const { ledger } = this.options;
+    return validatePdf(pdf, {
+      trustAnchors: trustAnchorsFrom((await this.trustAnchorPems()).flatMap((pem) => parseCertificates(pem))),
+      revocation: this.options.revocation ?? "require",
+      ...(this.options.fetcher ? { fetcher: this.options.fetcher } : {}),
+      ...(expectedOrganCode ? { expectedOrganCode } : {}),
+      organDirectory: {
+        isBound: (organCode, certificate) => ledger.isCertificateBound(organCode, certificate.sha256),
+      },
+    });
+  }
+
+  private async trustAnchorPems(): Promise<string[]> {
+    const ttl = this.options.anchorsTtlMs ?? 300_000;
+    if (!this.anchors || Date.now() - this.anchors.at > ttl) {
+      this.anchors = { pems: await this.options.ledger.trustAnchors(), at: Date.now() };
+    }
+    return this.anchors.pems;
+  }
+}
+
+export function summariseVerification(report: ValidationReport, reportKey?: string): VerificationSummary {
+  return {
+    verdict: report.verdict,
+    checkedAt: report.validationTime,
+    ...(reportKey ? { reportKey } : {}),
+    signatures: report.signatures.map((signature) => ({
+      ...(signature.signer?.name ? { name: signature.signer.name } : {}),
+      ...(signature.signer?.organCode ? { organCode: signature.signer.organCode } : {}),
+      indication: signature.indication,
+      ...(signature.subIndication ? { subIndication: signature.subIndication } : {}),
+    })),
+    summary: { vi: summarise(report, "vi"), en: summarise(report, "en") },
+  };
+}

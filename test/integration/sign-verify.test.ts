@@ -1,0 +1,169 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { type LienthongClient, type SentLetter, uploadFile } from "../../local/api-client.ts";
+import { demoSealPng, demoSignaturePng } from "../../shared/pdf/appearance/index.ts";
+import type { DemoPkiManifest } from "../../shared/pki/index.ts";
+import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
+import { letterMetadata, organClients, organCodes, samplePdf, sha256 } from "../support/exchange.ts";
+
+interface VerifyResponse {
+  verdict: string;
+  summary: { vi: string; en: string };
+  report: { signatures: { indication: string; subIndication?: string; signer?: { organCode?: string } }[] };
+}
+
+let sender: LienthongClient;
+let recipient: LienthongClient;
+let outsider: LienthongClient;
+let codes: string[];
+let manifest: DemoPkiManifest;
+const pkiDir = inject("pkiDir");
+
+beforeAll(() => {
+  const clients = organClients();
+  [sender, recipient, , outsider] = clients as [
+    LienthongClient,
+    LienthongClient,
+    LienthongClient,
+    LienthongClient,
+  ];
+  codes = organCodes();
+  manifest = JSON.parse(readFileSync(join(pkiDir, "manifest.json"), "utf8")) as DemoPkiManifest;
+});
+
+/** The competent signer's own signature, made on the client (a USB token in real life). */
+async function personSigned(organCode: string, pdf: Uint8Array): Promise<Uint8Array> {
+  const entry = manifest.entries.find((e) => e.organCode === organCode && e.role === "person" && !e.revoked)!;
+  const signer = SoftwareSigner.fromPkcs12(readFileSync(join(pkiDir, entry.p12)), manifest.password);
+  return signPdf(pdf, {
+    signer,
+    appearance: {
+      kind: "signer",
+      image: demoSignaturePng(),
+      title: "GIÁM ĐỐC",
+      signerName: entry.commonName,
+    },
+  });
+}
+
+async function draft(client: LienthongClient, pdf: Uint8Array, recipients: string[]): Promise<string> {
+  const created = await client.createLetter(letterMetadata(recipients), pdf, "cong-van.pdf");
+  await uploadFile(created.upload, pdf);
+  return created.letter.id;
+}
+
+describe("signing on the exchange (POST /v1/sign) and verification at send", () => {
+  it("seals a letter the signer signed; the recipient sees TOTAL_PASSED for both signatures", async () => {
+    const pdf = await personSigned(codes[0]!, await samplePdf());
+    const id = await draft(sender, pdf, [codes[1]!]);
+
+    const signed = await sender.request<{
+      file: { sha256: string; size: number };
+      signer: { organCode: string };
+    }>("POST", "/v1/sign", {
+      letterId: id,
+      appearance: { kind: "seal", image: Buffer.from(demoSealPng()).toString("base64") },
+    });
+    expect(signed.status).toBe(200);
+    expect(signed.body.signer.organCode).toBe(codes[0]);
+    expect(signed.body.file.sha256).not.toBe(sha256(pdf));
+    expect(signed.body.file.size).toBeGreaterThan(pdf.length);
+
+    const sent = await sender.call<SentLetter & { verification: { verdict: string; signatures: unknown[] } }>(
+      "POST",
+      `/v1/letters/${id}/send`,
+    );
+    expect(sent.verification.verdict).toBe("TOTAL_PASSED");
+    expect(sent.verification.signatures).toHaveLength(2);
+
+    const inbox = await recipient.call<{ items: { letterId: string; verdict?: string }[] }>(
+      "GET",
+      "/v1/inbox",
+    );
+    expect(inbox.items.find((item) => item.letterId === id)?.verdict).toBe("TOTAL_PASSED");
+
+    const report = await recipient.call<VerifyResponse["report"] & { verdict: string }>(
+      "GET",
+      `/v1/letters/${id}/verification`,
+    );
+    expect(report.verdict).toBe("TOTAL_PASSED");
+    expect(report.signatures.map((s) => s.signer?.organCode)).toEqual([codes[0], codes[0]]);
+
+    const download = await fetch(
+      (await recipient.call<SentLetter>("GET", `/v1/letters/${id}`)).download!.url,
+    );
+    expect(sha256(new Uint8Array(await download.arrayBuffer()))).toBe(signed.body.file.sha256);
+  });
+
+  it("flags a letter signed by another organ's signer as not passed", async () => {
+    const pdf = await personSigned(codes[2]!, await samplePdf());
+    const id = await draft(sender, pdf, [codes[1]!]);
+    const sent = await sender.call<{
+      verification: { verdict: string; signatures: { subIndication?: string }[] };
+    }>("POST", `/v1/letters/${id}/send`);
+    expect(sent.verification.verdict).not.toBe("TOTAL_PASSED");
+    expect(sent.verification.signatures[0]?.subIndication).toBe("SIG_CONSTRAINTS_FAILURE");
+  });
+
+  it("refuses to send a file that is not a PDF, and keeps the draft", async () => {
+    const notPdf = new TextEncoder().encode("this is not a PDF at all");
+    const id = await draft(sender, notPdf, [codes[1]!]);
+    const response = await sender.request<{ code: string }>("POST", `/v1/letters/${id}/send`);
+    expect(response.status).toBe(422);
+    expect(response.body.code).toBe("PDF_MALFORMED");
+    expect((await sender.call<SentLetter>("GET", `/v1/letters/${id}`)).state).toBe("draft");
+  });
+
+  it("lets only the sender sign, and only before sending", async () => {
+    const id = await draft(sender, await samplePdf(), [codes[1]!]);
+    const stranger = await outsider.request<{ code: string }>("POST", "/v1/sign", { letterId: id });
+    expect(stranger.body.code).toBe("LETTER_NOT_FOUND");
+
+    expect((await sender.request("POST", "/v1/sign", { letterId: id })).status).toBe(200);
+    await sender.call("POST", `/v1/letters/${id}/send`);
+    const late = await sender.request<{ code: string; status: number }>("POST", "/v1/sign", { letterId: id });
+    expect(late.body).toMatchObject({ status: 409, code: "LETTER_ALREADY_SENT" });
+  });
+});
+
+describe("POST /v1/verify", () => {
+  async function verify(pdf: Uint8Array, query = "") {
+    return fetch(`${inject("apiUrl")}/v1/verify${query}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${sender.apiKey}`, "content-type": "application/pdf" },
+      body: pdf,
+    });
+  }
+
+  it("reports a good letter as TOTAL_PASSED and a tampered one as failed", async () => {
+    const pdf = await personSigned(codes[0]!, await samplePdf());
+    const good = (await (await verify(pdf, `?organ=${codes[0]}`)).json()) as VerifyResponse;
+    expect(good.verdict).toBe("TOTAL_PASSED");
+    expect(good.summary.vi.length).toBeGreaterThan(10);
+
+    const tampered = new Uint8Array(pdf);
+    tampered[200] = tampered[200]! ^ 0x01; // inside the first signed byte range
+    const bad = (await (await verify(tampered)).json()) as VerifyResponse;
+    expect(bad.verdict).toBe("TOTAL_FAILED");
+    expect(bad.report.signatures[0]?.subIndication).toBe("HASH_FAILURE");
+  });
+
+  it("gives the printable report as a PDF", async () => {
+    const response = await verify(await personSigned(codes[0]!, await samplePdf()), "?format=pdf");
+    expect(response.headers.get("content-type")).toBe("application/pdf");
+    expect(
+      Buffer.from(await response.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe("%PDF-");
+  });
+
+  it("answers clear errors for what is not a PDF", async () => {
+    const garbage = await verify(new TextEncoder().encode("hello"));
+    expect(garbage.status).toBe(422);
+    expect(((await garbage.json()) as { code: string }).code).toBe("PDF_MALFORMED");
+    const json = await sender.request<{ code: string }>("POST", "/v1/verify", { letterId: "x" });
+    expect(json.body.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+  });
+});
