@@ -6,6 +6,7 @@ import { Charset, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-no
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct, type IConstruct } from "constructs";
 import type { RouteDefinition } from "../functions/routes.ts";
+import { DEFAULT_FONT_PATHS } from "../shared/pdf/appearance/font.ts";
 import { BUCKET_LAYOUT } from "../shared/storage/schema.ts";
 import { type AccessTargets, accessPolicyStatements } from "./access-policy.ts";
 import { type ProfileSettings, REPO_ROOT } from "./profile.ts";
@@ -79,8 +80,12 @@ export class RouteFunction extends Construct {
       BUCKET_NAME: targets.bucket.bucketName,
       NODE_OPTIONS: "--enable-source-maps",
     };
-    if (route.access.includes("kms:sign")) {
+    const signs = route.access.includes("kms:sign");
+    if (signs) {
       environment.SIGNING_KEY_ID = targets.signingKey.keyArn;
+      environment.SIGNER_MODE = "kms";
+      // Lambda has no system fonts: the appearance fonts are copied into the bundle (below).
+      environment.FONT_DIR = `${LAMBDA_TASK_ROOT}/fonts`;
     }
     const writesLocked =
       route.access.includes("bucket:write-letters") || route.access.includes("bucket:write-evidence");
@@ -114,6 +119,7 @@ export class RouteFunction extends Construct {
         charset: Charset.UTF8,
         // Bundle the AWS SDK too: the versions pinned in package-lock.json, not the runtime's.
         externalModules: [],
+        ...(signs ? { commandHooks: copyFonts } : {}),
       },
     });
 
@@ -122,6 +128,18 @@ export class RouteFunction extends Construct {
     }
   }
 }
+
+const LAMBDA_TASK_ROOT = "/var/task";
+
+/** Copies the signature-appearance fonts (Debian fonts-liberation2 on the build machine) into the bundle. */
+const copyFonts = {
+  beforeBundling: (): string[] => [],
+  beforeInstall: (): string[] => [],
+  afterBundling: (_inputDir: string, outputDir: string): string[] => [
+    `mkdir -p "${outputDir}/fonts"`,
+    `cp "${DEFAULT_FONT_PATHS.regular}" "${DEFAULT_FONT_PATHS.bold}" "${outputDir}/fonts/"`,
+  ],
+};
 
 /** `<LogicalId.Arn>` as cdk-nag prints a resolved `Fn::GetAtt [LogicalId, Arn]`. */
 function arnReference(construct: IConstruct): string {

@@ -1,6 +1,8 @@
 /**
  * `npm run demo`: one letter through the running local exchange (start it first with `npm start`).
- * The first demo organ sends a PDF to two others; both see it in their inbox; the first recipient
+ * The first demo organ's competent signer signs a PDF letter (on the client, as a USB token would),
+ * the exchange adds the organisation's seal signature (POST /v1/sign), and the letter goes to two
+ * other organs; both see it in their inbox with its verification verdict; the first recipient
  * accepts it (status 03); the sender then sees 03 for that recipient and 01 for the other.
  *
  *   npm run demo -- [--url http://localhost:3000] [--data-dir .data]
@@ -10,7 +12,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { PDFDocument, StandardFonts } from "pdf-lib";
-import { LienthongClient, type SentLetter } from "./api-client.ts";
+import { demoSealPng, demoSignaturePng } from "../shared/pdf/appearance/index.ts";
+import type { DemoPkiManifest } from "../shared/pki/index.ts";
+import { SoftwareSigner, signPdf } from "../shared/signing/index.ts";
+import { LienthongClient, type SentLetter, uploadFile } from "./api-client.ts";
 import { DEMO_ORGANS } from "./demo-organs.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -37,11 +42,34 @@ async function demoPdf(subject: string): Promise<Uint8Array> {
   return pdf.save();
 }
 
+/** The competent signer's signature with the handwritten-signature image, made on the client. */
+async function signedBySigner(pdf: Uint8Array, dataDir: string, organCode: string): Promise<Uint8Array> {
+  const pkiDir = join(dataDir, "pki");
+  const manifest = JSON.parse(readFileSync(join(pkiDir, "manifest.json"), "utf8")) as DemoPkiManifest;
+  const entry = manifest.entries.find((e) => e.organCode === organCode && e.role === "person" && !e.revoked);
+  const organ = DEMO_ORGANS.find((o) => o.code === organCode);
+  if (!entry || !organ) {
+    throw new Error(`no signer certificate for ${organCode} in ${pkiDir}`);
+  }
+  const signer = SoftwareSigner.fromPkcs12(readFileSync(join(pkiDir, entry.p12)), manifest.password);
+  return signPdf(pdf, {
+    signer,
+    reason: "Ký ban hành văn bản",
+    appearance: {
+      kind: "signer",
+      image: demoSignaturePng(),
+      title: [organ.signer.competence, organ.signer.position.toUpperCase()].filter(Boolean).join("\n"),
+      signerName: organ.signer.fullName,
+    },
+  });
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { url: { type: "string", default: "http://localhost:3000" }, "data-dir": { type: "string" } },
   });
-  const keyFile = join(resolve(values["data-dir"] ?? join(root, ".data")), "demo-keys.json");
+  const dataDir = resolve(values["data-dir"] ?? join(root, ".data"));
+  const keyFile = join(dataDir, "demo-keys.json");
   const keys = JSON.parse(readFileSync(keyFile, "utf8")) as Record<string, string>;
   const [sender, first, second] = DEMO_ORGANS.map((organ) => ({
     organ,
@@ -52,8 +80,9 @@ async function main(): Promise<void> {
   }
 
   const subject = "V/v báo cáo tình hình thực hiện dự toán ngân sách năm 2026";
-  const pdf = await demoPdf(subject);
-  const sent = await sender.client.sendLetter(
+  const pdf = await signedBySigner(await demoPdf(subject), dataDir, sender.organ.code);
+  console.log(`1. ${sender.organ.signer.fullName} (${sender.organ.signer.position}) signed the letter`);
+  const created = await sender.client.createLetter(
     {
       code: { number: String(Date.now() % 10000), notation: `${sender.organ.abbreviation}-VP` },
       documentType: "Công văn",
@@ -64,22 +93,35 @@ async function main(): Promise<void> {
     pdf,
     "cong-van-demo.pdf",
   );
-  console.log(`1. ${sender.organ.name} sent letter ${sent.id} to ${sent.recipients.join(", ")}`);
+  await uploadFile(created.upload, pdf);
+  await sender.client.call("POST", "/v1/sign", {
+    letterId: created.letter.id,
+    appearance: { kind: "seal", image: Buffer.from(demoSealPng()).toString("base64") },
+  });
+  console.log(`2. The exchange added ${sender.organ.name}'s seal signature (POST /v1/sign)`);
+  const sent = await sender.client.call<SentLetter & { verification?: { verdict: string } }>(
+    "POST",
+    `/v1/letters/${created.letter.id}/send`,
+  );
+  console.log(
+    `3. Sent letter ${sent.id} to ${sent.recipients.join(", ")}; verification: ${sent.verification?.verdict}`,
+  );
 
   for (const { organ, client } of [first, second]) {
-    const inbox = await client.call<{ items: { letterId: string; status: string }[] }>(
+    const inbox = await client.call<{ items: { letterId: string; status: string; verdict?: string }[] }>(
       "GET",
       "/v1/inbox?limit=5",
     );
     const item = inbox.items.find((i) => i.letterId === sent.id);
-    console.log(`2. ${organ.name} inbox: ${item ? `has it, status ${item.status}` : "DOES NOT HAVE IT"}`);
+    const found = item ? `has it, status ${item.status}, signatures ${item.verdict}` : "DOES NOT HAVE IT";
+    console.log(`4. ${organ.name} inbox: ${found}`);
   }
 
   await first.client.call("POST", `/v1/letters/${sent.id}/status`, { status: "03" });
-  console.log(`3. ${first.organ.name} accepted it (status 03)`);
+  console.log(`5. ${first.organ.name} accepted it (status 03)`);
 
   const seen = await sender.client.call<SentLetter>("GET", `/v1/letters/${sent.id}`);
-  console.log("4. The sender sees:");
+  console.log("6. The sender sees:");
   for (const delivery of seen.deliveries) {
     console.log(`     ${delivery.organCode}  status ${delivery.status}`);
   }

@@ -19,7 +19,9 @@ Runs Lienthong locally: DynamoDB Local, an S3-compatible server, demo organs and
 
 Options:
   --port <n>        API port (default: $PORT or 3000)
-  --data-dir <dir>  where tables, files and demo keys are kept (default: .data)
+  --data-dir <dir>  where tables, files, demo keys and the demo PKI are kept (default: .data)
+  --crl-port <n>    port of the demo CAs' CRL distribution point, written into the demo
+                    certificates when the PKI is made (default: 8790)
   --reset           wipe the data directory first
   -h, --help        show this help`;
 
@@ -28,6 +30,7 @@ async function main(): Promise<number> {
     options: {
       port: { type: "string" },
       "data-dir": { type: "string" },
+      "crl-port": { type: "string" },
       reset: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -41,6 +44,11 @@ async function main(): Promise<number> {
     console.error(`lienthong: --port must be a port number, got '${values.port}'`);
     return 2;
   }
+  const crlPort = values["crl-port"] === undefined ? undefined : Number(values["crl-port"]);
+  if (crlPort !== undefined && (!Number.isInteger(crlPort) || crlPort < 1 || crlPort > 65534)) {
+    console.error(`lienthong: --crl-port must be a port number, got '${values["crl-port"]}'`);
+    return 2;
+  }
   const dataDir = resolve(values["data-dir"] ?? join(root, ".data"));
   if (values.reset) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -52,6 +60,7 @@ async function main(): Promise<number> {
     cacheDir: join(root, ".cache"),
     dataDir,
     apiPort: port,
+    ...(crlPort ? { crlPort } : {}),
     onProgress: (step) => console.log(`… ${step}`),
   });
 

@@ -18,10 +18,20 @@ afterAll(() => {
 });
 
 /** `npm start` as a user runs it (tsx local/start.ts), until it prints that it is running. */
-async function start(port: number): Promise<{ child: ChildProcess; output: () => string }> {
+async function start(port: number, crlPort: number): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "local/start.ts", "--port", String(port), "--data-dir", dataDir],
+    [
+      "--import",
+      "tsx",
+      "local/start.ts",
+      "--port",
+      String(port),
+      "--data-dir",
+      dataDir,
+      "--crl-port",
+      String(crlPort),
+    ],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LOG_LEVEL: "silent" } },
   );
   running.push(child);
@@ -62,7 +72,8 @@ const javaProcessesFor = (dir: string): string[] => {
 describe("npm start", () => {
   it("runs the README demo, stops cleanly on Ctrl-C, and keeps the letter across a restart", async () => {
     const port = await freePort();
-    const first = await start(port);
+    const crlPort = await freePort();
+    const first = await start(port, crlPort);
     expect(first.output()).toMatch(/000\.00\.11\.H53\s+Sở Tài chính tỉnh Tây Ninh\s+lt_stc_/);
 
     const demo = execFileSync(
@@ -72,6 +83,8 @@ describe("npm start", () => {
     );
     const letterId = /Letter id: (\S+)/.exec(demo)?.[1];
     expect(letterId, demo).toBeDefined();
+    expect(demo).toMatch(/verification: TOTAL_PASSED/);
+    expect(demo).toMatch(/Sở Nội vụ tỉnh Tây Ninh inbox: has it, status 01, signatures TOTAL_PASSED/);
     expect(demo).toMatch(/000\.00\.11\.H53 {2}status 03/);
     expect(demo).toMatch(/000\.00\.12\.H53 {2}status 01/);
 
@@ -79,7 +92,7 @@ describe("npm start", () => {
     expect(await stop(first.child)).toBe(0);
     expect(javaProcessesFor(dataDir)).toEqual([]);
 
-    const second = await start(port);
+    const second = await start(port, crlPort);
     const keys = JSON.parse(readFileSync(join(dataDir, "demo-keys.json"), "utf8")) as Record<string, string>;
     const sender = new LienthongClient(`http://127.0.0.1:${port}`, keys[DEMO_ORGANS[0]!.code]!);
     const letter = await sender.call<SentLetter>("GET", `/v1/letters/${letterId}`);

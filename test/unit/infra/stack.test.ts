@@ -224,7 +224,10 @@ describe("route functions", () => {
       expect(render(variables.TABLE_NAME)).toBe(`<${tableId}>`);
       expect(render(variables.BUCKET_NAME)).toBe(`<${bucketId}>`);
       expect(variables.NODE_OPTIONS).toBe("--enable-source-maps");
-      expect(variables.SIGNING_KEY_ID !== undefined, route.name).toBe(route.access.includes("kms:sign"));
+      const signs = route.access.includes("kms:sign");
+      expect(variables.SIGNING_KEY_ID !== undefined, route.name).toBe(signs);
+      expect(variables.SIGNER_MODE, route.name).toBe(signs ? "kms" : undefined);
+      expect(variables.FONT_DIR, route.name).toBe(signs ? "/var/task/fonts" : undefined);
       expect(variables.OBJECT_LOCK_MODE).toBeUndefined();
     }
   });
