@@ -10,7 +10,16 @@ import { letterMetadata, organClients, organCodes, samplePdf, sha256 } from "../
 interface VerifyResponse {
   verdict: string;
   summary: { vi: string; en: string };
-  report: { signatures: { indication: string; subIndication?: string; signer?: { organCode?: string } }[] };
+  report: { signatures: SignatureReport[] };
+}
+
+interface SignatureReport {
+  indication: string;
+  subIndication?: string;
+  signer?: { organCode?: string };
+  provenSigningTime?: string;
+  timestamp?: { valid: boolean };
+  revocation: { source: string; status: string };
 }
 
 let sender: LienthongClient;
@@ -33,8 +42,10 @@ beforeAll(() => {
 });
 
 /** The competent signer's own signature, made on the client (a USB token in real life). */
-async function personSigned(organCode: string, pdf: Uint8Array): Promise<Uint8Array> {
-  const entry = manifest.entries.find((e) => e.organCode === organCode && e.role === "person" && !e.revoked)!;
+async function personSigned(organCode: string, pdf: Uint8Array, revoked = false): Promise<Uint8Array> {
+  const entry = manifest.entries.find(
+    (e) => e.organCode === organCode && e.role === "person" && e.revoked === revoked,
+  )!;
   const signer = SoftwareSigner.fromPkcs12(readFileSync(join(pkiDir, entry.p12)), manifest.password);
   return signPdf(pdf, {
     signer,
@@ -89,6 +100,11 @@ describe("signing on the exchange (POST /v1/sign) and verification at send", () 
     );
     expect(report.verdict).toBe("TOTAL_PASSED");
     expect(report.signatures.map((s) => s.signer?.organCode)).toEqual([codes[0], codes[0]]);
+    // The exchange's seal is PAdES B-T (the local TSA), and revocation came from the CAs' CRL.
+    expect(report.signatures[1]?.timestamp?.valid).toBe(true);
+    expect(Date.parse(report.signatures[1]?.provenSigningTime ?? "")).toBeGreaterThan(Date.now() - 600_000);
+    expect(report.signatures[0]?.timestamp).toBeUndefined();
+    expect(report.signatures.map((s) => s.revocation.status)).toEqual(["good", "good"]);
 
     const download = await fetch(
       (await recipient.call<SentLetter>("GET", `/v1/letters/${id}`)).download!.url,
@@ -104,6 +120,18 @@ describe("signing on the exchange (POST /v1/sign) and verification at send", () 
     }>("POST", `/v1/letters/${id}/send`);
     expect(sent.verification.verdict).not.toBe("TOTAL_PASSED");
     expect(sent.verification.signatures[0]?.subIndication).toBe("SIG_CONSTRAINTS_FAILURE");
+  });
+
+  it("flags a letter signed with a revoked certificate (the CA's CRL, fetched over HTTP)", async () => {
+    const revokedOrgan = manifest.entries.find((e) => e.revoked)!.organCode;
+    const client = organClients()[codes.indexOf(revokedOrgan)]!;
+    const pdf = await personSigned(revokedOrgan, await samplePdf(), true);
+    const id = await draft(client, pdf, [codes.find((code) => code !== revokedOrgan)!]);
+    const sent = await client.call<{
+      verification: { verdict: string; signatures: { subIndication?: string }[] };
+    }>("POST", `/v1/letters/${id}/send`);
+    expect(sent.verification.verdict).toBe("TOTAL_FAILED");
+    expect(sent.verification.signatures[0]?.subIndication).toBe("REVOKED");
   });
 
   it("refuses to send a file that is not a PDF, and keeps the draft", async () => {
