@@ -1,0 +1,255 @@
+/**
+ * Verification benchmark: Lienthong's verifier against poppler's `pdfsig` on the same generated,
+ * counter-signed letters (person + organisation, RSA-2048, the test PKI). Run with
+ * `npx tsx bench/verify.ts` (not part of the test suite); prints one table with ratios and targets.
+ *
+ * (a) whole-process verify of a 20 MB letter: `node cli/bin.js verify <file> --trust root.pem
+ *     --crl root.crl --crl intermediate.crl --json` (the esbuild bundle, rebuilt first with
+ *     `node cli/build.js`) vs `pdfsig -nssdir sql:<db> <file>` (an NSS db trusting the same root,
+ *     with the same CRLs); median of 7 each after one warm-up; target ≤ 2.0×, aim ≤ 1.0×;
+ * (b) in-process `validatePdf` throughput, warm: files/s on one-page letters, MB/s on the 20 MB one;
+ * (c) peak RSS of a child process (`node cli/bin.js verify`) on a 200 MB letter, its VmHWM read
+ *     from /proc/self/status at the child's exit (a hook injected with `--import`); pdfsig's peak
+ *     polled from /proc/<pid>/status VmHWM for comparison; target ≤ 1.5× the file size.
+ *
+ * The big letters are a pdf-lib letter padded with an incompressible image stream before signing,
+ * written under os.tmpdir() and deleted at the end.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { validatePdf } from "../shared/verification/validate-pdf.ts";
+import { corpusSigners, signAll } from "../test/support/attacks.ts";
+import { makeLetterPdf, makeNssDb } from "../test/support/pdf.ts";
+import { testPki } from "../test/support/pki.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const MB = 1024 * 1024;
+const RUNS = 7;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+
+/** Wall time of one child process, which must exit with `expectStatus`; returns ms and stdout. */
+function runOnce(command: string, args: readonly string[], expectStatus = 0): { ms: number; stdout: string } {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { encoding: "utf8", cwd: ROOT, maxBuffer: 64 * MB });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== expectStatus) {
+    throw new Error(
+      `${command} ${args.join(" ")} exited ${result.status}: ${(result.stderr ?? "").slice(-800)}`,
+    );
+  }
+  return { ms, stdout: result.stdout };
+}
+
+function medianOfRuns(command: string, args: readonly string[]): number {
+  runOnce(command, args); // warm-up: page cache, NSS db, bundle
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    times.push(runOnce(command, args).ms);
+  }
+  return median(times);
+}
+
+/** Peak RSS (MB) of a child by polling /proc/<pid>/status VmHWM every few ms (for non-Node peers). */
+function polledPeakRss(command: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "ignore"] });
+    let peakKb = 0;
+    const poll = setInterval(() => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+        if (hwm) {
+          peakKb = Math.max(peakKb, Number(hwm[1]));
+        }
+      } catch {
+        // the process is gone
+      }
+    }, 5);
+    child.on("error", reject);
+    child.on("exit", () => {
+      clearInterval(poll);
+      resolve(peakKb / 1024);
+    });
+  });
+}
+
+/**
+ * Peak RSS (MB) of a Node child, exactly: its VmHWM, read from /proc/self/status by an exit hook
+ * injected with `--import`. (Not `process.resourceUsage().maxRSS`: Linux carries the high-water
+ * mark of the forking parent across fork + exec into ru_maxrss, so a child of this big benchmark
+ * process would report the parent's RSS.)
+ */
+function nodePeakRss(args: readonly string[]): { rssMb: number; status: number } {
+  const code = `process.on("exit", () => {
+    const fs = process.getBuiltinModule("node:fs");
+    const match = /VmHWM:\\s+(\\d+)/.exec(fs.readFileSync("/proc/self/status", "utf8"));
+    fs.writeSync(2, "\\nVMHWM_KB " + (match ? match[1] : "unknown") + "\\n");
+  });`;
+  const hook = `data:text/javascript,${encodeURIComponent(code)}`;
+  const result = spawnSync(process.execPath, ["--import", hook, ...args], {
+    encoding: "utf8",
+    cwd: ROOT,
+    maxBuffer: 64 * MB,
+  });
+  const match = /VMHWM_KB (\d+)/.exec(result.stderr);
+  if (!match) {
+    throw new Error(`no VmHWM from the child: ${result.stderr.slice(-800)}`);
+  }
+  return { rssMb: Number(match[1]) / 1024, status: result.status ?? -1 };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "lienthong-bench-verify-"));
+  try {
+    console.log("Preparing: test PKI, letters (20 MB and 200 MB), signatures, NSS database, CLI bundle …");
+    const pki = await testPki();
+    const signers = await corpusSigners(pki);
+    const both = [signers.person, signers.organisation];
+    const rootPem = join(dir, "root.pem");
+    const rootCrl = join(dir, "root.crl");
+    const intermediateCrl = join(dir, "intermediate.crl");
+    await writeFile(rootPem, pki.root.certPem);
+    await writeFile(rootCrl, pki.rootCrl);
+    await writeFile(intermediateCrl, pki.intermediateCrl);
+    const nss = await makeNssDb(dir, pki.root.certPem, pki.intermediate.certPem, [
+      pki.rootCrl,
+      pki.intermediateCrl,
+    ]);
+
+    const small = await signAll(await makeLetterPdf({ pages: 1 }), both);
+    const medium = await signAll(await makeLetterPdf({ pages: 3, padToBytes: 20 * MB }), both);
+    const mediumPath = join(dir, "letter-20mb.pdf");
+    await writeFile(mediumPath, medium);
+
+    // The CLI bundle must be fresh, or cli/bin.js falls back to tsx (several times slower to start).
+    runOnce(process.execPath, ["cli/build.js"]);
+    const verifyArgs = (file: string): string[] => [
+      "cli/bin.js",
+      "verify",
+      file,
+      "--trust",
+      rootPem,
+      "--crl",
+      rootCrl,
+      "--crl",
+      intermediateCrl,
+      "--json",
+    ];
+    const check = JSON.parse(runOnce(process.execPath, verifyArgs(mediumPath)).stdout) as { verdict: string };
+    if (check.verdict !== "TOTAL_PASSED") {
+      throw new Error(`the 20 MB letter does not verify: ${check.verdict}`);
+    }
+    const pdfsigText = runOnce("pdfsig", ["-nssdir", nss, mediumPath]).stdout;
+    if ((pdfsigText.match(/Signature is Valid\./g) ?? []).length !== 2) {
+      throw new Error(`pdfsig does not find both signatures valid:\n${pdfsigText}`);
+    }
+
+    // (a) whole process, 20 MB
+    const oursMs = medianOfRuns(process.execPath, verifyArgs(mediumPath));
+    const pdfsigMs = medianOfRuns("pdfsig", ["-nssdir", nss, mediumPath]);
+
+    // (b) in-process throughput, warm
+    const options = {
+      trustAnchors: [pki.root.certificate],
+      crls: [pki.rootCrl, pki.intermediateCrl],
+      offline: true,
+    };
+    const throughput = async (
+      bytes: Uint8Array,
+      seconds: number,
+    ): Promise<{ filesPerSecond: number; mbPerSecond: number }> => {
+      for (let i = 0; i < 3; i++) {
+        await validatePdf(bytes, options);
+      }
+      const start = process.hrtime.bigint();
+      let files = 0;
+      let elapsed = 0;
+      while (elapsed < seconds * 1000 || files < 5) {
+        const report = await validatePdf(bytes, options);
+        if (report.verdict !== "TOTAL_PASSED") {
+          throw new Error(`in-process verdict ${report.verdict}`);
+        }
+        files++;
+        elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+      }
+      return {
+        filesPerSecond: (files * 1000) / elapsed,
+        mbPerSecond: (files * bytes.length) / MB / (elapsed / 1000),
+      };
+    };
+    const smallRate = await throughput(small, 3);
+    const mediumRate = await throughput(medium, 3);
+
+    // (c) peak RSS, 200 MB, in a fresh child
+    const big = await signAll(await makeLetterPdf({ pages: 1, padToBytes: 200 * MB }), both);
+    const bigPath = join(dir, "letter-200mb.pdf");
+    await writeFile(bigPath, big);
+    const bigMb = big.length / MB;
+    const ours = nodePeakRss(verifyArgs(bigPath));
+    if (ours.status !== 0) {
+      throw new Error(`the 200 MB letter does not verify (exit ${ours.status})`);
+    }
+    const pdfsigRss = await polledPeakRss("pdfsig", ["-nssdir", nss, bigPath]);
+
+    const rows: [string, string, string, string, string][] = [
+      ["measure", "Lienthong", "pdfsig", "ratio", "target"],
+      [
+        `(a) whole process, ${fmt(medium.length / MB)} MB, median of ${RUNS}`,
+        `${fmt(oursMs, 0)} ms`,
+        `${fmt(pdfsigMs, 0)} ms`,
+        `${fmt(oursMs / pdfsigMs, 2)}×`,
+        "≤ 2.0× (aim ≤ 1.0×)",
+      ],
+      [
+        `(b) in-process, ${fmt(small.length / 1024, 0)} KB letter, warm`,
+        `${fmt(smallRate.filesPerSecond, 0)} files/s`,
+        "",
+        "",
+        "",
+      ],
+      [
+        `(b) in-process, ${fmt(medium.length / MB)} MB letter, warm`,
+        `${fmt(mediumRate.mbPerSecond, 0)} MB/s (${fmt(mediumRate.filesPerSecond)} files/s)`,
+        "",
+        "",
+        "",
+      ],
+      [
+        `(c) peak RSS, ${fmt(bigMb, 0)} MB letter, fresh process`,
+        `${fmt(ours.rssMb, 0)} MB (${fmt(ours.rssMb / bigMb, 2)}× file)`,
+        `${fmt(pdfsigRss, 0)} MB (${fmt(pdfsigRss / bigMb, 2)}× file)`,
+        `${fmt(ours.rssMb / pdfsigRss, 2)}×`,
+        "≤ 1.5× the file size",
+      ],
+    ];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+    const line = (row: readonly string[]): string =>
+      `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;
+    console.log(`\nVerification benchmark (Node ${process.versions.node}, ${new Date().toISOString()})\n`);
+    console.log(line(rows[0]!));
+    console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+    for (const row of rows.slice(1)) {
+      console.log(line(row));
+    }
+    const verdicts = [
+      `(a) ${oursMs / pdfsigMs <= 2 ? "meets" : "MISSES"} the 2.0× limit${oursMs / pdfsigMs <= 1 ? " and the 1.0× aim" : ""}`,
+      `(c) ${ours.rssMb / bigMb <= 1.5 ? "meets" : "MISSES"} the 1.5× file-size target`,
+    ];
+    console.log(`\n${verdicts.join("; ")}.`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
