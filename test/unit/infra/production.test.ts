@@ -1,12 +1,10 @@
-import { join } from "node:path";
 import type { App } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handlerEntry, ROUTES, type RouteDefinition } from "../../../functions/routes.ts";
+import { ROUTES, type RouteDefinition } from "../../../functions/routes.ts";
 import { createApp } from "../../../infra/create-app.ts";
 import type { LienthongStack } from "../../../infra/lienthong-stack.ts";
-import { REPO_ROOT } from "../../../infra/profile.ts";
 import { BUCKET_LAYOUT } from "../../../shared/storage/schema.ts";
 import { allowedActions, logicalIdOf, render, roleStatements, tempFolder } from "./helpers.ts";
 
