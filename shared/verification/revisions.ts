@@ -14,7 +14,9 @@
  * - signatures: a new signature field (new object, /FT /Sig) appended to /AcroForm /Fields, its widget
  *   appended to the page's /Annots, its appearance and signature dictionary (new objects), /SigFlags;
  *   signing an existing empty signature field (/V, /AP of its widget);
- * - form filling: /V, /AP, /AS of existing non-signature fields and their widgets.
+ * - form filling: /V, /AP, /AS (/I) of existing non-signature fields that were EMPTY at signing, and
+ *   /AP, /AS of their widgets (`judgeFormFilling`). A field that had a value at signing is signed
+ *   content: any change to it or its widgets is "other" (the "shadow replace" attack).
  *
  * Never allowed: page contents, resources, fonts, any change to an existing stream, annotations other
  * than new signature widgets (whatever the DocMDP level: evil annotations fail), a changed page tree or
@@ -51,6 +53,13 @@ export interface AnalyseOptions {
 
 const MAX_DEPTH = 24;
 const MAX_NODES = 100_000;
+
+/**
+ * What form filling may change on a field dictionary (merged with its widget or not) that was empty
+ * at signing, and on its widgets: the value and its appearance (see `Judge.judgeFormFilling`).
+ */
+const FORM_FIELD_KEYS: ReadonlySet<string> = new Set(["V", "I", "AP", "AS"]);
+const FORM_WIDGET_KEYS: ReadonlySet<string> = new Set(["AP", "AS"]);
 
 /** Structural equality of two PDF objects (references compared as references, not followed). */
 export function sameObject(a: PdfObject | undefined, b: PdfObject | undefined, depth = 0): boolean {
@@ -115,6 +124,47 @@ function refKey(ref: PdfRef): string {
   return `${ref.objectNumber} ${ref.generation}`;
 }
 
+/** A form field as of one revision. */
+interface FieldRole {
+  /** The field type /FT, own or inherited (ISO 32000-1 §12.7.3.1 Table 220). */
+  readonly ft?: string;
+  /** A signature field whose /V holds a value (a signature dictionary). */
+  readonly signed: boolean;
+  /** The field's /V (own or inherited, Table 220) is present and not empty (see `hasFieldValue`). */
+  readonly valued: boolean;
+}
+
+/**
+ * Whether a field value counts as filled in: absent, null, an empty string, an empty array (choice
+ * fields, §12.7.4.4) and, for button fields, the off state /Off (§12.7.4.2.3) are empty; anything
+ * else, including a reference that does not resolve, is a value (fail closed).
+ */
+function hasFieldValue(
+  value: PdfObject | undefined,
+  resolved: PdfObject | undefined,
+  ft: string | undefined,
+): boolean {
+  if (value === undefined || value === null) {
+    return false;
+  }
+  if (resolved === undefined) {
+    return true; // an unresolvable reference: fail closed
+  }
+  if (resolved === null) {
+    return false;
+  }
+  if (resolved instanceof PdfString) {
+    return resolved.text() !== "";
+  }
+  if (Array.isArray(resolved)) {
+    return resolved.length > 0;
+  }
+  if (resolved instanceof PdfName && ft === "Btn") {
+    return resolved.value !== "Off";
+  }
+  return true;
+}
+
 /** What the revision before the update looked like: the roles of its objects. */
 interface State {
   readonly revision: number;
@@ -123,8 +173,8 @@ interface State {
   readonly fieldsNumber?: number;
   readonly pages: ReadonlySet<number>;
   readonly annotsArrays: ReadonlySet<number>;
-  /** Field objects: the inherited /FT and whether a signature field already holds a value. */
-  readonly fields: ReadonlyMap<number, { readonly ft?: string; readonly signed: boolean }>;
+  /** Field objects: their roles (see `FieldRole`). */
+  readonly fields: ReadonlyMap<number, FieldRole>;
   /** Widget annotations that are kids of fields (not fields themselves). */
   readonly widgets: ReadonlyMap<number, { readonly parent: number }>;
   readonly dssObjects: ReadonlySet<number>;
@@ -138,7 +188,7 @@ function collectState(file: PdfFile, revision: number): State {
   const infoRef = trailer.getRef("Info");
   const pages = new Set<number>();
   const annotsArrays = new Set<number>();
-  const fields = new Map<number, { ft?: string; signed: boolean }>();
+  const fields = new Map<number, FieldRole>();
   const widgets = new Map<number, { parent: number }>();
   const dssObjects = new Set<number>();
   const signatureDictionaries = new Set<number>();
@@ -194,6 +244,7 @@ function collectState(file: PdfFile, revision: number): State {
       const visit = (
         node: PdfObject | undefined,
         inheritedFt: string | undefined,
+        inheritedValued: boolean,
         parent: number | undefined,
       ): void => {
         if (
@@ -216,21 +267,22 @@ function collectState(file: PdfFile, revision: number): State {
         }
         const v = dict.get("V");
         const signed = ft === "Sig" && v !== undefined && v !== null;
-        fields.set(node.objectNumber, { ...(ft ? { ft } : {}), signed });
+        const valued = dict.has("V") ? hasFieldValue(v, resolve(v), ft) : inheritedValued;
+        fields.set(node.objectNumber, { ...(ft ? { ft } : {}), signed, valued });
         if (signed && v instanceof PdfRef) {
           signatureDictionaries.add(v.objectNumber);
         }
         const kids = resolve(dict.get("Kids"));
         if (Array.isArray(kids)) {
           for (const kid of kids) {
-            visit(kid, ft, node.objectNumber);
+            visit(kid, ft, valued, node.objectNumber);
           }
         }
       };
       const list = resolve(fieldsValue);
       if (Array.isArray(list)) {
         for (const field of list) {
-          visit(field, undefined, undefined);
+          visit(field, undefined, false, undefined);
         }
       }
     }
@@ -280,8 +332,11 @@ class Judge {
   readonly changes: RevisionProblem[] = [];
   constructor(
     readonly file: PdfFile,
+    /** The revision before the one judged. */
     readonly before: State,
     readonly revision: number,
+    /** The signed revision: what the signer saw (form values at signing are signed content). */
+    readonly signing: State,
   ) {}
 
   raise(level: Level, code: string, detail: string): void {
@@ -483,12 +538,48 @@ class Judge {
     }
   }
 
-  judgeField(
-    number: number,
-    role: { readonly ft?: string; readonly signed: boolean },
-    before: PdfDict,
-    after: PdfDict,
-  ): void {
+  /**
+   * The form-filling rule, the one place that decides what an update may change on a non-signature
+   * field (`part` "field", merged with its widget or not) or on a widget of one (`part` "widget").
+   *
+   * ISO 32000-1 §12.8.2.2.2 (DocMDP, /P 2) permits "filling in forms": giving a value to a field the
+   * signer left for others to fill. A field that already had a value when it was signed is signed
+   * content: the signer saw that value through its widgets' appearance streams. A later /V, or only a
+   * new /AP (which is what viewers display; a viewer need not regenerate it from /V), would show a
+   * value the signer never saw while the signature still verifies: the "shadow replace" attack on
+   * form fields (Mainka et al., "Shadow Attacks: Hiding and Replacing Content in Signed PDFs", NDSS
+   * 2021). So any change to such a field or its widgets is "other". A field empty at signing may get
+   * its value (/V, and /I for choice fields, §12.7.4.4) and the appearance that shows it (/AP, /AS);
+   * nothing else (position, flags, actions, /MK, /DA, …).
+   *
+   * `field` is the field's object number in the revision before the update; a field the signed revision
+   * did not have counts as filled (fail closed: fields cannot be added by form filling anyway).
+   */
+  judgeFormFilling(part: "field" | "widget", number: number, field: number, keys: readonly string[]): void {
+    if (this.signing.fields.get(field)?.valued ?? true) {
+      this.other(
+        "SIGNED_FORM_VALUE_CHANGED",
+        `${part} ${number}: form field ${field} had a value at signing; /${keys.join(", /")} changed`,
+      );
+      return;
+    }
+    const allowed = part === "field" ? FORM_FIELD_KEYS : FORM_WIDGET_KEYS;
+    const bad = keys.filter((key) => !allowed.has(key));
+    if (bad.length > 0) {
+      this.other(
+        part === "field" ? "FIELD_CHANGED" : "WIDGET_CHANGED",
+        `${part} ${number}: form field changed beyond its value and appearance (/${bad.join(", /")})`,
+      );
+      return;
+    }
+    this.raise(
+      "form",
+      part === "field" ? "FORM_FIELD_FILLED" : "WIDGET_APPEARANCE",
+      `${part} ${number}: empty form field ${field} filled`,
+    );
+  }
+
+  judgeField(number: number, role: FieldRole, before: PdfDict, after: PdfDict): void {
     const keys = changedKeys(before, after);
     if (role.ft === "Sig") {
       if (role.signed) {
@@ -519,16 +610,7 @@ class Judge {
       );
       return;
     }
-    const allowed = new Set(["V", "AP", "AS", "I"]);
-    const bad = keys.filter((key) => !allowed.has(key));
-    if (bad.length > 0) {
-      this.other(
-        "FIELD_CHANGED",
-        `object ${number}: form field changed beyond its value (/${bad.join(", /")})`,
-      );
-      return;
-    }
-    this.raise("form", "FORM_FIELD_FILLED", `object ${number}: form field value`);
+    this.judgeFormFilling("field", number, number, keys);
   }
 
   /** One object that existed before and is different now. */
@@ -615,16 +697,18 @@ class Judge {
     const widget = state.widgets.get(number);
     if (widget && before instanceof PdfDict && after instanceof PdfDict) {
       const parent = state.fields.get(widget.parent);
-      const bad = changedKeys(before, after).filter((key) => key !== "AP" && key !== "AS" && key !== "MK");
-      if (bad.length > 0 || parent?.signed) {
-        this.other("WIDGET_CHANGED", `widget ${number} changed (/${changedKeys(before, after).join(", /")})`);
+      const keys = changedKeys(before, after);
+      if (parent?.ft !== "Sig") {
+        this.judgeFormFilling("widget", number, widget.parent, keys);
         return;
       }
-      this.raise(
-        parent?.ft === "Sig" ? "signature" : "form",
-        "WIDGET_APPEARANCE",
-        `widget ${number}: appearance state`,
-      );
+      // Signing a pre-placed empty signature field: its widget gets the signature's appearance.
+      const bad = keys.filter((key) => key !== "AP" && key !== "AS" && key !== "MK");
+      if (bad.length > 0 || parent.signed) {
+        this.other("WIDGET_CHANGED", `widget ${number} changed (/${keys.join(", /")})`);
+        return;
+      }
+      this.raise("signature", "WIDGET_APPEARANCE", `widget ${number}: appearance state`);
       return;
     }
     if (state.dssObjects.has(number)) {
@@ -791,8 +875,10 @@ export function analyseRevisions(
 ): RevisionAnalysis {
   let level: Level = "none";
   const changes: RevisionProblem[] = [];
+  const signing = collectState(file, signedRevision);
   for (let revision = signedRevision + 1; revision < file.revisions.length; revision++) {
-    const judge = new Judge(file, collectState(file, revision - 1), revision);
+    const before = revision - 1 === signedRevision ? signing : collectState(file, revision - 1);
+    const judge = new Judge(file, before, revision, signing);
     judgeRevision(file, revision, judge);
     changes.push(...judge.changes);
     if (LEVELS.indexOf(judge.level) > LEVELS.indexOf(level)) {
