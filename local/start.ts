@@ -71,6 +71,8 @@ Lienthong is running.
   DynamoDB     ${exchange.config.dynamodbEndpoint} (table ${exchange.config.tableName})
   S3           ${exchange.config.s3Endpoint} (bucket ${exchange.config.bucketName})
   Data         ${dataDir}
+  Demo PKI     ${exchange.pkiDir} (password lienthong-demo; trusted root: root-ca.pem)
+  TSA          ${exchange.tsaUrl} (RFC 3161)
 
 Demo organs and their API keys (Authorization: Bearer <key>):
 ${exchange.keys.map((k) => `  ${k.organCode}  ${k.organName}\n                 ${k.apiKey}`).join("\n")}

@@ -143,6 +143,18 @@ describe("signing on the exchange (POST /v1/sign) and verification at send", () 
     expect((await sender.call<SentLetter>("GET", `/v1/letters/${id}`)).state).toBe("draft");
   });
 
+  it("refuses an appearance image that is not a PNG, and leaves the draft as it was", async () => {
+    const pdf = await samplePdf();
+    const id = await draft(sender, pdf, [codes[1]!]);
+    const response = await sender.request<{ code: string; status: number }>("POST", "/v1/sign", {
+      letterId: id,
+      appearance: { kind: "seal", image: Buffer.from("GIF89a not a png").toString("base64") },
+    });
+    expect(response.body).toMatchObject({ status: 422, code: "APPEARANCE_IMAGE_INVALID" });
+    const letter = await sender.call<{ file: { sha256: string } }>("GET", `/v1/letters/${id}`);
+    expect(letter.file.sha256).toBe(sha256(pdf));
+  });
+
   it("lets only the sender sign, and only before sending", async () => {
     const id = await draft(sender, await samplePdf(), [codes[1]!]);
     const stranger = await outsider.request<{ code: string }>("POST", "/v1/sign", { letterId: id });
