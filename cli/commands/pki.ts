@@ -5,9 +5,7 @@
  */
 import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { DEMO_ORGANS } from "../../local/demo-organs.ts";
-import { ERROR_CODES, type ErrorCode, isExchangeError } from "../../shared/errors/index.ts";
 import {
   createDemoPki,
   DEFAULT_CRL_BASE_URL,
@@ -15,6 +13,7 @@ import {
   DEFAULT_OCSP_URL,
   writeDemoPki,
 } from "../../shared/pki/demo-pki.ts";
+import { fail, parseCommandArgs, runCommand, UsageError } from "../common.ts";
 import type { Command } from "../main.ts";
 
 const USAGE = `lienthong pki init — create a demo PKI for the demo organs (NOT for real use)
@@ -35,12 +34,6 @@ ocsp.pem/ocsp.key.pem, root-ca.crl, intermediate-ca.crl (DER) and manifest.json.
 
 const REVOKED_ORGAN = "000.00.11.H53";
 
-function fail(code: ErrorCode, detail: string): number {
-  const info = ERROR_CODES[code];
-  console.error(`lienthong pki: ${code}: ${info.en} / ${info.vi} (${detail})`);
-  return 2;
-}
-
 async function isNonEmptyDirectory(dir: string): Promise<boolean> {
   try {
     return (await readdir(dir)).length > 0;
@@ -52,51 +45,38 @@ async function isNonEmptyDirectory(dir: string): Promise<boolean> {
   }
 }
 
+const OPTIONS = {
+  dir: { type: "string" },
+  password: { type: "string" },
+  force: { type: "boolean" },
+  "crl-base-url": { type: "string" },
+  "ocsp-url": { type: "string" },
+} as const;
+
 async function init(argv: readonly string[]): Promise<number> {
-  let values: {
-    dir?: string;
-    password?: string;
-    force?: boolean;
-    help?: boolean;
-    "crl-base-url"?: string;
-    "ocsp-url"?: string;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        dir: { type: "string" },
-        password: { type: "string" },
-        force: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-        "crl-base-url": { type: "string" },
-        "ocsp-url": { type: "string" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    return fail("VALIDATION_FAILED", `${(error as Error).message}; see 'lienthong pki init --help'`);
-  }
-  if (values.help) {
-    console.log(USAGE);
+  const args = parseCommandArgs(argv, OPTIONS, USAGE);
+  if (!args) {
     return 0;
   }
+  const { values, positionals } = args;
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  }
   if (!values.dir) {
-    return fail("VALIDATION_FAILED", "--dir <dir> is required");
+    throw new UsageError("--dir <dir> is required");
   }
   if (values.password === "") {
-    return fail("VALIDATION_FAILED", "--password must not be empty");
+    throw new UsageError("--password must not be empty");
   }
   for (const option of ["crl-base-url", "ocsp-url"] as const) {
     const url = values[option];
     if (url !== undefined && !/^https?:\/\/\S+$/.test(url)) {
-      return fail("VALIDATION_FAILED", `--${option} must be an http(s) URL, got "${url}"`);
+      throw new UsageError(`--${option} must be an http(s) URL, got "${url}"`);
     }
   }
   const dir = resolve(values.dir);
   if (!values.force && (await isNonEmptyDirectory(dir))) {
-    return fail("VALIDATION_FAILED", `${dir} is not empty; use --force to overwrite files in it`);
+    throw new UsageError(`${dir} is not empty; use --force to overwrite files in it`);
   }
   const password = values.password ?? DEFAULT_DEMO_PASSWORD;
   const pki = await createDemoPki({
@@ -138,21 +118,8 @@ export const command: Command = {
       return sub === undefined ? 2 : 0;
     }
     if (sub !== "init") {
-      return fail("VALIDATION_FAILED", `unknown subcommand '${sub}'; expected 'init'`);
+      return fail("pki", "VALIDATION_FAILED", `unknown subcommand '${sub}'; expected 'init'`);
     }
-    try {
-      return await init(rest);
-    } catch (error) {
-      if (isExchangeError(error)) {
-        const info = ERROR_CODES[error.code];
-        console.error(
-          `lienthong pki: ${error.code}: ${info.en} / ${info.vi}${error.detail ? ` (${error.detail})` : ""}`,
-        );
-        return 2;
-      }
-      const info = ERROR_CODES.INTERNAL;
-      console.error(`lienthong pki: INTERNAL: ${info.en} / ${info.vi} (${(error as Error).message})`);
-      return 1;
-    }
+    return runCommand("pki", () => init(rest));
   },
 };

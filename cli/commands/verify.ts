@@ -4,10 +4,17 @@
  * 2 for unusable input or arguments. The verification code is imported only once the arguments are
  * good, and the PDF report renderer only with --report, so that the command starts fast.
  */
-import { constants } from "node:fs";
-import { access, readFile, writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import { ERROR_CODES, type ErrorCode, isExchangeError } from "../../shared/errors/index.ts";
+import type { ValidationReport } from "../../shared/verification/report.ts";
+import {
+  assertReadableFile,
+  fail,
+  onePositional,
+  parseCommandArgs,
+  readInput,
+  runCommand,
+  UsageError,
+  writeAtomically,
+} from "../common.ts";
 import type { Command } from "../main.ts";
 
 /** Environment variable naming a PEM bundle of trusted roots, used when --trust is not given. */
@@ -32,125 +39,75 @@ Options:
 
 Exit status: 0 valid (TOTAL_PASSED), 1 not valid or indeterminate, 2 unusable input or arguments.`;
 
-function fail(code: ErrorCode, detail?: string): number {
-  const info = ERROR_CODES[code];
-  console.error(`lienthong verify: ${code}: ${info.en} / ${info.vi}${detail ? ` (${detail})` : ""}`);
-  return info.status >= 500 ? 1 : 2;
-}
+const OPTIONS = {
+  trust: { type: "string", multiple: true },
+  crl: { type: "string", multiple: true },
+  p7s: { type: "string" },
+  organ: { type: "string" },
+  offline: { type: "boolean" },
+  revocation: { type: "string" },
+  json: { type: "boolean" },
+  report: { type: "string" },
+  lang: { type: "string" },
+} as const;
 
-function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      trust: { type: "string", multiple: true },
-      crl: { type: "string", multiple: true },
-      p7s: { type: "string" },
-      organ: { type: "string" },
-      offline: { type: "boolean" },
-      revocation: { type: "string" },
-      json: { type: "boolean" },
-      report: { type: "string" },
-      lang: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
-
-async function readInput(path: string, what: string): Promise<Uint8Array> {
-  try {
-    const buffer = await readFile(path);
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  } catch (error) {
-    throw Object.assign(
-      new Error(`cannot read ${what} '${path}': ${(error as NodeJS.ErrnoException).code ?? "error"}`),
-      {
-        unusable: true,
-      },
-    );
-  }
-}
-
-async function run(argv: readonly string[]): Promise<number> {
-  let args: ReturnType<typeof parse>;
-  try {
-    args = parse(argv);
-  } catch (error) {
-    return fail("VALIDATION_FAILED", (error as Error).message);
-  }
-  const { values, positionals } = args;
-  if (values.help) {
-    console.log(USAGE);
+async function verifyCommand(argv: readonly string[]): Promise<number> {
+  const args = parseCommandArgs(argv, OPTIONS, USAGE);
+  if (!args) {
     return 0;
   }
-  if (positionals.length !== 1) {
-    console.error(`lienthong verify: expected one file, got ${positionals.length}\n\n${USAGE}`);
-    return 2;
-  }
+  const { values, positionals } = args;
+  const file = onePositional(positionals, USAGE, "file to verify");
   const lang = values.lang ?? "vi";
   if (lang !== "vi" && lang !== "en") {
-    return fail("VALIDATION_FAILED", `--lang must be vi or en, got '${lang}'`);
+    throw new UsageError(`--lang must be vi or en, got '${lang}'`);
   }
   const revocation = values.revocation ?? "require";
   if (revocation !== "require" && revocation !== "prefer" && revocation !== "off") {
-    return fail("VALIDATION_FAILED", `--revocation must be require, prefer or off, got '${revocation}'`);
+    throw new UsageError(`--revocation must be require, prefer or off, got '${revocation}'`);
   }
   const trustFiles = values.trust ?? (process.env[TRUST_ENV] ? [process.env[TRUST_ENV]] : []);
   if (trustFiles.length === 0) {
-    return fail("TRUST_ANCHORS_MISSING", `give --trust <pem> or set ${TRUST_ENV}`);
+    return fail("verify", "TRUST_ANCHORS_MISSING", `give --trust <pem> or set ${TRUST_ENV}`);
   }
-  const file = positionals[0]!;
-  try {
-    const trustPems = await Promise.all(
-      trustFiles.map(async (path) => Buffer.from(await readInput(path, "trust bundle")).toString("utf8")),
-    );
-    const crls = await Promise.all((values.crl ?? []).map((path) => readInput(path, "CRL")));
-    const options = {
-      trustAnchors: trustPems,
-      crls,
-      revocation,
-      offline: values.offline === true,
-      ...(values.organ ? { expectedOrganCode: values.organ } : {}),
-    } as const;
-    let report: import("../../shared/verification/report.ts").ValidationReport;
-    if (values.p7s) {
-      const p7s = await readInput(values.p7s, "signature");
-      const { createReadStream } = await import("node:fs");
-      // Fail early (exit 2) when the file is unreadable; then stream it, never holding it whole.
-      await access(file, constants.R_OK).catch(() => {
-        throw Object.assign(new Error(`cannot read file '${file}'`), { unusable: true });
-      });
-      const { validateDetached } = await import("../../shared/verification/validate-detached.ts");
-      report = await validateDetached(createReadStream(file), p7s, options);
-    } else {
-      const bytes = await readInput(file, "file");
-      const { validatePdf } = await import("../../shared/verification/validate-pdf.ts");
-      report = await validatePdf(bytes, options);
-    }
-    if (values.json) {
-      console.log(JSON.stringify(report, null, 2));
-    } else {
-      const { summarise } = await import("../../shared/verification/summary.ts");
-      console.log(summarise(report, lang));
-    }
-    if (values.report) {
-      const { renderReportPdf } = await import("../../shared/verification/report-pdf.ts");
-      await writeFile(values.report, await renderReportPdf(report, { title: file }));
-    }
-    return report.verdict === "TOTAL_PASSED" ? 0 : 1;
-  } catch (error) {
-    if (isExchangeError(error)) {
-      return fail(error.code, error.detail);
-    }
-    if ((error as { unusable?: boolean }).unusable) {
-      return fail("VALIDATION_FAILED", (error as Error).message);
-    }
-    return fail("INTERNAL", (error as Error).message);
+  const trustPems = await Promise.all(
+    trustFiles.map(async (path) => Buffer.from(await readInput(path, "trust bundle")).toString("utf8")),
+  );
+  const crls = await Promise.all((values.crl ?? []).map((path) => readInput(path, "CRL")));
+  const options = {
+    trustAnchors: trustPems,
+    crls,
+    revocation,
+    offline: values.offline === true,
+    ...(values.organ ? { expectedOrganCode: values.organ } : {}),
+  } as const;
+  let report: ValidationReport;
+  if (values.p7s) {
+    const p7s = await readInput(values.p7s, "signature");
+    // Fail early (exit 2) when the file is unreadable; then stream it, never holding it whole.
+    await assertReadableFile(file, "file");
+    const { createReadStream } = await import("node:fs");
+    const { validateDetached } = await import("../../shared/verification/validate-detached.ts");
+    report = await validateDetached(createReadStream(file), p7s, options);
+  } else {
+    const bytes = await readInput(file, "file");
+    const { validatePdf } = await import("../../shared/verification/validate-pdf.ts");
+    report = await validatePdf(bytes, options);
   }
+  if (values.json) {
+    console.log(JSON.stringify(report, null, 2));
+  } else {
+    const { summarise } = await import("../../shared/verification/summary.ts");
+    console.log(summarise(report, lang));
+  }
+  if (values.report) {
+    const { renderReportPdf } = await import("../../shared/verification/report-pdf.ts");
+    await writeAtomically(values.report, await renderReportPdf(report, { title: file }));
+  }
+  return report.verdict === "TOTAL_PASSED" ? 0 : 1;
 }
 
 export const command: Command = {
   summary: "verify the signatures of a PDF letter or a detached signature",
-  run,
+  run: (argv) => runCommand("verify", () => verifyCommand(argv)),
 };

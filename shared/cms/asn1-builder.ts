@@ -4,7 +4,7 @@
  * encoded DER byte-exactly ({@link raw}) and DER SET OF ordering (X.690 §11.6).
  */
 import forge from "node-forge";
-import { Asn1Error, readNode } from "./asn1-reader.ts";
+import { DerError, decodeDer, encodeLength } from "../pki/der.ts";
 
 const { asn1 } = forge;
 type Asn1 = forge.asn1.Asn1;
@@ -12,12 +12,12 @@ type Asn1 = forge.asn1.Asn1;
 export type { Asn1 };
 
 /** Uint8Array → forge binary string (one char per byte). Small DER only. */
-export function toBinary(bytes: Uint8Array): string {
+function toBinary(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
 }
 
 /** forge binary string → new Uint8Array. */
-export function fromBinary(binary: string): Uint8Array {
+function fromBinary(binary: string): Uint8Array {
   return new Uint8Array(Buffer.from(binary, "latin1"));
 }
 
@@ -67,29 +67,9 @@ export function octetString(bytes: Uint8Array): Asn1 {
   return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, toBinary(bytes));
 }
 
-export function boolean(value: boolean): Asn1 {
-  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BOOLEAN, false, value ? "\xff" : "\x00");
-}
-
 /** A non-negative INTEGER from a JavaScript number (versions). */
 export function smallInteger(value: number): Asn1 {
   return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(value).getBytes());
-}
-
-/** A non-negative INTEGER from big-endian magnitude bytes (nonces, serials); adds the sign octet. */
-export function unsignedInteger(magnitude: Uint8Array): Asn1 {
-  let start = 0;
-  while (start < magnitude.length - 1 && magnitude[start] === 0) {
-    start++;
-  }
-  const trimmed = magnitude.subarray(start);
-  const content = (trimmed[0] ?? 0) & 0x80 ? concat(new Uint8Array([0]), trimmed) : trimmed;
-  return asn1.create(
-    asn1.Class.UNIVERSAL,
-    asn1.Type.INTEGER,
-    false,
-    toBinary(content.length ? content : new Uint8Array([0])),
-  );
 }
 
 /** [n] EXPLICIT or IMPLICIT constructed context tag around `children`. */
@@ -103,16 +83,14 @@ export function contextConstructed(tagNumber: number, children: readonly Asn1[])
  * Works by handing forge a non-composed node whose identifier octet and content are the original.
  */
 export function raw(der: Uint8Array): Asn1 {
-  const node = readNode(der);
-  if (node.end !== der.length) {
-    throw new Asn1Error(`expected one DER element, found ${der.length - node.end} trailing bytes`);
-  }
-  if (node.indefinite || !isMinimalLength(der, node.contentStart, node.contentEnd - node.contentStart)) {
-    throw new Asn1Error("element is BER-encoded (indefinite or non-minimal length), expected DER");
+  // decodeDer: exactly one element, definite lengths only (no BER indefinite length).
+  const element = decodeDer(der);
+  if (element.headerLength !== 1 + encodeLength(element.length).length) {
+    throw new DerError("element is BER-encoded (non-minimal length), expected DER");
   }
   const id = der[0]!;
   if ((id & 0x1f) === 0x1f) {
-    throw new Asn1Error("high tag numbers cannot be embedded");
+    throw new DerError("high tag numbers cannot be embedded");
   }
   // forge writes the identifier octet as (tagClass | type); keeping the constructed bit inside
   // `type` and marking the node non-composed makes it copy the content bytes verbatim.
@@ -121,21 +99,8 @@ export function raw(der: Uint8Array): Asn1 {
     type: (id & 0x3f) as forge.asn1.Type,
     constructed: (id & 0x20) !== 0,
     composed: false,
-    value: toBinary(der.subarray(node.contentStart, node.contentEnd)),
+    value: toBinary(element.content),
   };
-}
-
-function isMinimalLength(der: Uint8Array, contentStart: number, length: number): boolean {
-  const headerLength = contentStart - 1;
-  const expected = length < 0x80 ? 1 : 1 + Math.ceil(Math.log2(length + 1) / 8);
-  return headerLength === expected && (length >= 0x80 || (der[1]! & 0x80) === 0);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 function isDefined<T>(value: T | undefined): value is T {

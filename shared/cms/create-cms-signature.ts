@@ -6,8 +6,7 @@ import { ExchangeError } from "../errors/index.ts";
 import type { Signer } from "../signing/signer.ts";
 import type { Tsa } from "../signing/tsa.ts";
 import type { HashAlgorithm } from "./algorithms.ts";
-import { finishCmsSignature, prepareCmsSignature } from "./prepare-cms-signature.ts";
-import { checkSignatureValue } from "./verify.ts";
+import { checkPreparedSignature, finishCmsSignature, prepareCmsSignature } from "./prepare-cms-signature.ts";
 
 /** Input of {@link createCmsSignature}. */
 export interface CreateCmsSignatureOptions {
@@ -55,13 +54,7 @@ export async function createCmsSignature(options: CreateCmsSignatureOptions): Pr
     }
     throw new ExchangeError("SIGNER_FAILED", { detail: "the signer threw an error", cause: error });
   }
-  const signature = checkSignatureValue(
-    prepared.certificate.publicKey,
-    prepared.certificate.keyType,
-    prepared.hashAlgorithm,
-    prepared.signedAttributes,
-    value,
-  );
+  const signature = checkPreparedSignature(prepared, value);
   if (!signature) {
     throw new ExchangeError("SIGNER_FAILED", {
       detail: `the signer's ${value.length}-byte value does not verify with the public key of certificate ${prepared.certificate.serialNumberHex} (key and certificate do not belong together?)`,

@@ -1,8 +1,10 @@
 /**
  * CMS SignedData for Lienthong (RFC 5652): CAdES-BES / PAdES B-B building with ESS
  * signing-certificate-v2 (RFC 5035), two-phase external signing, RFC 3161 timestamps (B-T),
- * parsing and per-SignerInfo cryptographic checks. Built on forge.asn1 for structure and
- * node:crypto for hashing and keys.
+ * parsing and per-SignerInfo cryptographic checks. SignedData is built with forge.asn1
+ * (asn1-builder.ts); parsing, checking and timestamp handling use the DER reader of
+ * shared/pki/der.ts only, so that verification never loads node-forge. node:crypto for hashing
+ * and keys.
  *
  * @example
  * import { createCmsSignature, parseSignedData, verifySignerInfo } from "../cms/index.ts";

@@ -5,24 +5,23 @@
  */
 import { ExchangeError } from "../errors/index.ts";
 import { type Certificate, parseCertificate } from "../pki/certificate.ts";
-import { type HashAlgorithm, hashNameForOid, OID } from "./algorithms.ts";
 import {
-  Asn1Error,
-  type Asn1Node,
-  childrenOf,
-  contentBytes,
-  elementBytes,
+  BER,
+  children,
+  type DerElement,
+  DerError,
+  decodeOctetString,
+  decodeOid,
+  decodeSmallInteger,
+  decodeTime,
   expectTag,
   integerHex,
   isContext,
   octetStringValue,
-  oidValue,
-  readNode,
-  smallIntegerValue,
-  Tag,
-  TagClass,
-  timeValue,
-} from "./asn1-reader.ts";
+  readElement,
+  TAG,
+} from "../pki/der.ts";
+import { type HashAlgorithm, hashNameForOid, OID } from "./algorithms.ts";
 
 /** issuerAndSerialNumber (RFC 5652 §10.2.4), or subjectKeyIdentifier (lowercase hex). */
 export type SignerIdentifier =
@@ -100,61 +99,61 @@ export function parseSignedData(der: Uint8Array): ParsedSignedData {
         cause: error,
       });
     }
-    const detail = error instanceof Asn1Error ? error.message : "unexpected structure";
+    const detail = error instanceof DerError ? error.message : "unexpected structure";
     throw new ExchangeError("CMS_MALFORMED", { detail, cause: error });
   }
 }
 
 function fail(message: string): never {
-  throw new Asn1Error(message);
+  throw new DerError(message);
 }
 
 function parseContentInfo(bytes: Uint8Array): ParsedSignedData {
   if (bytes.length === 0) {
     fail("empty input, expected a DER ContentInfo");
   }
-  const contentInfo = expectTag(readNode(bytes), Tag.sequence, "ContentInfo");
+  const contentInfo = expectTag(readElement(bytes, 0, BER), TAG.SEQUENCE, "ContentInfo");
   for (let i = contentInfo.end; i < bytes.length; i++) {
     if (bytes[i] !== 0) {
       fail(`${bytes.length - contentInfo.end} unexpected bytes after the ContentInfo`);
     }
   }
-  const [typeNode, contentNode] = childrenOf(bytes, contentInfo);
-  const contentType = oidValue(bytes, expectTag(typeNode, Tag.oid, "contentType"));
+  const [typeNode, contentNode] = children(contentInfo, BER);
+  const contentType = decodeOid(expectTag(typeNode, TAG.OID, "contentType"));
   if (contentType !== OID.signedData) {
     fail(`expected contentType signedData (${OID.signedData}), got ${contentType}`);
   }
   if (!isContext(contentNode, 0)) {
     fail("missing [0] content of the ContentInfo");
   }
-  const [signedDataNode] = childrenOf(bytes, contentNode);
-  return parseSignedDataNode(bytes, expectTag(signedDataNode, Tag.sequence, "SignedData"));
+  const [signedDataNode] = children(contentNode, BER);
+  return parseSignedDataNode(expectTag(signedDataNode, TAG.SEQUENCE, "SignedData"));
 }
 
-function parseSignedDataNode(bytes: Uint8Array, node: Asn1Node): ParsedSignedData {
-  const children = childrenOf(bytes, node);
+function parseSignedDataNode(node: DerElement): ParsedSignedData {
+  const fields = children(node, BER);
   let index = 0;
-  smallIntegerValue(bytes, expectTag(children[index++], Tag.integer, "SignedData version"));
-  expectTag(children[index++], Tag.set, "digestAlgorithms");
-  const encap = childrenOf(bytes, expectTag(children[index++], Tag.sequence, "encapContentInfo"));
-  const contentType = oidValue(bytes, expectTag(encap[0], Tag.oid, "eContentType"));
+  decodeSmallInteger(expectTag(fields[index++], TAG.INTEGER, "SignedData version"), { min: 0 });
+  expectTag(fields[index++], TAG.SET, "digestAlgorithms");
+  const encap = children(expectTag(fields[index++], TAG.SEQUENCE, "encapContentInfo"), BER);
+  const contentType = decodeOid(expectTag(encap[0], TAG.OID, "eContentType"));
   let encapsulatedContent: Uint8Array | undefined;
   if (encap[1]) {
     if (!isContext(encap[1], 0)) {
       fail("encapContentInfo: expected [0] eContent");
     }
-    const [octets] = childrenOf(bytes, encap[1]);
-    encapsulatedContent = octetStringValue(bytes, expectTag(octets, Tag.octetString, "eContent"));
+    const [octets] = children(encap[1], BER);
+    encapsulatedContent = decodeOctetString(octets, "eContent");
   }
   const certificates: Certificate[] = [];
   const unreadableCertificates: Uint8Array[] = [];
   const crls: Uint8Array[] = [];
-  if (isContext(children[index], 0)) {
-    for (const choice of childrenOf(bytes, children[index]!)) {
+  if (isContext(fields[index], 0)) {
+    for (const choice of children(fields[index]!, BER)) {
       // CertificateChoices (§10.2.2): only the plain Certificate SEQUENCE is used; attribute
       // and other certificate formats ([1]..[3]) are skipped.
-      if (choice.tagClass === TagClass.universal && choice.tagNumber === Tag.sequence) {
-        const der = elementBytes(bytes, choice).slice();
+      if (choice.tag === TAG.SEQUENCE) {
+        const der = choice.bytes.slice();
         try {
           certificates.push(parseCertificate(der));
         } catch {
@@ -166,19 +165,19 @@ function parseSignedDataNode(bytes: Uint8Array, node: Asn1Node): ParsedSignedDat
     }
     index++;
   }
-  if (isContext(children[index], 1)) {
-    for (const choice of childrenOf(bytes, children[index]!)) {
+  if (isContext(fields[index], 1)) {
+    for (const choice of children(fields[index]!, BER)) {
       // RevocationInfoChoice (§10.2.1): CertificateList SEQUENCE; [1] other formats skipped.
-      if (choice.tagClass === TagClass.universal && choice.tagNumber === Tag.sequence) {
-        crls.push(elementBytes(bytes, choice).slice());
+      if (choice.tag === TAG.SEQUENCE) {
+        crls.push(choice.bytes.slice());
       }
     }
     index++;
   }
-  const signerInfosNode = expectTag(children[index++], Tag.set, "signerInfos");
-  const signerInfos = childrenOf(bytes, signerInfosNode).map((child) => parseSignerInfo(bytes, child));
-  if (index !== children.length) {
-    fail(`SignedData has ${children.length - index} unexpected trailing elements`);
+  const signerInfosNode = expectTag(fields[index++], TAG.SET, "signerInfos");
+  const signerInfos = children(signerInfosNode, BER).map((child) => parseSignerInfo(child));
+  if (index !== fields.length) {
+    fail(`SignedData has ${fields.length - index} unexpected trailing elements`);
   }
   return {
     contentType,
@@ -195,34 +194,32 @@ type MutableSignerInfo = {
   -readonly [K in keyof ParsedSignerInfo]: ParsedSignerInfo[K];
 };
 
-function parseSignerInfo(bytes: Uint8Array, node: Asn1Node): ParsedSignerInfo {
-  const children = childrenOf(bytes, expectTag(node, Tag.sequence, "SignerInfo"));
+function parseSignerInfo(node: DerElement): ParsedSignerInfo {
+  const fields = children(expectTag(node, TAG.SEQUENCE, "SignerInfo"), BER);
   let index = 0;
-  const version = smallIntegerValue(bytes, expectTag(children[index++], Tag.integer, "SignerInfo version"));
-  const sid = parseSignerIdentifier(bytes, children[index++]);
-  const digestAlgorithmOid = algorithmOid(bytes, children[index++], "digestAlgorithm");
+  const version = decodeSmallInteger(expectTag(fields[index++], TAG.INTEGER, "SignerInfo version"), {
+    min: 0,
+  });
+  const sid = parseSignerIdentifier(fields[index++]);
+  const digestAlgorithmOid = algorithmOid(fields[index++], "digestAlgorithm");
   let signedAttributesDer: Uint8Array | undefined;
-  let signedAttributes: Asn1Node | undefined;
-  if (isContext(children[index], 0)) {
-    signedAttributes = children[index++]!;
-    signedAttributesDer = signedAttributesAsSet(bytes, signedAttributes);
+  let signedAttributes: DerElement | undefined;
+  if (isContext(fields[index], 0)) {
+    signedAttributes = fields[index++]!;
+    signedAttributesDer = signedAttributesAsSet(signedAttributes);
   }
-  const signatureAlgorithm = childrenOf(
-    bytes,
-    expectTag(children[index++], Tag.sequence, "signatureAlgorithm"),
-  );
-  const signatureAlgorithmOid = oidValue(
-    bytes,
-    expectTag(signatureAlgorithm[0], Tag.oid, "signatureAlgorithm OID"),
+  const signatureAlgorithm = children(expectTag(fields[index++], TAG.SEQUENCE, "signatureAlgorithm"), BER);
+  const signatureAlgorithmOid = decodeOid(
+    expectTag(signatureAlgorithm[0], TAG.OID, "signatureAlgorithm OID"),
   );
   const parametersNode = signatureAlgorithm[1];
-  const signature = octetStringValue(bytes, expectTag(children[index++], Tag.octetString, "signature"));
-  let unsignedAttributes: Asn1Node | undefined;
-  if (isContext(children[index], 1)) {
-    unsignedAttributes = children[index++]!;
+  const signature = decodeOctetString(fields[index++], "signature");
+  let unsignedAttributes: DerElement | undefined;
+  if (isContext(fields[index], 1)) {
+    unsignedAttributes = fields[index++]!;
   }
-  if (index !== children.length) {
-    fail(`SignerInfo has ${children.length - index} unexpected trailing elements`);
+  if (index !== fields.length) {
+    fail(`SignerInfo has ${fields.length - index} unexpected trailing elements`);
   }
   const info: MutableSignerInfo = {
     version,
@@ -234,21 +231,21 @@ function parseSignerInfo(bytes: Uint8Array, node: Asn1Node): ParsedSignerInfo {
     signedAttributeTypes: [],
     unsignedAttributeTypes: [],
   };
-  if (parametersNode && !(parametersNode.tagNumber === Tag.null && parametersNode.tagClass === 0)) {
-    info.signatureAlgorithmParameters = elementBytes(bytes, parametersNode).slice();
+  if (parametersNode && parametersNode.tag !== TAG.NULL) {
+    info.signatureAlgorithmParameters = parametersNode.bytes.slice();
   }
   if (signedAttributes && signedAttributesDer) {
     info.signedAttributesDer = signedAttributesDer;
-    readSignedAttributes(bytes, signedAttributes, info);
+    readSignedAttributes(signedAttributes, info);
   }
   if (unsignedAttributes) {
     const tokens: Uint8Array[] = [];
     const types: string[] = [];
-    for (const [type, values] of attributes(bytes, unsignedAttributes)) {
+    for (const [type, values] of attributes(unsignedAttributes)) {
       types.push(type);
       if (type === OID.signatureTimeStampToken) {
         for (const value of values) {
-          tokens.push(elementBytes(bytes, value).slice());
+          tokens.push(value.bytes.slice());
         }
       }
     }
@@ -259,48 +256,42 @@ function parseSignerInfo(bytes: Uint8Array, node: Asn1Node): ParsedSignerInfo {
 }
 
 /** The [0] IMPLICIT signed attributes with their tag set back to SET (0x31), as §5.4 prescribes. */
-function signedAttributesAsSet(bytes: Uint8Array, node: Asn1Node): Uint8Array {
-  const copy = elementBytes(bytes, node).slice();
-  copy[0] = 0x31;
+function signedAttributesAsSet(node: DerElement): Uint8Array {
+  const copy = node.bytes.slice();
+  copy[0] = TAG.SET;
   return copy;
 }
 
-function parseSignerIdentifier(bytes: Uint8Array, node: Asn1Node | undefined): SignerIdentifier {
+function parseSignerIdentifier(node: DerElement | undefined): SignerIdentifier {
   if (isContext(node, 0)) {
-    // subjectKeyIdentifier [0] IMPLICIT OCTET STRING
-    const keyId = node.constructed ? concatSegments(bytes, node) : contentBytes(bytes, node);
-    return { subjectKeyIdentifier: Buffer.from(keyId).toString("hex") };
+    // subjectKeyIdentifier [0] IMPLICIT OCTET STRING, primitive or (BER) segmented.
+    return { subjectKeyIdentifier: Buffer.from(octetStringValue(node)).toString("hex") };
   }
-  const [issuer, serial] = childrenOf(bytes, expectTag(node, Tag.sequence, "issuerAndSerialNumber"));
+  const [issuer, serial] = children(expectTag(node, TAG.SEQUENCE, "issuerAndSerialNumber"), BER);
   return {
-    issuerDer: elementBytes(bytes, expectTag(issuer, Tag.sequence, "issuer Name")).slice(),
-    serialNumberHex: integerHex(bytes, expectTag(serial, Tag.integer, "serialNumber")),
+    issuerDer: expectTag(issuer, TAG.SEQUENCE, "issuer Name").bytes.slice(),
+    serialNumberHex: integerHex(expectTag(serial, TAG.INTEGER, "serialNumber")),
   };
 }
 
-function concatSegments(bytes: Uint8Array, node: Asn1Node): Uint8Array {
-  const parts = childrenOf(bytes, node).map((child) => octetStringValue(bytes, child));
-  return Buffer.concat(parts);
+function algorithmOid(node: DerElement | undefined, what: string): string {
+  const [algorithm] = children(expectTag(node, TAG.SEQUENCE, what), BER);
+  return decodeOid(expectTag(algorithm, TAG.OID, `${what} OID`));
 }
 
-function algorithmOid(bytes: Uint8Array, node: Asn1Node | undefined, what: string): string {
-  const [algorithm] = childrenOf(bytes, expectTag(node, Tag.sequence, what));
-  return oidValue(bytes, expectTag(algorithm, Tag.oid, `${what} OID`));
-}
-
-function* attributes(bytes: Uint8Array, node: Asn1Node): Generator<[string, Asn1Node[]]> {
-  for (const attribute of childrenOf(bytes, node)) {
-    const [type, values] = childrenOf(bytes, expectTag(attribute, Tag.sequence, "Attribute"));
+function* attributes(node: DerElement): Generator<[string, DerElement[]]> {
+  for (const attribute of children(node, BER)) {
+    const [type, values] = children(expectTag(attribute, TAG.SEQUENCE, "Attribute"), BER);
     yield [
-      oidValue(bytes, expectTag(type, Tag.oid, "attrType")),
-      childrenOf(bytes, expectTag(values, Tag.set, "attrValues")),
+      decodeOid(expectTag(type, TAG.OID, "attrType")),
+      children(expectTag(values, TAG.SET, "attrValues"), BER),
     ];
   }
 }
 
-function readSignedAttributes(bytes: Uint8Array, node: Asn1Node, info: MutableSignerInfo): void {
+function readSignedAttributes(node: DerElement, info: MutableSignerInfo): void {
   const types: string[] = [];
-  for (const [type, values] of attributes(bytes, node)) {
+  for (const [type, values] of attributes(node)) {
     types.push(type);
     const [first] = values;
     if (values.length !== 1 && (type === OID.messageDigestAttr || type === OID.contentTypeAttr)) {
@@ -312,19 +303,20 @@ function readSignedAttributes(bytes: Uint8Array, node: Asn1Node, info: MutableSi
     }
     switch (type) {
       case OID.contentTypeAttr:
-        info.contentType = oidValue(bytes, first);
+        info.contentType = decodeOid(first);
         break;
       case OID.messageDigestAttr:
-        info.messageDigest = octetStringValue(bytes, first).slice();
+        info.messageDigest = decodeOctetString(first, "messageDigest").slice();
         break;
       case OID.signingTimeAttr:
-        info.signingTime = timeValue(bytes, first);
+        // RFC 5652 §11.3: signing time in UTC ("Z").
+        info.signingTime = decodeTime(first, { requireZulu: true });
         break;
       case OID.signingCertificateV2:
-        info.signingCertificateV2 = parseSigningCertificate(bytes, first, "sha256");
+        info.signingCertificateV2 = parseSigningCertificate(first, "sha256");
         break;
       case OID.signingCertificate:
-        info.signingCertificate = parseSigningCertificate(bytes, first, "sha1");
+        info.signingCertificate = parseSigningCertificate(first, "sha1");
         break;
       default:
         break;
@@ -337,39 +329,36 @@ function readSignedAttributes(bytes: Uint8Array, node: Asn1Node, info: MutableSi
  * SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies … } (RFC 5035 §3)
  * and the v1 SigningCertificate (ESSCertID has no hashAlgorithm: SHA-1).
  */
-function parseSigningCertificate(bytes: Uint8Array, node: Asn1Node, defaultHash: string): EssCertId[] {
-  const [certs] = childrenOf(bytes, expectTag(node, Tag.sequence, "SigningCertificate"));
-  return childrenOf(bytes, expectTag(certs, Tag.sequence, "certs")).map((certId) => {
-    const parts = childrenOf(bytes, expectTag(certId, Tag.sequence, "ESSCertID"));
+function parseSigningCertificate(node: DerElement, defaultHash: string): EssCertId[] {
+  const [certs] = children(expectTag(node, TAG.SEQUENCE, "SigningCertificate"), BER);
+  return children(expectTag(certs, TAG.SEQUENCE, "certs"), BER).map((certId) => {
+    const parts = children(expectTag(certId, TAG.SEQUENCE, "ESSCertID"), BER);
     let index = 0;
     let hashAlgorithm = defaultHash;
-    if (parts[index]?.tagNumber === Tag.sequence && parts[index]?.tagClass === TagClass.universal) {
-      const algorithm = algorithmOid(bytes, parts[index++], "ESSCertIDv2 hashAlgorithm");
+    if (parts[index]?.tag === TAG.SEQUENCE) {
+      const algorithm = algorithmOid(parts[index++], "ESSCertIDv2 hashAlgorithm");
       hashAlgorithm = hashNameForOid(algorithm) ?? algorithm;
     }
-    const certHash = octetStringValue(bytes, expectTag(parts[index++], Tag.octetString, "certHash")).slice();
+    const certHash = decodeOctetString(parts[index++], "certHash").slice();
     const serialNode = parts[index];
     if (!serialNode) {
       return { hashAlgorithm, certHash };
     }
-    return { hashAlgorithm, certHash, issuerSerial: parseIssuerSerial(bytes, serialNode) };
+    return { hashAlgorithm, certHash, issuerSerial: parseIssuerSerial(serialNode) };
   });
 }
 
 /** IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber } (RFC 5035 §4); takes the directoryName. */
-function parseIssuerSerial(
-  bytes: Uint8Array,
-  node: Asn1Node,
-): { issuerDer: Uint8Array; serialNumberHex: string } {
-  const [generalNames, serial] = childrenOf(bytes, expectTag(node, Tag.sequence, "IssuerSerial"));
-  const names = childrenOf(bytes, expectTag(generalNames, Tag.sequence, "GeneralNames"));
+function parseIssuerSerial(node: DerElement): { issuerDer: Uint8Array; serialNumberHex: string } {
+  const [generalNames, serial] = children(expectTag(node, TAG.SEQUENCE, "IssuerSerial"), BER);
+  const names = children(expectTag(generalNames, TAG.SEQUENCE, "GeneralNames"), BER);
   const directoryName = names.find((name) => isContext(name, 4));
   if (!directoryName) {
     fail("IssuerSerial: expected a directoryName [4] in GeneralNames");
   }
-  const [name] = childrenOf(bytes, directoryName);
+  const [name] = children(directoryName, BER);
   return {
-    issuerDer: elementBytes(bytes, expectTag(name, Tag.sequence, "directoryName")).slice(),
-    serialNumberHex: integerHex(bytes, expectTag(serial, Tag.integer, "serialNumber")),
+    issuerDer: expectTag(name, TAG.SEQUENCE, "directoryName").bytes.slice(),
+    serialNumberHex: integerHex(expectTag(serial, TAG.INTEGER, "serialNumber")),
   };
 }

@@ -5,9 +5,9 @@
  */
 import { ExchangeError } from "../errors/index.ts";
 import type { Certificate } from "../pki/certificate.ts";
+import { BER, bytesEqual, readElement } from "../pki/der.ts";
 import type { Tsa } from "../signing/tsa.ts";
 import { digest, HASH_LENGTHS, type HashAlgorithm, isHashAlgorithm, OID } from "./algorithms.ts";
-import { bytesEqual, readNode } from "./asn1-reader.ts";
 import { type ParsedSignerInfo, parseSignedData, type SignerIdentifier } from "./parse.ts";
 import {
   assembleSignedData,
@@ -106,19 +106,30 @@ export async function completeCmsSignature(
   signatureValue: Uint8Array,
   options: CompleteCmsOptions = {},
 ): Promise<Uint8Array> {
-  const signature = checkSignatureValue(
-    prepared.certificate.publicKey,
-    prepared.certificate.keyType,
-    prepared.hashAlgorithm,
-    prepared.signedAttributes,
-    signatureValue,
-  );
+  const signature = checkPreparedSignature(prepared, signatureValue);
   if (!signature) {
     throw new ExchangeError("SIGNATURE_VALUE_INVALID", {
       detail: `the ${signatureValue.length}-byte value does not verify over the prepared signed attributes with the key of certificate ${prepared.certificate.serialNumberHex} (${prepared.hashAlgorithm})`,
     });
   }
   return finishCmsSignature(prepared, signature, options);
+}
+
+/**
+ * Checks a signature value over the prepared signed attributes with the prepared certificate's
+ * key; returns it in the form CMS stores (ECDSA r‖s as DER), or undefined when it does not verify.
+ */
+export function checkPreparedSignature(
+  prepared: PreparedCmsSignature,
+  value: Uint8Array,
+): Uint8Array | undefined {
+  return checkSignatureValue(
+    prepared.certificate.publicKey,
+    prepared.certificate.keyType,
+    prepared.hashAlgorithm,
+    prepared.signedAttributes,
+    value,
+  );
 }
 
 /**
@@ -238,5 +249,5 @@ function identifies(sid: SignerIdentifier, certificate: Certificate): boolean {
 /** The ContentInfo alone, without trailing zero padding (as cut from a PDF /Contents). */
 function trimToContentInfo(der: Uint8Array): Uint8Array {
   // parseSignedData already validated the structure; the outer element's end is well defined.
-  return der.slice(0, readNode(der).end);
+  return der.slice(0, readElement(der, 0, BER).end);
 }

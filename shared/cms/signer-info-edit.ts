@@ -6,17 +6,8 @@
  * are rewritten (definite lengths, which BER allows to mix with indefinite ones).
  */
 import { ExchangeError } from "../errors/index.ts";
+import { BER, children, DerError, expectTag, isContext, readElement, TAG, tlv } from "../pki/der.ts";
 import { type Asn1, encode } from "./asn1-builder.ts";
-import {
-  Asn1Error,
-  childrenOf,
-  concatBytes,
-  elementBytes,
-  expectTag,
-  isContext,
-  readNode,
-  Tag,
-} from "./asn1-reader.ts";
 
 /**
  * Returns a new ContentInfo whose only SignerInfo carries `attribute` among its unsigned
@@ -33,52 +24,37 @@ export function addUnsignedAttribute(cmsDer: Uint8Array, attribute: Asn1): Uint8
       throw error;
     }
     throw new ExchangeError("CMS_MALFORMED", {
-      detail: `cannot add an unsigned attribute: ${error instanceof Asn1Error ? error.message : "unexpected structure"}`,
+      detail: `cannot add an unsigned attribute: ${error instanceof DerError ? error.message : "unexpected structure"}`,
       cause: error,
     });
   }
 }
 
 function rebuild(bytes: Uint8Array, attribute: Uint8Array): Uint8Array {
-  const contentInfo = expectTag(readNode(bytes), Tag.sequence, "ContentInfo");
-  const [type, explicit] = childrenOf(bytes, contentInfo);
+  const contentInfo = expectTag(readElement(bytes, 0, BER), TAG.SEQUENCE, "ContentInfo");
+  const [type, explicit] = children(contentInfo, BER);
   if (!type || !isContext(explicit, 0)) {
-    throw new Asn1Error("ContentInfo without [0] content");
+    throw new DerError("ContentInfo without [0] content");
   }
-  const [signedData] = childrenOf(bytes, explicit);
-  const sdChildren = childrenOf(bytes, expectTag(signedData, Tag.sequence, "SignedData"));
-  const signerInfos = expectTag(sdChildren[sdChildren.length - 1], Tag.set, "signerInfos");
-  const infos = childrenOf(bytes, signerInfos);
+  const [signedData] = children(explicit, BER);
+  const sdChildren = children(expectTag(signedData, TAG.SEQUENCE, "SignedData"), BER);
+  const signerInfos = expectTag(sdChildren[sdChildren.length - 1], TAG.SET, "signerInfos");
+  const infos = children(signerInfos, BER);
   const [info] = infos;
   if (!info || infos.length !== 1) {
-    throw new Asn1Error(`expected one SignerInfo, found ${infos.length}`);
+    throw new DerError(`expected one SignerInfo, found ${infos.length}`);
   }
-  const infoChildren = childrenOf(bytes, expectTag(info, Tag.sequence, "SignerInfo"));
+  const infoChildren = children(expectTag(info, TAG.SEQUENCE, "SignerInfo"), BER);
   const last = infoChildren[infoChildren.length - 1];
   const kept = isContext(last, 1) ? infoChildren.slice(0, -1) : infoChildren;
-  const existing = isContext(last, 1) ? childrenOf(bytes, last).map((a) => elementBytes(bytes, a)) : [];
-  const unsigned = tlv(0xa1, [...existing, attribute]);
-  const newInfo = tlv(0x30, [...kept.map((node) => elementBytes(bytes, node)), unsigned]);
-  const newSignedData = tlv(0x30, [
-    ...sdChildren.slice(0, -1).map((node) => elementBytes(bytes, node)),
-    tlv(0x31, [newInfo]),
-  ]);
-  return tlv(0x30, [elementBytes(bytes, type), tlv(0xa0, [newSignedData])]);
-}
-
-/** A definite-length DER header (X.690 §8.1.3) around `parts`. */
-function tlv(tag: number, parts: readonly Uint8Array[]): Uint8Array {
-  const content = concatBytes(parts);
-  const length = content.length;
-  let header: number[];
-  if (length < 0x80) {
-    header = [tag, length];
-  } else {
-    const octets: number[] = [];
-    for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) {
-      octets.unshift(rest & 0xff);
-    }
-    header = [tag, 0x80 | octets.length, ...octets];
-  }
-  return concatBytes([new Uint8Array(header), content]);
+  const existing = isContext(last, 1) ? children(last, BER).map((a) => a.bytes) : [];
+  // Definite-length headers around the untouched elements (X.690 §8.1.3).
+  const unsigned = tlv(0xa1, ...existing, attribute);
+  const newInfo = tlv(TAG.SEQUENCE, ...kept.map((node) => node.bytes), unsigned);
+  const newSignedData = tlv(
+    TAG.SEQUENCE,
+    ...sdChildren.slice(0, -1).map((node) => node.bytes),
+    tlv(TAG.SET, newInfo),
+  );
+  return tlv(TAG.SEQUENCE, type.bytes, tlv(0xa0, newSignedData));
 }

@@ -5,33 +5,29 @@
  */
 import { randomBytes } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
-import type { Tsa } from "../signing/tsa.ts";
-import { digest, HASH_LENGTHS, HASH_OIDS, type HashAlgorithm, hashNameForOid, OID } from "./algorithms.ts";
 import {
-  boolean,
-  encode,
-  octetString,
-  oid,
-  sequence,
-  smallInteger,
-  unsignedInteger,
-} from "./asn1-builder.ts";
-import {
-  Asn1Error,
+  BER,
   bytesEqual,
-  childrenOf,
-  elementBytes,
+  bytesToHex,
+  children,
+  DerError,
+  decodeOctetString,
+  decodeOid,
+  decodeSmallInteger,
+  decodeTime,
+  encodeBoolean,
+  encodeInteger,
+  encodeOctetString,
+  encodeOid,
+  encodeSequence,
   expectTag,
   integerHex,
   isContext,
-  octetStringValue,
-  oidValue,
-  readNode,
-  smallIntegerValue,
-  Tag,
-  TagClass,
-  timeValue,
-} from "./asn1-reader.ts";
+  readElement,
+  TAG,
+} from "../pki/der.ts";
+import type { Tsa } from "../signing/tsa.ts";
+import { digest, HASH_LENGTHS, HASH_OIDS, type HashAlgorithm, hashNameForOid, OID } from "./algorithms.ts";
 import { type ParsedSignedData, parseSignedData } from "./parse.ts";
 import { verifySignerInfo } from "./verify.ts";
 
@@ -58,15 +54,23 @@ export interface TimeStampRequestOptions {
  */
 export function buildTimeStampRequest(options: TimeStampRequestOptions): Uint8Array {
   assertImprintLength(options.messageImprint, options.hashAlgorithm);
-  return encode(
-    sequence([
-      smallInteger(1),
-      sequence([sequence([oid(HASH_OIDS[options.hashAlgorithm]!)]), octetString(options.messageImprint)]),
-      options.policyOid ? oid(options.policyOid) : undefined,
-      options.nonce ? unsignedInteger(options.nonce) : undefined,
-      (options.certReq ?? true) ? boolean(true) : undefined,
-    ]),
-  );
+  const fields = [
+    encodeInteger(1),
+    encodeSequence(
+      encodeSequence(encodeOid(HASH_OIDS[options.hashAlgorithm]!)),
+      encodeOctetString(options.messageImprint),
+    ),
+  ];
+  if (options.policyOid) {
+    fields.push(encodeOid(options.policyOid));
+  }
+  if (options.nonce) {
+    fields.push(encodeInteger(options.nonce));
+  }
+  if (options.certReq ?? true) {
+    fields.push(encodeBoolean(true));
+  }
+  return encodeSequence(...fields);
 }
 
 /** A parsed TimeStampResp (RFC 3161 §2.4.2). */
@@ -81,27 +85,26 @@ export interface TimeStampResponse {
 /** Parses a DER TimeStampResp; throws ExchangeError TSA_BAD_RESPONSE. */
 export function parseTimeStampResponse(der: Uint8Array): TimeStampResponse {
   try {
-    const root = expectTag(readNode(der), Tag.sequence, "TimeStampResp");
-    const [statusInfo, token] = childrenOf(der, root);
-    const statusFields = childrenOf(der, expectTag(statusInfo, Tag.sequence, "PKIStatusInfo"));
-    const status = smallIntegerValue(der, expectTag(statusFields[0], Tag.integer, "PKIStatus"));
+    const root = expectTag(readElement(der, 0, BER), TAG.SEQUENCE, "TimeStampResp");
+    const [statusInfo, token] = children(root, BER);
+    const statusFields = children(expectTag(statusInfo, TAG.SEQUENCE, "PKIStatusInfo"), BER);
+    const status = decodeSmallInteger(expectTag(statusFields[0], TAG.INTEGER, "PKIStatus"), { min: 0 });
     let statusText: string | undefined;
     const freeText = statusFields[1];
-    if (freeText && freeText.tagNumber === Tag.sequence && freeText.tagClass === TagClass.universal) {
-      statusText = childrenOf(der, freeText)
-        .map((text) => Buffer.from(der.subarray(text.contentStart, text.contentEnd)).toString("utf8"))
+    if (freeText?.tag === TAG.SEQUENCE) {
+      // PKIFreeText ::= SEQUENCE OF UTF8String (RFC 4210 §5.1.1).
+      statusText = children(freeText, BER)
+        .map((text) => Buffer.from(text.content).toString("utf8"))
         .join("; ");
     }
     return {
       status,
       ...(statusText ? { statusText } : {}),
-      ...(token
-        ? { token: elementBytes(der, expectTag(token, Tag.sequence, "TimeStampToken")).slice() }
-        : {}),
+      ...(token ? { token: expectTag(token, TAG.SEQUENCE, "TimeStampToken").bytes.slice() } : {}),
     };
   } catch (error) {
     throw new ExchangeError("TSA_BAD_RESPONSE", {
-      detail: `unreadable TimeStampResp: ${error instanceof Asn1Error ? error.message : "unexpected structure"}`,
+      detail: `unreadable TimeStampResp: ${error instanceof DerError ? error.message : "unexpected structure"}`,
       cause: error,
     });
   }
@@ -132,27 +135,27 @@ export function parseTimestampToken(der: Uint8Array): TimestampToken {
   const signedData = parseSignedData(der);
   try {
     if (signedData.contentType !== OID.tstInfo || !signedData.encapsulatedContent) {
-      throw new Asn1Error(`expected encapsulated id-ct-TSTInfo, got ${signedData.contentType}`);
+      throw new DerError(`expected encapsulated id-ct-TSTInfo, got ${signedData.contentType}`);
     }
     const tstInfoDer = signedData.encapsulatedContent;
-    const fields = childrenOf(tstInfoDer, expectTag(readNode(tstInfoDer), Tag.sequence, "TSTInfo"));
+    const fields = children(expectTag(readElement(tstInfoDer, 0, BER), TAG.SEQUENCE, "TSTInfo"), BER);
     let index = 0;
-    smallIntegerValue(tstInfoDer, expectTag(fields[index++], Tag.integer, "TSTInfo version"));
-    const policyOid = oidValue(tstInfoDer, expectTag(fields[index++], Tag.oid, "policy"));
-    const imprint = childrenOf(tstInfoDer, expectTag(fields[index++], Tag.sequence, "messageImprint"));
-    const [algorithm] = childrenOf(tstInfoDer, expectTag(imprint[0], Tag.sequence, "hashAlgorithm"));
-    const algorithmOid = oidValue(tstInfoDer, expectTag(algorithm, Tag.oid, "hashAlgorithm OID"));
-    const messageImprint = octetStringValue(
-      tstInfoDer,
-      expectTag(imprint[1], Tag.octetString, "hashedMessage"),
-    );
-    const serialNumberHex = integerHex(tstInfoDer, expectTag(fields[index++], Tag.integer, "serialNumber"));
-    const genTime = timeValue(tstInfoDer, expectTag(fields[index++], Tag.generalizedTime, "genTime"));
+    decodeSmallInteger(expectTag(fields[index++], TAG.INTEGER, "TSTInfo version"), { min: 0 });
+    const policyOid = decodeOid(expectTag(fields[index++], TAG.OID, "policy"));
+    const imprint = children(expectTag(fields[index++], TAG.SEQUENCE, "messageImprint"), BER);
+    const [algorithm] = children(expectTag(imprint[0], TAG.SEQUENCE, "hashAlgorithm"), BER);
+    const algorithmOid = decodeOid(expectTag(algorithm, TAG.OID, "hashAlgorithm OID"));
+    const messageImprint = decodeOctetString(imprint[1], "hashedMessage");
+    const serialNumberHex = integerHex(expectTag(fields[index++], TAG.INTEGER, "serialNumber"));
+    // RFC 3161 §2.4.2: genTime is a GeneralizedTime in UTC ("Z").
+    const genTime = decodeTime(expectTag(fields[index++], TAG.GENERALIZED_TIME, "genTime"), {
+      requireZulu: true,
+    });
     let nonceHex: string | undefined;
     for (; index < fields.length; index++) {
       const field = fields[index]!;
-      if (field.tagClass === TagClass.universal && field.tagNumber === Tag.integer) {
-        nonceHex = integerHex(tstInfoDer, field);
+      if (field.tag === TAG.INTEGER) {
+        nonceHex = integerHex(field);
       } else if (isContext(field, 0) || isContext(field, 1)) {
         break;
       }
@@ -169,7 +172,7 @@ export function parseTimestampToken(der: Uint8Array): TimestampToken {
     };
   } catch (error) {
     throw new ExchangeError("CMS_MALFORMED", {
-      detail: `timestamp token: ${error instanceof Asn1Error ? error.message : "unexpected structure"}`,
+      detail: `timestamp token: ${error instanceof DerError ? error.message : "unexpected structure"}`,
       cause: error,
     });
   }
@@ -202,11 +205,11 @@ export function checkTimestampToken(token: Uint8Array, expected: TokenExpectatio
     !bytesEqual(parsed.messageImprint, expected.messageImprint)
   ) {
     throw new ExchangeError("TSA_BAD_RESPONSE", {
-      detail: `messageImprint mismatch: expected ${expected.hashAlgorithm} ${hex(expected.messageImprint)}, got ${parsed.hashAlgorithm} ${hex(parsed.messageImprint)}`,
+      detail: `messageImprint mismatch: expected ${expected.hashAlgorithm} ${bytesToHex(expected.messageImprint)}, got ${parsed.hashAlgorithm} ${bytesToHex(parsed.messageImprint)}`,
     });
   }
   if (expected.nonce) {
-    const want = hex(expected.nonce).replace(/^(00)+(?=.)/, "");
+    const want = bytesToHex(expected.nonce).replace(/^(00)+(?=.)/, "");
     if (parsed.nonceHex !== want) {
       throw new ExchangeError("TSA_BAD_RESPONSE", {
         detail: `nonce mismatch: expected ${want}, got ${parsed.nonceHex ?? "none"}`,
@@ -392,8 +395,4 @@ function assertImprintLength(imprint: Uint8Array, hashAlgorithm: HashAlgorithm):
       detail: `messageImprint for ${hashAlgorithm}: expected ${expected} bytes, got ${imprint.length}`,
     });
   }
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("hex");
 }

@@ -4,20 +4,21 @@
  */
 import { constants, verify as cryptoVerify, type KeyObject, publicDecrypt } from "node:crypto";
 import type { Certificate } from "../pki/certificate.ts";
-import { digest, ECDSA_OIDS, HASH_OIDS, hashNameForOid, OID, RSA_WITH_HASH_OIDS } from "./algorithms.ts";
-import { encode, sequence, unsignedInteger } from "./asn1-builder.ts";
 import {
-  Asn1Error,
+  BER,
   bytesEqual,
-  childrenOf,
-  contentBytes,
+  children,
+  DerError,
+  decodeDer,
+  decodeOid,
+  decodeSmallInteger,
+  encodeInteger,
+  encodeSequence,
   expectTag,
   isContext,
-  oidValue,
-  readNode,
-  smallIntegerValue,
-  Tag,
-} from "./asn1-reader.ts";
+  TAG,
+} from "../pki/der.ts";
+import { digest, ECDSA_OIDS, HASH_OIDS, hashNameForOid, OID, RSA_WITH_HASH_OIDS } from "./algorithms.ts";
 import type { EssCertId, ParsedSignerInfo } from "./parse.ts";
 
 /** Outcome of {@link verifySignerInfo}; pyHanko's "intact" / "valid" split. */
@@ -164,15 +165,12 @@ function verifyOverDigest(
       { key: certificate.publicKey, padding: constants.RSA_PKCS1_PADDING },
       info.signature,
     );
-    const digestInfo = readNode(recovered);
-    const [algorithm, value] = childrenOf(recovered, expectTag(digestInfo, Tag.sequence, "DigestInfo"));
-    const [algorithmOid] = childrenOf(recovered, expectTag(algorithm, Tag.sequence, "AlgorithmIdentifier"));
-    const name = hashNameForOid(oidValue(recovered, expectTag(algorithmOid, Tag.oid, "digest OID")));
-    return (
-      name === hash &&
-      digestInfo.end === recovered.length &&
-      bytesEqual(contentBytes(recovered, expectTag(value, Tag.octetString, "digest")), contentDigest)
-    );
+    // The whole recovered block must be the DigestInfo: decodeDer refuses trailing bytes.
+    const digestInfo = decodeDer(recovered);
+    const [algorithm, value] = children(expectTag(digestInfo, TAG.SEQUENCE, "DigestInfo"));
+    const [algorithmOid] = children(expectTag(algorithm, TAG.SEQUENCE, "AlgorithmIdentifier"));
+    const name = hashNameForOid(decodeOid(expectTag(algorithmOid, TAG.OID, "digest OID")));
+    return name === hash && bytesEqual(expectTag(value, TAG.OCTET_STRING, "digest").content, contentDigest);
   } catch {
     return false;
   }
@@ -187,23 +185,25 @@ function pssParameters(info: ParsedSignerInfo): { hash: string; saltLength: numb
   try {
     let hash = "sha1";
     let saltLength = 20;
-    for (const field of childrenOf(der, expectTag(readNode(der), Tag.sequence, "RSASSA-PSS-params"))) {
+    const params = decodeDer(der, BER);
+    for (const field of children(expectTag(params, TAG.SEQUENCE, "RSASSA-PSS-params"), BER)) {
       if (isContext(field, 0)) {
-        const [algorithm] = childrenOf(der, field);
-        const [oid] = childrenOf(der, expectTag(algorithm, Tag.sequence, "hashAlgorithm"));
-        const name = hashNameForOid(oidValue(der, expectTag(oid, Tag.oid, "hash OID")));
+        const [algorithm] = children(field, BER);
+        const [oid] = children(expectTag(algorithm, TAG.SEQUENCE, "hashAlgorithm"), BER);
+        const name = hashNameForOid(decodeOid(expectTag(oid, TAG.OID, "hash OID")));
         if (!name) {
           return undefined;
         }
         hash = name;
       } else if (isContext(field, 2)) {
-        const [value] = childrenOf(der, field);
-        saltLength = smallIntegerValue(der, expectTag(value, Tag.integer, "saltLength"));
+        const [value] = children(field, BER);
+        // A negative saltLength would select node's RSA_PSS_SALTLEN_* modes: refuse it.
+        saltLength = decodeSmallInteger(expectTag(value, TAG.INTEGER, "saltLength"), { min: 0 });
       }
     }
     return { hash, saltLength };
   } catch (error) {
-    if (error instanceof Asn1Error) {
+    if (error instanceof DerError) {
       return undefined;
     }
     throw error;
@@ -258,5 +258,5 @@ export function checkSignatureValue(
 /** r‖s (IEEE P1363) → DER ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }. */
 export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
   const half = raw.length / 2;
-  return encode(sequence([unsignedInteger(raw.subarray(0, half)), unsignedInteger(raw.subarray(half))]));
+  return encodeSequence(encodeInteger(raw.subarray(0, half)), encodeInteger(raw.subarray(half)));
 }

@@ -19,6 +19,7 @@ import {
   decodeOid,
   decodeTime,
   expectTag,
+  integerHex,
   readElement,
   TAG,
 } from "./der.ts";
@@ -79,16 +80,6 @@ const KNOWN_CRITICAL = new Set([OID_DELTA, OID_IDP, OID_CRL_NUMBER, OID_AKI]);
 
 function isTime(element: DerElement | undefined): element is DerElement {
   return element !== undefined && (element.tag === TAG.UTC_TIME || element.tag === TAG.GENERALIZED_TIME);
-}
-
-/** Lowercase hex of an INTEGER's content without leading 00 octets (as `Certificate.serialNumberHex`). */
-export function integerHex(element: DerElement): string {
-  expectTag(element, TAG.INTEGER, "INTEGER");
-  let start = 0;
-  while (start < element.content.length - 1 && element.content[start] === 0) {
-    start++;
-  }
-  return bytesToHex(element.content.subarray(start));
 }
 
 /** The RFC 5280 §5.3.1 reason name of an ENUMERATED CRLReason. */

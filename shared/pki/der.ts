@@ -68,6 +68,9 @@ export interface DerReadOptions {
   readonly ber?: boolean;
 }
 
+/** Reader options for BER input: CMS and PKCS#12 from some producers use indefinite lengths (X.690 §8.1.3.6). */
+export const BER: DerReadOptions = { ber: true };
+
 const CLASSES: readonly TagClass[] = ["universal", "application", "context", "private"];
 const MAX_DEPTH = 64;
 
@@ -105,7 +108,11 @@ function readAt(buf: Uint8Array, offset: number, ber: boolean, depth: number): D
     }
   }
   const lengthByte = byteAt(buf, pos++);
-  if (lengthByte === 0x80) {
+  const indefinite = lengthByte === 0x80;
+  let contentStart = pos;
+  let contentEnd: number;
+  let end: number;
+  if (indefinite) {
     // Indefinite length (X.690 §8.1.3.6): BER only, constructed only.
     if (!ber) {
       throw new DerError(`indefinite length at offset ${offset} (not DER)`);
@@ -113,47 +120,35 @@ function readAt(buf: Uint8Array, offset: number, ber: boolean, depth: number): D
     if (!constructed) {
       throw new DerError(`indefinite length on a primitive element at offset ${offset}`);
     }
-    const start = pos;
-    let cursor = start;
+    let cursor = contentStart;
     for (;;) {
       if (cursor + 1 < buf.length && buf[cursor] === 0 && buf[cursor + 1] === 0) {
         break;
       }
       cursor = readAt(buf, cursor, ber, depth + 1).end;
     }
-    return {
-      tag: first,
-      tagClass,
-      constructed,
-      tagNumber,
-      offset,
-      headerLength: start - offset,
-      length: cursor - start,
-      end: cursor + 2,
-      content: buf.subarray(start, cursor),
-      bytes: buf.subarray(offset, cursor + 2),
-      indefinite: true,
-    };
-  }
-  let length: number;
-  if (lengthByte < 0x80) {
-    length = lengthByte;
+    contentEnd = cursor;
+    end = cursor + 2;
   } else {
-    const count = lengthByte & 0x7f;
-    if (count > 4) {
-      throw new DerError(`length of ${count} octets at offset ${offset} is too large`);
+    let length = lengthByte;
+    if (lengthByte >= 0x80) {
+      const count = lengthByte & 0x7f;
+      if (count > 4) {
+        throw new DerError(`length of ${count} octets at offset ${offset} is too large`);
+      }
+      length = 0;
+      for (let i = 0; i < count; i++) {
+        length = length * 256 + byteAt(buf, pos++);
+      }
     }
-    length = 0;
-    for (let i = 0; i < count; i++) {
-      length = length * 256 + byteAt(buf, pos++);
+    contentStart = pos;
+    contentEnd = contentStart + length;
+    end = contentEnd;
+    if (end > buf.length) {
+      throw new DerError(
+        `element at offset ${offset} needs ${length} content bytes, ${buf.length - contentStart} left`,
+      );
     }
-  }
-  const start = pos;
-  const end = start + length;
-  if (end > buf.length) {
-    throw new DerError(
-      `element at offset ${offset} needs ${length} content bytes, ${buf.length - start} left`,
-    );
   }
   return {
     tag: first,
@@ -161,12 +156,12 @@ function readAt(buf: Uint8Array, offset: number, ber: boolean, depth: number): D
     constructed,
     tagNumber,
     offset,
-    headerLength: start - offset,
-    length,
+    headerLength: contentStart - offset,
+    length: contentEnd - contentStart,
     end,
-    content: buf.subarray(start, end),
+    content: buf.subarray(contentStart, contentEnd),
     bytes: buf.subarray(offset, end),
-    indefinite: false,
+    indefinite,
   };
 }
 
@@ -224,6 +219,11 @@ export function expectTag(element: DerElement | undefined, tag: number, what: st
   return element;
 }
 
+/** True when `element` is the context-specific tag [n], primitive or constructed. */
+export function isContext(element: DerElement | undefined, tagNumber: number): element is DerElement {
+  return element !== undefined && element.tagClass === "context" && element.tagNumber === tagNumber;
+}
+
 /** Decodes an OBJECT IDENTIFIER (X.690 §8.19) to dotted form. */
 export function decodeOid(element: DerElement): string {
   expectTag(element, TAG.OID, "OBJECT IDENTIFIER");
@@ -256,13 +256,36 @@ export function decodeInteger(element: DerElement): bigint {
   return bigintFromSigned(element.content);
 }
 
-/** Decodes a small INTEGER as a number; throws above 2^53. */
-export function decodeSmallInteger(element: DerElement): number {
+/**
+ * Decodes a small INTEGER as a number; throws above 2^53 and below `min` (pass `min: 0` for
+ * versions, statuses and lengths, where a negative value is malformed).
+ */
+export function decodeSmallInteger(element: DerElement, options: { readonly min?: number } = {}): number {
   const value = decodeInteger(element);
   if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new DerError("INTEGER too large for a number");
   }
-  return Number(value);
+  const number = Number(value);
+  if (options.min !== undefined && number < options.min) {
+    throw new DerError(`INTEGER ${number} is below ${options.min}`);
+  }
+  return number;
+}
+
+/**
+ * An INTEGER's content octets as lowercase hex without the sign-padding 00 octets: the form of
+ * `Certificate.serialNumberHex`, used to compare serial numbers from CRLs, OCSP, CMS and ESS.
+ */
+export function integerHex(element: DerElement): string {
+  expectTag(element, TAG.INTEGER, "INTEGER");
+  if (element.content.length === 0) {
+    throw new DerError("empty INTEGER");
+  }
+  let start = 0;
+  while (start < element.content.length - 1 && element.content[start] === 0) {
+    start++;
+  }
+  return bytesToHex(element.content.subarray(start));
 }
 
 function bigintFromSigned(bytes: Uint8Array): bigint {
@@ -303,10 +326,41 @@ export function decodeBitString(element: DerElement): {
  * (X.690 §8.7.3). Pass an element with a context tag when the OCTET STRING is IMPLICIT.
  */
 export function octetStringValue(element: DerElement): Uint8Array {
+  return octetStringAt(element, 0);
+}
+
+function octetStringAt(element: DerElement, depth: number): Uint8Array {
   if (!element.constructed) {
     return element.content;
   }
-  return concatBytes(children(element, { ber: true }).map((chunk) => octetStringValue(chunk)));
+  if (depth >= MAX_DEPTH) {
+    throw new DerError(`constructed OCTET STRING nested deeper than ${MAX_DEPTH} levels`);
+  }
+  return concatBytes(
+    children(element, BER).map((segment) => {
+      // X.690 §8.7.3.2: the segments are themselves OCTET STRINGs.
+      if (segment.tagClass !== "universal" || segment.tagNumber !== TAG.OCTET_STRING) {
+        throw new DerError(`OCTET STRING segment with tag 0x${segment.tag.toString(16)}`);
+      }
+      return octetStringAt(segment, depth + 1);
+    }),
+  );
+}
+
+/**
+ * The value of a universal OCTET STRING, primitive (0x04) or BER constructed (0x24).
+ *
+ * @example
+ * const messageDigest = decodeOctetString(values[0], "messageDigest");
+ */
+export function decodeOctetString(element: DerElement | undefined, what = "OCTET STRING"): Uint8Array {
+  if (!element) {
+    throw new DerError(`${what}: missing, expected an OCTET STRING`);
+  }
+  if (element.tagClass !== "universal" || element.tagNumber !== TAG.OCTET_STRING) {
+    throw new DerError(`${what}: expected an OCTET STRING, got tag 0x${element.tag.toString(16)}`);
+  }
+  return octetStringValue(element);
 }
 
 const latin1 = new TextDecoder("latin1");
@@ -357,11 +411,21 @@ export function decodeString(element: DerElement): string {
   }
 }
 
+/** Options of {@link decodeTime}. */
+export interface DecodeTimeOptions {
+  /**
+   * Refuse local-time offsets (±hhmm): the time must end in "Z", as RFC 5652 §11.3 (signingTime)
+   * and RFC 3161 §2.4.2 (genTime) require. Default false.
+   */
+  readonly requireZulu?: boolean;
+}
+
 /**
  * Decodes UTCTime or GeneralizedTime (RFC 5280 §4.1.2.5: UTCTime years 50–99 are 19xx).
- * Accepts the forms seen in the wild: optional seconds, fractional seconds, "Z" or ±hhmm.
+ * Accepts the forms seen in the wild: optional seconds, fractional seconds (truncated to the
+ * millisecond), "Z" or ±hhmm.
  */
-export function decodeTime(element: DerElement): Date {
+export function decodeTime(element: DerElement, options: DecodeTimeOptions = {}): Date {
   const text = latin1.decode(element.content);
   let match: RegExpMatchArray | null;
   let year: number;
@@ -381,7 +445,12 @@ export function decodeTime(element: DerElement): Date {
   } else {
     throw new DerError(`expected a time, got tag 0x${element.tag.toString(16)}`);
   }
-  const fraction = match[7] ? Number(`0.${match[7]}`) : 0;
+  const zone = match[8] as string;
+  if (options.requireZulu && zone !== "Z") {
+    throw new DerError(`time "${text}" is not in UTC ("Z")`);
+  }
+  // Truncated, not rounded: 11.9999 s is still within second 11.
+  const milliseconds = Number((match[7] ?? "").slice(0, 3).padEnd(3, "0"));
   let ms = Date.UTC(
     year,
     Number(match[2]) - 1,
@@ -389,9 +458,8 @@ export function decodeTime(element: DerElement): Date {
     Number(match[4]),
     Number(match[5]),
     Number(match[6] ?? "0"),
-    Math.round(fraction * 1000),
+    milliseconds,
   );
-  const zone = match[8] as string;
   if (zone !== "Z") {
     const sign = zone.startsWith("-") ? -1 : 1;
     ms -= sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5))) * 60_000;

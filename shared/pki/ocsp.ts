@@ -1,15 +1,14 @@
 /**
- * OCSP (RFC 6960): requests built with node-forge's ASN.1, responses walked with the DER reader,
+ * OCSP (RFC 6960): requests built and responses walked with the DER toolkit (./der.ts),
  * checked for the responder's signature and authorisation (§4.2.2.2), the nonce (§4.4.1, RFC 8954),
  * the time window (§4.2.2.1) and the certificate status.
  */
 import { createHash, randomBytes } from "node:crypto";
-import forge from "node-forge";
 import { ExchangeError } from "../errors/index.ts";
 import type { Certificate } from "./certificate.ts";
 import { parseCertificate } from "./certificate.ts";
 import { couldHaveIssued, isSignedBy, verifySignatureValue } from "./chain.ts";
-import { integerHex, reasonName } from "./crl.ts";
+import { reasonName } from "./crl.ts";
 import {
   bytesEqual,
   children,
@@ -18,7 +17,13 @@ import {
   decodeOid,
   decodeSmallInteger,
   decodeTime,
+  encodeExplicit,
+  encodeNull,
+  encodeOctetString,
+  encodeOid,
+  encodeSequence,
   expectTag,
+  integerHex,
   TAG,
 } from "./der.ts";
 
@@ -29,16 +34,6 @@ const OID_BASIC = "1.3.6.1.5.5.7.48.1.1";
 /** id-kp-OCSPSigning (RFC 6960 §4.2.2.2). */
 export const OID_OCSP_SIGNING = "1.3.6.1.5.5.7.3.9";
 const HASH_NAMES: Readonly<Record<string, string>> = { [OID_SHA1]: "sha1", [OID_SHA256]: "sha256" };
-
-const { asn1 } = forge;
-
-function bytesToForge(bytes: Uint8Array): string {
-  return forge.util.binary.raw.encode(bytes);
-}
-
-function forgeToBytes(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text, "latin1"));
-}
 
 /** SHA-1 (default) of the subjectPublicKey BIT STRING contents, without the unused-bits octet (RFC 6960 §4.1.1 KeyHash). */
 export function publicKeyHash(certificate: Certificate, algorithm = "sha1"): Uint8Array {
@@ -85,21 +80,14 @@ export function buildOcspRequest(
   options: { readonly nonce?: boolean | Uint8Array } = {},
 ): OcspRequest {
   const certId = certIdFor(certificate, issuer, "sha1");
-  const serial = asn1.fromDer(bytesToForge(certificate.serialNumberDer));
-  const certIdNode = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(OID_SHA1).getBytes()),
-      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ""),
-    ]),
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bytesToForge(certId.issuerNameHash)),
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bytesToForge(certId.issuerKeyHash)),
-    serial,
-  ]);
-  const tbsFields: forge.asn1.Asn1[] = [
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [certIdNode]),
-    ]),
-  ];
+  const certIdDer = encodeSequence(
+    encodeSequence(encodeOid(OID_SHA1), encodeNull()),
+    encodeOctetString(certId.issuerNameHash),
+    encodeOctetString(certId.issuerKeyHash),
+    certificate.serialNumberDer,
+  );
+  // TBSRequest: requestList SEQUENCE OF Request { reqCert CertID }.
+  const tbsFields = [encodeSequence(encodeSequence(certIdDer))];
   const nonce =
     options.nonce === false
       ? undefined
@@ -108,24 +96,15 @@ export function buildOcspRequest(
         : new Uint8Array(randomBytes(16));
   if (nonce) {
     // requestExtensions [2] EXPLICIT Extensions; the nonce value is an OCTET STRING inside extnValue (RFC 8954 §2.1).
-    const inner = asn1
-      .toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bytesToForge(nonce)))
-      .getBytes();
     tbsFields.push(
-      asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, true, [
-        asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-          asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-            asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(OID_NONCE).getBytes()),
-            asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, inner),
-          ]),
-        ]),
-      ]),
+      encodeExplicit(
+        2,
+        encodeSequence(encodeSequence(encodeOid(OID_NONCE), encodeOctetString(encodeOctetString(nonce)))),
+      ),
     );
   }
-  const request = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, tbsFields),
-  ]);
-  return { der: forgeToBytes(asn1.toDer(request).getBytes()), ...(nonce ? { nonce } : {}), certId };
+  const der = encodeSequence(encodeSequence(...tbsFields));
+  return { der, ...(nonce ? { nonce } : {}), certId };
 }
 
 export interface OcspSingleResponse {

@@ -7,13 +7,12 @@
 import { createHash } from "node:crypto";
 import type { HashAlgorithm } from "../cms/algorithms.ts";
 import type { PreparedCmsSignature } from "../cms/index.ts";
-import { completeCmsSignature, completeWithCms, estimateCmsSize, prepareCmsSignature } from "../cms/index.ts";
+import { completeCmsSignature, completeWithCms, prepareCmsSignature } from "../cms/index.ts";
 import { ExchangeError } from "../errors/exchange-error.ts";
 import { hashByteRange } from "../pdf/byte-range.ts";
-import { insertSignaturePlaceholder } from "../pdf/insert-signature-placeholder.ts";
 import { embedSignatureContents } from "../pdf/signature-placeholder.ts";
 import { type Certificate, parseCertificate } from "../pki/certificate.ts";
-import type { SignPdfOptions } from "./sign-pdf.ts";
+import { placeSignature, type SignPdfOptions } from "./sign-pdf.ts";
 import type { Tsa } from "./tsa.ts";
 
 /** Options of {@link preparePdfSignature}: those of `signPdf` with the certificates instead of a signer. */
@@ -58,25 +57,10 @@ export async function preparePdfSignature(
   pdf: Uint8Array,
   options: PreparePdfSignatureOptions,
 ): Promise<PreparedPdfSignature> {
-  const hashAlgorithm = options.hashAlgorithm ?? "sha256";
-  const contentsBytes =
-    options.placeholderBytes ??
-    estimateCmsSize({
-      certificate: options.certificate,
-      chain: options.chain,
-      timestamp: options.timestamp === true,
-    });
-  const placeholder = await insertSignaturePlaceholder(pdf, {
-    contentsBytes,
-    signingTime: options.signingTime,
-    reason: options.reason,
-    location: options.location,
-    contactInfo: options.contactInfo,
-    name: options.name,
-    fieldName: options.fieldName,
-    appearance: options.appearance,
+  const { placeholder, contentDigest, hashAlgorithm } = await placeSignature(pdf, {
+    ...options,
+    timestamp: options.timestamp === true,
   });
-  const contentDigest = hashByteRange(placeholder.bytes, placeholder.byteRange, hashAlgorithm);
   const cms = prepareCmsSignature({
     contentDigest,
     hashAlgorithm,

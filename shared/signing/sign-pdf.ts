@@ -8,8 +8,12 @@ import type { HashAlgorithm } from "../cms/algorithms.ts";
 import { createCmsSignature, estimateCmsSize } from "../cms/index.ts";
 import type { AppearanceOptions } from "../pdf/appearance/index.ts";
 import { hashByteRange } from "../pdf/byte-range.ts";
-import { insertSignaturePlaceholder } from "../pdf/insert-signature-placeholder.ts";
+import {
+  insertSignaturePlaceholder,
+  type SignaturePlaceholder,
+} from "../pdf/insert-signature-placeholder.ts";
 import { embedSignatureContents } from "../pdf/signature-placeholder.ts";
+import type { Certificate } from "../pki/certificate.ts";
 import type { Signer } from "./signer.ts";
 import type { Tsa } from "./tsa.ts";
 
@@ -49,15 +53,49 @@ export interface SignPdfOptions {
  * const signed = await signPdf(pdf, { signer, reason: "Ký số văn bản", appearance: { kind: "signer", image } });
  */
 export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise<Uint8Array> {
-  const hashAlgorithm = options.hashAlgorithm ?? "sha256";
   const { signer } = options;
+  const { placeholder, contentDigest, hashAlgorithm } = await placeSignature(pdf, {
+    ...options,
+    certificate: signer.certificate,
+    chain: signer.chain,
+    timestamp: options.tsa !== undefined,
+  });
+  const cms = await createCmsSignature({ contentDigest, hashAlgorithm, signer, tsa: options.tsa });
+  embedSignatureContents(placeholder.bytes, placeholder.contentsStart, placeholder.contentsEnd, cms);
+  return placeholder.bytes;
+}
+
+/** Input of {@link placeSignature}: the PDF options plus who signs, for sizing /Contents. */
+export interface PlaceSignatureOptions extends Omit<SignPdfOptions, "signer" | "tsa"> {
+  readonly certificate: Certificate;
+  /** Issuers, nearest first. */
+  readonly chain: readonly Certificate[];
+  /** Reserve room for a signature timestamp. */
+  readonly timestamp: boolean;
+}
+
+/** The placed signature: the file with the placeholder and the digest of its byte ranges. */
+export interface PlacedSignature {
+  readonly placeholder: SignaturePlaceholder;
+  /** Digest of the byte ranges under `hashAlgorithm`: the CMS messageDigest. */
+  readonly contentDigest: Uint8Array;
+  readonly hashAlgorithm: HashAlgorithm;
+}
+
+/**
+ * The first half of every PDF signature, one-step ({@link signPdf}) or two-phase
+ * (`preparePdfSignature`): sizes /Contents (`placeholderBytes`, or `estimateCmsSize` for the
+ * chain and the timestamp), appends the placeholder as an incremental update and digests the
+ * byte ranges (ISO 32000-1 §12.8.1). Internal to shared/signing.
+ */
+export async function placeSignature(
+  pdf: Uint8Array,
+  options: PlaceSignatureOptions,
+): Promise<PlacedSignature> {
+  const hashAlgorithm = options.hashAlgorithm ?? "sha256";
   const contentsBytes =
     options.placeholderBytes ??
-    estimateCmsSize({
-      certificate: signer.certificate,
-      chain: signer.chain,
-      timestamp: options.tsa !== undefined,
-    });
+    estimateCmsSize({ certificate: options.certificate, chain: options.chain, timestamp: options.timestamp });
   const placeholder = await insertSignaturePlaceholder(pdf, {
     contentsBytes,
     signingTime: options.signingTime,
@@ -69,7 +107,5 @@ export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise
     appearance: options.appearance,
   });
   const contentDigest = hashByteRange(placeholder.bytes, placeholder.byteRange, hashAlgorithm);
-  const cms = await createCmsSignature({ contentDigest, hashAlgorithm, signer, tsa: options.tsa });
-  embedSignatureContents(placeholder.bytes, placeholder.contentsStart, placeholder.contentsEnd, cms);
-  return placeholder.bytes;
+  return { placeholder, contentDigest, hashAlgorithm };
 }

@@ -4,10 +4,10 @@
  */
 import { constants, sign as cryptoSign, type KeyObject } from "node:crypto";
 import { digest } from "../cms/algorithms.ts";
-import { bytesEqual } from "../cms/asn1-reader.ts";
 import { assertSupportedKey } from "../cms/signed-data.ts";
 import { ExchangeError } from "../errors/index.ts";
 import type { Certificate } from "../pki/certificate.ts";
+import { bytesEqual } from "../pki/der.ts";
 import { type KeyMaterial, keyMatchesCertificate, loadPemKey, loadPkcs12 } from "../pki/keys.ts";
 import type { Signer, SignRequest } from "./signer.ts";
 

@@ -4,12 +4,10 @@
  * `close()` removes.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Certificate } from "../../shared/pki/certificate.ts";
+import { tempDir } from "./temp-dir.ts";
 
 export interface OcspEntry {
   readonly certificate: Certificate;
@@ -93,11 +91,11 @@ async function waitForReady(child: ChildProcess, stderr: () => string): Promise<
  * try { ... ocsp.url ... } finally { await ocsp.close(); }
  */
 export async function startOcspResponder(options: OcspResponderOptions): Promise<RunningServer> {
-  const dir = await mkdtemp(join(tmpdir(), "lienthong-ocsp-"));
-  await writeFile(join(dir, "index.txt"), `${options.entries.map(indexLine).join("\n")}\n`);
-  await writeFile(join(dir, "ca.pem"), options.caPem);
-  await writeFile(join(dir, "ocsp.pem"), options.responderCertPem);
-  await writeFile(join(dir, "ocsp.key.pem"), options.responderKeyPem);
+  const { dir, file, cleanup } = await tempDir("lienthong-ocsp-");
+  await file("index.txt", `${options.entries.map(indexLine).join("\n")}\n`);
+  await file("ca.pem", options.caPem);
+  await file("ocsp.pem", options.responderCertPem);
+  await file("ocsp.key.pem", options.responderKeyPem);
   const port = options.port ?? (await freePort());
   const child = spawn(
     "openssl",
@@ -126,7 +124,7 @@ export async function startOcspResponder(options: OcspResponderOptions): Promise
     await waitForReady(child, () => stderr);
   } catch (error) {
     child.kill();
-    await rm(dir, { recursive: true, force: true });
+    await cleanup();
     throw error;
   }
   return {
@@ -138,7 +136,7 @@ export async function startOcspResponder(options: OcspResponderOptions): Promise
         child.kill();
         await exited;
       }
-      await rm(dir, { recursive: true, force: true });
+      await cleanup();
     },
   };
 }

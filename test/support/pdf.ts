@@ -5,14 +5,18 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import fontkit from "@pdf-lib/fontkit";
 import { PDFDocument, PDFName, rgb } from "pdf-lib";
 import { readPdf } from "../../shared/pdf/read-pdf.ts";
+import { opensslVerifyDetached } from "./openssl.ts";
 import { type IssuedCert, TEST_ORGAN, type TestPki } from "./pki.ts";
+import { tempDir } from "./temp-dir.ts";
+
+/** Kept for the attack tests that import it from here; other tests import ./temp-dir.ts. */
+export { tempDir } from "./temp-dir.ts";
 
 const run = promisify(execFile);
 
@@ -114,14 +118,6 @@ export async function makeLetterPdf(options: LetterPdfOptions = {}): Promise<Uin
     doc.catalog.set(PDFName.of("PieceInfo"), doc.context.obj({ Padding: { Private: imageRef } }));
   }
   return doc.save({ useObjectStreams: options.useObjectStreams ?? false });
-}
-
-/** A temporary directory, removed by the returned function. */
-export async function tempDir(
-  prefix = "lienthong-pdf-",
-): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** The same document rewritten by `qpdf --object-streams=generate` (xref stream + object streams). */
@@ -286,28 +282,7 @@ export async function opensslVerify(
   await writeFile(`${base}.p7s`, cms);
   await writeFile(`${base}.bin`, content);
   await writeFile(`${base}.ca.pem`, caPem);
-  try {
-    await run("openssl", [
-      "cms",
-      "-verify",
-      "-binary",
-      "-inform",
-      "DER",
-      "-in",
-      `${base}.p7s`,
-      "-content",
-      `${base}.bin`,
-      "-CAfile",
-      `${base}.ca.pem`,
-      "-purpose",
-      "any",
-      "-out",
-      "/dev/null",
-    ]);
-    return 0;
-  } catch (error) {
-    return Number((error as { code?: number }).code ?? 1);
-  }
+  return (await opensslVerifyDetached(`${base}.p7s`, `${base}.bin`, `${base}.ca.pem`)).code;
 }
 
 /** Text of a page (1-based) or the whole document, with pdftotext. */

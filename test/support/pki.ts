@@ -8,11 +8,7 @@
  * const pki = await testPki();
  * const material = loadPkcs12(pki.person.p12, pki.person.p12Password);
  */
-import { spawnSync } from "node:child_process";
 import type { KeyObject } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Certificate } from "../../shared/pki/certificate.ts";
 import {
   type CertificateIssuer,
@@ -113,6 +109,14 @@ export const TEST_CRL_VALIDITY = {
 } as const;
 const REVOKED_AT = new Date("2025-06-01T00:00:00Z");
 
+/** The subject of `person`: the test organ's deputy director. */
+const PERSON_SUBJECT: NameOptions = {
+  commonName: TEST_ORGAN.signer.fullName,
+  title: TEST_ORGAN.signer.position,
+  organization: TEST_ORGAN.name,
+  organCode: TEST_ORGAN.code,
+};
+
 /** Wraps a generated certificate with a PKCS#12 under {@link TEST_PASSWORD}. */
 export function withPkcs12(issued: IssuedCertificate, password = TEST_PASSWORD): IssuedCert {
   return {
@@ -188,12 +192,7 @@ async function issueFrom(
           organization: OTHER_ORGAN.name,
           organCode: OTHER_ORGAN.code,
         }
-      : {
-          commonName: TEST_ORGAN.signer.fullName,
-          title: TEST_ORGAN.signer.position,
-          organization: TEST_ORGAN.name,
-          organCode: TEST_ORGAN.code,
-        };
+      : PERSON_SUBJECT;
   const issued = await issueCertificate(issuer, {
     ...TEST_LEAF_VALIDITY,
     crlUrl: demo.urls.intermediateCrl,
@@ -218,12 +217,7 @@ export function untrustedCert(): Promise<IssuedCert> {
       ...TEST_CA_VALIDITY,
     });
     const leaf = await issueCertificate(root, {
-      subject: {
-        commonName: TEST_ORGAN.signer.fullName,
-        title: TEST_ORGAN.signer.position,
-        organization: TEST_ORGAN.name,
-        organCode: TEST_ORGAN.code,
-      },
+      subject: PERSON_SUBJECT,
       ...TEST_LEAF_VALIDITY,
     });
     return withPkcs12(leaf);
@@ -233,35 +227,3 @@ export function untrustedCert(): Promise<IssuedCert> {
 
 /** EKU OIDs tests often need. */
 export const TEST_EKU = { timeStamping: OID.timeStamping, ocspSigning: OID.ocspSigning } as const;
-
-/** The outcome of an `openssl` run: exit status and text output. */
-export interface OpensslResult {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * Runs the system `openssl` with arguments (no shell) and optional stdin; never throws on a
- * non-zero exit, so tests can assert on failures too.
- *
- * @example
- * const { status, stdout } = runOpenssl(["verify", "-CAfile", root, leaf]);
- */
-export function runOpenssl(args: readonly string[], input?: Uint8Array | string): OpensslResult {
-  const result = spawnSync("openssl", [...args], { input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (result.error) {
-    throw result.error;
-  }
-  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** A fresh temporary directory under `os.tmpdir()`; remove it with {@link removeTempDir}. */
-export function makeTempDir(prefix = "lienthong-pki-"): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
-/** Removes a directory made by {@link makeTempDir}. */
-export function removeTempDir(dir: string): Promise<void> {
-  return rm(dir, { recursive: true, force: true });
-}

@@ -8,7 +8,7 @@ import {
   raw,
   sequence,
 } from "../../../shared/cms/asn1-builder.ts";
-import { childrenOf, readNode } from "../../../shared/cms/asn1-reader.ts";
+import { children, decodeDer } from "../../../shared/pki/der.ts";
 import { testPki } from "../../support/pki.ts";
 
 describe("asn1-builder", () => {
@@ -17,9 +17,9 @@ describe("asn1-builder", () => {
     const der = pki.person.certificate.der;
     expect(Buffer.from(encode(raw(der)))).toEqual(Buffer.from(der));
     const wrapped = encode(sequence([raw(der), raw(pki.intermediate.certificate.der)]));
-    const [first, second] = childrenOf(wrapped, readNode(wrapped));
-    expect(Buffer.from(wrapped.subarray(first!.start, first!.end))).toEqual(Buffer.from(der));
-    expect(second!.end - second!.start).toBe(pki.intermediate.certificate.der.length);
+    const [first, second] = children(decodeDer(wrapped));
+    expect(Buffer.from(first!.bytes)).toEqual(Buffer.from(der));
+    expect(second!.bytes.length).toBe(pki.intermediate.certificate.der.length);
   });
 
   it("refuses BER (indefinite or non-minimal lengths) where DER must be embedded", () => {
@@ -32,10 +32,10 @@ describe("asn1-builder", () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { minLength: 1, maxLength: 8 }), (values) => {
         const set = encode(derSetOf(values.map((v) => octetString(v))));
-        const children = childrenOf(set, readNode(set)).map((c) => set.subarray(c.start, c.end));
-        expect(children).toHaveLength(values.length);
-        for (let i = 1; i < children.length; i++) {
-          expect(compareDer(children[i - 1]!, children[i]!)).toBeLessThanOrEqual(0);
+        const elements = children(decodeDer(set)).map((c) => c.bytes);
+        expect(elements).toHaveLength(values.length);
+        for (let i = 1; i < elements.length; i++) {
+          expect(compareDer(elements[i - 1]!, elements[i]!)).toBeLessThanOrEqual(0);
         }
         const reversed = encode(derSetOf([...values].reverse().map((v) => octetString(v))));
         expect(Buffer.from(reversed)).toEqual(Buffer.from(set));

@@ -8,9 +8,11 @@ import { parseTimestampToken } from "../../../shared/cms/timestamp.ts";
 import { verifySignerInfo } from "../../../shared/cms/verify.ts";
 import type { DemoKeyType } from "../../../shared/pki/demo-pki.ts";
 import { SoftwareSigner } from "../../../shared/signing/software-signer.ts";
+import { hashOf } from "../../support/hash.ts";
+import { opensslPrint, opensslVerifyDetached } from "../../support/openssl.ts";
 import { type IssuedCert, testPki } from "../../support/pki.ts";
+import { type TempDir, tempDir } from "../../support/temp-dir.ts";
 import { startTestTsa, type TestTsa } from "../../support/tsa.ts";
-import { hashOf, opensslPrint, opensslVerifyDetached, type TempDir, tempDir } from "./openssl-helpers.ts";
 
 const CASES: readonly { keyType: DemoKeyType; hash: HashAlgorithm }[] = [
   { keyType: "rsa-2048", hash: "sha256" },
@@ -20,7 +22,7 @@ const CASES: readonly { keyType: DemoKeyType; hash: HashAlgorithm }[] = [
   { keyType: "ec-p384", hash: "sha384" },
 ];
 
-let dir: TempDir;
+let temp: TempDir;
 let tsa: TestTsa;
 let rootFile: string;
 const issued = new Map<DemoKeyType, IssuedCert>();
@@ -28,8 +30,8 @@ const issued = new Map<DemoKeyType, IssuedCert>();
 beforeAll(async () => {
   // Prepare: one certificate per key type, a local TSA, the trust anchor on disk.
   const pki = await testPki();
-  dir = await tempDir();
-  rootFile = await dir.file("root.pem", pki.root.certPem);
+  temp = await tempDir();
+  rootFile = await temp.file("root.pem", pki.root.certPem);
   tsa = await startTestTsa();
   issued.set("rsa-2048", pki.person);
   const others = await Promise.all(
@@ -44,7 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tsa?.close();
-  await dir?.dispose();
+  await temp?.cleanup();
 });
 
 describe.each(CASES)("createCmsSignature with $keyType / $hash", ({ keyType, hash }) => {
@@ -65,14 +67,14 @@ describe.each(CASES)("createCmsSignature with $keyType / $hash", ({ keyType, has
       });
       // Assess: OpenSSL accepts it over the content and rejects it over a flipped byte.
       const name = `${keyType}-${hash}-${timestamped}`;
-      const p7s = await dir.file(`${name}.p7s`, cms);
-      const contentFile = await dir.file(`${name}.bin`, content);
+      const p7s = await temp.file(`${name}.p7s`, cms);
+      const contentFile = await temp.file(`${name}.bin`, content);
       const ok = await opensslVerifyDetached(p7s, contentFile, rootFile);
       expect(ok.stderr).toContain("Verification successful");
       expect(ok.code).toBe(0);
       const flipped = Buffer.from(content);
       flipped[flipped.length >> 1] = flipped[flipped.length >> 1]! ^ 0x01;
-      const badFile = await dir.file(`${name}-flipped.bin`, flipped);
+      const badFile = await temp.file(`${name}-flipped.bin`, flipped);
       const bad = await opensslVerifyDetached(p7s, badFile, rootFile);
       expect(bad.code).not.toBe(0);
 

@@ -1,16 +1,16 @@
 import { sign as cryptoSign, randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSignedData } from "../../../shared/cms/parse.ts";
 import { completeCmsSignature, prepareCmsSignature } from "../../../shared/cms/prepare-cms-signature.ts";
 import { verifySignerInfo } from "../../../shared/cms/verify.ts";
 import { ExchangeError } from "../../../shared/errors/index.ts";
-import { toPem } from "../../../shared/pki/certificate.ts";
+import { sha256 } from "../../support/hash.ts";
+import { opensslCmsSign, opensslSelfSigned } from "../../support/openssl.ts";
 import { type IssuedCert, testPki } from "../../support/pki.ts";
-import { runTool, sha256, type TempDir, tempDir } from "./openssl-helpers.ts";
+import { type TempDir, tempDir } from "../../support/temp-dir.ts";
 
-let dir: TempDir;
+let temp: TempDir;
 let person: IssuedCert;
 let organisation: IssuedCert;
 let ours: Uint8Array;
@@ -20,7 +20,7 @@ beforeAll(async () => {
   const pki = await testPki();
   person = pki.person;
   organisation = pki.organisation;
-  dir = await tempDir();
+  temp = await tempDir();
   const prepared = prepareCmsSignature({
     contentDigest: sha256(content),
     certificate: person.certificate,
@@ -33,38 +33,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await dir?.dispose();
+  await temp?.cleanup();
 });
 
 /** Signs with OpenSSL (a foreign producer): `extra` selects BER streaming, no attributes, … */
-async function opensslSign(name: string, extra: readonly string[]): Promise<Uint8Array> {
-  const dataFile = await dir.file(`${name}.data`, content);
-  const certFile = await dir.file(`${name}.pem`, person.certPem);
-  const keyFile = await dir.file(`${name}.key.pem`, person.keyPem);
-  const chainFile = await dir.file(`${name}.chain.pem`, person.chain.map((c) => toPem(c.der)).join(""));
-  const outFile = `${dir.path}/${name}.p7s`;
-  const result = await runTool("openssl", [
-    "cms",
-    "-sign",
-    "-binary",
-    "-md",
-    "sha256",
-    "-in",
-    dataFile,
-    "-signer",
-    certFile,
-    "-inkey",
-    keyFile,
-    "-certfile",
-    chainFile,
-    "-outform",
-    "DER",
-    "-out",
-    outFile,
-    ...extra,
-  ]);
-  expect(result.code, result.stderr).toBe(0);
-  return new Uint8Array(await readFile(outFile));
+function opensslSign(name: string, extra: readonly string[]): Promise<Uint8Array> {
+  return opensslCmsSign(temp, person, content, name, extra);
 }
 
 /** Finds `needle` in `haystack`; -1 when absent. */
@@ -155,25 +129,7 @@ describe("parseSignedData", () => {
   });
 
   it("keeps going past an embedded certificate shared/pki cannot read (Ed25519)", async () => {
-    const keyFile = `${dir.path}/ed.key.pem`;
-    const certFile = `${dir.path}/ed.pem`;
-    const made = await runTool("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ed25519",
-      "-nodes",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-      "-subj",
-      "/CN=ed",
-      "-days",
-      "2",
-    ]);
-    expect(made.code, made.stderr).toBe(0);
-    const edPem = await readFile(certFile, "utf8");
+    const { certPem: edPem, certFile } = await opensslSelfSigned(temp, "ed", ["-newkey", "ed25519"]);
     const cms = await opensslSign("with-ed25519", ["-certfile", certFile]);
     const parsed = parseSignedData(cms);
     expect(parsed.unreadableCertificates).toHaveLength(1);

@@ -13,18 +13,20 @@ import {
 import { toPem } from "../../../shared/pki/certificate.ts";
 import { SoftwareSigner } from "../../../shared/signing/software-signer.ts";
 import type { Tsa } from "../../../shared/signing/tsa.ts";
+import { sha256 } from "../../support/hash.ts";
+import { runTool } from "../../support/openssl.ts";
 import { testPki } from "../../support/pki.ts";
+import { type TempDir, tempDir } from "../../support/temp-dir.ts";
 import { startTestTsa, type TestTsa } from "../../support/tsa.ts";
-import { runTool, sha256, type TempDir, tempDir } from "./openssl-helpers.ts";
 
-let dir: TempDir;
+let temp: TempDir;
 let tsa: TestTsa;
 let signer: SoftwareSigner;
 let closedPortUrl: string;
 
 beforeAll(async () => {
   const pki = await testPki();
-  dir = await tempDir();
+  temp = await tempDir();
   tsa = await startTestTsa();
   signer = SoftwareSigner.fromPkcs12(pki.person.p12, pki.person.p12Password);
   // A port that was free a moment ago and is closed now: connection refused.
@@ -36,7 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tsa?.close();
-  await dir?.dispose();
+  await temp?.cleanup();
 });
 
 async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; server: Server }> {
@@ -68,9 +70,9 @@ describe("timestamps from the local TSA", () => {
     expect(parsed.policyOid).toBe("1.3.6.1.4.1.99999.1.1");
     expect(parsed.signedData.certificates.map((c) => c.sha256)).toContain(pki.tsa.certificate.sha256);
 
-    const tokenFile = await dir.file("token.der", token);
-    const caFile = await dir.file("root.pem", pki.root.certPem);
-    const untrusted = await dir.file(
+    const tokenFile = await temp.file("token.der", token);
+    const caFile = await temp.file("root.pem", pki.root.certPem);
+    const untrusted = await temp.file(
       "untrusted.pem",
       [pki.tsa.certificate, ...pki.tsa.chain].map((c) => toPem(c.der)).join(""),
     );
@@ -103,7 +105,7 @@ describe("timestamps from the local TSA", () => {
       hashAlgorithm: "sha256",
       nonce: Buffer.from("0102030405060708", "hex"),
     });
-    const file = await dir.file("query.tsq", query);
+    const file = await temp.file("query.tsq", query);
     const text = await runTool("openssl", ["ts", "-query", "-in", file, "-text"]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/Hash Algorithm: sha256/);

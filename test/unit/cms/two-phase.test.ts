@@ -8,12 +8,13 @@ import {
   prepareCmsSignature,
 } from "../../../shared/cms/prepare-cms-signature.ts";
 import { verifySignerInfo } from "../../../shared/cms/verify.ts";
-import { toPem } from "../../../shared/pki/certificate.ts";
+import { sha256 } from "../../support/hash.ts";
+import { opensslCmsSign, opensslVerifyDetached, runTool } from "../../support/openssl.ts";
 import { type IssuedCert, testPki } from "../../support/pki.ts";
+import { type TempDir, tempDir } from "../../support/temp-dir.ts";
 import { startTestTsa, type TestTsa } from "../../support/tsa.ts";
-import { opensslVerifyDetached, runTool, sha256, type TempDir, tempDir } from "./openssl-helpers.ts";
 
-let dir: TempDir;
+let temp: TempDir;
 let tsa: TestTsa;
 let rootFile: string;
 let rsa: IssuedCert;
@@ -23,9 +24,9 @@ let contentFile: string;
 
 beforeAll(async () => {
   const pki = await testPki();
-  dir = await tempDir();
-  rootFile = await dir.file("root.pem", pki.root.certPem);
-  contentFile = await dir.file("content.bin", content);
+  temp = await tempDir();
+  rootFile = await temp.file("root.pem", pki.root.certPem);
+  contentFile = await temp.file("content.bin", content);
   rsa = pki.person;
   ec = await pki.issue({ keyType: "ec-p256" });
   tsa = await startTestTsa();
@@ -33,14 +34,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tsa?.close();
-  await dir?.dispose();
+  await temp?.cleanup();
 });
 
 /** The external signer: `openssl pkeyutl` signing a digest, as a token plugin would. */
 async function pkeyutlSign(cert: IssuedCert, digest: Uint8Array, name: string): Promise<Uint8Array> {
-  const keyFile = await dir.file(`${name}.key.pem`, cert.keyPem);
-  const digestFile = await dir.file(`${name}.digest.bin`, digest);
-  const outFile = `${dir.path}/${name}.sig`;
+  const keyFile = await temp.file(`${name}.key.pem`, cert.keyPem);
+  const digestFile = await temp.file(`${name}.digest.bin`, digest);
+  const outFile = `${temp.dir}/${name}.sig`;
   const result = await runTool("openssl", [
     "pkeyutl",
     "-sign",
@@ -73,7 +74,7 @@ describe("prepareCmsSignature / completeCmsSignature", () => {
       const value = await pkeyutlSign(cert, prepared.digestToSign, `two-phase-${kind}`);
       const cms = await completeCmsSignature(prepared, value);
       // Assess
-      const p7s = await dir.file(`two-phase-${kind}.p7s`, cms);
+      const p7s = await temp.file(`two-phase-${kind}.p7s`, cms);
       const result = await opensslVerifyDetached(p7s, contentFile, rootFile);
       expect(result.code, result.stderr).toBe(0);
     });
@@ -113,7 +114,7 @@ describe("prepareCmsSignature / completeCmsSignature", () => {
     const cms = await completeCmsSignature(prepared, raw);
     const info = parseSignedData(cms).signerInfos[0]!;
     expect(info.signature[0]).toBe(0x30);
-    const p7s = await dir.file("raw-ec.p7s", cms);
+    const p7s = await temp.file("raw-ec.p7s", cms);
     expect((await opensslVerifyDetached(p7s, contentFile, rootFile)).code).toBe(0);
   });
 
@@ -145,34 +146,8 @@ describe("prepareCmsSignature / completeCmsSignature", () => {
 
 describe("completeWithCms", () => {
   /** A "remote signing service" that returns a whole CMS made by OpenSSL over the content. */
-  async function opensslCms(cert: IssuedCert, data: Uint8Array, name: string, extra: readonly string[] = []) {
-    const certFile = await dir.file(`${name}.pem`, cert.certPem);
-    const keyFile = await dir.file(`${name}.key.pem`, cert.keyPem);
-    const dataFile = await dir.file(`${name}.data`, data);
-    const chainFile = await dir.file(`${name}.chain.pem`, cert.chain.map((c) => toPem(c.der)).join(""));
-    const outFile = `${dir.path}/${name}.p7s`;
-    const result = await runTool("openssl", [
-      "cms",
-      "-sign",
-      "-binary",
-      "-md",
-      "sha256",
-      "-in",
-      dataFile,
-      "-signer",
-      certFile,
-      "-inkey",
-      keyFile,
-      "-certfile",
-      chainFile,
-      "-outform",
-      "DER",
-      "-out",
-      outFile,
-      ...extra,
-    ]);
-    expect(result.code, result.stderr).toBe(0);
-    return new Uint8Array(await readFile(outFile));
+  function opensslCms(cert: IssuedCert, data: Uint8Array, name: string, extra: readonly string[] = []) {
+    return opensslCmsSign(temp, cert, data, name, extra);
   }
 
   it("re-assembles a CMS whose signed attributes are the prepared ones", async () => {
@@ -206,7 +181,7 @@ describe("completeWithCms", () => {
       digestMatches: true,
       signatureValid: true,
     });
-    const p7s = await dir.file("remote-stamped.p7s", stamped);
+    const p7s = await temp.file("remote-stamped.p7s", stamped);
     const check = await opensslVerifyDetached(p7s, contentFile, rootFile);
     expect(check.code, check.stderr).toBe(0);
   });

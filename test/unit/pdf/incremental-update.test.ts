@@ -11,7 +11,8 @@ import { PdfDict, PdfName, PdfRef, textString } from "../../../shared/pdf/object
 import { listPages } from "../../../shared/pdf/pages.ts";
 import { readPdf } from "../../../shared/pdf/read-pdf.ts";
 import { embedSignatureContents, formatPdfDate } from "../../../shared/pdf/signature-placeholder.ts";
-import { makeLetterPdf, qpdfCheck, tempDir, toXrefStreamPdf } from "../../support/pdf.ts";
+import { makeLetterPdf, qpdfCheck, toXrefStreamPdf } from "../../support/pdf.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 let classic: Uint8Array;
 let xrefStream: Uint8Array;

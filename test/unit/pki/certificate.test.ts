@@ -10,7 +10,9 @@ import {
 } from "../../../shared/pki/certificate.ts";
 import { bytesToHex } from "../../../shared/pki/der.ts";
 import { OID } from "../../../shared/pki/oids.ts";
-import { makeTempDir, removeTempDir, runOpenssl, testPki } from "../../support/pki.ts";
+import { runOpenssl } from "../../support/openssl.ts";
+import { testPki } from "../../support/pki.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 /** OpenSSL's one-line subject in the same RFC 4514 order and short names as `DistinguishedName.text`. */
 const NAMEOPT = "esc_2253,utf8,dn_rev,sep_comma_plus_space,sname";
@@ -25,6 +27,7 @@ const EXTENSIONS = [
 ];
 
 let dir: string;
+let cleanup: () => Promise<void>;
 const made: Record<string, { pem: string; path: string }> = {};
 
 function openssl(args: readonly string[]): string {
@@ -36,7 +39,7 @@ function openssl(args: readonly string[]): string {
 }
 
 beforeAll(async () => {
-  dir = await makeTempDir();
+  ({ dir, cleanup } = await tempDir("lienthong-pki-"));
   const keys: Record<string, string[]> = {
     rsa: ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
     p256: ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
@@ -91,7 +94,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await removeTempDir(dir);
+  await cleanup?.();
 });
 
 function fromOpenssl(name: string): { cert: Certificate; x509: X509Certificate; text: string; path: string } {
@@ -329,7 +332,7 @@ describe("malformed input", () => {
   });
 
   it("rejects a certificate with an Ed25519 key with CERT_MALFORMED naming the key type", async () => {
-    const work = await makeTempDir();
+    const { dir: work, cleanup: removeWork } = await tempDir();
     try {
       const key = join(work, "ed.key");
       openssl(["genpkey", "-algorithm", "ED25519", "-out", key]);
@@ -338,7 +341,7 @@ describe("malformed input", () => {
         expect.objectContaining({ code: "CERT_MALFORMED", detail: expect.stringContaining("ed25519") }),
       );
     } finally {
-      await removeTempDir(work);
+      await removeWork();
     }
   });
 });

@@ -6,9 +6,11 @@ import { DEMO_ORGANS } from "../../../local/demo-organs.ts";
 import { parseCertificate } from "../../../shared/pki/certificate.ts";
 import type { DemoPkiManifest } from "../../../shared/pki/demo-pki.ts";
 import { loadPkcs12 } from "../../../shared/pki/keys.ts";
-import { makeTempDir, removeTempDir, runOpenssl } from "../../support/pki.ts";
+import { runOpenssl } from "../../support/openssl.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 let dir: string;
+let cleanup: () => Promise<void>;
 
 async function run(argv: readonly string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -29,11 +31,11 @@ async function run(argv: readonly string[]): Promise<{ code: number; out: string
 }
 
 beforeAll(async () => {
-  dir = await makeTempDir();
+  ({ dir, cleanup } = await tempDir("lienthong-pki-"));
 });
 
 afterAll(async () => {
-  await removeTempDir(dir);
+  await cleanup?.();
 });
 
 describe("lienthong pki init", () => {

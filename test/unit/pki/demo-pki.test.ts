@@ -12,17 +12,12 @@ import {
 } from "../../../shared/pki/demo-pki.ts";
 import { loadPkcs12 } from "../../../shared/pki/keys.ts";
 import { OID } from "../../../shared/pki/oids.ts";
-import {
-  makeTempDir,
-  type OpensslResult,
-  removeTempDir,
-  runOpenssl,
-  type TestPki,
-  testPki,
-  untrustedCert,
-} from "../../support/pki.ts";
+import { type OpensslResult, runOpenssl } from "../../support/openssl.ts";
+import { type TestPki, testPki, untrustedCert } from "../../support/pki.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 let dir: string;
+let cleanup: () => Promise<void>;
 let pki: TestPki;
 let rootPem: string;
 let intermediatePem: string;
@@ -53,7 +48,7 @@ async function opensslVerify(certPem: string, withCrls: boolean): Promise<Openss
 }
 
 beforeAll(async () => {
-  dir = await makeTempDir();
+  ({ dir, cleanup } = await tempDir("lienthong-pki-"));
   pki = await testPki();
   rootPem = await write("root.pem", pki.root.certPem);
   intermediatePem = await write("intermediate.pem", pki.intermediate.certPem);
@@ -64,7 +59,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await removeTempDir(dir);
+  await cleanup?.();
 });
 
 describe("the test PKI against openssl verify", () => {

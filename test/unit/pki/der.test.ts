@@ -30,7 +30,8 @@ import {
   TAG,
   tlv,
 } from "../../../shared/pki/der.ts";
-import { makeTempDir, removeTempDir, runOpenssl } from "../../support/pki.ts";
+import { runOpenssl } from "../../support/openssl.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 describe("DER lengths and TLVs", () => {
   it("uses the short form below 128 and the minimal long form above", () => {
@@ -92,7 +93,7 @@ describe("DER lengths and TLVs", () => {
 describe("OBJECT IDENTIFIER", () => {
   it("matches OpenSSL's encoding of well-known OIDs", async () => {
     // Independent reference: `openssl asn1parse -genstr OID:<oid> -out -` writes the DER.
-    const dir = await makeTempDir();
+    const { dir, cleanup } = await tempDir();
     try {
       for (const oid of ["2.5.4.97", "1.2.840.113549.1.9.16.2.47", "1.3.6.1.5.5.7.3.8", "2.999.1"]) {
         const out = join(dir, "oid.der");
@@ -100,7 +101,7 @@ describe("OBJECT IDENTIFIER", () => {
         expect(bytesToHex(encodeOid(oid))).toBe(bytesToHex(await readFile(out)));
       }
     } finally {
-      await removeTempDir(dir);
+      await cleanup();
     }
   });
 

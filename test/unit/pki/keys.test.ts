@@ -5,16 +5,12 @@ import forge from "node-forge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KeyMaterial, loadPemKey, loadPkcs12 } from "../../../shared/pki/keys.ts";
 import { readPkcs12 } from "../../../shared/pki/pkcs12.ts";
-import {
-  type IssuedCert,
-  makeTempDir,
-  removeTempDir,
-  runOpenssl,
-  type TestPki,
-  testPki,
-} from "../../support/pki.ts";
+import { runOpenssl } from "../../support/openssl.ts";
+import { type IssuedCert, type TestPki, testPki } from "../../support/pki.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 let dir: string;
+let cleanup: () => Promise<void>;
 let pki: TestPki;
 let ecP256: IssuedCert;
 let ecP384: IssuedCert;
@@ -41,7 +37,7 @@ async function write(name: string, content: string | Uint8Array): Promise<string
 }
 
 beforeAll(async () => {
-  dir = await makeTempDir();
+  ({ dir, cleanup } = await tempDir("lienthong-pki-"));
   pki = await testPki();
   [ecP256, ecP384] = await Promise.all([
     pki.issue({ keyType: "ec-p256" }),
@@ -50,7 +46,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await removeTempDir(dir);
+  await cleanup?.();
 });
 
 describe("loadPkcs12 on files the generator wrote", () => {

@@ -15,13 +15,15 @@ import {
 } from "../../../shared/pki/der.ts";
 import { encodeName, parseName } from "../../../shared/pki/name.ts";
 import { OID } from "../../../shared/pki/oids.ts";
-import { makeTempDir, removeTempDir, runOpenssl } from "../../support/pki.ts";
+import { runOpenssl } from "../../support/openssl.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 let dir: string;
+let cleanup: () => Promise<void>;
 let keyPath: string;
 
 beforeAll(async () => {
-  dir = await makeTempDir();
+  ({ dir, cleanup } = await tempDir("lienthong-pki-"));
   keyPath = join(dir, "key.pem");
   expect(
     runOpenssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyPath])
@@ -30,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeTempDir(dir);
+  await cleanup?.();
 });
 
 async function opensslCert(subject: string): Promise<{ text: string; pem: string }> {

@@ -20,10 +20,10 @@ import {
   qpdfCheck,
   renderPage,
   signingCerts,
-  tempDir,
   toXrefStreamPdf,
 } from "../../support/pdf.ts";
 import { type IssuedCert, testPki } from "../../support/pki.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 const run = promisify(execFile);
 
@@ -54,6 +54,26 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
     log.mockRestore();
     error.mockRestore();
   }
+}
+
+/** `lienthong sign <input> -o <out>` with the PKCS#12 of `who`, plus `extra` options. */
+function signAs(
+  who: "person" | "organisation",
+  input: string,
+  out: string,
+  ...extra: string[]
+): Promise<{ code: number; out: string; err: string }> {
+  return cli(
+    "sign",
+    input,
+    "-o",
+    out,
+    "--p12",
+    files[`${who}.p12`]!,
+    "--password",
+    pki[who].p12Password,
+    ...extra,
+  );
 }
 
 /** The /Rect of each signature's widget, in signature order. */
@@ -104,15 +124,10 @@ describe.each(["classic", "xref-stream", "libreoffice"])(
     beforeAll(async () => {
       signed1 = join(dir, `${kind}-1.pdf`);
       signed2 = join(dir, `${kind}-2.pdf`);
-      const first = await cli(
-        "sign",
+      const first = await signAs(
+        "person",
         files[`${kind}.pdf`]!,
-        "-o",
         signed1,
-        "--p12",
-        files["person.p12"]!,
-        "--password",
-        pki.person.p12Password,
         "--appearance",
         "signer",
         "--image",
@@ -122,15 +137,10 @@ describe.each(["classic", "xref-stream", "libreoffice"])(
       );
       expect(first.err).toBe("");
       expect(first.code).toBe(0);
-      const second = await cli(
-        "sign",
+      const second = await signAs(
+        "organisation",
         signed1,
-        "-o",
         signed2,
-        "--p12",
-        files["organisation.p12"]!,
-        "--password",
-        pki.organisation.p12Password,
         "--appearance",
         "seal",
         "--image",
@@ -227,15 +237,10 @@ describe("sign CLI, other cases", () => {
   it("a stamp: pdftotext gets every line back and pdfsig accepts it", async () => {
     const out = join(dir, "stamp.pdf");
     const lines = ["Số: 2491/STC-BCTC", "Sở Tài chính tỉnh Tây Ninh", "2024-03-05T14:02:11+07:00"];
-    const result = await cli(
-      "sign",
+    const result = await signAs(
+      "organisation",
       files["classic.pdf"]!,
-      "-o",
       out,
-      "--p12",
-      files["organisation.p12"]!,
-      "--password",
-      pki.organisation.p12Password,
       "--appearance",
       "stamp",
       ...lines.flatMap((line) => ["--text", line]),
@@ -252,20 +257,7 @@ describe("sign CLI, other cases", () => {
 
   it("a flipped byte inside a signed range: pdfsig says Digest Mismatch and openssl fails", async () => {
     const signed = join(dir, "classic-flip.pdf");
-    expect(
-      (
-        await cli(
-          "sign",
-          files["classic.pdf"]!,
-          "-o",
-          signed,
-          "--p12",
-          files["person.p12"]!,
-          "--password",
-          pki.person.p12Password,
-        )
-      ).code,
-    ).toBe(0);
+    expect((await signAs("person", files["classic.pdf"]!, signed)).code).toBe(0);
     const bytes = new Uint8Array(await readFile(signed));
     const [, contentsStart, contentsEnd] = readPdf(bytes).signatures()[0]!.byteRange!;
     // A byte in the header's binary comment line (inside the first range), so the file still parses.
@@ -328,18 +320,7 @@ describe("sign CLI, other cases", () => {
   it("a too-small placeholder: PLACEHOLDER_TOO_SMALL and no output file", async () => {
     const out = join(dir, "too-small.pdf");
     const before = await readdir(dir);
-    const result = await cli(
-      "sign",
-      files["classic.pdf"]!,
-      "-o",
-      out,
-      "--p12",
-      files["person.p12"]!,
-      "--password",
-      pki.person.p12Password,
-      "--placeholder-bytes",
-      "200",
-    );
+    const result = await signAs("person", files["classic.pdf"]!, out, "--placeholder-bytes", "200");
     expect(result.code).not.toBe(0);
     expect(result.err).toContain("PLACEHOLDER_TOO_SMALL");
     expect(existsSync(out)).toBe(false);
@@ -348,15 +329,10 @@ describe("sign CLI, other cases", () => {
 
   it("an unreachable TSA: TSA_UNAVAILABLE and no output file", async () => {
     const out = join(dir, "no-tsa.pdf");
-    const result = await cli(
-      "sign",
+    const result = await signAs(
+      "person",
       files["classic.pdf"]!,
-      "-o",
       out,
-      "--p12",
-      files["person.p12"]!,
-      "--password",
-      pki.person.p12Password,
       "--tsa",
       "http://127.0.0.1:9/tsa",
       "--tsa-timeout",

@@ -13,8 +13,10 @@ import { createCmsSignature } from "../../../shared/cms/create-cms-signature.ts"
 import { parseSignedData } from "../../../shared/cms/parse.ts";
 import type { DemoKeyType } from "../../../shared/pki/demo-pki.ts";
 import { type KmsSignClient, KmsSigner } from "../../../shared/signing/kms-signer.ts";
+import { hashOf } from "../../support/hash.ts";
+import { opensslVerifyDetached } from "../../support/openssl.ts";
 import { type IssuedCert, testPki } from "../../support/pki.ts";
-import { hashOf, opensslVerifyDetached, type TempDir, tempDir } from "../cms/openssl-helpers.ts";
+import { type TempDir, tempDir } from "../../support/temp-dir.ts";
 
 /**
  * A recorded KMS client: keeps every SignCommand input and answers like KMS would for
@@ -54,14 +56,14 @@ const CASES: readonly { keyType: DemoKeyType; hash: HashAlgorithm; algorithm: st
   { keyType: "ec-p384", hash: "sha384", algorithm: "ECDSA_SHA_384" },
 ];
 
-let dir: TempDir;
+let temp: TempDir;
 let rootFile: string;
 const certs = new Map<DemoKeyType, { cert: IssuedCert; keyFile: string }>();
 
 beforeAll(async () => {
   const pki = await testPki();
-  dir = await tempDir();
-  rootFile = await dir.file("root.pem", pki.root.certPem);
+  temp = await tempDir();
+  rootFile = await temp.file("root.pem", pki.root.certPem);
   const ec256 = await pki.issue({ keyType: "ec-p256" });
   const ec384 = await pki.issue({ keyType: "ec-p384" });
   for (const [type, cert] of [
@@ -69,12 +71,12 @@ beforeAll(async () => {
     ["ec-p256", ec256],
     ["ec-p384", ec384],
   ] as const) {
-    certs.set(type, { cert, keyFile: await dir.file(`${type}.key.pem`, cert.keyPem) });
+    certs.set(type, { cert, keyFile: await temp.file(`${type}.key.pem`, cert.keyPem) });
   }
 });
 
 afterAll(async () => {
-  await dir?.dispose();
+  await temp?.cleanup();
 });
 
 describe("KmsSigner (recorded client)", () => {
@@ -106,8 +108,8 @@ describe("KmsSigner (recorded client)", () => {
       expect(input.SigningAlgorithm).toBe(algorithm);
       expect(Buffer.from(input.Message!)).toEqual(Buffer.from(hashOf(hash, info.signedAttributesDer!)));
       // … and OpenSSL accepts the result.
-      const p7s = await dir.file(`kms-${keyType}-${hash}.p7s`, cms);
-      const contentFile = await dir.file(`kms-${keyType}-${hash}.bin`, content);
+      const p7s = await temp.file(`kms-${keyType}-${hash}.p7s`, cms);
+      const contentFile = await temp.file(`kms-${keyType}-${hash}.bin`, content);
       const result = await opensslVerifyDetached(p7s, contentFile, rootFile);
       expect(result.code, result.stderr).toBe(0);
     },
@@ -149,7 +151,7 @@ describe("KmsSigner (recorded client)", () => {
     ).rejects.toMatchObject({ code: "SIGNER_FAILED" });
     // KMS key of the person, certificate of the organisation.
     const pki = await testPki();
-    const otherKey = await dir.file("person.key.pem", pki.person.keyPem);
+    const otherKey = await temp.file("person.key.pem", pki.person.keyPem);
     const mismatched = new KmsSigner({
       client: new RecordedKmsClient(otherKey),
       keyId: "k",

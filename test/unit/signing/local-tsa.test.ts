@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTimeStampRequest, HttpTsa, parseTimeStampResponse } from "../../../shared/cms/timestamp.ts";
+import { sha256 } from "../../support/hash.ts";
 import { startTestTsa, type TestTsa } from "../../support/tsa.ts";
-import { sha256 } from "../cms/openssl-helpers.ts";
 
 let tsa: TestTsa;
 

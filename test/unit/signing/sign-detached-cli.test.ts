@@ -4,11 +4,12 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { command } from "../../../cli/commands/sign-detached.ts";
+import { opensslVerifyDetached } from "../../support/openssl.ts";
 import { testPki } from "../../support/pki.ts";
+import { type TempDir, tempDir } from "../../support/temp-dir.ts";
 import { startTestTsa, type TestTsa } from "../../support/tsa.ts";
-import { opensslVerifyDetached, type TempDir, tempDir } from "../cms/openssl-helpers.ts";
 
-let dir: TempDir;
+let temp: TempDir;
 let tsa: TestTsa;
 let p12File: string;
 let password: string;
@@ -19,17 +20,17 @@ let logs: string[];
 
 beforeAll(async () => {
   const pki = await testPki();
-  dir = await tempDir();
+  temp = await tempDir();
   tsa = await startTestTsa();
-  p12File = await dir.file("signer.p12", pki.person.p12);
+  p12File = await temp.file("signer.p12", pki.person.p12);
   password = pki.person.p12Password;
-  rootFile = await dir.file("root.pem", pki.root.certPem);
-  contentFile = await dir.file("appendix.xlsx", randomBytes(300_000));
+  rootFile = await temp.file("root.pem", pki.root.certPem);
+  contentFile = await temp.file("appendix.xlsx", randomBytes(300_000));
 });
 
 afterAll(async () => {
   await tsa?.close();
-  await dir?.dispose();
+  await temp?.cleanup();
 });
 
 /** Runs the command in-process, capturing what it prints. */
@@ -52,7 +53,7 @@ describe("lienthong sign-detached", () => {
   });
 
   it("writes <file>.p7s with a timestamp; openssl verifies it", async () => {
-    const out = `${dir.path}/signed.p7s`;
+    const out = `${temp.dir}/signed.p7s`;
     const code = await run([
       contentFile,
       "-o",
@@ -86,12 +87,12 @@ describe("lienthong sign-detached", () => {
     ["an unknown option", () => [contentFile, "--bogus"], "VALIDATION_FAILED"],
     [
       "a missing file",
-      () => [`${dir.path}/nope.pdf`, "--p12", p12File, "--password", password],
+      () => [`${temp.dir}/nope.pdf`, "--p12", p12File, "--password", password],
       "VALIDATION_FAILED",
     ],
     [
       "a wrong password",
-      () => [contentFile, "--p12", p12File, "--password", "wrong", "-o", `${dir.path}/x.p7s`],
+      () => [contentFile, "--p12", p12File, "--password", "wrong", "-o", `${temp.dir}/x.p7s`],
       "KEY_MALFORMED",
     ],
     [
@@ -112,7 +113,7 @@ describe("lienthong sign-detached", () => {
     await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/`;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const out = `${dir.path}/never.p7s`;
+    const out = `${temp.dir}/never.p7s`;
     const code = await run([contentFile, "-o", out, "--p12", p12File, "--password", password, "--tsa", url]);
     expect(code).toBe(1);
     expect(errors.join("\n")).toContain("TSA_UNAVAILABLE");

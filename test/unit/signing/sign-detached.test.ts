@@ -7,9 +7,10 @@ import { parseSignedData } from "../../../shared/cms/parse.ts";
 import { verifySignerInfo } from "../../../shared/cms/verify.ts";
 import { hashStream, signDetached } from "../../../shared/signing/sign-detached.ts";
 import { SoftwareSigner } from "../../../shared/signing/software-signer.ts";
+import { opensslVerifyDetached } from "../../support/openssl.ts";
 import { testPki } from "../../support/pki.ts";
+import { type TempDir, tempDir } from "../../support/temp-dir.ts";
 import { startTestTsa, type TestTsa } from "../../support/tsa.ts";
-import { opensslVerifyDetached, type TempDir, tempDir } from "../cms/openssl-helpers.ts";
 
 const CHUNK = 1024 * 1024;
 
@@ -23,33 +24,33 @@ async function* generated(megabytes: number): AsyncGenerator<Uint8Array> {
   }
 }
 
-let dir: TempDir;
+let temp: TempDir;
 let tsa: TestTsa;
 let signer: SoftwareSigner;
 let rootFile: string;
 
 beforeAll(async () => {
   const pki = await testPki();
-  dir = await tempDir();
+  temp = await tempDir();
   tsa = await startTestTsa();
   signer = SoftwareSigner.fromPkcs12(pki.organisation.p12, pki.organisation.p12Password);
-  rootFile = await dir.file("root.pem", pki.root.certPem);
+  rootFile = await temp.file("root.pem", pki.root.certPem);
 });
 
 afterAll(async () => {
   await tsa?.close();
-  await dir?.dispose();
+  await temp?.cleanup();
 });
 
 describe("signDetached", () => {
   it("signs a 50 MB file streamed from disk; openssl verifies the .p7s", async () => {
     // Prepare: 50 MB written chunk by chunk.
-    const file = `${dir.path}/big.bin`;
+    const file = `${temp.dir}/big.bin`;
     await pipeline(Readable.from(generated(50)), createWriteStream(file));
     // Act
     const p7s = await signDetached(createReadStream(file), { signer, tsa: tsa.client });
     // Assess
-    const p7sFile = await dir.file("big.bin.p7s", p7s);
+    const p7sFile = await temp.file("big.bin.p7s", p7s);
     const result = await opensslVerifyDetached(p7sFile, file, rootFile);
     expect(result.code, result.stderr).toBe(0);
     expect(parseSignedData(p7s).signerInfos[0]!.timestampTokens).toHaveLength(1);

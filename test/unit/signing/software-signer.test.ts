@@ -1,47 +1,22 @@
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digest } from "../../../shared/cms/algorithms.ts";
 import { createCmsSignature } from "../../../shared/cms/create-cms-signature.ts";
 import { toPem } from "../../../shared/pki/certificate.ts";
 import { SoftwareSigner } from "../../../shared/signing/software-signer.ts";
+import { opensslSelfSigned } from "../../support/openssl.ts";
 import { testPki } from "../../support/pki.ts";
-import { runTool, type TempDir, tempDir } from "../cms/openssl-helpers.ts";
+import { type TempDir, tempDir } from "../../support/temp-dir.ts";
 
-let dir: TempDir;
+let temp: TempDir;
 
 beforeAll(async () => {
-  dir = await tempDir();
+  temp = await tempDir();
 });
 
 afterAll(async () => {
-  await dir?.dispose();
+  await temp?.cleanup();
 });
-
-/** A self-signed certificate and key made by OpenSSL, for key types the test PKI does not make. */
-async function opensslSelfSigned(
-  name: string,
-  newkey: readonly string[],
-): Promise<{ keyPem: string; certPem: string }> {
-  const keyFile = `${dir.path}/${name}.key.pem`;
-  const certFile = `${dir.path}/${name}.pem`;
-  const result = await runTool("openssl", [
-    "req",
-    "-x509",
-    ...newkey,
-    "-nodes",
-    "-keyout",
-    keyFile,
-    "-out",
-    certFile,
-    "-subj",
-    `/CN=${name}`,
-    "-days",
-    "2",
-  ]);
-  expect(result.code, result.stderr).toBe(0);
-  return { keyPem: await readFile(keyFile, "utf8"), certPem: await readFile(certFile, "utf8") };
-}
 
 describe("SoftwareSigner", () => {
   it("loads from PKCS#12 and from PEM, and signs consistently", async () => {
@@ -90,7 +65,7 @@ describe("SoftwareSigner", () => {
     ["RSA-1024", ["-newkey", "rsa:1024"]],
     ["EC P-521", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"]],
   ])("rejects %s keys with KEY_UNSUPPORTED", async (name, newkey) => {
-    const { keyPem, certPem } = await opensslSelfSigned(name.replace(/\W/g, ""), newkey);
+    const { keyPem, certPem } = await opensslSelfSigned(temp, name.replace(/\W/g, ""), newkey);
     expect(() => SoftwareSigner.fromPem(keyPem, certPem)).toThrow(
       expect.objectContaining({ code: "KEY_UNSUPPORTED" }),
     );

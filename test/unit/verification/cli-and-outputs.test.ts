@@ -10,7 +10,8 @@ import type { ValidationReport } from "../../../shared/verification/report.ts";
 import { renderReportPdf } from "../../../shared/verification/report-pdf.ts";
 import { summarise } from "../../../shared/verification/summary.ts";
 import { validatePdf } from "../../../shared/verification/validate-pdf.ts";
-import { makeTempDir, removeTempDir, type TestPki, testPki } from "../../support/pki.ts";
+import { type TestPki, testPki } from "../../support/pki.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 import { offlineOptions, signWith } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -22,11 +23,12 @@ async function* chunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 
 let pki: TestPki;
 let dir: string;
+let cleanup: () => Promise<void>;
 const path = (name: string): string => join(dir, name);
 
 beforeAll(async () => {
   pki = await testPki();
-  dir = await makeTempDir("lienthong-verify-cli-");
+  ({ dir, cleanup } = await tempDir("lienthong-verify-cli-"));
   await writeFile(path("good.pdf"), await signWith([pki.person, pki.organisation]));
   await writeFile(path("revoked.pdf"), await signWith([pki.revoked]));
   await writeFile(path("root.pem"), pki.root.certPem);
@@ -40,7 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeTempDir(dir);
+  await cleanup?.();
 });
 
 afterEach(() => {

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signDetached } from "../../../shared/signing/sign-detached.ts";
 import { SoftwareSigner } from "../../../shared/signing/software-signer.ts";
 import { validateDetached } from "../../../shared/verification/validate-detached.ts";
-import { makeTempDir, removeTempDir, runOpenssl, type TestPki, testPki } from "../../support/pki.ts";
+import { opensslVerifyDetached } from "../../support/openssl.ts";
+import { type TestPki, testPki } from "../../support/pki.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 import { offlineOptions } from "./helpers.ts";
 
 /** One chunk as the async byte stream `signDetached` reads. */
@@ -15,18 +17,19 @@ async function* chunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 
 let pki: TestPki;
 let dir: string;
+let cleanup: () => Promise<void>;
 const content = new Uint8Array(Buffer.from("Phụ lục: bảng tổng hợp dự toán quý I/2024\n".repeat(2000)));
 let p7s: Uint8Array;
 
 beforeAll(async () => {
   pki = await testPki();
-  dir = await makeTempDir("lienthong-verify-");
+  ({ dir, cleanup } = await tempDir("lienthong-verify-"));
   const signer = SoftwareSigner.fromPkcs12(pki.organisation.p12, pki.organisation.p12Password);
   p7s = await signDetached(chunks(content), { signer });
 });
 
 afterAll(async () => {
-  await removeTempDir(dir);
+  await cleanup?.();
 });
 
 describe("detached CAdES signatures (.p7s)", () => {
@@ -61,24 +64,8 @@ describe("detached CAdES signatures (.p7s)", () => {
     await writeFile(contentPath, content);
     await writeFile(sigPath, p7s);
     await writeFile(rootPath, pki.root.certPem);
-    const result = runOpenssl([
-      "cms",
-      "-verify",
-      "-binary",
-      "-inform",
-      "DER",
-      "-in",
-      sigPath,
-      "-content",
-      contentPath,
-      "-CAfile",
-      rootPath,
-      "-purpose",
-      "any",
-      "-out",
-      "/dev/null",
-    ]);
-    expect(result.status).toBe(0);
+    const result = await opensslVerifyDetached(sigPath, contentPath, rootPath);
+    expect(result.code).toBe(0);
   });
 
   it("fails with HASH_FAILURE when one byte of the content changed", async () => {

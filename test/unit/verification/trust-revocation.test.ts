@@ -13,15 +13,9 @@ import {
 import { checkRevocation, httpFetcher, type RevocationFetcher } from "../../../shared/pki/revocation.ts";
 import { loadTrustAnchors, trustAnchorsFrom } from "../../../shared/pki/trust.ts";
 import { freePort, type RunningServer, startFileServer, startOcspResponder } from "../../support/ocsp.ts";
-import {
-  type IssuedCert,
-  makeTempDir,
-  removeTempDir,
-  runOpenssl,
-  type TestPki,
-  testPki,
-  untrustedCert,
-} from "../../support/pki.ts";
+import { runOpenssl } from "../../support/openssl.ts";
+import { type IssuedCert, type TestPki, testPki, untrustedCert } from "../../support/pki.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
 
@@ -221,13 +215,13 @@ describe("CRLs (RFC 5280 §5)", () => {
 describe("OCSP against a real openssl responder (RFC 6960)", () => {
   it("builds a request openssl can read, with SHA-1 CertID and a nonce", async () => {
     const request = buildOcspRequest(ocspGood.certificate, pki.intermediate.certificate);
-    const dir = await makeTempDir();
+    const { dir, cleanup } = await tempDir();
     let text: string;
     try {
       await writeFile(join(dir, "request.der"), request.der);
       text = runOpenssl(["ocsp", "-reqin", join(dir, "request.der"), "-req_text"]).stdout;
     } finally {
-      await removeTempDir(dir);
+      await cleanup();
     }
     expect(text).toContain("Hash Algorithm: sha1");
     expect(text.toUpperCase()).toContain(ocspGood.certificate.serialNumberHex.toUpperCase());
