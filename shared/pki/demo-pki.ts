@@ -10,6 +10,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type Certificate, KEY_USAGE_BITS, type KeyUsage, parseCertificate, toPem } from "./certificate.ts";
+import { CRL_REASONS } from "./crl.ts";
 import {
   children,
   type DerElement,
@@ -334,35 +335,12 @@ function buildCertificate(input: {
   return encodeSequence(tbs, algorithm.identifier, encodeBitString(signature));
 }
 
-/** CRLReason codes (RFC 5280 §5.3.1). */
-export type CrlReason =
-  | "unspecified"
-  | "keyCompromise"
-  | "cACompromise"
-  | "affiliationChanged"
-  | "superseded"
-  | "cessationOfOperation"
-  | "certificateHold"
-  | "removeFromCRL"
-  | "privilegeWithdrawn"
-  | "aACompromise";
+/** CRLReason names a CRL entry may carry (RFC 5280 §5.3.1; value 7 is unused). */
+export type CrlReason = Exclude<(typeof CRL_REASONS)[number], "unused">;
 
-const CRL_REASONS: readonly CrlReason[] = [
-  "unspecified",
-  "keyCompromise",
-  "cACompromise",
-  "affiliationChanged",
-  "superseded",
-  "cessationOfOperation",
-  "certificateHold",
-  "removeFromCRL", // 8; 7 is unused
-  "privilegeWithdrawn",
-  "aACompromise",
-];
-
+/** The reason's ENUMERATED value: its index in the RFC's list. */
 function reasonCode(reason: CrlReason): number {
-  const index = CRL_REASONS.indexOf(reason);
-  return index >= 7 ? index + 1 : index;
+  return CRL_REASONS.indexOf(reason);
 }
 
 /** Options of {@link createCrl}. */

@@ -2,6 +2,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCertificate, toPem } from "../../../shared/pki/certificate.ts";
+import { parseCrl } from "../../../shared/pki/crl.ts";
 import {
   createCertificateAuthority,
   createCrl,
@@ -248,6 +249,28 @@ describe("EC certificate authorities", () => {
     const text = runOpenssl(["crl", "-noout", "-text"], crlToPem(crl)).stdout;
     expect(text).toMatch(/CRL Number:\s+7/);
     expect(text).toContain("Superseded");
+  });
+
+  it("encodes every reason with its RFC 5280 value (7 is unused), as openssl and our parser read it", () => {
+    const crl = createCrl(pki.intermediate, {
+      revoked: [
+        { serialNumberHex: "0a", revokedAt: new Date("2025-01-01T00:00:00Z"), reason: "certificateHold" },
+        { serialNumberHex: "0b", revokedAt: new Date("2025-01-01T00:00:00Z"), reason: "removeFromCRL" },
+        { serialNumberHex: "0c", revokedAt: new Date("2025-01-01T00:00:00Z"), reason: "privilegeWithdrawn" },
+      ],
+      thisUpdate: new Date("2025-01-02T00:00:00Z"),
+      nextUpdate: new Date("2044-01-01T00:00:00Z"),
+      crlNumber: 3,
+    });
+    const text = runOpenssl(["crl", "-noout", "-text"], crlToPem(crl)).stdout;
+    expect(text).toContain("Certificate Hold");
+    expect(text).toContain("Remove From CRL");
+    expect(text).toContain("Privilege Withdrawn");
+    expect([...parseCrl(crl).revoked.values()].map((entry) => entry.reason)).toEqual([
+      "certificateHold",
+      "removeFromCRL",
+      "privilegeWithdrawn",
+    ]);
   });
 
   it("a CRL with no revoked certificates leaves the list out (RFC 5280 §5.1.2.6)", async () => {
