@@ -2,7 +2,7 @@
  * Byte ranges of a signature (ISO 32000-1 §12.8.1, /ByteRange): hashing over views of the file,
  * never a concatenated copy.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { malformed } from "./lexer.ts";
 
 /**
@@ -55,4 +55,51 @@ export function hashByteRange(
     hash.update(slice);
   }
   return new Uint8Array(hash.digest());
+}
+
+/**
+ * Digests of several byte ranges of one file, sharing the work of their common prefix. Every
+ * signature's first range starts at byte 0 and a counter-signature's covers the earlier one's,
+ * so a letter with n signatures is hashed about once instead of n + 1 times (the whole-file
+ * digest included): the hash state after [0, k) is kept and copied (`Hash.copy`) for each range.
+ *
+ * @example
+ * const digester = new ByteRangeDigester(pdfBytes);
+ * const first = digester.digest([0, 840, 17226, 512], "sha256");
+ * const whole = digester.digest([0, pdfBytes.length], "sha256");
+ */
+export class ByteRangeDigester {
+  /** Per algorithm: hash states after [0, length), ascending by length. */
+  private readonly prefixes = new Map<string, { length: number; hash: Hash }[]>();
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  digest(byteRange: readonly number[], hashAlgorithm: string): Uint8Array {
+    const slices = byteRangeSlices(this.bytes, byteRange);
+    if (byteRange[0] !== 0) {
+      return hashByteRange(this.bytes, byteRange, hashAlgorithm);
+    }
+    const hash = this.prefix(hashAlgorithm, byteRange[1]!);
+    for (const slice of slices.slice(1)) {
+      hash.update(slice);
+    }
+    return new Uint8Array(hash.digest());
+  }
+
+  /** A fresh hash state over [0, length), continued from the longest known shorter prefix. */
+  private prefix(hashAlgorithm: string, length: number): Hash {
+    let states = this.prefixes.get(hashAlgorithm);
+    if (!states) {
+      states = [];
+      this.prefixes.set(hashAlgorithm, states);
+    }
+    const known = states.filter((state) => state.length <= length).at(-1);
+    const hash = known ? known.hash.copy() : createHash(hashAlgorithm);
+    hash.update(this.bytes.subarray(known?.length ?? 0, length));
+    if (known?.length !== length) {
+      states.push({ length, hash: hash.copy() });
+      states.sort((a, b) => a.length - b.length);
+    }
+    return hash;
+  }
 }

@@ -8,7 +8,7 @@
  * const pdf = readPdf(bytes);
  * for (const signature of pdf.signatures()) console.log(signature.fieldName, signature.revision);
  */
-export { byteRangeSlices, checkByteRange, hashByteRange } from "./byte-range.ts";
+export { ByteRangeDigester, byteRangeSlices, checkByteRange, hashByteRange } from "./byte-range.ts";
 export {
   type IncrementalUpdateOptions,
   type IncrementalUpdateResult,

@@ -6,8 +6,7 @@
  * Imports go to the source files of the other packages (not their index) so that the CLI's
  * `verify` loads only what verification needs.
  */
-import { createHash } from "node:crypto";
-import { hashByteRange } from "../pdf/byte-range.ts";
+import { ByteRangeDigester } from "../pdf/byte-range.ts";
 import { PdfDict, type PdfObject, PdfStream } from "../pdf/objects.ts";
 import { type PdfFile, readPdf } from "../pdf/read-pdf.ts";
 import type { PdfSignatureInfo } from "../pdf/signatures.ts";
@@ -115,6 +114,8 @@ interface DocumentFacts {
   readonly signatures: readonly PdfSignatureInfo[];
   readonly dss: { certificates: Certificate[]; crls: Crl[] };
   readonly junkBytes: number;
+  /** Hashes the file once for all signatures and the document digest. */
+  readonly digester: ByteRangeDigester;
   /** Revision of the certification signature and its DocMDP /P. */
   readonly certification?: { readonly revision: number; readonly permission: 1 | 2 | 3 };
 }
@@ -142,7 +143,7 @@ async function validateOne(
       const contentDigest = (hash: string): Uint8Array => {
         let value = digests.get(hash);
         if (!value) {
-          value = hashByteRange(file.bytes, range, hash);
+          value = facts.digester.digest(range, hash);
           digests.set(hash, value);
         }
         return value;
@@ -330,6 +331,7 @@ export async function validatePdf(bytes: Uint8Array, options: ValidationOptions)
     signatures,
     dss: readDss(file),
     junkBytes: trailingData(file),
+    digester: new ByteRangeDigester(bytes),
     ...(certification ? { certification } : {}),
   };
   const reports: SignatureReport[] = [];
@@ -356,7 +358,7 @@ export async function validatePdf(bytes: Uint8Array, options: ValidationOptions)
     validationTime: context.validationTime.toISOString(),
     document: {
       kind: "pdf",
-      sha256: createHash("sha256").update(bytes).digest("hex"),
+      sha256: Buffer.from(facts.digester.digest([0, bytes.length], "sha256")).toString("hex"),
       size: bytes.length,
       revisions: file.revisions.length,
     },
