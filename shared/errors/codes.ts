@@ -66,6 +66,11 @@ export const ERROR_CODES = {
     en: "This letter has already been sent.",
     vi: "Văn bản này đã được gửi.",
   },
+  LETTER_CHANGED: {
+    status: 409,
+    en: "The letter changed while this request was being carried out; try again.",
+    vi: "Văn bản đã thay đổi trong khi đang xử lý yêu cầu; vui lòng thử lại.",
+  },
   UPLOAD_MISSING: {
     status: 409,
     en: "The letter's file has not been uploaded yet.",

@@ -118,15 +118,17 @@ export class Exchange {
         detail: `declared ${letter.file.size} bytes, uploaded ${bytes.length} bytes`,
       });
     }
-    const stored = { sha256: createHash("sha256").update(bytes).digest("hex") };
-    if (stored.sha256 !== letter.file.sha256) {
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    if (sha256 !== letter.file.sha256) {
       throw new ExchangeError("UPLOAD_CHECKSUM_MISMATCH", {
-        detail: `declared SHA-256 ${letter.file.sha256}, uploaded ${stored.sha256}`,
+        detail: `declared SHA-256 ${letter.file.sha256}, uploaded ${sha256}`,
       });
     }
-    const verification = await this.verifyAndKeep(bytes, letter, stored.sha256);
-    const finalKey = `${BUCKET_LAYOUT.letters}${id}/${stored.sha256}`;
-    await this.options.documents.copy(letter.file.key, finalKey);
+    const verification = await this.verifyAndKeep(bytes, letter, sha256);
+    // The bytes just checked are written, not copied: the upload key may change meanwhile
+    // (POST /v1/sign), the content address never.
+    const finalKey = `${BUCKET_LAYOUT.letters}${id}/${sha256}`;
+    await this.options.documents.write(finalKey, bytes, letter.file.contentType);
 
     const at = this.now().toISOString();
     const sent: Letter = {
@@ -161,8 +163,14 @@ export class Exchange {
       type: "sent",
     });
     if (!written) {
-      // Another request sent it first: answer with what is stored.
       const current = await this.letterForSender(caller, id);
+      if (current.state !== "sent") {
+        // Signed again while being sent: the file checked above is no longer the draft's.
+        throw new ExchangeError("LETTER_CHANGED", {
+          detail: "the letter's file changed while it was being sent",
+        });
+      }
+      // Another request sent it first: answer with what is stored.
       return this.view(current, await this.options.ledger.listDeliveries(id));
     }
     return this.view(sent, deliveries);

@@ -263,12 +263,13 @@ export class DynamoLedger implements ExchangeLedger {
           UpdateExpression: letter.verification
             ? "SET #state = :sent, sentAt = :at, #file = :file, verification = :verification"
             : "SET #state = :sent, sentAt = :at, #file = :file",
-          ConditionExpression: "#state = :draft",
+          ConditionExpression: "#state = :draft AND #file.sha256 = :sha256",
           ExpressionAttributeNames: { "#state": "state", "#file": "file" },
           ExpressionAttributeValues: marshall(
             {
               ":sent": "sent",
               ":draft": "draft",
+              ":sha256": letter.file.sha256,
               ":at": letter.sentAt,
               ":file": letter.file,
               ...(letter.verification ? { ":verification": letter.verification } : {}),

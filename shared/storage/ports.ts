@@ -9,7 +9,6 @@ export interface DocumentStore {
     file: { size: number; sha256: string; contentType: string },
   ): Promise<PresignedUpload>;
   presignDownload(key: string, fileName: string): Promise<PresignedDownload>;
-  copy(fromKey: string, toKey: string): Promise<void>;
   read(key: string): Promise<Uint8Array | undefined>;
   write(key: string, body: Uint8Array, contentType: string): Promise<void>;
 }
@@ -57,7 +56,7 @@ export interface ExchangeLedger {
   listDeliveries(letterId: string): Promise<Delivery[]>;
   /**
    * Atomically turns a draft into a sent letter and writes every delivery and the `sent` event.
-   * Returns false when the letter was no longer a draft (nothing written).
+   * Returns false when the letter was no longer the draft with that file (nothing written).
    */
   markSent(letter: Letter, deliveries: readonly Delivery[], event: LetterEvent): Promise<boolean>;
   /**

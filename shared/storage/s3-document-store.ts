@@ -1,6 +1,5 @@
 import type { Readable } from "node:stream";
 import {
-  CopyObjectCommand,
   GetObjectCommand,
   NoSuchKey,
   PutObjectCommand,
@@ -74,17 +73,6 @@ export class S3DocumentStore implements DocumentStore {
       { expiresIn: this.ttlSeconds },
     );
     return { url, expiresAt: this.expiry() };
-  }
-
-  async copy(fromKey: string, toKey: string): Promise<void> {
-    await this.client.send(
-      new CopyObjectCommand({
-        Bucket: this.bucket,
-        Key: toKey,
-        CopySource: `${this.bucket}/${fromKey.split("/").map(encodeURIComponent).join("/")}`,
-        ...this.retention(toKey),
-      }),
-    );
   }
 
   async read(key: string): Promise<Uint8Array | undefined> {

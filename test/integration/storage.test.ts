@@ -60,11 +60,10 @@ describe("the S3 adapter against the local S3 server", () => {
     expect(sha256(back)).toBe(sha256(bytes));
   });
 
-  it("copies, reads back, and reports a missing object as undefined", async () => {
+  it("writes, reads back, and reports a missing object as undefined", async () => {
     const bytes = randomBytes(1000);
     await store.write("test/a", bytes, "application/octet-stream");
-    await store.copy("test/a", "test/b");
-    expect(Buffer.from((await store.read("test/b"))!)).toEqual(bytes);
+    expect(Buffer.from((await store.read("test/a"))!)).toEqual(bytes);
     expect(await store.read("test/none")).toBeUndefined();
   });
 });
