@@ -51,7 +51,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     name: "get-letter",
     method: "GET",
     path: "/v1/letters/{id}",
-    access: ["table:read", "bucket:read-letters", "bucket:read-incoming", "bucket:read-evidence"],
+    access: ["table:read", "bucket:read-letters", "bucket:read-incoming"],
   },
   { name: "list-inbox", method: "GET", path: "/v1/inbox", access: ["table:read"] },
   { name: "list-outbox", method: "GET", path: "/v1/outbox", access: ["table:read"] },

@@ -113,6 +113,6 @@ export interface SentLetter {
   state: string;
   sender: string;
   recipients: string[];
-  deliveries: { organCode: string; status: string; reason?: string }[];
+  deliveries: { organCode: string; status: string; reason?: string; updatedAt?: string }[];
   download?: { url: string; expiresAt: string };
 }

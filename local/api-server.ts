@@ -10,6 +10,7 @@ import { problemResponse, toProblem } from "../shared/http/problem.ts";
 
 /** API Gateway's limits, kept locally so nothing works here that fails in AWS. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const MAX_INVOCATION_BYTES = 6 * 1024 * 1024;
 const INTEGRATION_TIMEOUT_MS = 30_000;
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -82,35 +83,27 @@ async function serve(
   routes: readonly CompiledRoute[],
   load: (route: RouteDefinition) => Promise<LambdaHandler>,
 ): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://localhost");
-  const method = (req.method ?? "GET").toUpperCase();
   const requestId = randomUUID();
-  const matched = match(routes, method, url.pathname);
-  if (!matched) {
-    send(
-      res,
-      problemResponse(
-        toProblem(new ExchangeError("ROUTE_NOT_FOUND", { detail: `${method} ${url.pathname}` }), requestId),
-      ),
-    );
+  const refuse = (code: "ROUTE_NOT_FOUND" | "PAYLOAD_TOO_LARGE", detail: string) =>
+    send(res, problemResponse(toProblem(new ExchangeError(code, { detail }), requestId)));
+  const method = (req.method ?? "GET").toUpperCase();
+  const url = URL.parse(req.url ?? "/", "http://localhost");
+  const matched = url ? match(routes, method, url.pathname) : undefined;
+  if (!url || !matched) {
+    refuse("ROUTE_NOT_FOUND", `${method} ${url?.pathname ?? req.url}`);
     return;
   }
   const body = await readBody(req);
   if (body === "too-large") {
-    send(
-      res,
-      problemResponse(
-        toProblem(
-          new ExchangeError("PAYLOAD_TOO_LARGE", {
-            detail: `request bodies are limited to ${MAX_BODY_BYTES} bytes`,
-          }),
-          requestId,
-        ),
-      ),
-    );
+    refuse("PAYLOAD_TOO_LARGE", `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
     return;
   }
   const event = toEvent(req, url, body, matched, requestId);
+  if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOCATION_BYTES) {
+    // Lambda refuses synchronous invocations over 6 MB (a binary body grows by a third in base64).
+    refuse("PAYLOAD_TOO_LARGE", `the Lambda event would exceed ${MAX_INVOCATION_BYTES} bytes`);
+    return;
+  }
   const handler = await load(matched.compiled.route);
   const timeoutMs = Math.min((matched.compiled.route.timeoutSeconds ?? 10) * 1000, INTEGRATION_TIMEOUT_MS);
   let timer: NodeJS.Timeout | undefined;
@@ -157,12 +150,21 @@ function match(
     const found = compiled.pattern.exec(path);
     if (found) {
       const pathParameters = Object.fromEntries(
-        compiled.params.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? "")]),
+        compiled.params.map((name, i) => [name, decodePathSegment(found[i + 1] ?? "")]),
       );
       return { compiled, pathParameters };
     }
   }
   return undefined;
+}
+
+/** API Gateway passes a segment it cannot decode as it came; it never fails the request. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {

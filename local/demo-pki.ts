@@ -36,7 +36,8 @@ export async function serveCrls(
 ): Promise<{ url: string; close(): Promise<void> }> {
   const files = new Map(manifest.crls.map((crl) => [new URL(crl.url).pathname, join(dir, crl.path)]));
   const server: Server = createServer((req, res) => {
-    const file = files.get(new URL(req.url ?? "/", "http://localhost").pathname);
+    const path = URL.parse(req.url ?? "/", "http://localhost")?.pathname;
+    const file = path ? files.get(path) : undefined;
     if (req.method !== "GET" || !file) {
       res.writeHead(404).end();
       return;

@@ -23,7 +23,9 @@ export interface RuntimeConfig {
    * Where organ signing keys live: AWS KMS (key id and certificates per organ in the table), or
    * PKCS#12 files of a demo PKI directory (local runs only).
    */
-  readonly signing?: { readonly mode: "kms" } | { readonly mode: "pkcs12"; readonly pkiDir: string };
+  readonly signing?:
+    | { readonly mode: "kms"; readonly defaultKeyId?: string }
+    | { readonly mode: "pkcs12"; readonly pkiDir: string };
   /** RFC 3161 timestamp authority for PAdES B-T signatures; none: B-B. */
   readonly tsaUrl?: string;
   /** Verification policy for revocation data (see `shared/verification`). */
@@ -94,7 +96,8 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: r
 function signing(env: NodeJS.ProcessEnv): Pick<RuntimeConfig, "signing"> {
   const mode = env["SIGNER_MODE"];
   if (mode === "kms") {
-    return { signing: { mode: "kms" } };
+    const defaultKeyId = env["SIGNING_KEY_ID"];
+    return { signing: { mode: "kms", ...(defaultKeyId ? { defaultKeyId } : {}) } };
   }
   if (mode === "pkcs12") {
     const pkiDir = env["SIGNING_PKI_DIR"];

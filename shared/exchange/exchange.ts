@@ -77,6 +77,12 @@ export class Exchange {
         meta: { limit: this.options.maxFileBytes },
       });
     }
+    if (input.recipients.includes(caller.organCode)) {
+      throw new ExchangeError("VALIDATION_FAILED", {
+        detail: `a letter cannot be addressed to its sender (${caller.organCode})`,
+        meta: { errors: [{ path: "body.recipients", message: "must not include the sender" }] },
+      });
+    }
     const missing = await this.options.ledger.missingOrgans(input.recipients);
     if (missing.length > 0) {
       throw new ExchangeError("ORGAN_NOT_FOUND", {
@@ -227,7 +233,13 @@ export class Exchange {
       assertTransition(current?.status ?? delivery.status, input.status);
       throw new ExchangeError("STATUS_NOT_ALLOWED", { detail: "the status changed meanwhile; try again" });
     }
-    return recipientView({ ...delivery, ...change });
+    const { reason: _previous, ...rest } = delivery;
+    return recipientView({
+      ...rest,
+      status: input.status,
+      updatedAt: at,
+      ...(input.reason ? { reason: input.reason } : {}),
+    });
   }
 
   /** The full verification report kept at `send`, for the sender and the recipients. */
@@ -263,7 +275,9 @@ export class Exchange {
     }
     // An unreadable PDF is refused here (PDF_MALFORMED), before anything is delivered.
     const report = await this.options.verifier.verify(bytes, letter.sender);
-    const reportKey = `${BUCKET_LAYOUT.evidence}${letter.id}/${sha256}/verification.json`;
+    // One key per attempt: a concurrent send that loses the race must not overwrite the report
+    // of the one that won (the winner's key is what the letter records).
+    const reportKey = `${BUCKET_LAYOUT.evidence}${letter.id}/${sha256}/verification-${randomUUID()}.json`;
     await this.options.documents.write(
       reportKey,
       Buffer.from(JSON.stringify(report, null, 2), "utf8"),
@@ -304,10 +318,12 @@ export class Exchange {
 
   private view(letter: Letter, deliveries: readonly Delivery[], download?: PresignedDownload): LetterView {
     const { key: _key, ...file } = letter.file;
+    const verification = letter.verification ? withoutReportKey(letter.verification) : undefined;
     const order = new Map(letter.recipients.map((code, i) => [code, i]));
     return {
       ...letter,
       file,
+      ...(verification ? { verification } : {}),
       deliveries: [...deliveries]
         .sort((a, b) => (order.get(a.recipient) ?? 0) - (order.get(b.recipient) ?? 0))
         .map(recipientView),
@@ -324,6 +340,12 @@ function recipientView(delivery: Delivery): RecipientView {
     ...(delivery.reason ? { reason: delivery.reason } : {}),
     updatedAt: delivery.updatedAt,
   };
+}
+
+/** Object keys are the exchange's business; callers fetch the report through its route. */
+function withoutReportKey(verification: VerificationSummary): VerificationSummary {
+  const { reportKey: _key, ...rest } = verification;
+  return rest;
 }
 
 function notFound(id: string): ExchangeError {

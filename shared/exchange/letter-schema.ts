@@ -9,8 +9,14 @@ import { STATUS_CODES } from "./status.ts";
 /** An organ identifier as Lienthong issues it: NNN.NN.NN.Xnn (domain.md). */
 export const ORGAN_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
 
-/** Recipients per letter; one DynamoDB transaction holds the letter update and every delivery. */
-export const MAX_RECIPIENTS = 99;
+/**
+ * Recipients per letter: one DynamoDB transaction (at most 100 items) holds the letter update,
+ * every delivery and the `sent` event.
+ */
+export const MAX_RECIPIENTS = 98;
+
+/** Letter ids are the UUIDs the exchange issues. */
+export const LETTER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date as YYYY-MM-DD");
 

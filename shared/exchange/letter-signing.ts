@@ -6,6 +6,7 @@ import type { OrganSigners } from "../signing/organ-signers.ts";
 import { signPdf } from "../signing/sign-pdf.ts";
 import type { Tsa } from "../signing/tsa.ts";
 import type { DocumentStore, ExchangeLedger } from "../storage/ports.ts";
+import { BUCKET_LAYOUT } from "../storage/schema.ts";
 import type { SignLetterInput } from "./letter-schema.ts";
 import type { Caller, Letter } from "./types.ts";
 
@@ -78,12 +79,20 @@ export class LetterSigning {
       ),
     });
 
-    const file = { ...letter.file, size: signed.length, sha256: sha256(signed) };
-    // The bucket is versioned: the unsigned upload stays as the object's previous version.
-    await documents.write(letter.file.key, signed, letter.file.contentType);
+    // Each signed version gets its own content address, so that the object and the record can
+    // only change together: a request that loses a race leaves an unreferenced object, never a
+    // record that points at other bytes.
+    const digest = sha256(signed);
+    const file = {
+      ...letter.file,
+      size: signed.length,
+      sha256: digest,
+      key: `${BUCKET_LAYOUT.incoming}${letter.id}/${digest}`,
+    };
+    await documents.write(file.key, signed, letter.file.contentType);
     if (!(await ledger.replaceDraftFile(letter.id, letter.file.sha256, file))) {
-      throw new ExchangeError("LETTER_ALREADY_SENT", {
-        detail: "the letter changed while it was being signed",
+      throw new ExchangeError("LETTER_CHANGED", {
+        detail: "the letter was signed or sent meanwhile; look at it again",
       });
     }
     const { key: _key, ...publicFile } = file;

@@ -1,6 +1,7 @@
+import { ExchangeError } from "../errors/index.ts";
 import { parseCertificates } from "../pki/certificate.ts";
 import type { RevocationFetcher } from "../pki/revocation.ts";
-import { trustAnchorsFrom } from "../pki/trust.ts";
+import { type TrustAnchors, trustAnchorsFrom } from "../pki/trust.ts";
 import type { ExchangeLedger } from "../storage/ports.ts";
 import type { RevocationPolicy } from "../verification/options.ts";
 import type { Indication, SubIndication, ValidationReport } from "../verification/report.ts";
@@ -37,14 +38,14 @@ export interface LetterVerifierOptions {
  * requiring every signer to be bound to the organ that claims to send.
  */
 export class LetterVerifier {
-  private anchors: { readonly pems: string[]; readonly at: number } | undefined;
+  private anchors: { readonly anchors: TrustAnchors; readonly at: number } | undefined;
 
   constructor(private readonly options: LetterVerifierOptions) {}
 
   async verify(pdf: Uint8Array, expectedOrganCode?: string): Promise<ValidationReport> {
     const { ledger } = this.options;
     return validatePdf(pdf, {
-      trustAnchors: trustAnchorsFrom((await this.trustAnchorPems()).flatMap((pem) => parseCertificates(pem))),
+      trustAnchors: await this.trustAnchors(),
       revocation: this.options.revocation ?? "require",
       ...(this.options.fetcher ? { fetcher: this.options.fetcher } : {}),
       ...(expectedOrganCode ? { expectedOrganCode } : {}),
@@ -54,12 +55,21 @@ export class LetterVerifier {
     });
   }
 
-  private async trustAnchorPems(): Promise<string[]> {
+  private async trustAnchors(): Promise<TrustAnchors> {
     const ttl = this.options.anchorsTtlMs ?? 300_000;
     if (!this.anchors || Date.now() - this.anchors.at > ttl) {
-      this.anchors = { pems: await this.options.ledger.trustAnchors(), at: Date.now() };
+      const pems = await this.options.ledger.trustAnchors();
+      try {
+        this.anchors = {
+          anchors: trustAnchorsFrom(pems.flatMap((pem) => parseCertificates(pem))),
+          at: Date.now(),
+        };
+      } catch (cause) {
+        // The exchange's configuration is broken, not the caller's letter.
+        throw new ExchangeError("INTERNAL", { detail: "a trust anchor in the table cannot be read", cause });
+      }
     }
-    return this.anchors.pems;
+    return this.anchors.anchors;
   }
 }
 

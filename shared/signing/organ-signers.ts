@@ -22,16 +22,32 @@ export class KmsOrganSigners implements OrganSigners {
     private readonly client: KmsSignClient,
     private readonly lookup: (
       organCode: string,
-    ) => Promise<{ kmsKeyId: string; certificatesPem: string } | undefined>,
+    ) => Promise<{ kmsKeyId?: string; certificatesPem: string } | undefined>,
+    /** The deployment's own signing key, for an organ whose record names none. */
+    private readonly defaultKeyId?: string,
   ) {}
 
   async signerFor(organCode: string): Promise<Signer> {
     const record = await this.lookup(organCode);
-    const [certificate, ...chain] = record ? parseCertificates(record.certificatesPem) : [];
-    if (!record || !certificate) {
+    const keyId = record?.kmsKeyId ?? this.defaultKeyId;
+    if (!record || !keyId) {
       throw noKey(organCode);
     }
-    return new KmsSigner({ client: this.client, keyId: record.kmsKeyId, certificate, chain });
+    let certificates: ReturnType<typeof parseCertificates>;
+    try {
+      certificates = parseCertificates(record.certificatesPem);
+    } catch (cause) {
+      // The exchange's configuration is broken, not the caller's request.
+      throw new ExchangeError("INTERNAL", {
+        detail: `the signing certificates of ${organCode} cannot be read`,
+        cause,
+      });
+    }
+    const [certificate, ...chain] = certificates;
+    if (!certificate) {
+      throw noKey(organCode);
+    }
+    return new KmsSigner({ client: this.client, keyId, certificate, chain });
   }
 }
 

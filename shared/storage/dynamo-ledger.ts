@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ExchangeError } from "../errors/index.ts";
+import { LETTER_ID } from "../exchange/letter-schema.ts";
 import type { StatusCode } from "../exchange/status.ts";
 import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
 import type { ExchangeLedger, OrganSignerRecord } from "./ports.ts";
@@ -97,7 +98,8 @@ export class DynamoLedger implements ExchangeLedger {
         );
         for (const item of out.Responses?.[this.tableName] ?? []) {
           const organ = fromItem<Organ>(item);
-          if (organ) {
+          // A merged or inactive organ is kept in the directory but receives no letters.
+          if (organ?.status === "active") {
             found.add(organ.code);
           }
         }
@@ -209,6 +211,10 @@ export class DynamoLedger implements ExchangeLedger {
   }
 
   async getLetter(id: string): Promise<Letter | undefined> {
+    if (!LETTER_ID.test(id)) {
+      // Not an id this exchange issues (and DynamoDB refuses keys over 2 KB): no such letter.
+      return undefined;
+    }
     const out = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: marshall(keys.letter(id)), ConsistentRead: true }),
     );
@@ -216,6 +222,9 @@ export class DynamoLedger implements ExchangeLedger {
   }
 
   async getDelivery(letterId: string, recipient: string): Promise<Delivery | undefined> {
+    if (!LETTER_ID.test(letterId)) {
+      return undefined;
+    }
     const out = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
@@ -420,14 +429,18 @@ function decodeCursor(cursor: string, index: string, partition: string): Record<
   } catch {
     key = undefined;
   }
+  // Exactly the keys a page of this index ends with, non-empty and within DynamoDB's key sizes;
+  // and the caller's own partition: a cursor from another organ's listing must not open it.
+  const names = ["PK", "SK", `${index}PK`, `${index}SK`];
+  const record =
+    typeof key === "object" && key !== null && !Array.isArray(key) ? (key as Record<string, unknown>) : {};
   const valid =
-    typeof key === "object" &&
-    key !== null &&
-    (key as Record<string, unknown>)[`${index}PK`] === partition &&
-    Object.values(key).every((value) => typeof value === "string");
+    record[`${index}PK`] === partition &&
+    Object.keys(record).length === names.length &&
+    names.every((name) => typeof record[name] === "string" && (record[name] as string).length > 0) &&
+    names.every((name) => Buffer.byteLength(record[name] as string) <= 1024);
   if (!valid) {
-    // A cursor from another organ's listing (or a forged one) must not open that listing.
     throw new ExchangeError("INVALID_CURSOR");
   }
-  return key as Record<string, string>;
+  return record as Record<string, string>;
 }

@@ -28,7 +28,8 @@ export interface PresignedDownload {
 
 /** An organ's signing key in AWS KMS with the certificate chain issued for it (leaf first, PEM). */
 export interface OrganSignerRecord {
-  readonly kmsKeyId: string;
+  /** Default: the deployment's signing key (`SIGNING_KEY_ID`). */
+  readonly kmsKeyId?: string;
   readonly certificatesPem: string;
 }
 
@@ -37,7 +38,7 @@ export interface ExchangeLedger {
   findApiKey(keyHash: string): Promise<{ readonly organCode: string; readonly role: Role } | undefined>;
   putApiKey(keyHash: string, organCode: string, role: Role): Promise<void>;
   putOrgan(organ: Organ): Promise<void>;
-  /** Codes among `codes` that are not in the directory. */
+  /** Codes among `codes` that are not active organs of the directory. */
   missingOrgans(codes: readonly string[]): Promise<string[]>;
 
   /** PEM certificates the exchange trusts as roots when it verifies letters. */

@@ -219,6 +219,30 @@ describe("bad requests get a clear 4xx", () => {
     expect(response.body.detail).toContain("999.99.99.Z99");
   });
 
+  it("ids, cursors and paths that were never issued → 4xx, never 500", async () => {
+    for (const id of ["a".repeat(3000), "not-a-uuid", "%ZZ"]) {
+      const response = await sender.request<Problem>("GET", `/v1/letters/${id}`);
+      expect(response.body, id).toMatchObject({ status: 404, code: "LETTER_NOT_FOUND" });
+    }
+    const partial = Buffer.from(JSON.stringify({ GSI1PK: `INBOX#${codes[0]}` })).toString("base64url");
+    const empty = Buffer.from(
+      JSON.stringify({ GSI1PK: `INBOX#${codes[0]}`, GSI1SK: "", PK: "", SK: "" }),
+    ).toString("base64url");
+    for (const cursor of [partial, empty, "%%%", "x".repeat(1500)]) {
+      const response = await sender.request<Problem>("GET", `/v1/inbox?cursor=${encodeURIComponent(cursor)}`);
+      expect(response.body, cursor).toMatchObject({ status: 400, code: "INVALID_CURSOR" });
+    }
+  });
+
+  it("a letter addressed to its own sender → 400", async () => {
+    const pdf = await samplePdf();
+    const response = await sender.request<Problem>("POST", "/v1/letters", {
+      ...letterMetadata([codes[0]!, codes[1]!]),
+      file: { name: "a.pdf", size: pdf.length, sha256: sha256(pdf) },
+    });
+    expect(response.body).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
+  });
+
   it("an unknown route → 404 ROUTE_NOT_FOUND", async () => {
     const response = await sender.request<Problem>("GET", "/v1/nothing-here");
     expect(response.body).toMatchObject({ status: 404, code: "ROUTE_NOT_FOUND" });
@@ -236,8 +260,14 @@ describe("status changes", () => {
     const noReason = await first.request<Problem>("POST", path, { status: "02" });
     expect(noReason.body).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
 
-    const refused = await first.request("POST", path, { status: "02", reason: "Sai thể thức văn bản" });
-    expect(refused.status).toBe(200);
+    const refused = await first.request<{ status: string; reason: string; updatedAt: string }>("POST", path, {
+      status: "02",
+      reason: "Sai thể thức văn bản",
+    });
+    expect(refused.body).toMatchObject({ status: "02", reason: "Sai thể thức văn bản" });
+    expect(Date.parse(refused.body.updatedAt)).toBeGreaterThan(
+      Date.parse(sent.deliveries[0]!.updatedAt ?? "0"),
+    );
     const seen = await sender.call<SentLetter>("GET", `/v1/letters/${sent.id}`);
     expect(seen.deliveries[0]).toMatchObject({ status: "02", reason: "Sai thể thức văn bản" });
 

@@ -155,6 +155,28 @@ describe("signing on the exchange (POST /v1/sign) and verification at send", () 
     expect(letter.file.sha256).toBe(sha256(pdf));
   });
 
+  it("survives concurrent signing: each request either signs or is told that the letter changed", async () => {
+    const id = await draft(sender, await samplePdf(), [codes[1]!]);
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        sender.request<{ code?: string; file?: { sha256: string } }>("POST", "/v1/sign", { letterId: id }),
+      ),
+    );
+    const won = results.filter((r) => r.status === 200);
+    expect(won.length).toBeGreaterThanOrEqual(1);
+    for (const lost of results.filter((r) => r.status !== 200)) {
+      expect(lost.body).toMatchObject({ code: "LETTER_CHANGED" });
+    }
+    // The draft still points at bytes that match its record: it can be signed again and sent.
+    expect((await sender.request("POST", "/v1/sign", { letterId: id })).status).toBe(200);
+    const sent = await sender.call<{ state: string; verification: { signatures: unknown[] } }>(
+      "POST",
+      `/v1/letters/${id}/send`,
+    );
+    expect(sent.state).toBe("sent");
+    expect(sent.verification.signatures.length).toBeGreaterThanOrEqual(2);
+  });
+
   it("lets only the sender sign, and only before sending", async () => {
     const id = await draft(sender, await samplePdf(), [codes[1]!]);
     const stranger = await outsider.request<{ code: string }>("POST", "/v1/sign", { letterId: id });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { createLetterSchema, STATUS_CODES, setStatusSchema } from "../../../shared/exchange/index.ts";
+import {
+  createLetterSchema,
+  MAX_RECIPIENTS,
+  STATUS_CODES,
+  setStatusSchema,
+} from "../../../shared/exchange/index.ts";
 import { allowedPredecessors, assertTransition } from "../../../shared/exchange/status.ts";
 
 describe("the delivery status machine", () => {
@@ -62,6 +67,16 @@ describe("the letter schema", () => {
     ["a due date that is not a date", { dueDate: "tomorrow" }],
   ])("rejects %s", (_name, change) => {
     expect(createLetterSchema.safeParse({ ...valid, ...change }).success).toBe(false);
+  });
+
+  it("takes as many recipients as one send transaction can deliver to, and no more", () => {
+    const codes = (n: number) =>
+      Array.from({ length: n }, (_, i) => `000.00.${String(i).padStart(2, "0")}.H53`);
+    expect(MAX_RECIPIENTS + 2).toBe(100); // the letter update and the `sent` event share the transaction
+    expect(createLetterSchema.safeParse({ ...valid, recipients: codes(MAX_RECIPIENTS) }).success).toBe(true);
+    expect(createLetterSchema.safeParse({ ...valid, recipients: codes(MAX_RECIPIENTS + 1) }).success).toBe(
+      false,
+    );
   });
 
   it("requires a reason for a refusal only", () => {
