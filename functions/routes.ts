@@ -78,6 +78,22 @@ export const ROUTES: readonly RouteDefinition[] = [
     memoryMb: 1024,
   },
   {
+    name: "prepare-signature",
+    method: "POST",
+    path: "/v1/sign/prepare",
+    access: ["table:read", "table:write", "bucket:read-incoming", "bucket:write-incoming"],
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  },
+  {
+    name: "complete-signature",
+    method: "POST",
+    path: "/v1/sign/complete",
+    access: ["table:read", "table:write", "bucket:read-incoming", "bucket:write-incoming"],
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  },
+  {
     name: "verify-document",
     method: "POST",
     path: "/v1/verify",

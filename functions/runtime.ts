@@ -2,7 +2,6 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { HttpTsa } from "../shared/cms/timestamp.ts";
 import { type RuntimeConfig, readConfig } from "../shared/config.ts";
-import { ExchangeError } from "../shared/errors/index.ts";
 import { Exchange } from "../shared/exchange/index.ts";
 import { LetterSigning } from "../shared/exchange/letter-signing.ts";
 import { LetterVerifier } from "../shared/exchange/letter-verification.ts";
@@ -72,26 +71,26 @@ async function createLetterSigning(
   return new LetterSigning({
     ledger,
     documents,
-    signers,
+    ...(signers ? { signers } : {}),
     ...(config.tsaUrl ? { tsa: new HttpTsa({ url: config.tsaUrl }) } : {}),
     ...(fonts ? { fonts } : {}),
   });
 }
 
-async function organSigners(config: RuntimeConfig, ledger: DynamoLedger): Promise<OrganSigners> {
+async function organSigners(config: RuntimeConfig, ledger: DynamoLedger): Promise<OrganSigners | undefined> {
   if (config.signing?.mode === "pkcs12") {
     return new Pkcs12OrganSigners(config.signing.pkiDir);
   }
   if (config.signing?.mode === "kms") {
     // Loaded here so that functions without signing rights never load the KMS client.
     const { KMSClient } = await import("@aws-sdk/client-kms");
-    return new KmsOrganSigners(new KMSClient({ region: config.region }), (organ) =>
-      ledger.organSigner(organ),
+    return new KmsOrganSigners(
+      new KMSClient({ region: config.region }),
+      (organ) => ledger.organSigner(organ),
+      config.signing.defaultKeyId,
     );
   }
-  throw new ExchangeError("FORBIDDEN", {
-    detail: "this exchange has no signing keys configured (SIGNER_MODE)",
-  });
+  return undefined; // no SIGNER_MODE: two-phase signing only
 }
 
 /** Looks the key up lazily so that importing a handler module does not read the environment. */

@@ -121,3 +121,36 @@ export const signLetterSchema = z
   .strict();
 
 export type SignLetterInput = z.infer<typeof signLetterSchema>;
+
+/** `POST /v1/sign/prepare`: phase 1 of a signature made outside the exchange (USB token, remote signing). */
+export const prepareSignatureSchema = signLetterSchema
+  .extend({
+    /** PEM: the signer's certificate first, then its issuers. */
+    certificates: z.string().min(100).max(64_000),
+    /** Reserve room for and add a signature timestamp at completion (PAdES B-T); default true when the exchange has a TSA. */
+    timestamp: z.boolean().optional(),
+  })
+  .strict();
+
+export type PrepareSignatureInput = z.infer<typeof prepareSignatureSchema>;
+
+const base64 = z
+  .string()
+  .min(4)
+  .max(200_000)
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, "expected base64");
+
+/** `POST /v1/sign/complete`: the signature value over `digestToSign`, or a whole CMS from a remote service. */
+export const completeSignatureSchema = z
+  .object({
+    signingId: z.string().regex(/^[0-9a-f]{64}$/, "expected the signingId returned by /v1/sign/prepare"),
+    signatureValue: base64.optional(),
+    cms: base64.optional(),
+  })
+  .strict()
+  .refine((body) => (body.signatureValue === undefined) !== (body.cms === undefined), {
+    message: "give exactly one of signatureValue and cms",
+    path: ["signatureValue"],
+  });
+
+export type CompleteSignatureInput = z.infer<typeof completeSignatureSchema>;

@@ -19,7 +19,7 @@ import { ExchangeError } from "../errors/index.ts";
 import { LETTER_ID } from "../exchange/letter-schema.ts";
 import type { StatusCode } from "../exchange/status.ts";
 import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
-import type { ExchangeLedger, OrganSignerRecord } from "./ports.ts";
+import type { ExchangeLedger, OrganSignerRecord, SigningSessionRecord } from "./ports.ts";
 
 /** Item keys of the single-table layout (see `schema.ts`). */
 const keys = {
@@ -28,6 +28,7 @@ const keys = {
   trustAnchor: (sha256: string) => ({ PK: "CONFIG", SK: `TRUST#${sha256}` }),
   organCertificate: (code: string, sha256: string) => ({ PK: `ORG#${code}`, SK: `CERT#${sha256}` }),
   organSigner: (code: string) => ({ PK: `ORG#${code}`, SK: "SIGNER" }),
+  signingSession: (id: string) => ({ PK: `SIGN#${id}`, SK: "SESSION" }),
   letter: (id: string) => ({ PK: `DOC#${id}`, SK: "META" }),
   delivery: (id: string, recipient: string) => ({ PK: `DOC#${id}`, SK: `TO#${recipient}` }),
   event: (id: string, at: string, organ: string) => ({ PK: `DOC#${id}`, SK: `EVT#${at}#${organ}` }),
@@ -159,6 +160,40 @@ export class DynamoLedger implements ExchangeLedger {
 
   async putOrganSigner(organCode: string, signer: OrganSignerRecord): Promise<void> {
     await this.put(keys.organSigner(organCode), "organSigner", signer);
+  }
+
+  async putSigningSession(session: SigningSessionRecord): Promise<void> {
+    await this.put(keys.signingSession(session.id), "signingSession", session);
+  }
+
+  async takeSigningSession(id: string, organCode: string, now: Date): Promise<SigningSessionRecord | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(id)) {
+      return undefined;
+    }
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(keys.signingSession(id)),
+          UpdateExpression: "SET usedAt = :now",
+          // The TTL deletes expired items lazily: expiry is checked here, not assumed.
+          ConditionExpression: "organCode = :organ AND expiresAt > :epoch AND attribute_not_exists(usedAt)",
+          ExpressionAttributeValues: marshall({
+            ":now": now.toISOString(),
+            ":organ": organCode,
+            ":epoch": Math.floor(now.getTime() / 1000),
+          }),
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      const { usedAt: _used, ...session } = fromItem<SigningSessionRecord & { usedAt: string }>(out.Attributes)!;
+      return session;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return undefined;
+      }
+      throw error;
+    }
   }
 
   async replaceDraftFile(letterId: string, expectedSha256: string, file: Letter["file"]): Promise<boolean> {

@@ -33,6 +33,33 @@ export interface OrganSignerRecord {
   readonly certificatesPem: string;
 }
 
+/**
+ * A two-phase (external) signature in progress: the prepared PDF waits in the bucket under
+ * `preparedKey` while a USB token or a remote service signs `digestToSign`. Binary fields are
+ * base64; the record expires (`expiresAt`, epoch seconds) and can be completed once.
+ */
+export interface SigningSessionRecord {
+  readonly id: string;
+  readonly letterId: string;
+  readonly organCode: string;
+  /** SHA-256 of the draft's file the signature was prepared on. */
+  readonly baseSha256: string;
+  readonly preparedKey: string;
+  readonly timestamp: boolean;
+  readonly expiresAt: number;
+  readonly prepared: {
+    readonly toBeSigned: string;
+    readonly digestToSign: string;
+    readonly hashAlgorithm: string;
+    readonly contentDigest: string;
+    readonly byteRange: readonly number[];
+    readonly contentsStart: number;
+    readonly contentsEnd: number;
+    readonly fieldName: string;
+    readonly certificates: readonly string[];
+  };
+}
+
 /** The exchange's records (DynamoDB): organs, keys, letters, deliveries, events. */
 export interface ExchangeLedger {
   findApiKey(keyHash: string): Promise<{ readonly organCode: string; readonly role: Role } | undefined>;
@@ -50,6 +77,13 @@ export interface ExchangeLedger {
   /** The organ's signing configuration (AWS KMS key and its certificate chain), if any. */
   organSigner(organCode: string): Promise<OrganSignerRecord | undefined>;
   putOrganSigner(organCode: string, signer: OrganSignerRecord): Promise<void>;
+
+  putSigningSession(session: SigningSessionRecord): Promise<void>;
+  /**
+   * The caller organ's unexpired, unused session, marked used in the same conditional write;
+   * undefined otherwise (so a session completes at most once).
+   */
+  takeSigningSession(id: string, organCode: string, now: Date): Promise<SigningSessionRecord | undefined>;
 
   createLetter(letter: Letter): Promise<void>;
   getLetter(id: string): Promise<Letter | undefined>;
