@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
 import type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "../storage/ports.ts";
 import { BUCKET_LAYOUT } from "../storage/schema.ts";
@@ -9,6 +9,7 @@ import {
   summariseVerification,
   type VerificationSummary,
 } from "./letter-verification.ts";
+import { sha256Hex } from "./sha256.ts";
 import { allowedPredecessors, assertTransition, STATUS_LABELS, type StatusCode } from "./status.ts";
 import type { Caller, Delivery, Letter, Page } from "./types.ts";
 
@@ -124,7 +125,7 @@ export class Exchange {
         detail: `declared ${letter.file.size} bytes, uploaded ${bytes.length} bytes`,
       });
     }
-    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const sha256 = sha256Hex(bytes);
     if (sha256 !== letter.file.sha256) {
       throw new ExchangeError("UPLOAD_CHECKSUM_MISMATCH", {
         detail: `declared SHA-256 ${letter.file.sha256}, uploaded ${sha256}`,

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
 import { stampLines } from "../pdf/appearance/stamp-lines.ts";
 import type { AppearanceOptions } from "../pdf/appearance/types.ts";
@@ -14,6 +13,7 @@ import type { Tsa } from "../signing/tsa.ts";
 import type { DocumentStore, ExchangeLedger } from "../storage/ports.ts";
 import { BUCKET_LAYOUT } from "../storage/schema.ts";
 import type { CompleteSignatureInput, PrepareSignatureInput, SignLetterInput } from "./letter-schema.ts";
+import { sha256Hex } from "./sha256.ts";
 import type { Caller, Letter } from "./types.ts";
 
 export interface LetterSigningOptions {
@@ -198,7 +198,7 @@ export class LetterSigning {
     if (!pdf) {
       throw new ExchangeError("UPLOAD_MISSING", { detail: `nothing uploaded for letter ${letter.id}` });
     }
-    if (sha256(pdf) !== letter.file.sha256) {
+    if (sha256Hex(pdf) !== letter.file.sha256) {
       throw new ExchangeError("UPLOAD_CHECKSUM_MISMATCH", {
         detail: `declared SHA-256 ${letter.file.sha256}, stored file differs`,
       });
@@ -219,7 +219,7 @@ export class LetterSigning {
     certificate: Certificate,
     signedAt: Date,
   ): Promise<SignedLetterFile> {
-    const digest = sha256(signed);
+    const digest = sha256Hex(signed);
     const file = {
       ...letter.file,
       size: signed.length,
@@ -290,5 +290,3 @@ export class LetterSigning {
     };
   }
 }
-
-const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");

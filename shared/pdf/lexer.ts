@@ -59,37 +59,32 @@ export type LengthResolver = (ref: PdfRef) => number | undefined;
 
 /** Finds `needle` (ASCII) in `bytes` from `from`, before `to`; -1 when absent. */
 export function indexOfAscii(bytes: Uint8Array, needle: string, from = 0, to = bytes.length): number {
-  const first = needle.charCodeAt(0);
   const last = Math.min(to, bytes.length) - needle.length;
-  outer: for (let i = Math.max(0, from); i <= last; i++) {
-    if (bytes[i] !== first) {
-      continue;
+  for (let i = Math.max(0, from); i <= last; i++) {
+    if (matchesAt(bytes, i, needle)) {
+      return i;
     }
-    for (let j = 1; j < needle.length; j++) {
-      if (bytes[i + j] !== needle.charCodeAt(j)) {
-        continue outer;
-      }
-    }
-    return i;
   }
   return -1;
 }
 
 /** Finds the last `needle` (ASCII) starting at or after `from` and ending before `to`; -1 when absent. */
 export function lastIndexOfAscii(bytes: Uint8Array, needle: string, from = 0, to = bytes.length): number {
-  const first = needle.charCodeAt(0);
-  outer: for (let i = Math.min(to, bytes.length) - needle.length; i >= Math.max(0, from); i--) {
-    if (bytes[i] !== first) {
-      continue;
+  for (let i = Math.min(to, bytes.length) - needle.length; i >= Math.max(0, from); i--) {
+    if (matchesAt(bytes, i, needle)) {
+      return i;
     }
-    for (let j = 1; j < needle.length; j++) {
-      if (bytes[i + j] !== needle.charCodeAt(j)) {
-        continue outer;
-      }
-    }
-    return i;
   }
   return -1;
+}
+
+function matchesAt(bytes: Uint8Array, at: number, needle: string): boolean {
+  for (let j = 0; j < needle.length; j++) {
+    if (bytes[at + j] !== needle.charCodeAt(j)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** A cursor over the file's bytes. */

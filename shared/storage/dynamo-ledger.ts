@@ -166,7 +166,11 @@ export class DynamoLedger implements ExchangeLedger {
     await this.put(keys.signingSession(session.id), "signingSession", session);
   }
 
-  async takeSigningSession(id: string, organCode: string, now: Date): Promise<SigningSessionRecord | undefined> {
+  async takeSigningSession(
+    id: string,
+    organCode: string,
+    now: Date,
+  ): Promise<SigningSessionRecord | undefined> {
     if (!/^[0-9a-f]{64}$/.test(id)) {
       return undefined;
     }
@@ -186,7 +190,9 @@ export class DynamoLedger implements ExchangeLedger {
           ReturnValues: "ALL_NEW",
         }),
       );
-      const { usedAt: _used, ...session } = fromItem<SigningSessionRecord & { usedAt: string }>(out.Attributes)!;
+      const { usedAt: _used, ...session } = fromItem<SigningSessionRecord & { usedAt: string }>(
+        out.Attributes,
+      )!;
       return session;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {

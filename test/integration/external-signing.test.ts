@@ -1,10 +1,18 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type LienthongClient, uploadFile } from "../../local/api-client.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LienthongClient } from "../../local/api-client.ts";
 import { demoSignaturePng } from "../../shared/pdf/appearance/index.ts";
 import { type DemoPkiManifest, loadPkcs12 } from "../../shared/pki/index.ts";
-import { letterMetadata, organClients, organCodes, samplePdf } from "../support/exchange.ts";
+import {
+  demoPki,
+  draftLetter,
+  inboxVerdict,
+  organClients,
+  organCodes,
+  personEntry,
+  samplePdf,
+} from "../support/exchange.ts";
 import { runTool } from "../support/openssl.ts";
 import { type TempDir, tempDir } from "../support/temp-dir.ts";
 
@@ -15,12 +23,12 @@ interface Prepared {
   toBeSigned: string;
 }
 
-const pkiDir = inject("pkiDir");
 let sender: LienthongClient;
 let recipient: LienthongClient;
 let outsider: LienthongClient;
 let codes: string[];
 let manifest: DemoPkiManifest;
+let pkiPath: (file: string) => string;
 let temp: TempDir;
 
 beforeAll(async () => {
@@ -31,19 +39,18 @@ beforeAll(async () => {
     LienthongClient,
   ];
   codes = organCodes();
-  manifest = JSON.parse(readFileSync(join(pkiDir, "manifest.json"), "utf8")) as DemoPkiManifest;
+  ({ manifest, path: pkiPath } = demoPki());
   temp = await tempDir("lienthong-external-");
 });
 afterAll(() => temp.cleanup());
 
 /** The signer's certificate and chain (PEM), and its key as a USB token would hold it. */
 function signerOf(organCode: string): { certificates: string; keyFile: Promise<string> } {
-  const entry = manifest.entries.find((e) => e.organCode === organCode && e.role === "person" && !e.revoked)!;
-  const key = loadPkcs12(readFileSync(join(pkiDir, entry.p12)), manifest.password).privateKey;
+  const entry = personEntry(manifest, organCode);
+  const key = loadPkcs12(readFileSync(pkiPath(entry.p12)), manifest.password).privateKey;
   return {
     certificates:
-      readFileSync(join(pkiDir, entry.certificate), "utf8") +
-      readFileSync(join(pkiDir, manifest.chain), "utf8"),
+      readFileSync(pkiPath(entry.certificate), "utf8") + readFileSync(pkiPath(manifest.chain), "utf8"),
     keyFile: temp.file(`${organCode}.key.pem`, key.export({ type: "pkcs8", format: "pem" }) as string),
   };
 }
@@ -68,10 +75,8 @@ async function tokenSign(keyFile: string, prepared: Prepared): Promise<string> {
   return readFileSync(out).toString("base64");
 }
 
-async function draft(pdf: Uint8Array): Promise<string> {
-  const created = await sender.createLetter(letterMetadata([codes[1]!]), pdf, "cong-van.pdf");
-  await uploadFile(created.upload, pdf);
-  return created.letter.id;
+function draft(pdf: Uint8Array): Promise<string> {
+  return draftLetter(sender, pdf, [codes[1]!]);
 }
 
 describe("two-phase signing through the API (USB token, remote signing service)", () => {
@@ -111,11 +116,7 @@ describe("two-phase signing through the API (USB token, remote signing service)"
     );
     expect(sent.verification.verdict).toBe("TOTAL_PASSED");
     expect(sent.verification.signatures).toHaveLength(1);
-    const inbox = await recipient.call<{ items: { letterId: string; verdict?: string }[] }>(
-      "GET",
-      "/v1/inbox",
-    );
-    expect(inbox.items.find((item) => item.letterId === id)?.verdict).toBe("TOTAL_PASSED");
+    expect(await inboxVerdict(recipient, id)).toBe("TOTAL_PASSED");
   });
 
   it("refuses a wrong signature value and keeps the draft unchanged", async () => {

@@ -1,11 +1,19 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { type LienthongClient, type SentLetter, uploadFile } from "../../local/api-client.ts";
+import type { LienthongClient, SentLetter } from "../../local/api-client.ts";
 import { demoSealPng, demoSignaturePng } from "../../shared/pdf/appearance/index.ts";
 import type { DemoPkiManifest } from "../../shared/pki/index.ts";
 import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
-import { letterMetadata, organClients, organCodes, samplePdf, sha256 } from "../support/exchange.ts";
+import {
+  demoPki,
+  draftLetter,
+  inboxVerdict,
+  organClients,
+  organCodes,
+  personEntry,
+  samplePdf,
+  sha256,
+} from "../support/exchange.ts";
 
 interface VerifyResponse {
   verdict: string;
@@ -27,7 +35,7 @@ let recipient: LienthongClient;
 let outsider: LienthongClient;
 let codes: string[];
 let manifest: DemoPkiManifest;
-const pkiDir = inject("pkiDir");
+let pkiPath: (file: string) => string;
 
 beforeAll(() => {
   const clients = organClients();
@@ -38,15 +46,13 @@ beforeAll(() => {
     LienthongClient,
   ];
   codes = organCodes();
-  manifest = JSON.parse(readFileSync(join(pkiDir, "manifest.json"), "utf8")) as DemoPkiManifest;
+  ({ manifest, path: pkiPath } = demoPki());
 });
 
 /** The competent signer's own signature, made on the client (a USB token in real life). */
 async function personSigned(organCode: string, pdf: Uint8Array, revoked = false): Promise<Uint8Array> {
-  const entry = manifest.entries.find(
-    (e) => e.organCode === organCode && e.role === "person" && e.revoked === revoked,
-  )!;
-  const signer = SoftwareSigner.fromPkcs12(readFileSync(join(pkiDir, entry.p12)), manifest.password);
+  const entry = personEntry(manifest, organCode, revoked);
+  const signer = SoftwareSigner.fromPkcs12(readFileSync(pkiPath(entry.p12)), manifest.password);
   return signPdf(pdf, {
     signer,
     appearance: {
@@ -58,11 +64,7 @@ async function personSigned(organCode: string, pdf: Uint8Array, revoked = false)
   });
 }
 
-async function draft(client: LienthongClient, pdf: Uint8Array, recipients: string[]): Promise<string> {
-  const created = await client.createLetter(letterMetadata(recipients), pdf, "cong-van.pdf");
-  await uploadFile(created.upload, pdf);
-  return created.letter.id;
-}
+const draft = draftLetter;
 
 describe("signing on the exchange (POST /v1/sign) and verification at send", () => {
   it("seals a letter the signer signed; the recipient sees TOTAL_PASSED for both signatures", async () => {
@@ -88,11 +90,7 @@ describe("signing on the exchange (POST /v1/sign) and verification at send", () 
     expect(sent.verification.verdict).toBe("TOTAL_PASSED");
     expect(sent.verification.signatures).toHaveLength(2);
 
-    const inbox = await recipient.call<{ items: { letterId: string; verdict?: string }[] }>(
-      "GET",
-      "/v1/inbox",
-    );
-    expect(inbox.items.find((item) => item.letterId === id)?.verdict).toBe("TOTAL_PASSED");
+    expect(await inboxVerdict(recipient, id)).toBe("TOTAL_PASSED");
 
     const report = await recipient.call<VerifyResponse["report"] & { verdict: string }>(
       "GET",

@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { inject } from "vitest";
-import { type LetterRequest, LienthongClient } from "../../local/api-client.ts";
+import { type LetterRequest, LienthongClient, uploadFile } from "../../local/api-client.ts";
+import type { DemoPkiManifest } from "../../shared/pki/index.ts";
 
 /** A client per demo organ of the running local exchange (see test/global-setup.ts). */
 export function organClients(): LienthongClient[] {
@@ -32,4 +35,39 @@ export function letterMetadata(recipients: string[]): Omit<LetterRequest, "file"
     subject: `V/v kiểm thử liên thông văn bản số ${counter}`,
     recipients,
   };
+}
+
+/** A draft letter from `client` to `recipients`, its PDF uploaded with the presigned URL; its id. */
+export async function draftLetter(
+  client: LienthongClient,
+  pdf: Uint8Array,
+  recipients: string[],
+): Promise<string> {
+  const created = await client.createLetter(letterMetadata(recipients), pdf, "cong-van.pdf");
+  await uploadFile(created.upload, pdf);
+  return created.letter.id;
+}
+
+/** The verification verdict `client`'s inbox shows for a letter. */
+export async function inboxVerdict(client: LienthongClient, letterId: string): Promise<string | undefined> {
+  const inbox = await client.call<{ items: { letterId: string; verdict?: string }[] }>("GET", "/v1/inbox");
+  return inbox.items.find((item) => item.letterId === letterId)?.verdict;
+}
+
+/** The demo PKI the local exchange made (manifest.json), and a path inside its directory. */
+export function demoPki(): { manifest: DemoPkiManifest; path: (file: string) => string } {
+  const dir = inject("pkiDir");
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as DemoPkiManifest;
+  return { manifest, path: (file) => join(dir, file) };
+}
+
+/** The demo PKI entry of an organ's competent signer (the revoked one on request). */
+export function personEntry(manifest: DemoPkiManifest, organCode: string, revoked = false) {
+  const entry = manifest.entries.find(
+    (e) => e.organCode === organCode && e.role === "person" && e.revoked === revoked,
+  );
+  if (!entry) {
+    throw new Error(`no ${revoked ? "revoked " : ""}person certificate for ${organCode}`);
+  }
+  return entry;
 }
