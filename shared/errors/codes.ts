@@ -104,6 +104,12 @@ export const ERROR_CODES = {
     vi: "Tệp không phải là PDF đọc được.",
     etsi: "FORMAT_FAILURE",
   },
+  PDF_TOO_MANY_REVISIONS: {
+    status: 422,
+    en: "The PDF has too many incremental updates to be checked; save it again as a new file and sign it again.",
+    vi: "Tệp PDF có quá nhiều lần cập nhật nối tiếp để kiểm tra; hãy lưu thành tệp mới rồi ký lại.",
+    etsi: "FORMAT_FAILURE",
+  },
   PDF_ENCRYPTED: {
     status: 422,
     en: "Encrypted PDF files cannot be signed or verified.",

@@ -57,8 +57,14 @@ export interface PdfFile {
   signatures(): readonly PdfSignatureInfo[];
 }
 
+/**
+ * Bound on revisions (incremental updates). A letter with every signature, timestamp and DSS update
+ * has a few dozen; thousands are a denial-of-service, refused before any analysis
+ * (PDF_TOO_MANY_REVISIONS). Sections of one revision (hybrid and linearized files) count once.
+ */
+export const MAX_REVISIONS = 1_000;
 /** Bound on the /Prev chain length and on nested resolution (cycles, hostile files). */
-const MAX_SECTIONS = 10_000;
+const MAX_SECTIONS = 2 * MAX_REVISIONS;
 const MAX_RESOLVE_DEPTH = 16;
 /** Bound on objects per object stream. */
 const MAX_OBJSTM_OBJECTS = 1_000_000;
@@ -103,6 +109,11 @@ class PdfFileImpl implements PdfFile {
   >();
   private readonly objectStreams = new Map<string, ObjectStreamCache>();
   private readonly inProgress = new Set<string>();
+  /**
+   * Per object number, the revisions whose sections define it, oldest first: a lookup "as of
+   * revision r" is a binary search, so resolution costs O(log revisions), not O(revisions).
+   */
+  private history: Map<number, { revision: number; entry: XrefEntry }[]> | undefined;
   private depth = 0;
   private signatureCache: readonly PdfSignatureInfo[] | undefined;
 
@@ -120,7 +131,7 @@ class PdfFileImpl implements PdfFile {
         throw malformed(`cross-reference /Prev chain loops back to offset ${offset}`);
       }
       if (seen.size >= MAX_SECTIONS) {
-        throw malformed(`more than ${MAX_SECTIONS} cross-reference sections`);
+        throw tooManyRevisions(`more than ${MAX_SECTIONS} cross-reference sections`);
       }
       seen.add(offset);
       const section = readXrefSection(bytes, offset);
@@ -134,6 +145,9 @@ class PdfFileImpl implements PdfFile {
     }
     this.trailer = newestTrailer;
     this.revisions = groupRevisions(sections.reverse());
+    if (this.revisions.length > MAX_REVISIONS) {
+      throw tooManyRevisions(`${this.revisions.length} revisions`);
+    }
   }
 
   resolve(ref: PdfRef, revision?: number): PdfObject | undefined {
@@ -169,34 +183,66 @@ class PdfFileImpl implements PdfFile {
     }
   }
 
-  private locateUnguarded(ref: PdfRef, at: number): ResolvedObject | undefined {
-    for (let r = at; r >= 0; r--) {
-      const entry = this.revisions[r]!.entries.get(ref.objectNumber);
-      if (entry === undefined) {
-        continue;
-      }
-      if (entry.type === "free") {
-        return undefined;
-      }
-      if (entry.type === "offset") {
-        if (entry.generation !== ref.generation) {
-          return undefined;
+  /** The entry a reader of revision `at` uses for an object: the newest defined at or before `at`. */
+  private entryAt(objectNumber: number, at: number): { revision: number; entry: XrefEntry } | undefined {
+    if (!this.history) {
+      this.history = new Map();
+      for (const revision of this.revisions) {
+        for (const [number, entry] of revision.entries) {
+          let list = this.history.get(number);
+          if (!list) {
+            list = [];
+            this.history.set(number, list);
+          }
+          list.push({ revision: revision.index, entry });
         }
-        const object = this.readDirect(entry.offset, r);
-        if (object.objectNumber !== ref.objectNumber || object.generation !== ref.generation) {
-          throw malformed(
-            `xref says object ${ref.objectNumber} ${ref.generation} is at offset ${entry.offset}, found ${object.objectNumber} ${object.generation} obj`,
-          );
-        }
-        return { value: object.value, entry, revision: r, start: object.start, end: object.end };
       }
-      if (ref.generation !== 0) {
-        return undefined;
-      }
-      const value = this.readCompressed(entry.streamObjectNumber, entry.index, ref.objectNumber, r);
-      return value === undefined ? undefined : { value, entry, revision: r };
     }
-    return undefined;
+    const list = this.history.get(objectNumber);
+    if (!list) {
+      return undefined;
+    }
+    let low = 0;
+    let high = list.length - 1;
+    let found: { revision: number; entry: XrefEntry } | undefined;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const item = list[middle]!;
+      if (item.revision <= at) {
+        found = item;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found;
+  }
+
+  private locateUnguarded(ref: PdfRef, at: number): ResolvedObject | undefined {
+    const found = this.entryAt(ref.objectNumber, at);
+    if (!found || found.entry.type === "free") {
+      return undefined;
+    }
+    const { entry, revision: r } = found;
+    if (entry.type === "offset") {
+      if (entry.generation !== ref.generation) {
+        return undefined;
+      }
+      const object = this.readDirect(entry.offset, at);
+      if (object.objectNumber !== ref.objectNumber || object.generation !== ref.generation) {
+        throw malformed(
+          `xref says object ${ref.objectNumber} ${ref.generation} is at offset ${entry.offset}, found ${object.objectNumber} ${object.generation} obj`,
+        );
+      }
+      return { value: object.value, entry, revision: r, start: object.start, end: object.end };
+    }
+    if (ref.generation !== 0) {
+      return undefined;
+    }
+    // The container is resolved as of `at`, as a conforming reader does with the newest xref: a later
+    // revision that redefines an object stream changes what the objects inside it are.
+    const value = this.readCompressed(entry.streamObjectNumber, entry.index, ref.objectNumber, at);
+    return value === undefined ? undefined : { value, entry, revision: r };
   }
 
   private readDirect(offset: number, revision: number) {
@@ -248,6 +294,12 @@ class PdfFileImpl implements PdfFile {
     }
     return this.signatureCache;
   }
+}
+
+function tooManyRevisions(detail: string): ExchangeError {
+  return new ExchangeError("PDF_TOO_MANY_REVISIONS", {
+    detail: `${detail}; at most ${MAX_REVISIONS} revisions are analysed`,
+  });
 }
 
 function parseObjectStreamHeader(stream: PdfStream, streamNumber: number): ObjectStreamCache {
