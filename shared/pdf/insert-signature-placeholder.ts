@@ -1,8 +1,9 @@
 /**
  * Adds an empty signature to a PDF as one incremental update (ISO 32000-1 §7.5.6, §12.7.4.5,
  * §12.8.1): the signature dictionary with its placeholders, a merged field/widget annotation on a
- * page, the page's /Annots and the /AcroForm (/Fields, /SigFlags 3). The caller then hashes the
- * byte ranges and embeds the CMS with `embedSignatureContents`.
+ * page, the page's /Annots and the /AcroForm (/Fields, /SigFlags 3; a new form is an indirect object
+ * so that other signers can add their fields to it). The caller then hashes the byte ranges and
+ * embeds the CMS with `embedSignatureContents`.
  */
 import { ExchangeError } from "../errors/exchange-error.ts";
 import { appearancePage, INVISIBLE_RECT, isVisibleAppearance } from "./appearance/layout.ts";
@@ -150,7 +151,7 @@ async function insert(
   }
   objects.push({ objectNumber: widgetNumber, value: widget });
   objects.push(...addToArray(file, page.ref, page.dict, "Annots", widgetRef));
-  objects.push(...addField(file, rootRef, root, widgetRef));
+  objects.push(...addField(file, rootRef, root, widgetRef, () => next++));
 
   const update = writeIncrementalUpdate(file, objects);
   const bodyOffset = update.bodyOffsets.get(signatureNumber)!;
@@ -197,8 +198,20 @@ function addToArray(
   ];
 }
 
-/** Adds the field to /AcroForm /Fields and sets /SigFlags 3 (SignaturesExist | AppendOnly, §12.7.2 Table 219). */
-function addField(file: PdfFile, rootRef: PdfRef, root: PdfDict, fieldRef: PdfRef): UpdateObject[] {
+/**
+ * Adds the field to /AcroForm /Fields and sets /SigFlags 3 (SignaturesExist | AppendOnly, §12.7.2
+ * Table 219). An existing form, direct or indirect, is extended where it is. A file without one gets
+ * an indirect AcroForm (`allocate` gives its object number) that the catalog points to: other signers
+ * (poppler's `pdfsig -add-signature`) update an indirect form but leave their new field out of a
+ * direct one.
+ */
+function addField(
+  file: PdfFile,
+  rootRef: PdfRef,
+  root: PdfDict,
+  fieldRef: PdfRef,
+  allocate: () => number,
+): UpdateObject[] {
   const acroFormValue = root.get("AcroForm");
   const acroForm = file.deref(acroFormValue);
   const form = acroForm instanceof PdfDict ? acroForm : new PdfDict();
@@ -224,11 +237,19 @@ function addField(file: PdfFile, rootRef: PdfRef, root: PdfDict, fieldRef: PdfRe
       generation: acroFormValue.generation,
       value: newForm,
     });
-  } else {
+  } else if (acroForm instanceof PdfDict) {
     updates.push({
       objectNumber: rootRef.objectNumber,
       generation: rootRef.generation,
       value: root.with({ AcroForm: newForm }),
+    });
+  } else {
+    const acroFormNumber = allocate();
+    updates.push({ objectNumber: acroFormNumber, value: newForm });
+    updates.push({
+      objectNumber: rootRef.objectNumber,
+      generation: rootRef.generation,
+      value: root.with({ AcroForm: new PdfRef(acroFormNumber) }),
     });
   }
   return updates;
