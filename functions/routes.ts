@@ -48,6 +48,12 @@ export const ROUTES: readonly RouteDefinition[] = [
     memoryMb: 1024,
   },
   {
+    name: "replace-file",
+    method: "PUT",
+    path: "/v1/letters/{id}/file",
+    access: ["table:read", "table:write", "bucket:write-incoming"],
+  },
+  {
     name: "get-letter",
     method: "GET",
     path: "/v1/letters/{id}",

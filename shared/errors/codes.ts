@@ -220,6 +220,15 @@ export const ERROR_CODES = {
     vi: "Tệp không có chữ ký số để xác thực.",
     etsi: "FORMAT_FAILURE",
   },
+  SIGNATURE_POLICY_FAILED: {
+    status: 422,
+    en:
+      "The letter was not sent: its signatures did not pass verification. Nothing was delivered and " +
+      "the letter is kept unsent; read the verification report, correct or sign the file again, then send it again.",
+    vi:
+      "Văn bản chưa được gửi vì chữ ký số không đạt kết quả xác thực. Văn bản chưa được chuyển đến " +
+      "cơ quan nào và vẫn được giữ ở trạng thái chưa gửi; hãy xem báo cáo xác thực, sửa hoặc ký lại tệp, rồi gửi lại.",
+  },
 
   // Internal
   INTERNAL: {

@@ -3,12 +3,14 @@ import { ExchangeError } from "../errors/index.ts";
 import type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "../storage/ports.ts";
 import { BUCKET_LAYOUT } from "../storage/schema.ts";
 import type { ValidationReport } from "../verification/report.ts";
-import type { CreateLetterInput, ListQuery, SetStatusInput } from "./letter-schema.ts";
+import type { CreateLetterInput, LetterFileInput, ListQuery, SetStatusInput } from "./letter-schema.ts";
 import {
   type LetterVerifier,
+  type SendVerification,
   summariseVerification,
   type VerificationSummary,
 } from "./letter-verification.ts";
+import { DEFAULT_SEND_POLICY, SEND_POLICIES, type SendPolicy, sendPolicyAccepts } from "./send-policy.ts";
 import { sha256Hex } from "./sha256.ts";
 import { allowedPredecessors, assertTransition, STATUS_LABELS, type StatusCode } from "./status.ts";
 import type { Caller, Delivery, Letter, Page } from "./types.ts";
@@ -17,8 +19,13 @@ export interface ExchangeOptions {
   readonly ledger: ExchangeLedger;
   readonly documents: DocumentStore;
   readonly maxFileBytes: number;
-  /** Verifies every letter at `send` and keeps the report as evidence; absent: no verification. */
-  readonly verifier?: LetterVerifier;
+  /**
+   * Verifies every letter at `send` and keeps the report as evidence; absent: no verification
+   * (only under a send policy that delivers unverified letters, `record-only`).
+   */
+  readonly verifier?: Pick<LetterVerifier, "verify">;
+  /** Which verdicts `send` delivers (`send-policy.ts`); default `require-total-passed`. */
+  readonly sendPolicy?: SendPolicy;
   /** Injected for tests; defaults to the system clock. */
   readonly now?: () => Date;
   readonly newId?: () => string;
@@ -32,8 +39,9 @@ export interface RecipientView {
   readonly updatedAt: string;
 }
 
-export interface LetterView extends Omit<Letter, "file"> {
+export interface LetterView extends Omit<Letter, "file" | "verification"> {
   readonly file: Omit<Letter["file"], "key">;
+  readonly verification?: Omit<SendVerification, "reportKey">;
   /** Status per recipient: every recipient for the sender, its own copy for a recipient. */
   readonly deliveries: readonly RecipientView[];
   readonly download?: PresignedDownload;
@@ -61,10 +69,16 @@ export interface InboxItem {
 export class Exchange {
   private readonly now: () => Date;
   private readonly newId: () => string;
+  /** The send policy in force, recorded with every letter it judges. */
+  readonly sendPolicy: SendPolicy;
 
   constructor(private readonly options: ExchangeOptions) {
     this.now = options.now ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
+    this.sendPolicy = options.sendPolicy ?? DEFAULT_SEND_POLICY;
+    if (!options.verifier && !sendPolicyAccepts(this.sendPolicy, undefined)) {
+      throw new Error(`the send policy ${this.sendPolicy} judges verdicts: the exchange needs a verifier`);
+    }
   }
 
   /** Registers a draft letter and returns where to upload its file. */
@@ -72,12 +86,7 @@ export class Exchange {
     caller: Caller,
     input: CreateLetterInput,
   ): Promise<{ letter: LetterView; upload: PresignedUpload }> {
-    if (input.file.size > this.options.maxFileBytes) {
-      throw new ExchangeError("PAYLOAD_TOO_LARGE", {
-        detail: `file is ${input.file.size} bytes; the limit is ${this.options.maxFileBytes} bytes`,
-        meta: { limit: this.options.maxFileBytes },
-      });
-    }
+    this.checkFileSize(input.file.size);
     if (input.recipients.includes(caller.organCode)) {
       throw new ExchangeError("VALIDATION_FAILED", {
         detail: `a letter cannot be addressed to its sender (${caller.organCode})`,
@@ -107,9 +116,12 @@ export class Exchange {
   }
 
   /**
-   * Checks the uploaded file against what was declared, files it under its content address and
-   * delivers the letter to every recipient in one transaction. Sending twice is harmless: the
-   * second call answers with the letter as it is.
+   * Checks the uploaded file against what was declared, verifies it, and, if the send policy in
+   * force accepts the verdict, files it under its content address and delivers the letter to every
+   * recipient in one transaction. A verdict the policy does not accept is refused
+   * (SIGNATURE_POLICY_FAILED): nothing is delivered, the draft is kept and records the attempt
+   * (its report stays retrievable). Sending twice is harmless: the second call answers with the
+   * letter as it is.
    */
   async sendLetter(caller: Caller, id: string): Promise<LetterView> {
     const letter = await this.letterForSender(caller, id);
@@ -132,6 +144,9 @@ export class Exchange {
       });
     }
     const verification = await this.verifyAndKeep(bytes, letter, sha256);
+    if (verification?.decision === "refused") {
+      return this.refuse(caller, letter, verification);
+    }
     // The bytes just checked are written, not copied: the upload key may change meanwhile
     // (POST /v1/sign), the content address never.
     const finalKey = `${BUCKET_LAYOUT.letters}${id}/${sha256}`;
@@ -170,17 +185,35 @@ export class Exchange {
       type: "sent",
     });
     if (!written) {
-      const current = await this.letterForSender(caller, id);
-      if (current.state !== "sent") {
-        // Signed again while being sent: the file checked above is no longer the draft's.
-        throw new ExchangeError("LETTER_CHANGED", {
-          detail: "the letter's file changed while it was being sent",
-        });
-      }
-      // Another request sent it first: answer with what is stored.
-      return this.view(current, await this.options.ledger.listDeliveries(id));
+      return this.afterLostRace(caller, id);
     }
     return this.view(sent, deliveries);
+  }
+
+  /**
+   * Gives a draft a new file (e.g. the corrected one after a refused `send`) and returns where to
+   * upload it. The upload goes to the file's own content address under `incoming/`, so a file
+   * the exchange signed or an earlier upload is never overwritten.
+   */
+  async replaceFile(
+    caller: Caller,
+    id: string,
+    input: LetterFileInput,
+  ): Promise<{ letter: LetterView; upload: PresignedUpload }> {
+    const letter = await this.letterForSender(caller, id);
+    if (letter.state === "sent") {
+      throw new ExchangeError("LETTER_ALREADY_SENT", { detail: `letter ${id} was sent at ${letter.sentAt}` });
+    }
+    this.checkFileSize(input.size);
+    const file: Letter["file"] = { ...input, key: `${BUCKET_LAYOUT.incoming}${id}/${input.sha256}` };
+    if (!(await this.options.ledger.replaceDraftFile(id, letter.file.sha256, file))) {
+      const current = await this.letterForSender(caller, id);
+      throw current.state === "sent"
+        ? new ExchangeError("LETTER_ALREADY_SENT", { detail: `letter ${id} was sent meanwhile` })
+        : new ExchangeError("LETTER_CHANGED", { detail: "the letter's file changed meanwhile; try again" });
+    }
+    const upload = await this.options.documents.presignUpload(file.key, input);
+    return { letter: this.view({ ...letter, file }, []), upload };
   }
 
   /** The letter as the caller may see it: the sender sees every delivery, a recipient its own. */
@@ -243,14 +276,17 @@ export class Exchange {
     });
   }
 
-  /** The full verification report kept at `send`, for the sender and the recipients. */
+  /**
+   * The full verification report kept at `send`, for the sender and the recipients; for a draft,
+   * the report of its last refused send attempt.
+   */
   async verificationReport(caller: Caller, id: string): Promise<ValidationReport> {
     const { letter } = await this.visibleLetter(caller, id);
     const key = letter.verification?.reportKey;
     const stored = key ? await this.options.documents.read(key) : undefined;
     if (!stored) {
       throw new ExchangeError("LETTER_NOT_FOUND", {
-        detail: `letter ${id} has no verification report (not sent yet)`,
+        detail: `letter ${id} has no verification report (no send attempt was verified yet)`,
       });
     }
     return JSON.parse(Buffer.from(stored).toString("utf8")) as ValidationReport;
@@ -270,9 +306,9 @@ export class Exchange {
     bytes: Uint8Array,
     letter: Letter,
     sha256: string,
-  ): Promise<VerificationSummary | undefined> {
+  ): Promise<SendVerification | undefined> {
     if (!this.options.verifier) {
-      return undefined;
+      return undefined; // only under a policy that delivers unverified letters (constructor)
     }
     // An unreadable PDF is refused here (PDF_MALFORMED), before anything is delivered.
     const report = await this.options.verifier.verify(bytes, letter.sender);
@@ -284,7 +320,57 @@ export class Exchange {
       Buffer.from(JSON.stringify(report, null, 2), "utf8"),
       "application/json",
     );
-    return summariseVerification(report, reportKey);
+    return {
+      ...summariseVerification(report, reportKey),
+      policy: this.sendPolicy,
+      decision: sendPolicyAccepts(this.sendPolicy, report.verdict) ? "delivered" : "refused",
+      fileSha256: sha256,
+    };
+  }
+
+  /**
+   * A send the policy refused: the draft records the attempt (so that its report can be read)
+   * and the caller gets SIGNATURE_POLICY_FAILED with the verdict, the summary and where the
+   * report is. Nothing is delivered.
+   */
+  private async refuse(caller: Caller, letter: Letter, verification: SendVerification): Promise<LetterView> {
+    if (!(await this.options.ledger.recordSendRefusal(letter.id, verification.fileSha256, verification))) {
+      return this.afterLostRace(caller, letter.id);
+    }
+    const accepted = SEND_POLICIES[verification.policy].join(" or ");
+    throw new ExchangeError("SIGNATURE_POLICY_FAILED", {
+      detail:
+        `letter ${letter.id} was not sent: its verification verdict is ${verification.verdict}, and the ` +
+        `send policy in force (${verification.policy}) sends only letters whose verdict is ${accepted}`,
+      meta: {
+        problem: {
+          verification: withoutReportKey(verification),
+          report: `/v1/letters/${letter.id}/verification`,
+        },
+      },
+    });
+  }
+
+  /** The draft changed between our read and write: sent by another request, or given another file. */
+  private async afterLostRace(caller: Caller, id: string): Promise<LetterView> {
+    const current = await this.letterForSender(caller, id);
+    if (current.state !== "sent") {
+      // Signed again while being sent: the file checked above is no longer the draft's.
+      throw new ExchangeError("LETTER_CHANGED", {
+        detail: "the letter's file changed while it was being sent",
+      });
+    }
+    // Another request sent it first: answer with what is stored.
+    return this.view(current, await this.options.ledger.listDeliveries(id));
+  }
+
+  private checkFileSize(size: number): void {
+    if (size > this.options.maxFileBytes) {
+      throw new ExchangeError("PAYLOAD_TOO_LARGE", {
+        detail: `file is ${size} bytes; the limit is ${this.options.maxFileBytes} bytes`,
+        meta: { limit: this.options.maxFileBytes },
+      });
+    }
   }
 
   /**
@@ -344,7 +430,7 @@ function recipientView(delivery: Delivery): RecipientView {
 }
 
 /** Object keys are the exchange's business; callers fetch the report through its route. */
-function withoutReportKey(verification: VerificationSummary): VerificationSummary {
+function withoutReportKey<T extends VerificationSummary>(verification: T): Omit<T, "reportKey"> {
   const { reportKey: _key, ...rest } = verification;
   return rest;
 }

@@ -20,6 +20,27 @@ export const LETTER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date as YYYY-MM-DD");
 
+/** A letter's file as declared by the sender, checked against the stored bytes at `send`. */
+export const letterFileSchema = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .refine((name) => !/[/\\\u0000]/.test(name), "file name must not contain slashes"),
+    contentType: z.literal("application/pdf").default("application/pdf"),
+    size: z.number().int().positive(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, "expected the file's SHA-256 as 64 hex digits")
+      .transform((hex) => hex.toLowerCase()),
+  })
+  .strict();
+
+/** `PUT /v1/letters/{id}/file`: a draft's new file (e.g. the corrected one after a refused send). */
+export type LetterFileInput = z.infer<typeof letterFileSchema>;
+
 export const createLetterSchema = z
   .object({
     code: z
@@ -50,22 +71,7 @@ export const createLetterSchema = z
       .strict()
       .optional(),
     responseFor: z.string().trim().max(200).optional(),
-    file: z
-      .object({
-        name: z
-          .string()
-          .trim()
-          .min(1)
-          .max(255)
-          .refine((name) => !/[/\\\u0000]/.test(name), "file name must not contain slashes"),
-        contentType: z.literal("application/pdf").default("application/pdf"),
-        size: z.number().int().positive(),
-        sha256: z
-          .string()
-          .regex(/^[0-9a-fA-F]{64}$/, "expected the file's SHA-256 as 64 hex digits")
-          .transform((hex) => hex.toLowerCase()),
-      })
-      .strict(),
+    file: letterFileSchema,
   })
   .strict();
 

@@ -7,6 +7,7 @@ import type { RevocationPolicy } from "../verification/options.ts";
 import type { Indication, SubIndication, ValidationReport } from "../verification/report.ts";
 import { summarise } from "../verification/summary.ts";
 import { validatePdf } from "../verification/validate-pdf.ts";
+import type { SendPolicy } from "./send-policy.ts";
 
 /** What a letter record keeps of its verification; the whole report is stored as evidence. */
 export interface VerificationSummary {
@@ -22,6 +23,19 @@ export interface VerificationSummary {
   }[];
   /** The clerk's one-paragraph reading, in Vietnamese and English. */
   readonly summary: { readonly vi: string; readonly en: string };
+}
+
+/**
+ * The verification a letter records at a send attempt, with the send policy that judged it: on a
+ * sent letter, what it was delivered with; on a draft, its last refused attempt.
+ */
+export interface SendVerification extends VerificationSummary {
+  /** The send policy in force at this attempt (`shared/exchange/send-policy.ts`). */
+  readonly policy: SendPolicy;
+  /** What the policy decided: delivered to every recipient, or refused with the draft kept. */
+  readonly decision: "delivered" | "refused";
+  /** SHA-256 of the file that was verified (a draft's file may change after a refusal). */
+  readonly fileSha256: string;
 }
 
 export interface LetterVerifierOptions {

@@ -1,5 +1,5 @@
 import type { CreateLetterInput } from "./letter-schema.ts";
-import type { VerificationSummary } from "./letter-verification.ts";
+import type { SendVerification, VerificationSummary } from "./letter-verification.ts";
 import type { StatusCode } from "./status.ts";
 
 export type Role = "clerk" | "integration" | "admin";
@@ -37,8 +37,11 @@ export interface Letter extends Omit<CreateLetterInput, "file"> {
   readonly file: LetterFile;
   readonly createdAt: string;
   readonly sentAt?: string;
-  /** Set at `send`: how every signature of the file was judged. */
-  readonly verification?: VerificationSummary;
+  /**
+   * Set at `send`: how every signature of the file was judged, and what the send policy in force
+   * decided. A draft carries its last refused attempt; a sent letter what it was delivered with.
+   */
+  readonly verification?: SendVerification;
 }
 
 /** One copy of a letter on its way to one recipient. */

@@ -227,6 +227,34 @@ export class DynamoLedger implements ExchangeLedger {
     }
   }
 
+  async recordSendRefusal(
+    letterId: string,
+    expectedSha256: string,
+    verification: NonNullable<Letter["verification"]>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(keys.letter(letterId)),
+          UpdateExpression: "SET verification = :verification",
+          ConditionExpression: "#state = :draft AND #file.sha256 = :expected",
+          ExpressionAttributeNames: { "#file": "file", "#state": "state" },
+          ExpressionAttributeValues: marshall(
+            { ":verification": verification, ":draft": "draft", ":expected": expectedSha256 },
+            { removeUndefinedValues: true },
+          ),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
   private async put(key: Record<string, string>, entity: string, record: object): Promise<void> {
     await this.client.send(
       new PutItemCommand({ TableName: this.tableName, Item: toItem(key, entity, record) }),

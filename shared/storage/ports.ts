@@ -95,6 +95,16 @@ export interface ExchangeLedger {
    */
   markSent(letter: Letter, deliveries: readonly Delivery[], event: LetterEvent): Promise<boolean>;
   /**
+   * Records a refused send attempt on a draft (its verification, with the send policy's decision)
+   * if the draft still has the file that was verified. Delivers nothing. Returns false when the
+   * letter is no longer that draft (nothing written).
+   */
+  recordSendRefusal(
+    letterId: string,
+    expectedSha256: string,
+    verification: NonNullable<Letter["verification"]>,
+  ): Promise<boolean>;
+  /**
    * Replaces a draft's file (a newly signed version) if the draft still has `expectedSha256`.
    * Returns false when the letter is no longer that draft (nothing written).
    */
