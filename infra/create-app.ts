@@ -1,5 +1,6 @@
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { parseSendPolicy, type SendPolicy } from "../shared/exchange/send-policy.ts";
 import { LienthongStack, type LienthongStackProps } from "./lienthong-stack.ts";
 import { FEATURE_FLAGS, type Profile, parseProfile } from "./profile.ts";
 
@@ -43,19 +44,29 @@ function contextString(app: App, key: string): string | undefined {
   return value;
 }
 
+/** The send policy every function gets as LIENTHONG_SEND_POLICY (`-c sendPolicy=…`). */
+function sendPolicyFromContext(app: App): SendPolicy {
+  try {
+    return parseSendPolicy(contextString(app, "sendPolicy"));
+  } catch (error) {
+    throw new Error(`CDK context "sendPolicy": ${(error as Error).message}`);
+  }
+}
+
 /**
  * Builds the CDK app exactly as `cdk synth` does (feature flags, cdk-nag), for the CLI entry
  * `infra/app.ts` and for tests. No lookups and no Docker: synthesis works offline.
  *
  * Context read when the option is unset: `profile` (dev | production), `webOrigins`
- * (comma-separated CORS origins), `stackName`.
+ * (comma-separated CORS origins), `stackName`, `sendPolicy` (require-total-passed |
+ * allow-indeterminate | record-only; an unknown value fails synthesis).
  *
  * @example
  * const { app, stack } = createApp({ profile: "production" });
  * app.synth();
  */
 export function createApp(options: CreateAppOptions = {}): CreateAppResult {
-  const { outdir, stackName, nag, context, profile, webOrigins, ...stackProps } = options;
+  const { outdir, stackName, nag, context, profile, webOrigins, sendPolicy, ...stackProps } = options;
   const app = new App({ outdir, context: { ...FEATURE_FLAGS, ...context } });
   const resolvedProfile = profile ?? parseProfile(app.node.tryGetContext("profile"));
   const originsText = contextString(app, "webOrigins");
@@ -72,6 +83,7 @@ export function createApp(options: CreateAppOptions = {}): CreateAppResult {
       ...stackProps,
       profile: resolvedProfile,
       webOrigins: resolvedOrigins,
+      sendPolicy: sendPolicy ?? sendPolicyFromContext(app),
       description: `Lienthong official-letter exchange (${resolvedProfile})`,
     },
   );

@@ -3,6 +3,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import { Key, KeySpec, KeyUsage } from "aws-cdk-lib/aws-kms";
 import type { Construct } from "constructs";
 import { handlerEntry, ROUTES, type RouteDefinition } from "../functions/routes.ts";
+import { DEFAULT_SEND_POLICY, type SendPolicy } from "../shared/exchange/send-policy.ts";
 import type { AccessTargets } from "./access-policy.ts";
 import { DataStore } from "./data-store.ts";
 import { ExchangeApi } from "./exchange-api.ts";
@@ -25,6 +26,8 @@ export interface LienthongStackProps extends StackProps {
   readonly objectLockRetentionDays?: number;
   /** API stage throttling. Default: dev 20 rps / burst 40, production 100 / 200. */
   readonly throttle?: ThrottleOptions;
+  /** Which verification verdicts `send` delivers (`LIENTHONG_SEND_POLICY`). Default `require-total-passed`. */
+  readonly sendPolicy?: SendPolicy;
 }
 
 /**
@@ -83,6 +86,7 @@ export class LienthongStack extends Stack {
         settings,
         targets,
         objectLockRetentionDays: props.objectLockRetentionDays ?? 3650,
+        sendPolicy: props.sendPolicy ?? DEFAULT_SEND_POLICY,
       });
       this.api.addRoute(route, routeFunction.function);
       functions.set(route.name, routeFunction);

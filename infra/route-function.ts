@@ -6,6 +6,7 @@ import { Charset, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-no
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct, type IConstruct } from "constructs";
 import type { RouteDefinition } from "../functions/routes.ts";
+import { SEND_POLICY_VARIABLE, type SendPolicy } from "../shared/exchange/send-policy.ts";
 import { DEFAULT_FONT_PATHS } from "../shared/pdf/appearance/font.ts";
 import { BUCKET_LAYOUT } from "../shared/storage/schema.ts";
 import { type AccessTargets, accessPolicyStatements } from "./access-policy.ts";
@@ -38,6 +39,8 @@ export interface RouteFunctionProps {
   readonly targets: AccessTargets;
   /** COMPLIANCE retention writers of letters/ and evidence/ must set, in days (production only). */
   readonly objectLockRetentionDays: number;
+  /** Which verification verdicts `send` delivers, passed to every function as `LIENTHONG_SEND_POLICY`. */
+  readonly sendPolicy: SendPolicy;
 }
 
 /**
@@ -45,12 +48,13 @@ export interface RouteFunctionProps {
  * retention, X-Ray active tracing, and its own role holding exactly the route's `access`
  * (no AWS managed policy: logs are granted on its own log group only).
  *
- * Environment: `TABLE_NAME`, `BUCKET_NAME`, `NODE_OPTIONS=--enable-source-maps`; `SIGNING_KEY_ID`
+ * Environment: `TABLE_NAME`, `BUCKET_NAME`, `NODE_OPTIONS=--enable-source-maps`,
+ * `LIENTHONG_SEND_POLICY` (written out even when it is the default); `SIGNING_KEY_ID`
  * (key ARN) when the route has `kms:sign`; `OBJECT_LOCK_MODE=COMPLIANCE` and
  * `OBJECT_LOCK_RETENTION_DAYS` when Object Lock is on and the route writes letters/ or evidence/.
  *
  * @example
- * new RouteFunction(api, "list-inbox", { route, entry, settings, targets, objectLockRetentionDays: 3650 });
+ * new RouteFunction(api, "list-inbox", { route, entry, settings, targets, objectLockRetentionDays: 3650, sendPolicy: "require-total-passed" });
  */
 export class RouteFunction extends Construct {
   readonly function: NodejsFunction;
@@ -79,6 +83,7 @@ export class RouteFunction extends Construct {
       TABLE_NAME: targets.table.tableName,
       BUCKET_NAME: targets.bucket.bucketName,
       NODE_OPTIONS: "--enable-source-maps",
+      [SEND_POLICY_VARIABLE]: props.sendPolicy,
     };
     const signs = route.access.includes("kms:sign");
     if (signs) {

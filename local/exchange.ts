@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RuntimeConfig } from "../shared/config.ts";
+import { parseSendPolicy, SEND_POLICY_VARIABLE, type SendPolicy } from "../shared/exchange/send-policy.ts";
 import { parseCertificate } from "../shared/pki/index.ts";
 import { ensureTable } from "../shared/storage/create-table.ts";
 import { createDynamoClient, createS3Client, DynamoLedger } from "../shared/storage/index.ts";
@@ -30,6 +31,8 @@ export interface LocalExchangeOptions {
   /** Port of the demo CAs' CRL distribution point; it is written into the certificates (default 8790, 0: free). */
   readonly crlPort?: number;
   readonly organs?: readonly DemoOrgan[];
+  /** Which verdicts `send` delivers; default: $LIENTHONG_SEND_POLICY, else `require-total-passed`. */
+  readonly sendPolicy?: SendPolicy;
   readonly onProgress?: (step: string) => void;
 }
 
@@ -40,6 +43,8 @@ export interface LocalExchange {
   /** The demo PKI directory (manifest.json, CA certificates, CRLs, PKCS#12 files). */
   readonly pkiDir: string;
   readonly tsaUrl: string;
+  /** The send policy the handlers run with. */
+  readonly sendPolicy: SendPolicy;
   stop(): Promise<void>;
 }
 
@@ -54,6 +59,8 @@ const BUCKET_NAME = "lienthong-letters";
  */
 export async function startLocalExchange(options: LocalExchangeOptions): Promise<LocalExchange> {
   const progress = options.onProgress ?? (() => undefined);
+  // Checked before anything starts: an unknown value is a configuration error.
+  const sendPolicy = options.sendPolicy ?? parseSendPolicy(process.env[SEND_POLICY_VARIABLE]);
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const fn of stops.reverse()) {
@@ -120,6 +127,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       SIGNING_PKI_DIR: pkiDir,
       TSA_URL: tsa.url,
       REVOCATION_POLICY: config.revocation,
+      [SEND_POLICY_VARIABLE]: sendPolicy,
     });
 
     progress("creating the table and the bucket");
@@ -145,7 +153,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       ...(options.apiHost ? { host: options.apiHost } : {}),
     });
     stops.push(api.close);
-    return { apiUrl: api.url, config, keys, pkiDir, tsaUrl: tsa.url, stop };
+    return { apiUrl: api.url, config, keys, pkiDir, tsaUrl: tsa.url, sendPolicy, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -23,7 +23,11 @@ Options:
   --crl-port <n>    port of the demo CAs' CRL distribution point, written into the demo
                     certificates when the PKI is made (default: 8790)
   --reset           wipe the data directory first
-  -h, --help        show this help`;
+  -h, --help        show this help
+
+Environment:
+  LIENTHONG_SEND_POLICY  which verification verdicts send delivers: require-total-passed
+                         (default), allow-indeterminate or record-only`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -73,6 +77,7 @@ Lienthong is running.
   Data         ${dataDir}
   Demo PKI     ${exchange.pkiDir} (password lienthong-demo; trusted root: root-ca.pem)
   TSA          ${exchange.tsaUrl} (RFC 3161)
+  Send policy  ${exchange.sendPolicy} (set with LIENTHONG_SEND_POLICY)
 
 Demo organs and their API keys (Authorization: Bearer <key>):
 ${exchange.keys.map((k) => `  ${k.organCode}  ${k.organName}\n                 ${k.apiKey}`).join("\n")}
