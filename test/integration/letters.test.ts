@@ -7,7 +7,14 @@ import {
   uploadFile,
 } from "../../local/api-client.ts";
 import { createS3Client } from "../../shared/storage/index.ts";
-import { letterMetadata, organClients, organCodes, samplePdf, sha256 } from "../support/exchange.ts";
+import {
+  letterMetadata,
+  organClients,
+  organCodes,
+  samplePdf,
+  sha256,
+  signedPdf,
+} from "../support/exchange.ts";
 
 interface Problem {
   code: string;
@@ -56,8 +63,8 @@ async function storeIncoming(letterId: string, bytes: Uint8Array): Promise<void>
 
 describe("a letter from one organ to two others", () => {
   it("reaches both inboxes, and the sender sees each recipient's status", async () => {
-    // Prepare
-    const pdf = await samplePdf();
+    // Prepare: a letter its signer signed (the default send policy delivers only TOTAL_PASSED)
+    const pdf = await signedPdf(codes[0]!);
     // Act
     const sent = await sender.sendLetter(letterMetadata([codes[1]!, codes[2]!]), pdf, "cong-van.pdf");
     // Assess
@@ -88,7 +95,7 @@ describe("a letter from one organ to two others", () => {
   });
 
   it("sending twice delivers once and answers with the same letter", async () => {
-    const sent = await sender.sendLetter(letterMetadata([codes[1]!]), await samplePdf(), "a.pdf");
+    const sent = await sender.sendLetter(letterMetadata([codes[1]!]), await signedPdf(codes[0]!), "a.pdf");
     const again = await sender.request<SentLetter>("POST", `/v1/letters/${sent.id}/send`);
     expect(again.status).toBe(200);
     expect(again.body.deliveries).toHaveLength(1);
@@ -111,7 +118,7 @@ describe("authentication and isolation", () => {
   });
 
   it("answers 404 for another organ's letter, whatever the operation", async () => {
-    const sent = await sender.sendLetter(letterMetadata([codes[1]!]), await samplePdf(), "a.pdf");
+    const sent = await sender.sendLetter(letterMetadata([codes[1]!]), await signedPdf(codes[0]!), "a.pdf");
     for (const [method, path, body] of [
       ["GET", `/v1/letters/${sent.id}`, undefined],
       ["POST", `/v1/letters/${sent.id}/send`, undefined],
@@ -158,7 +165,7 @@ describe("uploads are checked at send", () => {
   });
 
   it("binds the presigned upload URL to the size, type and SHA-256 of the declared file", async () => {
-    const pdf = await samplePdf();
+    const pdf = await signedPdf(codes[0]!);
     const created: CreatedLetter = await sender.createLetter(letterMetadata([codes[1]!]), pdf, "a.pdf");
     const url = new URL(created.upload.url);
     // S3 checks these signed headers; the local S3 server does not check V4 signatures, which is
@@ -251,7 +258,7 @@ describe("bad requests get a clear 4xx", () => {
 
 describe("status changes", () => {
   it("follow the edXML status machine; a refusal needs a reason", async () => {
-    const sent = await sender.sendLetter(letterMetadata([codes[1]!]), await samplePdf(), "a.pdf");
+    const sent = await sender.sendLetter(letterMetadata([codes[1]!]), await signedPdf(codes[0]!), "a.pdf");
     const path = `/v1/letters/${sent.id}/status`;
 
     const skip = await first.request<Problem>("POST", path, { status: "06" });
@@ -283,7 +290,9 @@ describe("inbox and outbox pages", () => {
   it("list newest first with a cursor that only works for its own organ", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      ids.push((await second.sendLetter(letterMetadata([codes[3]!]), await samplePdf(), "a.pdf")).id);
+      ids.push(
+        (await second.sendLetter(letterMetadata([codes[3]!]), await signedPdf(codes[2]!), "a.pdf")).id,
+      );
     }
     const page1 = await outsider.call<{ items: { letterId: string }[]; nextCursor?: string }>(
       "GET",

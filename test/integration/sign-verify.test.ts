@@ -21,6 +21,13 @@ interface VerifyResponse {
   report: { signatures: SignatureReport[] };
 }
 
+/** The problem document of a send the policy refused. */
+interface PolicyProblem {
+  code: string;
+  status: number;
+  verification: { verdict: string; signatures: { subIndication?: string }[] };
+}
+
 interface SignatureReport {
   indication: string;
   subIndication?: string;
@@ -110,26 +117,30 @@ describe("signing on the exchange (POST /v1/sign) and verification at send", () 
     expect(sha256(new Uint8Array(await download.arrayBuffer()))).toBe(signed.body.file.sha256);
   });
 
-  it("flags a letter signed by another organ's signer as not passed", async () => {
+  it("refuses a letter signed by another organ's signer at send, and delivers nothing", async () => {
     const pdf = await personSigned(codes[2]!, await samplePdf());
     const id = await draft(sender, pdf, [codes[1]!]);
-    const sent = await sender.call<{
-      verification: { verdict: string; signatures: { subIndication?: string }[] };
-    }>("POST", `/v1/letters/${id}/send`);
-    expect(sent.verification.verdict).not.toBe("TOTAL_PASSED");
-    expect(sent.verification.signatures[0]?.subIndication).toBe("SIG_CONSTRAINTS_FAILURE");
+    const refused = await sender.request<PolicyProblem>("POST", `/v1/letters/${id}/send`);
+    expect(refused.body).toMatchObject({ status: 422, code: "SIGNATURE_POLICY_FAILED" });
+    expect(refused.body.verification.verdict).not.toBe("TOTAL_PASSED");
+    expect(refused.body.verification.signatures[0]?.subIndication).toBe("SIG_CONSTRAINTS_FAILURE");
+    expect(await inboxVerdict(recipient, id)).toBeUndefined();
   });
 
-  it("flags a letter signed with a revoked certificate (the CA's CRL, fetched over HTTP)", async () => {
+  it("refuses a letter signed with a revoked certificate (the CA's CRL, fetched over HTTP)", async () => {
     const revokedOrgan = manifest.entries.find((e) => e.revoked)!.organCode;
     const client = organClients()[codes.indexOf(revokedOrgan)]!;
     const pdf = await personSigned(revokedOrgan, await samplePdf(), true);
     const id = await draft(client, pdf, [codes.find((code) => code !== revokedOrgan)!]);
-    const sent = await client.call<{
-      verification: { verdict: string; signatures: { subIndication?: string }[] };
-    }>("POST", `/v1/letters/${id}/send`);
-    expect(sent.verification.verdict).toBe("TOTAL_FAILED");
-    expect(sent.verification.signatures[0]?.subIndication).toBe("REVOKED");
+    const refused = await client.request<PolicyProblem>("POST", `/v1/letters/${id}/send`);
+    expect(refused.body).toMatchObject({ status: 422, code: "SIGNATURE_POLICY_FAILED" });
+    expect(refused.body.verification.verdict).toBe("TOTAL_FAILED");
+    expect(refused.body.verification.signatures[0]?.subIndication).toBe("REVOKED");
+    const report = await client.call<{ signatures: SignatureReport[] }>(
+      "GET",
+      `/v1/letters/${id}/verification`,
+    );
+    expect(report.signatures[0]?.revocation.status).toBe("revoked");
   });
 
   it("refuses to send a file that is not a PDF, and keeps the draft", async () => {

@@ -5,6 +5,7 @@ import { PDFDocument, StandardFonts } from "pdf-lib";
 import { inject } from "vitest";
 import { type LetterRequest, LienthongClient, uploadFile } from "../../local/api-client.ts";
 import type { DemoPkiManifest } from "../../shared/pki/index.ts";
+import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
 
 /** A client per demo organ of the running local exchange (see test/global-setup.ts). */
 export function organClients(): LienthongClient[] {
@@ -70,4 +71,15 @@ export function personEntry(manifest: DemoPkiManifest, organCode: string, revoke
     throw new Error(`no ${revoked ? "revoked " : ""}person certificate for ${organCode}`);
   }
   return entry;
+}
+
+/**
+ * A sample letter signed (invisibly) by `organCode`'s competent signer, on the client as a USB
+ * token would: a letter the default send policy delivers when that organ sends it.
+ */
+export async function signedPdf(organCode: string, text?: string): Promise<Uint8Array> {
+  const { manifest, path } = demoPki();
+  const entry = personEntry(manifest, organCode);
+  const signer = SoftwareSigner.fromPkcs12(readFileSync(path(entry.p12)), manifest.password);
+  return signPdf(await samplePdf(text), { signer });
 }
