@@ -10,6 +10,18 @@
  */
 export { type ByteRangeVerdict, checkByteRangeRules, derLength } from "./byte-range-rules.ts";
 export {
+  type AnalyseOptions,
+  analyseChanges,
+  CHANGE_POLICIES,
+  type Change,
+  type ChangeAnalysis,
+  type ChangePolicyName,
+  docMdpPermission,
+  type Painting,
+  RULES,
+  sameObject,
+} from "./changes/index.ts";
+export {
   type OrganDirectory,
   type RevocationPolicy,
   resolveOptions,
@@ -19,6 +31,7 @@ export {
 export { Outcome } from "./outcome.ts";
 export {
   type CertificateSummary,
+  type ChangeReport,
   type Check,
   type CheckName,
   type CheckStatus,
@@ -26,6 +39,7 @@ export {
   deepFreeze,
   type Indication,
   type ModificationLevel,
+  type PaintingReport,
   type RevocationSourceName,
   type RevocationSummary,
   type SignatureReport,
@@ -37,14 +51,6 @@ export {
   worstIndication,
 } from "./report.ts";
 export { type ReportPdfOptions, renderReportPdf } from "./report-pdf.ts";
-export {
-  type AnalyseOptions,
-  analyseRevisions,
-  docMdpPermission,
-  type RevisionAnalysis,
-  type RevisionProblem,
-  sameObject,
-} from "./revisions.ts";
 export { displayTime, type SummaryLanguage, summarise, summariseSignature } from "./summary.ts";
 export { type TimestampValidation, validateTimestampToken } from "./timestamp-validation.ts";
 export { validateDetached } from "./validate-detached.ts";

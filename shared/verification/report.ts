@@ -99,6 +99,32 @@ export type Coverage = "whole-file" | "revision" | "unclear";
 /** Worst change made after the signed revision (ISO 32000-1 §12.8.2.2 DocMDP levels, plus "other"). */
 export type ModificationLevel = "none" | "signatures-and-validation-data" | "form-filling" | "other";
 
+/** One change made after a signature (see shared/verification/changes). */
+export interface ChangeReport {
+  readonly revision?: number;
+  readonly object?: number;
+  readonly role: string;
+  readonly rule: string;
+  readonly verdict: "allowed" | "refused";
+  readonly class: "bookkeeping" | "metadata" | "validation" | "signature" | "form" | "content";
+  readonly code: string;
+  readonly detail: string;
+}
+
+/** A widget a later signature paints on a page. */
+export interface PaintingReport {
+  readonly fieldName: string;
+  readonly kind: "signature" | "document-timestamp";
+  /** 1-based. */
+  readonly page: number;
+  /** [llx lly urx ury] in default user space. */
+  readonly rect: readonly [number, number, number, number];
+  /** Index of the painting signature in `signatures`, and its signer's name. */
+  readonly by?: number;
+  readonly signer?: string;
+  readonly signatureObject?: number;
+}
+
 export interface SignatureReport {
   /** 0-based, in revision order. */
   readonly index: number;
@@ -122,6 +148,10 @@ export interface SignatureReport {
   readonly revocation: RevocationSummary;
   readonly coverage: Coverage;
   readonly modification: ModificationLevel;
+  /** Every change after the signed revision, classified and judged; refused ones first. */
+  readonly changes: readonly ChangeReport[];
+  /** Visible widgets of later signatures over the pages: who painted what, where. */
+  readonly paintedAfter: readonly PaintingReport[];
   readonly byteRange?: readonly number[];
   /** What was actually signed: the bytes [0, length) of the file, i.e. revision `revision`. */
   readonly signedRevision?: { readonly revision: number; readonly length: number };

@@ -14,6 +14,8 @@ import { decodeStream } from "../pdf/stream-decode.ts";
 import { type Certificate, parseCertificate } from "../pki/certificate.ts";
 import { type Crl, parseCrl } from "../pki/crl.ts";
 import { checkByteRangeRules } from "./byte-range-rules.ts";
+import type { ChangePolicyName } from "./changes/index.ts";
+import { analyseChanges, type Change, docMdpPermission, type Painting } from "./changes/index.ts";
 import { resolveOptions, type ValidationContext, type ValidationOptions } from "./options.ts";
 import { Outcome } from "./outcome.ts";
 import {
@@ -25,7 +27,6 @@ import {
   type ValidationReport,
   worstIndication,
 } from "./report.ts";
-import { analyseRevisions, docMdpPermission } from "./revisions.ts";
 import { validateTimestampToken } from "./timestamp-validation.ts";
 import { summariseCertificate, validateSignedData } from "./validate-signed-data.ts";
 
@@ -107,6 +108,36 @@ function trailingData(file: PdfFile): number {
   return junk;
 }
 
+/** "2 signature, 1 metadata change(s): SIGNATURE_FIELD_ADDED, INFO_UPDATED". */
+function describeChanges(changes: readonly Change[]): string {
+  const counts = new Map<string, number>();
+  for (const change of changes) {
+    counts.set(change.class, (counts.get(change.class) ?? 0) + 1);
+  }
+  const codes = [...new Set(changes.map((change) => change.code))];
+  return `${[...counts].map(([name, count]) => `${count} ${name}`).join(", ")} change(s): ${codes.join(", ")}`;
+}
+
+/** Fills in who painted each widget: the signer of the signature whose dictionary it shows. */
+function nameThePainters(reports: SignatureReport[], signatures: readonly PdfSignatureInfo[]): void {
+  const byObject = new Map<number, SignatureReport>();
+  for (const [index, signature] of signatures.entries()) {
+    byObject.set(signature.signatureRef.objectNumber, reports[index]!);
+  }
+  for (const report of reports) {
+    for (const painting of report.paintedAfter as Painting[]) {
+      const painter =
+        painting.signatureObject === undefined ? undefined : byObject.get(painting.signatureObject);
+      if (painter) {
+        Object.assign(painting, {
+          by: painter.index,
+          ...(painter.signer?.name ? { signer: painter.signer.name } : {}),
+        });
+      }
+    }
+  }
+}
+
 const NO_REVOCATION: RevocationSummary = { source: "none", status: "unknown" };
 
 interface DocumentFacts {
@@ -116,6 +147,7 @@ interface DocumentFacts {
   readonly junkBytes: number;
   /** Hashes the file once for all signatures and the document digest. */
   readonly digester: ByteRangeDigester;
+  readonly changePolicy?: ChangePolicyName;
   /** Revision of the certification signature and its DocMDP /P. */
   readonly certification?: { readonly revision: number; readonly permission: 1 | 2 | 3 };
 }
@@ -132,6 +164,8 @@ async function validateOne(
   const claimed = parsePdfDate(signature.signingTime);
   let result: Awaited<ReturnType<typeof validateSignedData>> | undefined;
   let modification: ModificationLevel = "other";
+  let changes: readonly Change[] = [];
+  let paintings: readonly Painting[] = [];
   let coverage: Coverage = "unclear";
   let docTimestamp: { genTime?: Date; tsa?: Certificate; valid: boolean } | undefined;
   const verdict = checkByteRangeRules(file, signature, facts.signatures, outcome);
@@ -193,8 +227,13 @@ async function validateOne(
         facts.certification && verdict.signedRevision >= facts.certification.revision
           ? facts.certification.permission
           : undefined;
-      const analysis = analyseRevisions(file, verdict.signedRevision, docMdp ? { docMdp } : {});
+      const analysis = analyseChanges(file, verdict.signedRevision, {
+        ...(docMdp ? { docMdp } : {}),
+        ...(facts.changePolicy ? { policy: facts.changePolicy } : {}),
+      });
       modification = analysis.modification;
+      changes = analysis.changes;
+      paintings = analysis.paintings;
       if (facts.junkBytes > 0) {
         modification = "other";
         outcome.failed(
@@ -205,24 +244,22 @@ async function validateOne(
           `${facts.junkBytes} non-whitespace bytes follow the last %%EOF outside any revision`,
         );
       } else if (modification === "other") {
-        const first = analysis.changes.find((change) => change.code) ?? {
-          code: "MODIFIED",
-          detail: "changed after signing",
-        };
+        const first = analysis.changes.find((change) => change.verdict === "refused")!;
+        const more = analysis.changes.filter((change) => change.verdict === "refused").length - 1;
         outcome.failed(
           "modifications",
           `MODIFIED_AFTER_SIGNING_${first.code}`,
           "TOTAL_FAILED",
           "FORMAT_FAILURE",
-          `revision ${"revision" in first ? first.revision + 1 : "?"}: ${first.detail}`,
+          `${first.revision !== undefined ? `revision ${first.revision + 1}: ` : ""}${first.detail}${more > 0 ? ` (and ${more} more refused change(s))` : ""}`,
         );
       } else {
         outcome.passed(
           "modifications",
-          modification === "none" ? "NO_MODIFICATIONS" : "ALLOWED_MODIFICATIONS",
-          modification === "none"
+          analysis.changes.length === 0 ? "NO_MODIFICATIONS" : "ALLOWED_MODIFICATIONS",
+          analysis.changes.length === 0
             ? "nothing was added after this signature"
-            : `after signing only: ${modification} (${analysis.changes.length} change(s))`,
+            : `after signing only allowed changes: ${describeChanges(analysis.changes)}`,
         );
       }
       const fileEnd = range[2] + range[3];
@@ -292,6 +329,8 @@ async function validateOne(
     revocation: result?.revocation ?? NO_REVOCATION,
     coverage,
     modification,
+    changes,
+    paintedAfter: paintings.map((painting) => ({ ...painting })),
     ...(verdict.byteRange ? { byteRange: [...verdict.byteRange] } : {}),
     ...(verdict.signedRevision !== undefined
       ? {
@@ -331,6 +370,7 @@ export async function validatePdf(bytes: Uint8Array, options: ValidationOptions)
     signatures,
     dss: readDss(file),
     junkBytes: trailingData(file),
+    ...(options.changePolicy ? { changePolicy: options.changePolicy } : {}),
     digester: new ByteRangeDigester(bytes),
     ...(certification ? { certification } : {}),
   };
@@ -338,6 +378,7 @@ export async function validatePdf(bytes: Uint8Array, options: ValidationOptions)
   for (const [index, signature] of signatures.entries()) {
     reports.push(await validateOne(facts, signature, index, context));
   }
+  nameThePainters(reports, signatures);
   const problems: { code: string; detail: string }[] = [];
   const signed = reports.some((report) => report.kind === "pdf-signature");
   if (!signed) {

@@ -98,6 +98,8 @@ export interface GoodLetter {
   readonly firstModification: ModificationLevel;
   /** Whether an allowed change (form filling) follows the newest signature: its coverage is then "revision". */
   readonly filledAfterLastSignature?: boolean;
+  /** The change policy it passes under (form filling changes what is shown: not the letter default). */
+  readonly changePolicy?: "form-filling";
 }
 
 /** The certificates the corpus signs with. */
@@ -728,6 +730,7 @@ export async function goodLetters(bases: AttackBases, libreOffice: Uint8Array): 
       signatures: 1,
       firstModification: "form-filling",
       filledAfterLastSignature: true,
+      changePolicy: "form-filling",
     },
     {
       label: "signed-form-filled",
@@ -736,6 +739,7 @@ export async function goodLetters(bases: AttackBases, libreOffice: Uint8Array): 
       signatures: 1,
       firstModification: "form-filling",
       filledAfterLastSignature: true,
+      changePolicy: "form-filling",
     },
   ];
   return good;

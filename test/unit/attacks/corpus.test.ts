@@ -40,9 +40,12 @@ const options: ValidationOptions = {
 };
 
 /** The report, or the ExchangeError code when the verifier refused the file as a whole. */
-async function validate(bytes: Uint8Array): Promise<ValidationReport | { readonly thrown: string }> {
+async function validate(
+  bytes: Uint8Array,
+  changePolicy?: ValidationOptions["changePolicy"],
+): Promise<ValidationReport | { readonly thrown: string }> {
   try {
-    return await validatePdf(bytes, options);
+    return await validatePdf(bytes, changePolicy ? { ...options, changePolicy } : options);
   } catch (error) {
     if (isExchangeError(error)) {
       return { thrown: error.code };
@@ -98,7 +101,7 @@ describe("correctly signed letters pass (no false alarms)", () => {
   it.each(good.map((letter) => [letter.label, letter] as const))(
     "%s → TOTAL_PASSED",
     async (_label, letter) => {
-      const result = await validate(letter.bytes);
+      const result = await validate(letter.bytes, letter.changePolicy);
       expect(result).not.toHaveProperty("thrown");
       const report = result as ValidationReport;
       expect(report.verdict, summary(report)).toBe("TOTAL_PASSED");

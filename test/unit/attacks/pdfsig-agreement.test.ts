@@ -162,7 +162,11 @@ beforeAll(async () => {
   };
   // Act: both verifiers on every file.
   judged = [];
-  for (const { label, bytes } of [...good, ...attacks]) {
+  for (const { label, bytes, changePolicy } of [...good, ...attacks] as {
+    label: string;
+    bytes: Uint8Array;
+    changePolicy?: "form-filling";
+  }[]) {
     const path = join(temp.dir, `${label}.pdf`);
     await writeFile(path, bytes);
     // pdfsig exits 0 even for broken signatures (2 when none): its text is the verdict.
@@ -171,7 +175,7 @@ beforeAll(async () => {
     }));
     judged.push({
       label,
-      report: await validatePdf(bytes, options),
+      report: await validatePdf(bytes, changePolicy ? { ...options, changePolicy } : options),
       pdfsig: parsePdfsig(stdout),
       pdfsigText: stdout,
     });

@@ -12,8 +12,11 @@ import {
 } from "../../../shared/pdf/objects.ts";
 import { listPages } from "../../../shared/pdf/pages.ts";
 import { type PdfFile, readPdf } from "../../../shared/pdf/read-pdf.ts";
+import {
+  analyseChanges as analyseRevisions,
+  sameObject,
+} from "../../../shared/verification/changes/index.ts";
 import type { ValidationReport } from "../../../shared/verification/report.ts";
-import { analyseRevisions, sameObject } from "../../../shared/verification/revisions.ts";
 import { validatePdf } from "../../../shared/verification/validate-pdf.ts";
 import { type TestPki, testPki } from "../../support/pki.ts";
 import { offlineOptions, signWith } from "./helpers.ts";
@@ -218,7 +221,7 @@ describe("allowed changes keep the signature valid", () => {
     expect(report.signatures[0]?.modification).toBe("signatures-and-validation-data");
   });
 
-  it("an updated document information dictionary is bookkeeping", async () => {
+  it("an updated document information dictionary is an allowed metadata change, and reported", async () => {
     const bytes = update(signed, (file) => {
       const infoRef = file.trailer.getRef("Info")!;
       const info = file.resolve(infoRef) as PdfDict;
@@ -231,10 +234,23 @@ describe("allowed changes keep the signature valid", () => {
     });
     const report = await validatePdf(bytes, offlineOptions(pki));
     expect(report.verdict).toBe("TOTAL_PASSED");
-    expect(report.signatures[0]).toMatchObject({ modification: "none", coverage: "revision" });
+    expect(report.signatures[0]).toMatchObject({
+      modification: "signatures-and-validation-data",
+      coverage: "revision",
+    });
+    expect(report.signatures[0]?.changes).toEqual([
+      expect.objectContaining({
+        verdict: "allowed",
+        class: "metadata",
+        code: "INFO_UPDATED",
+        rule: "metadata.info",
+      }),
+    ]);
+    const check = report.signatures[0]?.checks.find((c) => c.name === "modifications");
+    expect(check).toMatchObject({ status: "passed", code: "ALLOWED_MODIFICATIONS" });
   });
 
-  it("filling an existing form field is form-filling; moving it is not", async () => {
+  it("filling an empty form field changes what is shown: refused for letters, form-filling under that policy; moving it never", async () => {
     const doc = await PDFDocument.create();
     doc.registerFontkit(fontkit);
     const page = doc.addPage([595, 842]);
@@ -261,7 +277,10 @@ describe("allowed changes keep the signature valid", () => {
         },
       ];
     });
-    const report = await validatePdf(filled, offlineOptions(pki));
+    const letter = await validatePdf(filled, offlineOptions(pki));
+    expect(letter.verdict).toBe("TOTAL_FAILED");
+    expect(letter.signatures[0]?.changes[0]).toMatchObject({ verdict: "refused", code: "FIELD_CHANGED" });
+    const report = await validatePdf(filled, { ...offlineOptions(pki), changePolicy: "form-filling" });
     expect(report.verdict).toBe("TOTAL_PASSED");
     expect(report.signatures[0]?.modification).toBe("form-filling");
     const moved = update(formSigned, (file) => {
@@ -269,7 +288,8 @@ describe("allowed changes keep the signature valid", () => {
       const dict = file.resolve(ref) as PdfDict;
       return [{ objectNumber: ref.objectNumber, value: dict.with({ Ff: 1 }) }];
     });
-    expect((await validatePdf(moved, offlineOptions(pki))).signatures[0]?.modification).toBe("other");
+    const movedReport = await validatePdf(moved, { ...offlineOptions(pki), changePolicy: "form-filling" });
+    expect(movedReport.signatures[0]?.modification).toBe("other");
   });
 
   it("DocMDP /P 1 forbids even a countersignature; /P 2 allows it", async () => {

@@ -1,0 +1,139 @@
+/**
+ * The integrity of each incremental update as a file structure (ISO 32000-1 §7.5.6), whatever it
+ * changes: an update may only define objects inside its own bytes, through its own cross-reference
+ * section, and never re-point the catalog. Otherwise a lenient reader (one that repairs a broken
+ * cross-reference by scanning) or a shadow definition could show other objects than the ones
+ * judged ("incremental saving" and "shadow" attacks, Mladenov et al. 2019, Mainka et al. 2021).
+ * Linear in the file: every revision's own entries and bytes are read once.
+ */
+import { PdfRef } from "../../pdf/objects.ts";
+import type { PdfFile } from "../../pdf/read-pdf.ts";
+import type { Change } from "./model.ts";
+
+const cache = new WeakMap<PdfFile, readonly Change[]>();
+
+/** Offsets of `N G obj` headers in `bytes[from, to)`. */
+function objectHeaders(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+): { offset: number; objectNumber: number }[] {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString("latin1");
+  const headers: { offset: number; objectNumber: number }[] = [];
+  const pattern = /(?<![0-9])(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]+obj(?![A-Za-z0-9])/g;
+  for (const match of text.matchAll(pattern)) {
+    headers.push({ offset: from + match.index!, objectNumber: Number(match[1]) });
+  }
+  return headers;
+}
+
+function refuse(revision: number, code: string, detail: string, object?: number): Change {
+  return {
+    revision,
+    ...(object !== undefined ? { object } : {}),
+    role: "revision",
+    rule: "integrity",
+    verdict: "refused",
+    class: "content",
+    code,
+    detail,
+  };
+}
+
+function checkRevision(file: PdfFile, revision: number): Change[] {
+  const problems: Change[] = [];
+  const current = file.revisions[revision]!;
+  const previous = file.revisions[revision - 1]!;
+  const bodyStart = previous.endOffset;
+  const bodyEnd = current.endOffset;
+  const rootBefore = previous.trailer.getRef("Root");
+  const rootAfter = current.trailer.getRef("Root");
+  if (!rootBefore || !rootAfter || !rootBefore.equals(rootAfter)) {
+    problems.push(
+      refuse(revision, "ROOT_REPLACED", `revision ${revision} points the trailer's /Root to another catalog`),
+    );
+  }
+  const spans: { start: number; end: number }[] = [];
+  for (const [objectNumber, entry] of current.entries) {
+    if (entry.type === "free") {
+      continue; // a freed signed object is judged as deleted; others do not matter
+    }
+    if (entry.type === "offset" && (entry.offset < bodyStart || entry.offset >= bodyEnd)) {
+      problems.push(
+        refuse(
+          revision,
+          "OBJECT_OUTSIDE_ITS_REVISION",
+          `revision ${revision} points object ${objectNumber} to offset ${entry.offset}, outside its own bytes [${bodyStart}, ${bodyEnd})`,
+          objectNumber,
+        ),
+      );
+      continue;
+    }
+    if (entry.type === "compressed" && current.entries.get(entry.streamObjectNumber)?.type !== "offset") {
+      problems.push(
+        refuse(
+          revision,
+          "OBJECT_OUTSIDE_ITS_REVISION",
+          `revision ${revision} puts object ${objectNumber} in object stream ${entry.streamObjectNumber}, which it does not define`,
+          objectNumber,
+        ),
+      );
+      continue;
+    }
+    try {
+      const located = file.locate(new PdfRef(objectNumber, entry.generation), revision);
+      if (located?.start !== undefined && located.end !== undefined) {
+        spans.push({ start: located.start, end: located.end });
+      }
+    } catch (error) {
+      problems.push(
+        refuse(
+          revision,
+          "OBJECT_UNREADABLE",
+          `object ${objectNumber} of revision ${revision}: ${(error as Error).message}`,
+          objectNumber,
+        ),
+      );
+    }
+  }
+  // An object defined in this revision's bytes that its cross-reference section does not use. The
+  // cross-reference stream itself (and a hybrid file's /XRefStm, §7.5.8.4) need not list itself.
+  spans.sort((a, b) => a.start - b.start);
+  const xrefObjects = new Set([current.startxref]);
+  const hybrid = current.trailer.get("XRefStm");
+  if (typeof hybrid === "number") {
+    xrefObjects.add(hybrid);
+  }
+  let s = 0;
+  for (const header of objectHeaders(file.bytes, bodyStart, bodyEnd)) {
+    while (s < spans.length && spans[s]!.end <= header.offset) {
+      s++;
+    }
+    const inside = s < spans.length && spans[s]!.start <= header.offset;
+    if (!inside && !xrefObjects.has(header.offset)) {
+      problems.push(
+        refuse(
+          revision,
+          "UNREFERENCED_OBJECT_DEFINITION",
+          `revision ${revision} defines object ${header.objectNumber} at offset ${header.offset}, which its cross-reference section does not use`,
+          header.objectNumber,
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+/** The structural problems of every incremental update after revision `after`. */
+export function revisionIntegrity(file: PdfFile, after: number): readonly Change[] {
+  let all = cache.get(file);
+  if (!all) {
+    const list: Change[] = [];
+    for (let revision = 1; revision < file.revisions.length; revision++) {
+      list.push(...checkRevision(file, revision));
+    }
+    all = list;
+    cache.set(file, all);
+  }
+  return all.filter((change) => (change.revision ?? 0) > after);
+}
