@@ -23,6 +23,8 @@ import type { SignedContent } from "./signed-content.ts";
 
 /** Annotation flags (ISO 32000-1 §12.5.3 Table 165). */
 const HIDDEN = 2;
+/** NoZoom and NoRotate: the viewer may draw the appearance outside /Rect (§12.5.3). */
+const UNANCHORED = 8 | 16;
 
 const RELAXED: ReadonlySet<Role> = new Set(["dss", "validation-data", "info", "metadata"]);
 
@@ -81,8 +83,23 @@ export class JudgeContext {
     this.filled.push({ field, dictionary, signature });
   }
 
+  /** The page a subject is on: a page, or an /Annots array of one. */
   pageOf(subject: Subject): number | undefined {
-    return subject.object === undefined ? undefined : this.signed.pageNumbers.get(subject.object);
+    if (subject.object === undefined) {
+      return undefined;
+    }
+    const page = this.signed.pageNumbers.get(subject.object);
+    if (page !== undefined || subject.role !== "annots") {
+      return page;
+    }
+    for (const [number, index] of this.signed.pageNumbers) {
+      const dict = this.atSigning(new PdfRef(number, this.generation(number)));
+      const annots = dict instanceof PdfDict ? dict.get("Annots") : undefined;
+      if (annots instanceof PdfRef && annots.objectNumber === subject.object) {
+        return index;
+      }
+    }
+    return undefined;
   }
 
   record(change: Omit<Change, "revision">, at?: number): void {
@@ -375,6 +392,16 @@ export class JudgeContext {
       (box === undefined || (box[2] !== box[0] && box[3] !== box[1])) &&
       (flags & HIDDEN) === 0;
     if (!visible) {
+      return;
+    }
+    if ((flags & UNANCHORED) !== 0) {
+      this.refuse(
+        "widget",
+        "WIDGET_UNANCHORED",
+        `${where}: a visible widget with NoZoom or NoRotate may be drawn outside its rectangle`,
+        number,
+        "signature.new-signature-field",
+      );
       return;
     }
     if (widget.timestamp) {
