@@ -22,6 +22,11 @@ interface Words {
   readonly noSignature: string;
   readonly trailingData: string;
   readonly modification: Readonly<Record<SignatureReport["modification"], string>>;
+  /** What kinds of allowed change followed a signature, by change class. */
+  readonly changeClasses: Readonly<Record<SignatureReport["changes"][number]["class"], string>>;
+  readonly afterSigning: string;
+  /** "{who} shows an image on page {page} at {rect}". */
+  readonly painted: (who: string, page: number, rect: string) => string;
   readonly check: string;
 }
 
@@ -59,6 +64,16 @@ export const WORDS: Readonly<Record<SummaryLanguage, Words>> = {
       "form-filling": "sau khi ký chỉ điền biểu mẫu",
       other: "văn bản đã bị sửa đổi sau khi ký",
     },
+    changeClasses: {
+      bookkeeping: "thông tin kỹ thuật của tệp",
+      metadata: "thông tin mô tả tài liệu",
+      validation: "dữ liệu kiểm tra chữ ký hoặc dấu thời gian",
+      signature: "chữ ký số mới",
+      form: "nội dung điền vào biểu mẫu",
+      content: "nội dung văn bản",
+    },
+    afterSigning: "sau khi ký có thêm",
+    painted: (who, page, rect) => `  · ${who} hiển thị hình chữ ký tại trang ${page}, vùng ${rect}`,
     check: "kiểm tra",
   },
   en: {
@@ -95,6 +110,16 @@ export const WORDS: Readonly<Record<SummaryLanguage, Words>> = {
       "form-filling": "only form fields filled after signing",
       other: "the letter was modified after signing",
     },
+    changeClasses: {
+      bookkeeping: "file bookkeeping",
+      metadata: "document information",
+      validation: "validation data or timestamps",
+      signature: "new signatures",
+      form: "form field values",
+      content: "letter content",
+    },
+    afterSigning: "added after signing",
+    painted: (who, page, rect) => `  · ${who} shows a signature image on page ${page}, area ${rect}`,
     check: "check",
   },
 };
@@ -141,8 +166,13 @@ export function summariseSignature(signature: SignatureReport, lang: SummaryLang
   if (signature.indication !== "TOTAL_PASSED" && signature.subIndication) {
     const problem = firstProblem(signature);
     line += `: ${w.reasons[signature.subIndication]}${problem ? ` [${problem.code}]` : ""}`;
-  } else if (signature.modification !== "none") {
-    line += ` (${w.modification[signature.modification]})`;
+  } else if (signature.changes.length > 0) {
+    const classes = [...new Set(signature.changes.map((change) => w.changeClasses[change.class]))];
+    line += ` (${w.afterSigning}: ${classes.join(", ")})`;
+  }
+  for (const painting of signature.paintedAfter) {
+    const who = `${label} ${(painting.by ?? -1) + 1 || "?"}${painting.signer ? ` (${painting.signer})` : ""}`;
+    line += `\n${w.painted(who, painting.page, `[${painting.rect.map((n) => Math.round(n)).join(" ")}]`)}`;
   }
   return line;
 }

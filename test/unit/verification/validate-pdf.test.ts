@@ -6,6 +6,7 @@ import { embedSignatureContents } from "../../../shared/pdf/signature-placeholde
 import { parseCrl } from "../../../shared/pki/crl.ts";
 import { httpFetcher } from "../../../shared/pki/revocation.ts";
 import { signedRevisionBytes } from "../../../shared/verification/report.ts";
+import { summarise } from "../../../shared/verification/summary.ts";
 import { parsePdfDate, validatePdf } from "../../../shared/verification/validate-pdf.ts";
 import { sealImage, signatureImage } from "../../support/images.ts";
 import { freePort, type RunningServer, startOcspResponder } from "../../support/ocsp.ts";
@@ -104,6 +105,22 @@ describe("correctly signed letters pass (no false alarms)", () => {
         verdict: "TOTAL_PASSED",
       });
     }
+    // The seal paints over page 1 after the person signed: the report says who, where.
+    const visible = await validatePdf(variants.visible, offlineOptions(pki, { expectedOrganCode: ORGAN }));
+    const [first, second] = visible.signatures;
+    expect(first?.paintedAfter).toEqual([
+      expect.objectContaining({ kind: "signature", page: 1, by: 1, fieldName: second?.fieldName }),
+    ]);
+    const [x1, y1, x2, y2] = first!.paintedAfter[0]!.rect;
+    expect(x2 - x1).toBeGreaterThan(10);
+    expect(y2 - y1).toBeGreaterThan(10);
+    expect(second?.paintedAfter).toEqual([]);
+    expect(first?.changes.every((change) => change.verdict === "allowed")).toBe(true);
+    expect(first?.changes.map((change) => change.code)).toContain("SIGNATURE_FIELD_ADDED");
+    expect(summarise(visible, "en")).toMatch(
+      /Signature 2 \(.+\) shows a signature image on page 1, area \[\d+ \d+ \d+ \d+\]/,
+    );
+    expect(summarise(visible, "vi")).toContain("hiển thị hình chữ ký tại trang 1");
   });
 
   it("reads the claimed signing time from /M", () => {
