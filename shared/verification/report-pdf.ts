@@ -18,6 +18,8 @@ export interface ReportPdfOptions {
   readonly title?: string;
 }
 
+/** Changes listed per signature in the printed report (refused ones come first); the JSON has them all. */
+const MAX_CHANGES_SHOWN = 20;
 const PAGE = { width: 595.28, height: 841.89, margin: 48 } as const;
 const STATUS_WORDS: Readonly<Record<CheckStatus, string>> = {
   passed: "Đạt / passed",
@@ -173,6 +175,22 @@ function signatureBlock(writer: Writer, signature: SignatureReport): void {
   for (const [name, value] of facts) {
     if (value) {
       writer.text(`${name}: ${value}`, { size: 9, indent: 8 });
+    }
+  }
+  if (signature.changes.length > 0) {
+    writer.gap(4);
+    writer.text("Thay đổi sau khi ký / Changes after signing", { size: 10, bold: true, indent: 8 });
+    const shown = signature.changes.slice(0, MAX_CHANGES_SHOWN);
+    for (const change of shown) {
+      const refused = change.verdict === "refused";
+      writer.text(
+        `${refused ? "KHÔNG ĐƯỢC PHÉP / REFUSED" : "được phép / allowed"} — ${change.code}${change.revision !== undefined ? ` (revision ${change.revision + 1})` : ""}`,
+        { size: 9, indent: 16, bold: refused, ...(refused ? { colour: VERDICT_COLOURS.TOTAL_FAILED } : {}) },
+      );
+      writer.text(change.detail, { size: 8, indent: 28, colour: rgb(0.3, 0.3, 0.3) });
+    }
+    if (signature.changes.length > shown.length) {
+      writer.text(`… +${signature.changes.length - shown.length}`, { size: 8, indent: 16 });
     }
   }
   writer.gap(4);
