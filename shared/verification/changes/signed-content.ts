@@ -215,7 +215,7 @@ export function collectSignedContent(file: PdfFile, revision: number): SignedCon
         const signed = ft === "Sig" && v !== undefined && v !== null;
         const valued = value.has("V") ? hasFieldValue(deref(v), ft) : (visit.valued ?? false);
         facts = { ...(ft ? { ft } : {}), signed, valued };
-        if (ft !== "Sig") {
+        if (ft !== undefined && ft !== "Sig") {
           hasNonSignatureFields = true;
         }
       }
