@@ -5,6 +5,11 @@ import { ERROR_CODES, type ErrorCode, ExchangeError } from "../errors/index.ts";
  * The one mapping from errors to HTTP: RFC 9457 `application/problem+json`, with the stable
  * `code`, the message in English and Vietnamese, and the request id as `instance`. The detail
  * is shown only for the caller's mistakes (4xx); a 5xx never reveals internals.
+ *
+ * A refusal that carries data for the caller (e.g. the verification of a send the policy
+ * refused) puts it in `meta.problem` of its ExchangeError, an object of extension members
+ * (RFC 9457 §3.2): they are added to a 4xx problem, never to a 5xx, and never replace a member
+ * defined here.
  */
 export interface Problem {
   readonly type: string;
@@ -15,13 +20,28 @@ export interface Problem {
   readonly messages: { readonly en: string; readonly vi: string };
   readonly instance?: string;
   readonly errors?: unknown;
+  /** Extension members, from `meta.problem` (4xx only). */
+  readonly [extension: string]: unknown;
 }
+
+/** The members this mapping defines (RFC 9457 §3.1 and ours): an extension never takes their place. */
+const STANDARD_MEMBERS: ReadonlySet<string> = new Set([
+  "type",
+  "code",
+  "status",
+  "title",
+  "detail",
+  "messages",
+  "instance",
+  "errors",
+]);
 
 export function toProblem(error: unknown, requestId?: string): Problem {
   const known = error instanceof ExchangeError ? error : new ExchangeError("INTERNAL", { cause: error });
   const info = ERROR_CODES[known.code];
   const exposed = info.status < 500;
   return {
+    ...(exposed ? extensionMembers(known.meta?.["problem"]) : {}),
     type: `urn:problem:${known.code}`,
     code: known.code,
     status: info.status,
@@ -31,6 +51,13 @@ export function toProblem(error: unknown, requestId?: string): Problem {
     ...(requestId ? { instance: requestId } : {}),
     ...(exposed && known.meta?.["errors"] ? { errors: known.meta["errors"] } : {}),
   };
+}
+
+function extensionMembers(members: unknown): Record<string, unknown> {
+  if (typeof members !== "object" || members === null || Array.isArray(members)) {
+    return {};
+  }
+  return Object.fromEntries(Object.entries(members).filter(([name]) => !STANDARD_MEMBERS.has(name)));
 }
 
 export function problemResponse(problem: Problem): APIGatewayProxyStructuredResultV2 {
