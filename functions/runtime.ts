@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { HttpTsa } from "../shared/cms/timestamp.ts";
 import { type RuntimeConfig, readConfig } from "../shared/config.ts";
-import { Exchange, parseSendPolicy, SEND_POLICY_VARIABLE } from "../shared/exchange/index.ts";
+import { Exchange } from "../shared/exchange/index.ts";
 import { LetterSigning } from "../shared/exchange/letter-signing.ts";
 import { LetterVerifier } from "../shared/exchange/letter-verification.ts";
 import type { Caller } from "../shared/exchange/types.ts";
@@ -42,12 +42,16 @@ export function getRuntime(): Runtime {
     ...(config.objectLock ? { objectLock: config.objectLock } : {}),
   });
   const verifier = new LetterVerifier({ ledger, revocation: config.revocation });
-  // An unknown value stops here (a configuration error, answered 500), never a silent default.
-  const sendPolicy = parseSendPolicy(process.env[SEND_POLICY_VARIABLE]);
   let signing: Promise<LetterSigning> | undefined;
   runtime = {
     config,
-    exchange: new Exchange({ ledger, documents, verifier, sendPolicy, maxFileBytes: config.maxFileBytes }),
+    exchange: new Exchange({
+      ledger,
+      documents,
+      verifier,
+      sendPolicy: config.sendPolicy,
+      maxFileBytes: config.maxFileBytes,
+    }),
     verifier,
     findApiKey: (hash) => ledger.findApiKey(hash),
     letterSigning: () => {

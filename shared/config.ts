@@ -1,3 +1,5 @@
+import { parseSendPolicy, SEND_POLICY_VARIABLE, type SendPolicy } from "./exchange/send-policy.ts";
+
 /**
  * Runtime configuration, read from the environment once and typed. Handlers call
  * `readConfig()` at module load (cold start); nothing deeper in the core reads `process.env`.
@@ -32,6 +34,13 @@ export interface RuntimeConfig {
   readonly revocation: "require" | "prefer" | "off";
   /** Directory holding LiberationSerif-Regular.ttf and -Bold.ttf where the system has none (Lambda). */
   readonly fontDir?: string;
+  /**
+   * Which verification verdicts `send` delivers (`LIENTHONG_SEND_POLICY`, see
+   * `shared/exchange/send-policy.ts`). `readConfig` always sets it; optional only so that a
+   * configuration written by hand (tests, the local runtime's clients) may leave it out, which
+   * means the default policy.
+   */
+  readonly sendPolicy?: SendPolicy;
 }
 
 export const DEFAULTS = {
@@ -71,6 +80,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     ...(env["TSA_URL"] ? { tsaUrl: env["TSA_URL"] } : {}),
     ...(env["FONT_DIR"] ? { fontDir: env["FONT_DIR"] } : {}),
     revocation: oneOf(env, "REVOCATION_POLICY", ["require", "prefer", "off"] as const, "require"),
+    // An unknown value is a configuration error (answered 500), never a silent default.
+    sendPolicy: parseSendPolicy(env[SEND_POLICY_VARIABLE]),
     ...(env["OBJECT_LOCK_MODE"] === "COMPLIANCE"
       ? {
           objectLock: {
