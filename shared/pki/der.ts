@@ -471,6 +471,167 @@ export function decodeTime(element: DerElement, options: DecodeTimeOptions = {})
   return date;
 }
 
+/**
+ * The length of the one element at the start of `bytes`, identifier to end (after the
+ * end-of-contents octets of a BER indefinite length), or undefined when `bytes` does not start
+ * with a complete, well-formed element. For finding where a CMS ends inside zero padding (a
+ * PDF /Contents): the EOC octets of indefinite lengths are zeros too, so only a reader can tell.
+ *
+ * @example
+ * const end = encodedLength(contents, BER); // then contents[end..] must be zeros
+ */
+export function encodedLength(bytes: Uint8Array, options: DerReadOptions = {}): number | undefined {
+  try {
+    return readElement(bytes, 0, options).end;
+  } catch (error) {
+    if (error instanceof DerError) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Universal types whose BER encoding may be constructed (segmented) but whose DER encoding is
+ * primitive (X.690 §8.6, §8.7, §8.23, §10.2): BIT STRING, OCTET STRING, the character strings
+ * and the time types.
+ */
+const STRING_TAG_NUMBERS: ReadonlySet<number> = new Set([
+  3, 4, 12, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30,
+]);
+
+function identifierLength(element: DerElement): number {
+  if ((element.tag & 0x1f) !== 0x1f) {
+    return 1;
+  }
+  let length = 1;
+  while (((element.bytes[length] as number) & 0x80) !== 0) {
+    length++;
+  }
+  return length + 1;
+}
+
+/**
+ * True when `element`, or anything inside it, uses an encoding BER allows and DER forbids
+ * (X.690 §10): an indefinite or non-minimal length, a constructed (segmented) string, a BOOLEAN
+ * TRUE other than 0xFF. Universal SETs are not checked for DER order: producers that sign
+ * unsorted definite-length encodings exist, and their bytes must stay as they are.
+ *
+ * @example
+ * if (usesBerEncoding(signedAttrs)) { message = toDer(signedAttrs); }
+ */
+export function usesBerEncoding(element: DerElement): boolean {
+  return berAt(element, 0);
+}
+
+function berAt(element: DerElement, depth: number): boolean {
+  if (depth > MAX_DEPTH) {
+    throw new DerError(`nesting deeper than ${MAX_DEPTH} levels`);
+  }
+  if (element.indefinite) {
+    return true;
+  }
+  if (element.headerLength - identifierLength(element) !== encodeLength(element.length).length) {
+    return true;
+  }
+  if (element.tagClass === "universal") {
+    if (element.constructed && STRING_TAG_NUMBERS.has(element.tagNumber)) {
+      return true;
+    }
+    if (
+      element.tag === TAG.BOOLEAN &&
+      element.length === 1 &&
+      element.content[0] !== 0 &&
+      element.content[0] !== 0xff
+    ) {
+      return true;
+    }
+  }
+  return element.constructed && children(element, BER).some((child) => berAt(child, depth + 1));
+}
+
+/**
+ * Re-encodes a (BER) element as DER (X.690 §10, §11): definite minimal lengths, segmented
+ * strings joined into one primitive string, BOOLEAN TRUE as 0xFF, and the elements of every
+ * universal SET sorted by their encodings (§11.6, SET OF). Other content octets are kept.
+ * Implicitly tagged strings cannot be recognised without the schema and keep their segments.
+ *
+ * @example
+ * const signed = toDer(signedAttributesNode); // RFC 5652 §5.4: the DER form is what is signed
+ */
+export function toDer(element: DerElement): Uint8Array {
+  return derAt(element, 0);
+}
+
+function derAt(element: DerElement, depth: number): Uint8Array {
+  if (depth > MAX_DEPTH) {
+    throw new DerError(`nesting deeper than ${MAX_DEPTH} levels`);
+  }
+  const identifier = element.bytes.subarray(0, identifierLength(element));
+  if (!element.constructed) {
+    if (element.tag === TAG.BOOLEAN && element.length === 1 && element.content[0] !== 0) {
+      return Uint8Array.of(TAG.BOOLEAN, 1, 0xff);
+    }
+    return concatBytes([identifier, encodeLength(element.length), element.content]);
+  }
+  if (element.tagClass === "universal" && STRING_TAG_NUMBERS.has(element.tagNumber)) {
+    const value =
+      element.tagNumber === TAG.BIT_STRING ? joinedBitString(element, depth) : joinedString(element, depth);
+    return tlv(element.tag & ~0x20, value);
+  }
+  const parts = children(element, BER).map((child) => derAt(child, depth + 1));
+  if (element.tag === TAG.SET) {
+    parts.sort(compareBytes);
+  }
+  return concatBytes([identifier, encodeLength(parts.reduce((n, part) => n + part.length, 0)), ...parts]);
+}
+
+/** The value of a segmented string (X.690 §8.23.6: the segments carry the same universal tag, or OCTET STRING). */
+function joinedString(element: DerElement, depth: number): Uint8Array {
+  if (depth >= MAX_DEPTH) {
+    throw new DerError(`constructed string nested deeper than ${MAX_DEPTH} levels`);
+  }
+  return concatBytes(
+    children(element, BER).map((segment) => {
+      if (
+        segment.tagClass !== "universal" ||
+        (segment.tagNumber !== element.tagNumber && segment.tagNumber !== TAG.OCTET_STRING)
+      ) {
+        throw new DerError(`string segment with tag 0x${segment.tag.toString(16)}`);
+      }
+      return segment.constructed ? joinedString(segment, depth + 1) : segment.content;
+    }),
+  );
+}
+
+/** The content octets (unused-bits octet first) of a segmented BIT STRING (X.690 §8.6.4). */
+function joinedBitString(element: DerElement, depth: number): Uint8Array {
+  const segments = flattenBitString(element, depth);
+  const parts: Uint8Array[] = [];
+  let unused = 0;
+  for (const [i, segment] of segments.entries()) {
+    const bits = decodeBitString(segment);
+    if (bits.unusedBits !== 0 && i !== segments.length - 1) {
+      throw new DerError("only the last BIT STRING segment may have unused bits");
+    }
+    unused = bits.unusedBits;
+    parts.push(bits.bytes);
+  }
+  return concatBytes([Uint8Array.of(unused), ...parts]);
+}
+
+function flattenBitString(element: DerElement, depth: number): DerElement[] {
+  if (depth >= MAX_DEPTH) {
+    throw new DerError(`constructed BIT STRING nested deeper than ${MAX_DEPTH} levels`);
+  }
+  return children(element, BER).flatMap((segment) => {
+    if (segment.tagClass !== "universal" || segment.tagNumber !== TAG.BIT_STRING) {
+      throw new DerError(`BIT STRING segment with tag 0x${segment.tag.toString(16)}`);
+    }
+    return segment.constructed ? flattenBitString(segment, depth + 1) : [segment];
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writer (DER, X.690 §10)
 

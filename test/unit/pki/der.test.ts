@@ -3,6 +3,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  BER,
   bytesToHex,
   children,
   DerError,
@@ -12,11 +13,15 @@ import {
   decodeOid,
   decodeString,
   decodeTime,
+  encodeBitString,
   encodeBmpString,
+  encodeBoolean,
+  encodedLength,
   encodeGeneralizedTime,
   encodeInteger,
   encodeLength,
   encodeNamedBits,
+  encodeOctetString,
   encodeOid,
   encodePrintableString,
   encodeSequence,
@@ -29,6 +34,8 @@ import {
   readElement,
   TAG,
   tlv,
+  toDer,
+  usesBerEncoding,
 } from "../../../shared/pki/der.ts";
 import { runOpenssl } from "../../support/openssl.ts";
 import { tempDir } from "../../support/temp-dir.ts";
@@ -220,5 +227,120 @@ describe("named bits and sets", () => {
     const b = encodeInteger(1);
     const set = decodeDer(encodeSetOf(a, b));
     expect(children(set).map((c) => decodeInteger(c))).toEqual([1n, 2n]);
+  });
+});
+
+describe("BER to DER (X.690 §10)", () => {
+  const hex = (bytes: Uint8Array): string => bytesToHex(bytes);
+  const of = (...bytes: number[]): Uint8Array => Uint8Array.from(bytes);
+
+  it("re-encodes indefinite, non-minimal and segmented encodings, and sorts SETs", () => {
+    // SEQUENCE (indefinite) {
+    //   OCTET STRING constructed (indefinite) { "ab", "cd" },
+    //   BIT STRING constructed { 03 02 00 f0, 03 02 04 c0 },
+    //   SET (length 0x81 0x06, non-minimal) { INTEGER 2, INTEGER 1 },
+    //   BOOLEAN 0x01 (TRUE, BER)
+    // }
+    const ber = hexToBytes(
+      [
+        "3080",
+        "2480" + "0401ab" + "0401cd" + "0000",
+        "2308" + "030200f0" + "030204c0",
+        "318106" + "020102" + "020101",
+        "010101",
+        "0000",
+      ].join(""),
+    );
+    const element = readElement(ber, 0, BER);
+    expect(usesBerEncoding(element)).toBe(true);
+    const der = toDer(element);
+    expect(hex(der)).toBe(
+      hex(
+        encodeSequence(
+          encodeOctetString(of(0xab, 0xcd)),
+          encodeBitString(of(0xf0, 0xc0), 4),
+          encodeSetOf(encodeInteger(2), encodeInteger(1)),
+          encodeBoolean(true),
+        ),
+      ),
+    );
+    expect(usesBerEncoding(decodeDer(der))).toBe(false);
+  });
+
+  it("flags each BER-only feature on its own, and keeps unsorted definite SETs as they are", () => {
+    expect(usesBerEncoding(readElement(of(0x30, 0x80, 0x05, 0x00, 0x00, 0x00), 0, BER))).toBe(true);
+    expect(usesBerEncoding(readElement(of(0x04, 0x81, 0x01, 0xaa)))).toBe(true);
+    expect(usesBerEncoding(readElement(of(0x24, 0x03, 0x04, 0x01, 0xaa), 0, BER))).toBe(true);
+    expect(usesBerEncoding(readElement(of(0x01, 0x01, 0x05)))).toBe(true);
+    const unsorted = of(0x31, 0x06, 0x02, 0x01, 0x02, 0x02, 0x01, 0x01);
+    expect(usesBerEncoding(readElement(unsorted))).toBe(false);
+    expect(hex(toDer(readElement(unsorted)))).toBe("3106020101020102");
+  });
+
+  it("gives what OpenSSL gives when it converts a streamed (BER) CMS to DER", async () => {
+    const { dir, file, cleanup } = await tempDir();
+    try {
+      const key = join(dir, "key.pem");
+      const cert = join(dir, "cert.pem");
+      expect(
+        runOpenssl([
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          key,
+          "-out",
+          cert,
+          "-subj",
+          "/CN=BER test/O=Lienthong",
+          "-days",
+          "2",
+        ]).status,
+      ).toBe(0);
+      const data = await file("data.bin", new Uint8Array(9000).fill(0x61));
+      const berFile = join(dir, "ber.p7s");
+      const derFile = join(dir, "der.p7s");
+      expect(
+        runOpenssl([
+          "cms",
+          "-sign",
+          "-binary",
+          "-stream",
+          "-nodetach",
+          "-in",
+          data,
+          "-signer",
+          cert,
+          "-inkey",
+          key,
+          "-outform",
+          "DER",
+          "-out",
+          berFile,
+        ]).status,
+      ).toBe(0);
+      expect(
+        runOpenssl(["cms", "-cmsout", "-inform", "DER", "-in", berFile, "-outform", "DER", "-out", derFile])
+          .status,
+      ).toBe(0);
+      const ber = new Uint8Array(await readFile(berFile));
+      const der = new Uint8Array(await readFile(derFile));
+      expect(ber[1]).toBe(0x80);
+      expect(hex(toDer(readElement(ber, 0, BER)))).toBe(hex(der));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("finds the end of a BER element inside zero padding, and refuses incomplete ones", () => {
+    const ber = of(0x30, 0x80, 0x30, 0x80, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00);
+    const padded = new Uint8Array(64);
+    padded.set(ber);
+    expect(encodedLength(padded, BER)).toBe(ber.length);
+    expect(encodedLength(padded)).toBeUndefined(); // DER mode: indefinite is not DER
+    expect(encodedLength(of(0x30, 0x80, 0x05, 0x00), BER)).toBeUndefined();
+    expect(encodedLength(of(0x30, 0x03, 0x02, 0x01, 0x05, 0, 0))).toBe(5);
   });
 });
