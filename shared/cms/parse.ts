@@ -14,12 +14,15 @@ import {
   decodeOid,
   decodeSmallInteger,
   decodeTime,
+  encodeSetOf,
   expectTag,
   integerHex,
   isContext,
   octetStringValue,
   readElement,
   TAG,
+  toDer,
+  usesBerEncoding,
 } from "../pki/der.ts";
 import { type HashAlgorithm, hashNameForOid, OID } from "./algorithms.ts";
 
@@ -42,8 +45,13 @@ export interface ParsedSignerInfo {
   readonly sid: SignerIdentifier;
   /** Known name ("sha256", also "sha1"/"sha224"), or the OID when unknown. */
   readonly digestAlgorithm: HashAlgorithm | string;
-  /** Re-tagged as SET OF (0x31): exactly what was signed (§5.4). */
+  /**
+   * The message the signature is over (§5.4): the signed attributes as SET OF (0x31). Written in
+   * DER: their bytes re-tagged; written in BER: their DER re-encoding (see `signedAttributesFromBer`).
+   */
   readonly signedAttributesDer?: Uint8Array;
+  /** True when the signed attributes were written in BER and `signedAttributesDer` is their DER re-encoding. */
+  readonly signedAttributesFromBer?: boolean;
   readonly messageDigest?: Uint8Array;
   readonly contentType?: string;
   readonly signingTime?: Date;
@@ -236,6 +244,9 @@ function parseSignerInfo(node: DerElement): ParsedSignerInfo {
   }
   if (signedAttributes && signedAttributesDer) {
     info.signedAttributesDer = signedAttributesDer;
+    if (usesBerEncoding(signedAttributes)) {
+      info.signedAttributesFromBer = true;
+    }
     readSignedAttributes(signedAttributes, info);
   }
   if (unsignedAttributes) {
@@ -255,11 +266,26 @@ function parseSignerInfo(node: DerElement): ParsedSignerInfo {
   return info;
 }
 
-/** The [0] IMPLICIT signed attributes with their tag set back to SET (0x31), as §5.4 prescribes. */
+/**
+ * What the signature of a SignerInfo with signed attributes is over (RFC 5652 §5.4): "the DER
+ * encoding of the SET OF attributes", with the SET tag (0x31) instead of the [0] IMPLICIT tag.
+ * DER input: the bytes as written, re-tagged (also when a producer did not sort them: what it
+ * wrote is what it signed). BER input (indefinite or non-minimal lengths, segmented strings, as
+ * NSS/poppler and streaming encoders write): the DER re-encoding of every attribute, sorted as a
+ * DER SET OF (X.690 §11.6).
+ */
 function signedAttributesAsSet(node: DerElement): Uint8Array {
+  if (usesBerEncoding(node)) {
+    return encodeSetOf(...children(node, BER).map((attribute) => toDer(attribute)));
+  }
   const copy = node.bytes.slice();
   copy[0] = TAG.SET;
   return copy;
+}
+
+/** A copy of an element in DER, re-encoded when written in BER: names are compared with certificates' DER. */
+function derForm(node: DerElement): Uint8Array {
+  return usesBerEncoding(node) ? toDer(node) : node.bytes.slice();
 }
 
 function parseSignerIdentifier(node: DerElement | undefined): SignerIdentifier {
@@ -269,7 +295,7 @@ function parseSignerIdentifier(node: DerElement | undefined): SignerIdentifier {
   }
   const [issuer, serial] = children(expectTag(node, TAG.SEQUENCE, "issuerAndSerialNumber"), BER);
   return {
-    issuerDer: expectTag(issuer, TAG.SEQUENCE, "issuer Name").bytes.slice(),
+    issuerDer: derForm(expectTag(issuer, TAG.SEQUENCE, "issuer Name")),
     serialNumberHex: integerHex(expectTag(serial, TAG.INTEGER, "serialNumber")),
   };
 }
@@ -358,7 +384,7 @@ function parseIssuerSerial(node: DerElement): { issuerDer: Uint8Array; serialNum
   }
   const [name] = children(directoryName, BER);
   return {
-    issuerDer: expectTag(name, TAG.SEQUENCE, "directoryName").bytes.slice(),
+    issuerDer: derForm(expectTag(name, TAG.SEQUENCE, "directoryName")),
     serialNumberHex: integerHex(expectTag(serial, TAG.INTEGER, "serialNumber")),
   };
 }
