@@ -2,7 +2,7 @@
  * Cryptographic checks of one SignerInfo (RFC 5652 §5.4, §5.6) and of signature values, with
  * node:crypto. No chain building, no trust, no revocation: that is shared/verification's job.
  */
-import { constants, verify as cryptoVerify, type KeyObject, publicDecrypt } from "node:crypto";
+import { constants, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import type { Certificate } from "../pki/certificate.ts";
 import {
   BER,
@@ -19,11 +19,16 @@ import {
   TAG,
 } from "../pki/der.ts";
 import { digest, ECDSA_OIDS, HASH_OIDS, hashNameForOid, OID, RSA_WITH_HASH_OIDS } from "./algorithms.ts";
+import { recoverPkcs1Digest, verifyDigestSignature } from "./digest-signature.ts";
 import type { EssCertId, ParsedSignerInfo } from "./parse.ts";
 
 /** Outcome of {@link verifySignerInfo}; pyHanko's "intact" / "valid" split. */
 export interface SignerInfoCheck {
-  /** The messageDigest attribute equals the content digest (or, without signed attributes, the signature covers it). */
+  /**
+   * The messageDigest attribute equals the content digest. Without signed attributes: the
+   * signature is over the content digest (for RSASSA-PKCS1-v1_5 the recovered DigestInfo tells a
+   * changed content from a foreign signature; for PSS and ECDSA both flags are the same answer).
+   */
   readonly digestMatches: boolean;
   /** The signature verifies with the certificate's public key. */
   readonly signatureValid: boolean;
@@ -50,8 +55,7 @@ export function verifySignerInfo(
   if (!info.signedAttributesDer) {
     // No signed attributes (§5.4): the signature is over the content itself, so the only thing
     // we can check from a digest is the signature over that digest.
-    const valid = hash !== undefined && verifyOverDigest(info, certificate, hash, contentDigest);
-    return { digestMatches: valid, signatureValid: valid, essMatches: undefined };
+    return { ...verifyOverDigest(info, certificate, contentDigest), essMatches: undefined };
   }
   const digestMatches = info.messageDigest !== undefined && bytesEqual(info.messageDigest, contentDigest);
   const signatureValid =
@@ -149,31 +153,40 @@ function verifySignatureOverMessage(
   );
 }
 
+/**
+ * No signed attributes (RFC 5652 §5.4): the signature is over the content digest itself, computed
+ * with the SignerInfo's digestAlgorithm, so the signature algorithm must use that same hash.
+ */
 function verifyOverDigest(
   info: ParsedSignerInfo,
   certificate: Certificate,
-  hash: string,
   contentDigest: Uint8Array,
-): boolean {
-  // Only RSASSA-PKCS1-v1_5 can be checked against a bare digest with node:crypto: recover the
-  // DigestInfo (RFC 8017 §9.2) and compare. ECDSA over a pre-computed digest has no node API.
-  if (keyTypeFor(info.signatureAlgorithmOid) !== "rsa" || certificate.keyType !== "rsa") {
-    return false;
+): { digestMatches: boolean; signatureValid: boolean } {
+  const hash = info.digestAlgorithm;
+  const scheme = keyTypeFor(info.signatureAlgorithmOid);
+  const pss = scheme === "rsa-pss" ? pssParameters(info) : undefined;
+  if (
+    !HASH_OIDS[hash] ||
+    signatureHash(info) !== hash ||
+    scheme === undefined ||
+    (scheme === "rsa-pss" && !pss)
+  ) {
+    return { digestMatches: false, signatureValid: false };
   }
-  try {
-    const recovered = publicDecrypt(
-      { key: certificate.publicKey, padding: constants.RSA_PKCS1_PADDING },
-      info.signature,
-    );
-    // The whole recovered block must be the DigestInfo: decodeDer refuses trailing bytes.
-    const digestInfo = decodeDer(recovered);
-    const [algorithm, value] = children(expectTag(digestInfo, TAG.SEQUENCE, "DigestInfo"));
-    const [algorithmOid] = children(expectTag(algorithm, TAG.SEQUENCE, "AlgorithmIdentifier"));
-    const name = hashNameForOid(decodeOid(expectTag(algorithmOid, TAG.OID, "digest OID")));
-    return name === hash && bytesEqual(expectTag(value, TAG.OCTET_STRING, "digest").content, contentDigest);
-  } catch {
-    return false;
+  if (scheme === "rsa") {
+    const recovered = recoverPkcs1Digest(certificate, info.signature);
+    const signatureValid = recovered !== undefined && recovered.hash === hash;
+    return { digestMatches: signatureValid && bytesEqual(recovered.digest, contentDigest), signatureValid };
   }
+  const valid = verifyDigestSignature({
+    certificate,
+    scheme,
+    hash,
+    digest: contentDigest,
+    signature: info.signature,
+    ...(pss ? { saltLength: pss.saltLength } : {}),
+  });
+  return { digestMatches: valid, signatureValid: valid };
 }
 
 /** RSASSA-PSS-params (RFC 4055 §3.1): hash [0], maskGenAlgorithm [1] (MGF1 with the same hash), saltLength [2]. */

@@ -104,7 +104,16 @@ describe("verifySignerInfo", () => {
       signatureValid: true,
       essMatches: undefined,
     });
-    expect(verifySignerInfo(info, person.certificate, sha256("other")).signatureValid).toBe(false);
+    // RSASSA-PKCS1-v1_5 carries its DigestInfo: another content is a digest mismatch under a
+    // signature this key made, another key is an invalid signature (as with signed attributes).
+    expect(verifySignerInfo(info, person.certificate, sha256("other"))).toMatchObject({
+      digestMatches: false,
+      signatureValid: true,
+    });
+    expect(verifySignerInfo(info, organisation.certificate, sha256(content))).toMatchObject({
+      digestMatches: false,
+      signatureValid: false,
+    });
   });
 });
 
