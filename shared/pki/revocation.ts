@@ -77,14 +77,16 @@ export interface RevocationStatus {
   readonly reason?: string;
   /** thisUpdate of the CRL or OCSP response that decided. */
   readonly thisUpdate?: Date;
+  /** nextUpdate of the CRL or OCSP response that decided, when it has one. */
+  readonly nextUpdate?: Date;
   /** Where the answer came from (URL), when remote. */
   readonly url?: string;
-  /** Why sources were not usable (for the report). */
+  /** Why sources were not usable, or why the best answer was not fresh enough (for the report). */
   readonly problems: readonly string[];
 }
 
 export interface CheckRevocationOptions {
-  /** Current time: CRLs and OCSP answers must be current at it. */
+  /** Current time: CRLs and OCSP answers must be current at it (thisUpdate ≤ now ≤ nextUpdate). */
   readonly now: Date;
   /** CRLs given by the caller (e.g. `--crl`): source "crl". */
   readonly crls?: readonly Crl[];
@@ -96,10 +98,33 @@ export interface CheckRevocationOptions {
   readonly crlCache?: CrlCache;
   /** Ask OCSP before fetching CRLs, default true. */
   readonly preferOcsp?: boolean;
+  /**
+   * The best-signature-time (ETSI EN 319 102-1 §5.6.2.1): the genTime of a valid signature
+   * timestamp. Data issued at or after it show the certificate was not revoked while the signature
+   * was made; a later revocation does not concern a signature proven to exist before it.
+   */
+  readonly bestSignatureTime?: Date;
+  /** The time the signature is judged at, default `now`: without a best-signature-time the data must be fresh for it. */
+  readonly validationTime?: Date;
+  /**
+   * Maximum accepted freshness (ETSI EN 319 102-1 §5.2.5.4) in ms: how long before the validation
+   * time "good" data may have been issued. Default: each answer's own interval (nextUpdate −
+   * thisUpdate, i.e. it must still be within its validity; 24 h for answers without nextUpdate).
+   */
+  readonly maxAgeMs?: number;
 }
 
 /** Process-wide cache of fetched CRLs (a warm Lambda keeps it between invocations). */
 export const defaultCrlCache: CrlCache = new CrlCache();
+
+/** Freshness of answers without nextUpdate (checkOcspResponse's default age for OCSP, too). */
+const DEFAULT_INTERVAL_MS = 86_400_000;
+
+/** A verified answer of one source (status good or revoked) before freshness is judged. */
+interface Answer extends RevocationStatus {
+  readonly status: "good" | "revoked";
+  readonly thisUpdate: Date;
+}
 
 function fromCrls(
   crls: readonly Crl[],
@@ -108,8 +133,8 @@ function fromCrls(
   issuer: Certificate,
   now: Date,
   problems: string[],
-): RevocationStatus | undefined {
-  let good: RevocationStatus | undefined;
+): Answer[] {
+  const answers: Answer[] = [];
   for (const crl of crls) {
     const check = checkCrl(crl, certificate, issuer, now);
     if (check.problems.includes("issuer-mismatch")) {
@@ -119,26 +144,26 @@ function fromCrls(
       problems.push(`${source}: a CRL naming ${issuer.subject.text} does not verify with its key`);
       continue;
     }
+    const times = { thisUpdate: crl.thisUpdate, ...(crl.nextUpdate ? { nextUpdate: crl.nextUpdate } : {}) };
     if (check.entry) {
       // A verified revocation entry is a fact even in an outdated CRL.
-      return {
+      answers.push({
         source,
         status: "revoked",
         revokedAt: check.entry.revocationDate,
         ...(check.entry.reason ? { reason: check.entry.reason } : {}),
-        thisUpdate: crl.thisUpdate,
+        ...times,
         problems,
-      };
-    }
-    if (check.usable) {
-      good ??= { source, status: "good", thisUpdate: crl.thisUpdate, problems };
+      });
+    } else if (check.usable) {
+      answers.push({ source, status: "good", ...times, problems });
     } else {
       problems.push(
         `${source}: CRL of ${issuer.subject.text} (thisUpdate ${crl.thisUpdate.toISOString()}) not usable: ${check.problems.join(", ")}`,
       );
     }
   }
-  return good;
+  return answers;
 }
 
 async function fromOcsp(
@@ -147,7 +172,7 @@ async function fromOcsp(
   options: CheckRevocationOptions,
   fetcher: RevocationFetcher,
   problems: string[],
-): Promise<RevocationStatus | undefined> {
+): Promise<Answer | undefined> {
   for (const url of certificate.ocspUrls) {
     try {
       const request = buildOcspRequest(certificate, issuer);
@@ -156,7 +181,7 @@ async function fromOcsp(
         now: options.now,
         ...(request.nonce ? { nonce: request.nonce } : {}),
       });
-      if (check.status === "unknown") {
+      if (check.status === "unknown" || !check.thisUpdate) {
         problems.push(
           `ocsp ${url}: ${check.problems.join("; ") || "responder does not know the certificate"}`,
         );
@@ -167,7 +192,8 @@ async function fromOcsp(
         status: check.status,
         ...(check.revocationTime ? { revokedAt: check.revocationTime } : {}),
         ...(check.reason ? { reason: check.reason } : {}),
-        ...(check.thisUpdate ? { thisUpdate: check.thisUpdate } : {}),
+        thisUpdate: check.thisUpdate,
+        ...(check.nextUpdate ? { nextUpdate: check.nextUpdate } : {}),
         url,
         problems,
       };
@@ -184,7 +210,7 @@ async function fromDistributionPoints(
   options: CheckRevocationOptions,
   fetcher: RevocationFetcher,
   problems: string[],
-): Promise<RevocationStatus | undefined> {
+): Promise<Answer | undefined> {
   const cache = options.crlCache ?? defaultCrlCache;
   for (const url of certificate.crlDistributionPoints) {
     try {
@@ -194,7 +220,7 @@ async function fromDistributionPoints(
         cache.put(url, crl, options.now);
       }
       const local: string[] = [];
-      const result = fromCrls([crl], "crl", certificate, issuer, options.now, local);
+      const [result] = fromCrls([crl], "crl", certificate, issuer, options.now, local);
       if (result) {
         return { ...result, url, problems };
       }
@@ -210,10 +236,76 @@ async function fromDistributionPoints(
   return undefined;
 }
 
+/** The answer with the latest thisUpdate (the first of equals, so sources keep their order). */
+function freshest(answers: readonly Answer[]): Answer | undefined {
+  let best: Answer | undefined;
+  for (const answer of answers) {
+    if (!best || answer.thisUpdate.getTime() > best.thisUpdate.getTime()) {
+      best = answer;
+    }
+  }
+  return best;
+}
+
 /**
- * The revocation status of `certificate`, asking in order: caller CRLs, embedded CRLs, then (with a
- * fetcher) OCSP and the CRL distribution points (or CRLs first with `preferOcsp: false`). The first
- * trustworthy answer wins; "revoked" from any verified CRL wins at once.
+ * The decision over all answers: a revocation is a fact (RFC 5280 §5.3.1), except certificateHold,
+ * which a later "good" answer lifts (removeFromCRL); otherwise the freshest "good" answer, if any.
+ */
+function decide(answers: readonly Answer[]): Answer | undefined {
+  const good = freshest(answers.filter((a) => a.status === "good"));
+  const revoked = answers.filter(
+    (a) =>
+      a.status === "revoked" &&
+      !(a.reason === "certificateHold" && good && good.thisUpdate.getTime() > a.thisUpdate.getTime()),
+  );
+  return revoked[0] ?? good;
+}
+
+interface Freshness {
+  /** Issued at or after the time that matters (best-signature-time, else validation time). */
+  readonly issuedAfter: boolean;
+  readonly fresh: boolean;
+  readonly why: string;
+}
+
+/** ETSI EN 319 102-1 §5.2.5 (revocation freshness checker), with the §5.6.2.1 best-signature-time. */
+function freshness(answer: Answer, options: CheckRevocationOptions): Freshness {
+  const validationTime = options.validationTime ?? options.now;
+  const decisive = options.bestSignatureTime ?? validationTime;
+  const label = options.bestSignatureTime ? "the proven signing time" : "the validation time";
+  const issued = answer.thisUpdate.getTime();
+  if (issued >= decisive.getTime()) {
+    return {
+      issuedAfter: true,
+      fresh: true,
+      why: `issued ${answer.thisUpdate.toISOString()}, after ${label} ${decisive.toISOString()}`,
+    };
+  }
+  const interval =
+    options.maxAgeMs ?? (answer.nextUpdate ? answer.nextUpdate.getTime() - issued : DEFAULT_INTERVAL_MS);
+  const age = validationTime.getTime() - issued;
+  const fresh = age <= interval;
+  return {
+    issuedAfter: false,
+    fresh,
+    why: fresh
+      ? `issued ${answer.thisUpdate.toISOString()}, within the accepted freshness of ${Math.round(interval / 1000)} s before the validation time ${validationTime.toISOString()}`
+      : `issued ${answer.thisUpdate.toISOString()}, before ${label} ${decisive.toISOString()} and more than ${Math.round(interval / 1000)} s before the validation time ${validationTime.toISOString()} (stale)`,
+  };
+}
+
+/**
+ * The revocation status of `certificate`, with the freshness rules of ETSI EN 319 102-1 §5.2.5:
+ *
+ * 1. Offline sources first: caller CRLs, then embedded CRLs. Every verified answer is kept.
+ * 2. A "good" answer issued at or after the best-signature-time (or, without one, the validation
+ *    time) settles it without the network. Otherwise, with a fetcher, OCSP and the CRL distribution
+ *    points are asked as well (CRLs first with `preferOcsp: false`): fresh online data is preferred
+ *    when it can be had.
+ * 3. Over all answers: a verified revocation wins (a lifted certificateHold excepted); otherwise the
+ *    freshest "good" answer counts, and only when it is fresh — issued after the best-signature-time,
+ *    or within the maximum accepted freshness before the validation time. Stale data alone gives
+ *    "unknown" (TRY_LATER), never "good".
  *
  * @example
  * const status = await checkRevocation(leaf, intermediate, { now: new Date(), crls, fetcher: httpFetcher() });
@@ -225,41 +317,45 @@ export async function checkRevocation(
   options: CheckRevocationOptions,
 ): Promise<RevocationStatus> {
   const problems: string[] = [];
-  const supplied = fromCrls(options.crls ?? [], "crl", certificate, issuer, options.now, problems);
-  if (supplied?.status === "revoked") {
-    return supplied;
-  }
-  const embedded = fromCrls(
-    options.embeddedCrls ?? [],
-    "embedded-crl",
-    certificate,
-    issuer,
-    options.now,
-    problems,
-  );
-  if (embedded?.status === "revoked") {
-    return embedded;
-  }
-  if (supplied) {
-    return supplied;
-  }
-  if (embedded) {
-    return embedded;
-  }
+  const answers = [
+    ...fromCrls(options.crls ?? [], "crl", certificate, issuer, options.now, problems),
+    ...fromCrls(options.embeddedCrls ?? [], "embedded-crl", certificate, issuer, options.now, problems),
+  ];
+  const offline = decide(answers);
+  const settled =
+    offline !== undefined &&
+    (offline.status === "revoked"
+      ? offline.reason !== "certificateHold"
+      : freshness(offline, options).issuedAfter);
   const fetcher = options.fetcher;
-  if (fetcher) {
+  const remote = certificate.ocspUrls.length + certificate.crlDistributionPoints.length > 0;
+  if (!settled && fetcher) {
     const order =
       options.preferOcsp === false ? [fromDistributionPoints, fromOcsp] : [fromOcsp, fromDistributionPoints];
     for (const source of order) {
       const result = await source(certificate, issuer, options, fetcher, problems);
       if (result) {
-        return result;
+        answers.push(result);
+        break;
       }
     }
-  } else if (certificate.ocspUrls.length + certificate.crlDistributionPoints.length > 0) {
+  } else if (!settled && remote) {
     problems.push("offline: OCSP and CRL distribution points were not asked");
   }
-  if (certificate.ocspUrls.length + certificate.crlDistributionPoints.length === 0 && problems.length === 0) {
+  const decided = decide(answers);
+  if (decided?.status === "revoked") {
+    return { ...decided, problems };
+  }
+  if (decided) {
+    const judged = freshness(decided, options);
+    if (judged.fresh) {
+      return { ...decided, problems };
+    }
+    problems.push(
+      `${decided.source}${decided.url ? ` ${decided.url}` : ""}: the freshest "good" answer was ${judged.why}`,
+    );
+  }
+  if (!remote && problems.length === 0) {
     problems.push("the certificate names no OCSP responder or CRL distribution point, and no CRL was given");
   }
   return { source: "none", status: "unknown", problems };

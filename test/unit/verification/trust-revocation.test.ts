@@ -2,8 +2,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildChain, isSignedBy, verifySignatureValue } from "../../../shared/pki/chain.ts";
-import { CrlCache, checkCrl, parseCrl } from "../../../shared/pki/crl.ts";
-import { issueCertificate } from "../../../shared/pki/demo-pki.ts";
+import { type Crl, CrlCache, checkCrl, parseCrl } from "../../../shared/pki/crl.ts";
+import { createCrl, issueCertificate } from "../../../shared/pki/demo-pki.ts";
 import {
   buildOcspRequest,
   checkOcspResponse,
@@ -342,5 +342,181 @@ describe("CRL distribution points and caller CRLs", () => {
     ).toMatchObject({ source: "embedded-crl", status: "good" });
     const offline = await checkRevocation(pki.person.certificate, pki.intermediate.certificate, { now: NOW });
     expect(offline).toMatchObject({ source: "none", status: "unknown" });
+  });
+});
+
+describe("revocation freshness (ETSI EN 319 102-1 §5.2.5)", () => {
+  const AT = new Date("2026-06-01T00:00:00Z");
+  const DAY = 86_400_000;
+  const DP = "http://crl.test/intermediate.crl";
+  let subject: IssuedCert;
+  /** Issued before the revocation, still within its validity: "good", but stale. */
+  let staleGood: Crl;
+  let currentRevoked: Uint8Array;
+  let currentGood: Uint8Array;
+
+  function crl(options: {
+    thisUpdate: Date;
+    nextUpdate: Date;
+    revokedAt?: Date;
+    reason?: "keyCompromise" | "certificateHold";
+    crlNumber: number;
+  }): Uint8Array {
+    return createCrl(pki.intermediate, {
+      revoked: options.revokedAt
+        ? [
+            {
+              serialNumberHex: subject.certificate.serialNumberHex,
+              revokedAt: options.revokedAt,
+              reason: options.reason ?? "keyCompromise",
+            },
+          ]
+        : [],
+      thisUpdate: options.thisUpdate,
+      nextUpdate: options.nextUpdate,
+      crlNumber: options.crlNumber,
+    });
+  }
+
+  /** Serves CRLs from memory; OCSP and unknown URLs are unreachable. Counts requests per URL. */
+  function memoryFetcher(files: Readonly<Record<string, Uint8Array>>): RevocationFetcher & {
+    hits: Map<string, number>;
+  } {
+    const hits = new Map<string, number>();
+    return {
+      hits,
+      async fetch(url, body) {
+        hits.set(url, (hits.get(url) ?? 0) + 1);
+        const file = body ? undefined : files[url];
+        if (!file) {
+          throw new Error(`${url} unreachable`);
+        }
+        return file;
+      },
+    };
+  }
+
+  beforeAll(async () => {
+    subject = await pki.issue({ crlUrl: DP, ocspUrl: undefined });
+    staleGood = parseCrl(
+      crl({
+        thisUpdate: new Date("2026-01-01T00:00:00Z"),
+        nextUpdate: new Date("2026-12-31T00:00:00Z"),
+        crlNumber: 10,
+      }),
+    );
+    currentRevoked = crl({
+      thisUpdate: new Date(AT.getTime() - DAY),
+      nextUpdate: new Date(AT.getTime() + 7 * DAY),
+      revokedAt: new Date("2026-05-20T00:00:00Z"),
+      crlNumber: 20,
+    });
+    currentGood = crl({
+      thisUpdate: new Date(AT.getTime() - DAY),
+      nextUpdate: new Date(AT.getTime() + 7 * DAY),
+      crlNumber: 21,
+    });
+  });
+
+  const check = (options: Partial<Parameters<typeof checkRevocation>[2]>) =>
+    checkRevocation(subject.certificate, pki.intermediate.certificate, {
+      now: AT,
+      crlCache: new CrlCache(),
+      ...options,
+    });
+
+  it("an old embedded or supplied CRL does not hide the revocation the current CRL shows", async () => {
+    const fetcher = memoryFetcher({ [DP]: currentRevoked });
+    for (const given of [{ embeddedCrls: [staleGood] }, { crls: [staleGood] }]) {
+      const status = await check({ ...given, fetcher });
+      expect(status).toMatchObject({ source: "crl", status: "revoked", url: DP, reason: "keyCompromise" });
+      expect(status.revokedAt?.toISOString()).toBe("2026-05-20T00:00:00.000Z");
+    }
+  });
+
+  it("takes the freshest answer: the current CRL over the old one", async () => {
+    const status = await check({ embeddedCrls: [staleGood], fetcher: memoryFetcher({ [DP]: currentGood }) });
+    expect(status).toMatchObject({ source: "crl", status: "good", url: DP });
+    expect(status.thisUpdate?.toISOString()).toBe(new Date(AT.getTime() - DAY).toISOString());
+  });
+
+  it("falls back to the freshest obtainable data when the network fails, if it is still fresh", async () => {
+    const unreachable = memoryFetcher({});
+    const status = await check({ embeddedCrls: [staleGood], fetcher: unreachable });
+    expect(status).toMatchObject({ source: "embedded-crl", status: "good" });
+    expect(status.problems.join()).toContain("unreachable");
+    expect(unreachable.hits.get(DP)).toBe(1);
+  });
+
+  it("stale data alone is no answer: past nextUpdate, or older than the maximum accepted freshness", async () => {
+    const expired = parseCrl(
+      crl({
+        thisUpdate: new Date("2026-01-01T00:00:00Z"),
+        nextUpdate: new Date("2026-02-01T00:00:00Z"),
+        crlNumber: 11,
+      }),
+    );
+    expect(await check({ embeddedCrls: [expired] })).toMatchObject({ source: "none", status: "unknown" });
+    const tooOld = await check({ embeddedCrls: [staleGood], maxAgeMs: 7 * DAY });
+    expect(tooOld).toMatchObject({ source: "none", status: "unknown" });
+    expect(tooOld.problems.join()).toMatch(/stale/);
+    // The same CRL passes the default freshness (its own nextUpdate − thisUpdate).
+    expect(await check({ embeddedCrls: [staleGood] })).toMatchObject({
+      source: "embedded-crl",
+      status: "good",
+    });
+  });
+
+  it("data issued after the best-signature-time settle it offline; older data send it online", async () => {
+    const provenAt = new Date("2026-05-01T00:00:00Z");
+    const afterSigning = parseCrl(
+      crl({
+        thisUpdate: new Date("2026-05-02T00:00:00Z"),
+        nextUpdate: new Date("2026-12-31T00:00:00Z"),
+        crlNumber: 12,
+      }),
+    );
+    const fetcher = memoryFetcher({ [DP]: currentRevoked });
+    const settled = await check({ embeddedCrls: [afterSigning], fetcher, bestSignatureTime: provenAt });
+    expect(settled).toMatchObject({ source: "embedded-crl", status: "good" });
+    expect(fetcher.hits.size).toBe(0);
+    const before = await check({ embeddedCrls: [staleGood], fetcher, bestSignatureTime: provenAt });
+    expect(before).toMatchObject({ source: "crl", status: "revoked" });
+    expect(fetcher.hits.get(DP)).toBe(1);
+    // Issued before the proven time and older than the accepted freshness: no answer.
+    const stale = await check({ embeddedCrls: [staleGood], bestSignatureTime: provenAt, maxAgeMs: 7 * DAY });
+    expect(stale.status).toBe("unknown");
+  });
+
+  it("a certificateHold is lifted by a later good CRL, a revocation is not", async () => {
+    const held = parseCrl(
+      crl({
+        thisUpdate: new Date("2026-05-10T00:00:00Z"),
+        nextUpdate: new Date("2026-12-31T00:00:00Z"),
+        revokedAt: new Date("2026-05-09T00:00:00Z"),
+        reason: "certificateHold",
+        crlNumber: 13,
+      }),
+    );
+    expect(await check({ embeddedCrls: [held] })).toMatchObject({
+      status: "revoked",
+      reason: "certificateHold",
+    });
+    expect(await check({ embeddedCrls: [held], crls: [parseCrl(currentGood)] })).toMatchObject({
+      source: "crl",
+      status: "good",
+    });
+    const compromised = parseCrl(
+      crl({
+        thisUpdate: new Date("2026-05-10T00:00:00Z"),
+        nextUpdate: new Date("2026-12-31T00:00:00Z"),
+        revokedAt: new Date("2026-05-09T00:00:00Z"),
+        crlNumber: 14,
+      }),
+    );
+    expect(await check({ embeddedCrls: [compromised], crls: [parseCrl(currentGood)] })).toMatchObject({
+      status: "revoked",
+      reason: "keyCompromise",
+    });
   });
 });
