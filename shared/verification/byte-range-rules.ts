@@ -2,11 +2,12 @@
  * The structural rules a PDF signature's /ByteRange must obey (ISO 32000-1 §12.8.1; ETSI EN 319 142-1
  * §5.1; the "signature wrapping" attacks of Mladenov et al. 2019): exactly two ranges, the first from
  * offset 0, the gap exactly this signature's /Contents hex string (delimiters included), the end of the
- * second range the end of a revision (after its %%EOF and EOL), zero padding after the DER inside
+ * second range the end of a revision (after its %%EOF and EOL), zero padding after the CMS inside
  * /Contents, and no overlap with another signature's gap.
  */
 import type { PdfFile } from "../pdf/read-pdf.ts";
 import type { PdfSignatureInfo } from "../pdf/signatures.ts";
+import { BER, encodedLength } from "../pki/der.ts";
 import type { Outcome } from "./outcome.ts";
 
 export interface ByteRangeVerdict {
@@ -20,24 +21,16 @@ export interface ByteRangeVerdict {
   readonly cms?: Uint8Array;
 }
 
-/** Length of the DER TLV at the start of `bytes` (definite lengths only), or undefined. */
+/**
+ * Length of the CMS SEQUENCE at the start of `bytes` (DER, or BER with indefinite lengths as
+ * poppler's and other signers write them), or undefined when it is not one complete element. The
+ * one DER reader decides: end-of-contents octets are zeros, like the padding after them.
+ */
 export function derLength(bytes: Uint8Array): number | undefined {
   if (bytes.length < 2 || bytes[0] !== 0x30) {
     return undefined;
   }
-  const first = bytes[1]!;
-  if (first < 0x80) {
-    return 2 + first;
-  }
-  const count = first & 0x7f;
-  if (count === 0 || count > 4 || bytes.length < 2 + count) {
-    return undefined; // indefinite (BER) or absurd
-  }
-  let length = 0;
-  for (let i = 0; i < count; i++) {
-    length = length * 256 + bytes[2 + i]!;
-  }
-  return 2 + count + length;
+  return encodedLength(bytes, BER);
 }
 
 function fourIntegers(
@@ -123,10 +116,14 @@ export function checkByteRangeRules(
   }
   const derEnd = derLength(contents);
   if (derEnd === undefined || derEnd > contents.length) {
-    return fail("CONTENTS_NOT_DER", "/Contents does not start with a complete DER SEQUENCE", {
-      byteRange: range,
-      signedRevision: revision.index,
-    });
+    return fail(
+      "CONTENTS_NOT_DER",
+      "/Contents does not start with a complete CMS SEQUENCE (DER or BER): the signature container cannot be read",
+      {
+        byteRange: range,
+        signedRevision: revision.index,
+      },
+    );
   }
   for (let i = derEnd; i < contents.length; i++) {
     if (contents[i] !== 0) {

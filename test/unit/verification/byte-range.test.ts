@@ -135,10 +135,14 @@ describe("byte-range rules (ISO 32000-1 §12.8.1): each violation fails", () => 
     expect(outcome.checks[0]?.code).toBe("BYTE_RANGE_OVERLAPS_OTHER_SIGNATURE");
   });
 
-  it("reads DER lengths in short and long form, and refuses others", () => {
+  it("reads CMS lengths in short and long form and BER indefinite form, and refuses incomplete or other elements", () => {
     expect(derLength(Uint8Array.of(0x30, 0x03, 1, 2, 3))).toBe(5);
-    expect(derLength(Uint8Array.of(0x30, 0x82, 0x01, 0x00))).toBe(4 + 256);
-    expect(derLength(Uint8Array.of(0x30, 0x80))).toBeUndefined();
+    expect(
+      derLength(Uint8Array.from([0x30, 0x82, 0x01, 0x00, 0x04, 0x82, 0x00, 0xfc, ...new Array(252).fill(1)])),
+    ).toBe(4 + 256);
+    expect(derLength(Uint8Array.of(0x30, 0x82, 0x01, 0x00))).toBeUndefined(); // the content is missing
+    expect(derLength(Uint8Array.of(0x30, 0x80))).toBeUndefined(); // indefinite, never ended
+    expect(derLength(Uint8Array.of(0x30, 0x80, 0x04, 0x01, 7, 0, 0, 0, 0))).toBe(7); // BER, then padding
     expect(derLength(Uint8Array.of(0x04, 0x01, 0))).toBeUndefined();
   });
 });
