@@ -21,6 +21,20 @@ export interface OrganDirectory {
 /** Revocation policy: "require" (default) gives TRY_LATER without an answer; "prefer" notes it; "off" skips. */
 export type RevocationPolicy = "require" | "prefer" | "off";
 
+/**
+ * The extended key usages (RFC 5280 §4.2.1.12) that allow a certificate to sign letters, with
+ * their names for reports: a signer certificate that has the EKU extension must name one of them
+ * (one without the extension may be used for any purpose). Others — serverAuth or clientAuth
+ * alone, codeSigning, timeStamping, OCSPSigning … — say the key is meant for something else.
+ */
+export const DEFAULT_SIGNER_EXTENDED_KEY_USAGES: Readonly<Record<string, string>> = {
+  "1.3.6.1.5.5.7.3.36": "id-kp-documentSigning (RFC 9336)",
+  "1.3.6.1.4.1.311.10.3.12": "Microsoft document signing",
+  "1.2.840.113583.1.1.5": "Adobe Authentic Documents Trust",
+  "1.3.6.1.5.5.7.3.4": "id-kp-emailProtection",
+  "2.5.29.37.0": "anyExtendedKeyUsage",
+};
+
 export interface ValidationOptions {
   /** Trusted roots: parsed anchors, certificates, or PEM bundle text(s). */
   readonly trustAnchors: TrustAnchors | readonly Certificate[] | string | readonly string[];
@@ -43,6 +57,19 @@ export interface ValidationOptions {
   readonly validationTime?: Date;
   /** The current time, for the freshness of CRLs and OCSP answers; default `validationTime`. */
   readonly now?: Date;
+  /**
+   * Extended key usage OIDs a signer certificate with the EKU extension must carry one of; default
+   * the keys of {@link DEFAULT_SIGNER_EXTENDED_KEY_USAGES}.
+   */
+  readonly signerExtendedKeyUsages?: readonly string[];
+  /**
+   * Maximum accepted freshness of revocation data (ETSI EN 319 102-1 §5.2.5.4) in ms: how long
+   * before the validation time a CRL or OCSP answer proving "good" may have been issued when it
+   * was not issued after the proven signing time. Default: the answer's own nextUpdate − thisUpdate.
+   */
+  readonly revocationMaxAgeMs?: number;
+  /** Which changes after a signature are allowed (shared/verification/changes/policy.ts); default "letter". */
+  readonly changePolicy?: "letter" | "form-filling";
 }
 
 /** Options with defaults applied; what the validators work with. */
@@ -57,6 +84,8 @@ export interface ValidationContext {
   readonly expectedOrganCode?: string;
   readonly validationTime: Date;
   readonly now: Date;
+  readonly signerExtendedKeyUsages: readonly string[];
+  readonly revocationMaxAgeMs?: number;
 }
 
 function isTrustAnchors(value: ValidationOptions["trustAnchors"]): value is TrustAnchors {
@@ -92,5 +121,8 @@ export function resolveOptions(options: ValidationOptions): ValidationContext {
     ...(options.expectedOrganCode ? { expectedOrganCode: options.expectedOrganCode } : {}),
     validationTime,
     now: options.now ?? validationTime,
+    signerExtendedKeyUsages:
+      options.signerExtendedKeyUsages ?? Object.keys(DEFAULT_SIGNER_EXTENDED_KEY_USAGES),
+    ...(options.revocationMaxAgeMs !== undefined ? { revocationMaxAgeMs: options.revocationMaxAgeMs } : {}),
   };
 }

@@ -1,19 +1,34 @@
 /**
- * Validation of one CMS SignedData over content whose digest the caller can compute (PDF byte ranges,
- * or a detached file): ETSI EN 319 102-1 §5.2 building blocks in order — format (§5.2.2), signing
- * certificate identification (§5.2.3), cryptographic verification (§5.2.7), X.509 certificate
- * validation with revocation (§5.2.6, §5.2.5), signature acceptance (§5.2.8: key usage, organ binding),
- * and the signature timestamp as proof of existence (§5.6.2.1 in a simplified form).
+ * Validation of one CMS SignedData over content whose digest the caller can compute (PDF byte
+ * ranges, or a detached file), as the building blocks of ETSI EN 319 102-1 §5.2, each a small
+ * function that records its own checks:
+ *
+ * - {@link checkFormat}: format checking (§5.2.2) — the CMS can be read, one SignerInfo, detached
+ *   content, a usable digest algorithm, the signed attributes RFC 5652 §5.3 requires;
+ * - {@link identifySigningCertificate}: identification of the signing certificate (§5.2.3),
+ *   with the ESS signing-certificate(-v2) reference (§5.2.3.4);
+ * - {@link verifyCryptographically}: cryptographic verification (§5.2.7) — content digest and
+ *   signature value;
+ * - {@link validateSignatureTimestamp}: the signature timestamp as proof of existence
+ *   (§5.4, §5.6.2.1 in a simplified form), which gives the best-signature-time;
+ * - {@link validateCertificate}: X.509 certificate validation (§5.2.6) — key usage, extended key
+ *   usage, validity and the path to a trust anchor;
+ * - {@link checkCertificateRevocation}: revocation with freshness (§5.2.5, §5.2.6);
+ * - {@link checkOrganBinding}: signature acceptance (§5.2.8) — the signer belongs to the organ.
+ *
+ * {@link validateSignedData} composes them; validatePdf and validateDetached call it.
  */
 import { digest } from "../cms/algorithms.ts";
 import { type ParsedSignedData, type ParsedSignerInfo, parseSignedData } from "../cms/parse.ts";
-import { verifySignerInfo } from "../cms/verify.ts";
+import { essMatches, verifySignerInfo } from "../cms/verify.ts";
+import { ExchangeError } from "../errors/exchange-error.ts";
 import type { Certificate } from "../pki/certificate.ts";
 import { buildChain, type ChainResult } from "../pki/chain.ts";
 import { type Crl, parseCrl } from "../pki/crl.ts";
 import { bytesEqual } from "../pki/der.ts";
+import { OID as PKI_OID } from "../pki/oids.ts";
 import { checkRevocation, type RevocationStatus } from "../pki/revocation.ts";
-import type { ValidationContext } from "./options.ts";
+import { DEFAULT_SIGNER_EXTENDED_KEY_USAGES, type ValidationContext } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
 import type { CertificateSummary, RevocationSummary, SignerSummary, TimestampSummary } from "./report.ts";
 import { validateTimestampToken } from "./timestamp-validation.ts";
@@ -27,7 +42,11 @@ export interface SignedDataInput {
   readonly cms: Uint8Array;
   /** Digest of the signed content with the named hash. */
   readonly contentDigest: (hashAlgorithm: string) => Uint8Array | Promise<Uint8Array>;
-  /** PAdES / CAdES baseline: ESS signing-certificate-v2 must be present (ETSI EN 319 142-1 §5.3). */
+  /**
+   * PAdES / CAdES baseline (ETSI.CAdES.detached): signed attributes with ESS signing-certificate-v2
+   * must be present (ETSI EN 319 142-1 §5.3, §6.3). False for adbe.pkcs7.detached and plain CMS,
+   * which may lack both.
+   */
   readonly requireSigningCertificateV2: boolean;
   /** Certificates and CRLs from the document (PDF /DSS). */
   readonly documentCertificates?: readonly Certificate[];
@@ -69,6 +88,158 @@ function signerSummary(certificate: Certificate): SignerSummary {
   };
 }
 
+const NO_REVOCATION: RevocationSummary = { source: "none", status: "unknown" };
+
+// ---------------------------------------------------------------------------------------------
+// Format checking (ETSI EN 319 102-1 §5.2.2)
+
+/** A SignedData that passed format checking. */
+export interface CheckedFormat {
+  readonly parsed: ParsedSignedData;
+  readonly info: ParsedSignerInfo;
+  readonly hashAlgorithm: string;
+}
+
+/**
+ * Format checking: returns the parsed CMS when it can be processed, else undefined (with the
+ * digest algorithm when it got that far) after recording why.
+ */
+export function checkFormat(
+  input: Pick<SignedDataInput, "cms" | "requireSigningCertificateV2">,
+  outcome: Outcome,
+): { readonly format?: CheckedFormat; readonly hashAlgorithm?: string } {
+  let parsed: ParsedSignedData;
+  try {
+    parsed = parseSignedData(input.cms);
+  } catch (error) {
+    // Unreadable is not "changed": the container itself could not be decoded.
+    const detail = error instanceof ExchangeError ? (error.detail ?? error.code) : (error as Error).message;
+    outcome.failed(
+      "cms-structure",
+      "CMS_UNREADABLE",
+      "TOTAL_FAILED",
+      "FORMAT_FAILURE",
+      `the signature container (CMS SignedData, RFC 5652) could not be read: ${detail}`,
+    );
+    return {};
+  }
+  const info = parsed.signerInfos[0];
+  if (!info || parsed.signerInfos.length !== 1) {
+    outcome.failed(
+      "cms-structure",
+      "CMS_SIGNER_COUNT",
+      "TOTAL_FAILED",
+      "FORMAT_FAILURE",
+      `expected exactly one SignerInfo (ETSI EN 319 142-1 §6.3), found ${parsed.signerInfos.length}`,
+    );
+    return {};
+  }
+  if (!parsed.detached) {
+    outcome.failed(
+      "cms-structure",
+      "CMS_NOT_DETACHED",
+      "TOTAL_FAILED",
+      "FORMAT_FAILURE",
+      "expected detached content (no eContent)",
+    );
+    return {};
+  }
+  const hashAlgorithm = info.digestAlgorithm;
+  if (WEAK_HASHES.has(hashAlgorithm)) {
+    outcome.failed(
+      "cms-structure",
+      "DIGEST_ALGORITHM_WEAK",
+      "INDETERMINATE",
+      "CRYPTO_CONSTRAINTS_FAILURE",
+      `digest algorithm ${hashAlgorithm} is no longer acceptable for new signatures`,
+    );
+    return { hashAlgorithm };
+  }
+  if (!CONTENT_HASHES.has(hashAlgorithm)) {
+    outcome.failed(
+      "cms-structure",
+      "DIGEST_ALGORITHM_UNSUPPORTED",
+      "TOTAL_FAILED",
+      "FORMAT_FAILURE",
+      `unsupported digest algorithm ${hashAlgorithm}`,
+    );
+    return { hashAlgorithm };
+  }
+  if (!checkSignedAttributes(info, parsed, input.requireSigningCertificateV2, outcome)) {
+    return { hashAlgorithm };
+  }
+  outcome.passed(
+    "cms-structure",
+    "CMS_WELL_FORMED",
+    `one SignerInfo, ${hashAlgorithm}${
+      info.signedAttributesFromBer
+        ? "; BER signed attributes, verified in their DER form (RFC 5652 §5.4)"
+        : ""
+    }`,
+  );
+  return { format: { parsed, info, hashAlgorithm }, hashAlgorithm };
+}
+
+/**
+ * RFC 5652 §5.3: signed attributes, when present, must hold content-type (equal to the
+ * eContentType, §11.1) and message-digest. Without any, ETSI.CAdES.detached fails (ETSI EN 319
+ * 122-1 §5.1); an older adbe.pkcs7.detached / plain CMS signature is verified over the content
+ * digest directly (§5.4) and noted as not PAdES baseline.
+ */
+function checkSignedAttributes(
+  info: ParsedSignerInfo,
+  parsed: ParsedSignedData,
+  baselineRequired: boolean,
+  outcome: Outcome,
+): boolean {
+  if (!info.signedAttributesDer) {
+    if (baselineRequired) {
+      outcome.failed(
+        "cms-structure",
+        "NO_SIGNED_ATTRIBUTES",
+        "TOTAL_FAILED",
+        "FORMAT_FAILURE",
+        "ETSI.CAdES.detached requires signed attributes with content-type, message-digest and signing-certificate-v2 (ETSI EN 319 122-1 §5.1, EN 319 142-1 §6.3)",
+      );
+      return false;
+    }
+    outcome.passed(
+      "cms-structure",
+      "NOT_PADES_BASELINE",
+      "no signed attributes: the signature value is over the content digest itself (RFC 5652 §5.4), as older adbe.pkcs7.detached signers make it; valid CMS, but not a PAdES baseline signature (ETSI EN 319 142-1 §6.3 requires signed attributes and signing-certificate-v2)",
+    );
+    return true;
+  }
+  const missing = [
+    ...(info.contentType === undefined ? ["content-type"] : []),
+    ...(info.messageDigest === undefined ? ["message-digest"] : []),
+  ];
+  if (missing.length > 0) {
+    outcome.failed(
+      "cms-structure",
+      "SIGNED_ATTRIBUTES_INCOMPLETE",
+      "TOTAL_FAILED",
+      "FORMAT_FAILURE",
+      `the signed attributes lack ${missing.join(" and ")} (RFC 5652 §5.3 requires both)`,
+    );
+    return false;
+  }
+  if (info.contentType !== parsed.contentType) {
+    outcome.failed(
+      "cms-structure",
+      "CONTENT_TYPE_MISMATCH",
+      "TOTAL_FAILED",
+      "FORMAT_FAILURE",
+      `the content-type attribute ${info.contentType} differs from the eContentType ${parsed.contentType} (RFC 5652 §11.1)`,
+    );
+    return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identification of the signing certificate (§5.2.3)
+
 function findSigner(
   parsed: ParsedSignedData,
   info: ParsedSignerInfo,
@@ -84,19 +255,222 @@ function findSigner(
   );
 }
 
-const NO_REVOCATION: RevocationSummary = { source: "none", status: "unknown" };
-
-function revocationSummary(status: RevocationStatus): RevocationSummary {
-  return {
-    source: status.source,
-    status: status.status,
-    ...(status.revokedAt ? { at: status.revokedAt.toISOString() } : {}),
-    ...(status.reason ? { reason: status.reason } : {}),
-    ...(status.thisUpdate ? { thisUpdate: status.thisUpdate.toISOString() } : {}),
-  };
+/**
+ * Identification of the signing certificate: the certificate the SignerIdentifier names, and the
+ * ESS signing-certificate(-v2) reference that binds it into the signed attributes.
+ */
+export function identifySigningCertificate(
+  format: CheckedFormat,
+  input: Pick<SignedDataInput, "documentCertificates" | "requireSigningCertificateV2">,
+  context: ValidationContext,
+  outcome: Outcome,
+): Certificate | undefined {
+  const { parsed, info } = format;
+  const signer = findSigner(parsed, info, [
+    ...(input.documentCertificates ?? []),
+    ...context.extraCertificates,
+  ]);
+  if (!signer) {
+    outcome.failed(
+      "signer-certificate",
+      "SIGNER_CERTIFICATE_MISSING",
+      "INDETERMINATE",
+      "NO_SIGNING_CERTIFICATE_FOUND",
+      "the certificate named by the SignerInfo is not in the signature",
+    );
+    return undefined;
+  }
+  outcome.passed("signer-certificate", "SIGNER_CERTIFICATE_FOUND", signer.subject.text);
+  const ess = essMatches(info, signer);
+  if (ess === true) {
+    outcome.passed(
+      "signing-certificate-reference",
+      "ESS_CERT_ID_MATCHES",
+      "ESS signing-certificate(-v2) names this certificate",
+    );
+  } else if (ess === false) {
+    // ETSI EN 319 102-1 §5.2.3.4: the reference does not identify the certificate.
+    outcome.failed(
+      "signing-certificate-reference",
+      "ESS_CERT_ID_MISMATCH",
+      "INDETERMINATE",
+      "NO_SIGNING_CERTIFICATE_FOUND",
+      "the ESS signing-certificate attribute names a different certificate (substituted certificate?)",
+    );
+  } else if (input.requireSigningCertificateV2) {
+    outcome.failed(
+      "signing-certificate-reference",
+      "ESS_CERT_ID_MISSING",
+      "TOTAL_FAILED",
+      "FORMAT_FAILURE",
+      "ETSI.CAdES.detached requires the signing-certificate-v2 signed attribute (ETSI EN 319 142-1 §5.3)",
+    );
+  } else {
+    outcome.skipped(
+      "signing-certificate-reference",
+      "ESS_CERT_ID_ABSENT",
+      info.signedAttributesDer
+        ? "no ESS attribute (allowed for adbe.pkcs7.detached)"
+        : "no signed attributes, so no ESS attribute (allowed for adbe.pkcs7.detached)",
+    );
+  }
+  return signer;
 }
 
-function chainCheck(
+// ---------------------------------------------------------------------------------------------
+// Cryptographic verification (§5.2.7)
+
+/** The content digest against the signature (message-digest) and the signature value against the key. */
+export async function verifyCryptographically(
+  format: CheckedFormat,
+  signer: Certificate,
+  contentDigest: SignedDataInput["contentDigest"],
+  outcome: Outcome,
+): Promise<void> {
+  const { info, hashAlgorithm } = format;
+  const check = verifySignerInfo(info, signer, await contentDigest(hashAlgorithm));
+  const direct = !info.signedAttributesDer;
+  if (check.digestMatches) {
+    outcome.passed(
+      "message-digest",
+      "DIGEST_MATCHES",
+      direct
+        ? `${hashAlgorithm} of the signed content is the digest the signature value is over`
+        : `${hashAlgorithm} of the signed content equals message-digest`,
+    );
+  } else if (direct && !check.signatureValid) {
+    // Without a message-digest attribute a failed PSS/ECDSA check cannot say which part is wrong.
+    outcome.unknown(
+      "message-digest",
+      "DIGEST_NOT_SEPARATELY_CHECKABLE",
+      "no message-digest attribute: the digest is only checked through the signature value",
+    );
+  } else {
+    outcome.failed(
+      "message-digest",
+      "DIGEST_MISMATCH",
+      "TOTAL_FAILED",
+      "HASH_FAILURE",
+      direct
+        ? `${hashAlgorithm} of the signed content differs from the digest the signature value is over`
+        : `${hashAlgorithm} of the signed content differs from the message-digest attribute`,
+    );
+  }
+  if (check.signatureValid) {
+    outcome.passed(
+      "signature-value",
+      "SIGNATURE_VALID",
+      "the signature value verifies with the signer's key",
+    );
+  } else {
+    outcome.failed(
+      "signature-value",
+      "SIGNATURE_INVALID",
+      "TOTAL_FAILED",
+      "SIG_CRYPTO_FAILURE",
+      direct
+        ? "the signature value does not verify over the content digest with the signer certificate's key"
+        : "the signature value does not verify with the signer certificate's key",
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signature timestamp (§5.4; best-signature-time §5.6.2.1)
+
+/** The timestamp block's result: the proven signing time when a valid signature timestamp gives one. */
+export interface TimestampBlock {
+  readonly provenSigningTime?: Date;
+  readonly timestamp?: TimestampSummary;
+}
+
+/** The first signature timestamp (RFC 3161 Appendix A): its imprint must be over the signature value. */
+export async function validateSignatureTimestamp(
+  info: ParsedSignerInfo,
+  context: ValidationContext,
+  outcome: Outcome,
+): Promise<TimestampBlock> {
+  const token = info.timestampTokens[0];
+  if (!token) {
+    outcome.skipped(
+      "timestamp",
+      "NO_SIGNATURE_TIMESTAMP",
+      "no signature timestamp: the signing time is not proven",
+    );
+    return {};
+  }
+  const ts = await validateTimestampToken(token, (hash) => digest(hash, info.signature), context);
+  const timestamp: TimestampSummary = {
+    genTime: ts.genTime?.toISOString() ?? "",
+    ...(ts.tsa ? { tsa: ts.tsa.subject.text } : {}),
+    valid: ts.valid,
+  };
+  if (ts.valid && ts.genTime) {
+    outcome.passed("timestamp", ts.code, ts.detail);
+    return { provenSigningTime: ts.genTime, timestamp };
+  }
+  outcome.failed("timestamp", ts.code, "INDETERMINATE", "SIG_CONSTRAINTS_FAILURE", ts.detail);
+  return { timestamp };
+}
+
+// ---------------------------------------------------------------------------------------------
+// X.509 certificate validation (§5.2.6)
+
+function ekuName(oid: string): string {
+  const known = DEFAULT_SIGNER_EXTENDED_KEY_USAGES[oid];
+  if (known) {
+    return known;
+  }
+  const entry = Object.entries(PKI_OID).find(([, value]) => value === oid);
+  return entry ? `${entry[0]} (${oid})` : oid;
+}
+
+/**
+ * The signer key's purpose: keyUsage (RFC 5280 §4.2.1.3) must allow digitalSignature or
+ * nonRepudiation, and an extendedKeyUsage extension (§4.2.1.12), when present, must name one of
+ * the policy's signing purposes (`context.signerExtendedKeyUsages`). Both are X.509 certificate
+ * validation constraints of ETSI EN 319 102-1 §5.2.6, so a failure is INDETERMINATE /
+ * CHAIN_CONSTRAINTS_FAILURE. One check: its first problem decides.
+ */
+function checkKeyPurpose(signer: Certificate, context: ValidationContext, outcome: Outcome): void {
+  const keyUsage = signer.keyUsage;
+  const keyUsageOk =
+    keyUsage === undefined || keyUsage.includes("nonRepudiation") || keyUsage.includes("digitalSignature");
+  const hasEku = signer.extensions.some((extension) => extension.oid === PKI_OID.extKeyUsage);
+  const allowed = signer.extendedKeyUsage.filter((oid) => context.signerExtendedKeyUsages.includes(oid));
+  const ekuText = hasEku
+    ? `extendedKeyUsage ${signer.extendedKeyUsage.map(ekuName).join(", ") || "(empty)"}`
+    : "no extendedKeyUsage extension";
+  const keyUsageText = keyUsage
+    ? `keyUsage ${keyUsage.join(", ") || "(none)"}`
+    : "no keyUsage extension (any use)";
+  if (!keyUsageOk) {
+    outcome.failed(
+      "key-usage",
+      "KEY_USAGE_NOT_FOR_SIGNING",
+      "INDETERMINATE",
+      "CHAIN_CONSTRAINTS_FAILURE",
+      `expected keyUsage nonRepudiation or digitalSignature, the certificate has ${keyUsage?.join(", ") || "none"}`,
+    );
+    return;
+  }
+  if (hasEku && allowed.length === 0) {
+    outcome.failed(
+      "key-usage",
+      "EXTENDED_KEY_USAGE_NOT_FOR_SIGNING",
+      "INDETERMINATE",
+      "CHAIN_CONSTRAINTS_FAILURE",
+      `the certificate's ${ekuText} is for other purposes; a signing certificate must name one of ${context.signerExtendedKeyUsages
+        .map(ekuName)
+        .join(", ")} (RFC 5280 §4.2.1.12; an X.509 validation constraint, ETSI EN 319 102-1 §5.2.6)`,
+    );
+    return;
+  }
+  outcome.passed("key-usage", "KEY_USAGE_ALLOWS_SIGNING", `${keyUsageText}; ${ekuText}`);
+}
+
+/** The signer certificate's validity and its certification path (RFC 5280 §6) at `at`. */
+function checkValidityAndChain(
   outcome: Outcome,
   chain: ChainResult,
   signer: Certificate,
@@ -173,18 +547,79 @@ function chainCheck(
   );
 }
 
-/** Revocation of every certificate of the path but the anchor; the worst answer is reported. */
-async function revocationCheck(
-  outcome: Outcome,
-  chain: ChainResult,
+/**
+ * X.509 certificate validation of the signer: key purpose (keyUsage, extendedKeyUsage), validity
+ * and the path to a trust anchor, at the proven signing time when there is one, else at the
+ * validation time. Returns the path for revocation checking.
+ */
+export function validateCertificate(
+  signer: Certificate,
+  format: CheckedFormat,
+  input: Pick<SignedDataInput, "documentCertificates">,
   context: ValidationContext,
-  documentCrls: readonly Crl[],
   provenSigningTime: Date | undefined,
+  outcome: Outcome,
+): ChainResult {
+  checkKeyPurpose(signer, context, outcome);
+  const at = provenSigningTime ?? context.validationTime;
+  const pool = [
+    ...format.parsed.certificates,
+    ...(input.documentCertificates ?? []),
+    ...context.extraCertificates,
+  ];
+  const chain = buildChain(signer, { anchors: context.anchors, pool, at });
+  checkValidityAndChain(outcome, chain, signer, at, provenSigningTime !== undefined);
+  return chain;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocation (§5.2.5 freshness, §5.2.6 status)
+
+function revocationSummary(status: RevocationStatus): RevocationSummary {
+  return {
+    source: status.source,
+    status: status.status,
+    ...(status.revokedAt ? { at: status.revokedAt.toISOString() } : {}),
+    ...(status.reason ? { reason: status.reason } : {}),
+    ...(status.thisUpdate ? { thisUpdate: status.thisUpdate.toISOString() } : {}),
+  };
+}
+
+function parseEmbeddedCrls(parsed: ParsedSignedData, outcome: Outcome): Crl[] {
+  const crls: Crl[] = [];
+  for (const der of parsed.crls) {
+    try {
+      crls.push(parseCrl(der));
+    } catch {
+      outcome.skipped(
+        "revocation",
+        "EMBEDDED_CRL_UNREADABLE",
+        "a CRL inside the CMS could not be read and was ignored",
+      );
+    }
+  }
+  return crls;
+}
+
+/**
+ * Revocation of every certificate of the path but the anchor, with the freshness rules of
+ * shared/pki/revocation.ts (data issued after the best-signature-time, else fresh for the
+ * validation time; online data preferred; stale data alone is no answer). The worst answer is
+ * reported.
+ */
+export async function checkCertificateRevocation(
+  chain: ChainResult,
+  format: CheckedFormat,
+  input: Pick<SignedDataInput, "documentCrls">,
+  context: ValidationContext,
+  provenSigningTime: Date | undefined,
+  outcome: Outcome,
 ): Promise<RevocationSummary> {
   if (context.revocation === "off") {
     outcome.skipped("revocation", "REVOCATION_NOT_CHECKED", "revocation checking is switched off by policy");
     return NO_REVOCATION;
   }
+  const embeddedCrls = [...(input.documentCrls ?? []), ...parseEmbeddedCrls(format.parsed, outcome)];
   if (chain.status === "no-chain") {
     outcome.unknown("revocation", "REVOCATION_NO_ISSUER", "no certification path, so no issuer to ask");
     return NO_REVOCATION;
@@ -194,8 +629,11 @@ async function revocationCheck(
     const certificate = chain.path[i]!;
     const status = await checkRevocation(certificate, chain.path[i + 1]!, {
       now: context.now,
+      validationTime: context.validationTime,
+      ...(provenSigningTime ? { bestSignatureTime: provenSigningTime } : {}),
+      ...(context.revocationMaxAgeMs !== undefined ? { maxAgeMs: context.revocationMaxAgeMs } : {}),
       crls: context.crls,
-      embeddedCrls: documentCrls,
+      embeddedCrls,
       ...(context.fetcher ? { fetcher: context.fetcher } : {}),
       ...(context.crlCache ? { crlCache: context.crlCache } : {}),
     });
@@ -232,7 +670,7 @@ async function revocationCheck(
   }
   const unknown = statuses.find((s) => s.status.status === "unknown");
   if (unknown) {
-    const detail = `no trustworthy revocation answer for ${unknown.certificate.subject.text}: ${
+    const detail = `no fresh, trustworthy revocation answer for ${unknown.certificate.subject.text}: ${
       unknown.status.problems.join("; ") || "no source"
     }`;
     outcome.unknown(
@@ -250,14 +688,25 @@ async function revocationCheck(
     "NOT_REVOKED",
     statuses
       .map(
-        (s) => `${s.certificate.subject.commonName ?? s.certificate.subject.text}: good (${s.status.source})`,
+        (s) =>
+          `${s.certificate.subject.commonName ?? s.certificate.subject.text}: good (${s.status.source}${
+            s.status.thisUpdate ? `, issued ${s.status.thisUpdate.toISOString()}` : ""
+          })`,
       )
       .join("; "),
   );
   return revocationSummary(leaf.status);
 }
 
-async function organCheck(outcome: Outcome, signer: Certificate, context: ValidationContext): Promise<void> {
+// ---------------------------------------------------------------------------------------------
+// Signature acceptance: organ binding (§5.2.8)
+
+/** The signer must belong to the organ that sends the letter: by the organ code in the certificate or the directory. */
+export async function checkOrganBinding(
+  signer: Certificate,
+  context: ValidationContext,
+  outcome: Outcome,
+): Promise<void> {
   const expected = context.expectedOrganCode;
   if (!expected) {
     outcome.skipped("organ-binding", "ORGAN_NOT_ASKED", "no sending organ given");
@@ -303,24 +752,12 @@ async function organCheck(outcome: Outcome, signer: Certificate, context: Valida
   );
 }
 
-function parseDocumentCrls(parsed: ParsedSignedData, outcome: Outcome): Crl[] {
-  const crls: Crl[] = [];
-  for (const der of parsed.crls) {
-    try {
-      crls.push(parseCrl(der));
-    } catch {
-      outcome.skipped(
-        "revocation",
-        "EMBEDDED_CRL_UNREADABLE",
-        "a CRL inside the CMS could not be read and was ignored",
-      );
-    }
-  }
-  return crls;
-}
+// ---------------------------------------------------------------------------------------------
+// Composition
 
 /**
- * Validates one CMS SignedData, recording every check in `outcome`.
+ * Validates one CMS SignedData, recording every check in `outcome`: the building blocks above,
+ * in the order the later ones need the earlier ones' results.
  *
  * @example
  * const outcome = new Outcome();
@@ -331,215 +768,36 @@ export async function validateSignedData(
   context: ValidationContext,
   outcome: Outcome,
 ): Promise<SignedDataResult> {
-  const none: SignedDataResult = { chain: [], revocation: NO_REVOCATION };
-  let parsed: ParsedSignedData;
-  try {
-    parsed = parseSignedData(input.cms);
-  } catch (error) {
-    outcome.failed(
-      "cms-structure",
-      "CMS_MALFORMED",
-      "TOTAL_FAILED",
-      "FORMAT_FAILURE",
-      (error as Error).message,
-    );
-    return none;
+  const { format, hashAlgorithm } = checkFormat(input, outcome);
+  const stopped: SignedDataResult = {
+    ...(hashAlgorithm ? { hashAlgorithm } : {}),
+    chain: [],
+    revocation: NO_REVOCATION,
+  };
+  if (!format) {
+    return stopped;
   }
-  const info = parsed.signerInfos[0];
-  if (!info || parsed.signerInfos.length !== 1) {
-    outcome.failed(
-      "cms-structure",
-      "CMS_SIGNER_COUNT",
-      "TOTAL_FAILED",
-      "FORMAT_FAILURE",
-      `expected exactly one SignerInfo (ETSI EN 319 142-1 §6.3), found ${parsed.signerInfos.length}`,
-    );
-    return none;
-  }
-  if (!parsed.detached) {
-    outcome.failed(
-      "cms-structure",
-      "CMS_NOT_DETACHED",
-      "TOTAL_FAILED",
-      "FORMAT_FAILURE",
-      "expected detached content (no eContent)",
-    );
-    return none;
-  }
-  const hashAlgorithm = info.digestAlgorithm;
-  if (WEAK_HASHES.has(hashAlgorithm)) {
-    outcome.failed(
-      "cms-structure",
-      "DIGEST_ALGORITHM_WEAK",
-      "INDETERMINATE",
-      "CRYPTO_CONSTRAINTS_FAILURE",
-      `digest algorithm ${hashAlgorithm} is no longer acceptable for new signatures`,
-    );
-    return { ...none, hashAlgorithm };
-  }
-  if (!CONTENT_HASHES.has(hashAlgorithm)) {
-    outcome.failed(
-      "cms-structure",
-      "DIGEST_ALGORITHM_UNSUPPORTED",
-      "TOTAL_FAILED",
-      "FORMAT_FAILURE",
-      `unsupported digest algorithm ${hashAlgorithm}`,
-    );
-    return { ...none, hashAlgorithm };
-  }
-  if (!info.signedAttributesDer) {
-    outcome.failed(
-      "cms-structure",
-      "NO_SIGNED_ATTRIBUTES",
-      "TOTAL_FAILED",
-      "FORMAT_FAILURE",
-      "expected signed attributes with content-type and message-digest (ETSI EN 319 122-1 §5.1)",
-    );
-    return { ...none, hashAlgorithm };
-  }
-  outcome.passed("cms-structure", "CMS_WELL_FORMED", `one SignerInfo, ${hashAlgorithm}`);
-  const documentCrls = [...(input.documentCrls ?? []), ...parseDocumentCrls(parsed, outcome)];
-
-  const signer = findSigner(parsed, info, [
-    ...(input.documentCertificates ?? []),
-    ...context.extraCertificates,
-  ]);
+  const signer = identifySigningCertificate(format, input, context, outcome);
   if (!signer) {
-    outcome.failed(
-      "signer-certificate",
-      "SIGNER_CERTIFICATE_MISSING",
-      "INDETERMINATE",
-      "NO_SIGNING_CERTIFICATE_FOUND",
-      "the certificate named by the SignerInfo is not in the signature",
-    );
-    return { ...none, hashAlgorithm };
+    return stopped;
   }
-  outcome.passed("signer-certificate", "SIGNER_CERTIFICATE_FOUND", signer.subject.text);
-  const base = {
-    hashAlgorithm,
+  await verifyCryptographically(format, signer, input.contentDigest, outcome);
+  const { provenSigningTime, timestamp } = await validateSignatureTimestamp(format.info, context, outcome);
+  const chain = validateCertificate(signer, format, input, context, provenSigningTime, outcome);
+  const revocation = await checkCertificateRevocation(
+    chain,
+    format,
+    input,
+    context,
+    provenSigningTime,
+    outcome,
+  );
+  await checkOrganBinding(signer, context, outcome);
+  return {
+    hashAlgorithm: format.hashAlgorithm,
     signer: signerSummary(signer),
     signerCertificate: signer,
-    ...(info.signingTime ? { cmsSigningTime: info.signingTime } : {}),
-  };
-
-  const contentDigest = await input.contentDigest(hashAlgorithm);
-  const check = verifySignerInfo(info, signer, contentDigest);
-  if (check.digestMatches) {
-    outcome.passed(
-      "message-digest",
-      "DIGEST_MATCHES",
-      `${hashAlgorithm} of the signed content equals message-digest`,
-    );
-  } else {
-    outcome.failed(
-      "message-digest",
-      "DIGEST_MISMATCH",
-      "TOTAL_FAILED",
-      "HASH_FAILURE",
-      `${hashAlgorithm} of the signed content differs from the message-digest attribute`,
-    );
-  }
-  if (check.signatureValid) {
-    outcome.passed(
-      "signature-value",
-      "SIGNATURE_VALID",
-      "the signature value verifies with the signer's key",
-    );
-  } else {
-    outcome.failed(
-      "signature-value",
-      "SIGNATURE_INVALID",
-      "TOTAL_FAILED",
-      "SIG_CRYPTO_FAILURE",
-      "the signature value does not verify with the signer certificate's key",
-    );
-  }
-  if (check.essMatches === true) {
-    outcome.passed(
-      "signing-certificate-reference",
-      "ESS_CERT_ID_MATCHES",
-      "ESS signing-certificate(-v2) names this certificate",
-    );
-  } else if (check.essMatches === false) {
-    // ETSI EN 319 102-1 §5.2.3.4: the reference does not identify the certificate.
-    outcome.failed(
-      "signing-certificate-reference",
-      "ESS_CERT_ID_MISMATCH",
-      "INDETERMINATE",
-      "NO_SIGNING_CERTIFICATE_FOUND",
-      "the ESS signing-certificate attribute names a different certificate (substituted certificate?)",
-    );
-  } else if (input.requireSigningCertificateV2) {
-    outcome.failed(
-      "signing-certificate-reference",
-      "ESS_CERT_ID_MISSING",
-      "TOTAL_FAILED",
-      "FORMAT_FAILURE",
-      "ETSI.CAdES.detached requires the signing-certificate-v2 signed attribute (ETSI EN 319 142-1 §5.3)",
-    );
-  } else {
-    outcome.skipped(
-      "signing-certificate-reference",
-      "ESS_CERT_ID_ABSENT",
-      "no ESS attribute (allowed for adbe.pkcs7.detached)",
-    );
-  }
-
-  // Signature timestamp (RFC 3161 Appendix A): imprint over the signature value.
-  let provenSigningTime: Date | undefined;
-  let timestamp: TimestampSummary | undefined;
-  const token = info.timestampTokens[0];
-  if (token) {
-    const ts = await validateTimestampToken(token, (hash) => digest(hash, info.signature), context);
-    timestamp = {
-      genTime: ts.genTime?.toISOString() ?? "",
-      ...(ts.tsa ? { tsa: ts.tsa.subject.text } : {}),
-      valid: ts.valid,
-    };
-    if (ts.valid && ts.genTime) {
-      provenSigningTime = ts.genTime;
-      outcome.passed("timestamp", ts.code, ts.detail);
-    } else {
-      outcome.failed("timestamp", ts.code, "INDETERMINATE", "SIG_CONSTRAINTS_FAILURE", ts.detail);
-    }
-  } else {
-    outcome.skipped(
-      "timestamp",
-      "NO_SIGNATURE_TIMESTAMP",
-      "no signature timestamp: the signing time is not proven",
-    );
-  }
-
-  // Signature acceptance: the key must be meant for signatures (RFC 5280 §4.2.1.3).
-  if (
-    signer.keyUsage === undefined ||
-    signer.keyUsage.includes("nonRepudiation") ||
-    signer.keyUsage.includes("digitalSignature")
-  ) {
-    outcome.passed(
-      "key-usage",
-      "KEY_USAGE_ALLOWS_SIGNING",
-      signer.keyUsage ? `keyUsage ${signer.keyUsage.join(", ")}` : "no keyUsage extension (any use)",
-    );
-  } else {
-    outcome.failed(
-      "key-usage",
-      "KEY_USAGE_NOT_FOR_SIGNING",
-      "INDETERMINATE",
-      "CHAIN_CONSTRAINTS_FAILURE",
-      `expected keyUsage nonRepudiation or digitalSignature, the certificate has ${signer.keyUsage.join(", ") || "none"}`,
-    );
-  }
-
-  const at = provenSigningTime ?? context.validationTime;
-  const pool = [...parsed.certificates, ...(input.documentCertificates ?? []), ...context.extraCertificates];
-  const chain = buildChain(signer, { anchors: context.anchors, pool, at });
-  chainCheck(outcome, chain, signer, at, provenSigningTime !== undefined);
-  const revocation = await revocationCheck(outcome, chain, context, documentCrls, provenSigningTime);
-  await organCheck(outcome, signer, context);
-
-  return {
-    ...base,
+    ...(format.info.signingTime ? { cmsSigningTime: format.info.signingTime } : {}),
     chain: chain.path.map(summariseCertificate),
     ...(provenSigningTime ? { provenSigningTime } : {}),
     ...(timestamp ? { timestamp } : {}),
