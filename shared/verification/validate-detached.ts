@@ -93,6 +93,8 @@ export async function validateDetached(
     revocation: result.revocation,
     coverage: "whole-file",
     modification: "none",
+    changes: [],
+    paintedAfter: [],
   };
   return deepFreeze({
     verdict: indication,
