@@ -17,6 +17,8 @@ export const OID = {
   signingCertificate: "1.2.840.113549.1.9.16.2.12",
   signingCertificateV2: "1.2.840.113549.1.9.16.2.47",
   signatureTimeStampToken: "1.2.840.113549.1.9.16.2.14",
+  /** adbe-revocationInfoArchival (ISO 32000-1 §12.8.3.3.2): CRLs and OCSP answers as a signed attribute. */
+  adbeRevocationInfoArchival: "1.2.840.113583.1.1.8",
   rsaEncryption: "1.2.840.113549.1.1.1",
   rsassaPss: "1.2.840.113549.1.1.10",
   mgf1: "1.2.840.113549.1.1.8",

@@ -65,6 +65,11 @@ export interface ParsedSignerInfo {
   readonly signature: Uint8Array;
   /** Unsigned id-aa-signatureTimeStampToken values (DER ContentInfo each). */
   readonly timestampTokens: readonly Uint8Array[];
+  /**
+   * DER CertificateLists from the adbe-revocationInfoArchival signed attribute (ISO 32000-1
+   * §12.8.3.3.2), where Acrobat-style signers embed revocation data; its OCSP answers are not read.
+   */
+  readonly archivedCrls?: readonly Uint8Array[];
   /** OIDs of all signed attributes, in encoded order (policy checks, e.g. "no signing-time"). */
   readonly signedAttributeTypes: readonly string[];
   /** OIDs of all unsigned attributes. */
@@ -344,11 +349,33 @@ function readSignedAttributes(node: DerElement, info: MutableSignerInfo): void {
       case OID.signingCertificate:
         info.signingCertificate = parseSigningCertificate(first, "sha1");
         break;
+      case OID.adbeRevocationInfoArchival:
+        info.archivedCrls = parseRevocationInfoArchival(first);
+        break;
       default:
         break;
     }
   }
   info.signedAttributeTypes = types;
+}
+
+/**
+ * RevocationInfoArchival ::= SEQUENCE { crl [0] EXPLICIT SEQUENCE OF CRLs OPTIONAL,
+ * ocsp [1] EXPLICIT SEQUENCE OF OCSPResponse OPTIONAL, otherRevInfo [2] … } (Adobe, referenced by
+ * ISO 32000-1 §12.8.3.3.2): the CRLs, as DER.
+ */
+function parseRevocationInfoArchival(node: DerElement): Uint8Array[] {
+  const crls: Uint8Array[] = [];
+  for (const field of children(expectTag(node, TAG.SEQUENCE, "RevocationInfoArchival"), BER)) {
+    if (!isContext(field, 0)) {
+      continue;
+    }
+    const [list] = children(field, BER);
+    for (const crl of children(expectTag(list, TAG.SEQUENCE, "CRLs"), BER)) {
+      crls.push(derForm(expectTag(crl, TAG.SEQUENCE, "CertificateList")));
+    }
+  }
+  return crls;
 }
 
 /**

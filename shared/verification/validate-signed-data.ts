@@ -585,9 +585,10 @@ function revocationSummary(status: RevocationStatus): RevocationSummary {
   };
 }
 
-function parseEmbeddedCrls(parsed: ParsedSignedData, outcome: Outcome): Crl[] {
+/** CRLs of the CMS: its revocationInfoChoices (RFC 5652 §10.2.1) and an adbe-revocationInfoArchival attribute. */
+function parseEmbeddedCrls(format: CheckedFormat, outcome: Outcome): Crl[] {
   const crls: Crl[] = [];
-  for (const der of parsed.crls) {
+  for (const der of [...format.parsed.crls, ...(format.info.archivedCrls ?? [])]) {
     try {
       crls.push(parseCrl(der));
     } catch {
@@ -619,7 +620,7 @@ export async function checkCertificateRevocation(
     outcome.skipped("revocation", "REVOCATION_NOT_CHECKED", "revocation checking is switched off by policy");
     return NO_REVOCATION;
   }
-  const embeddedCrls = [...(input.documentCrls ?? []), ...parseEmbeddedCrls(format.parsed, outcome)];
+  const embeddedCrls = [...(input.documentCrls ?? []), ...parseEmbeddedCrls(format, outcome)];
   if (chain.status === "no-chain") {
     outcome.unknown("revocation", "REVOCATION_NO_ISSUER", "no certification path, so no issuer to ask");
     return NO_REVOCATION;

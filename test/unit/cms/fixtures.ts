@@ -7,7 +7,7 @@
 import { sign as cryptoSign, randomBytes } from "node:crypto";
 import { digest, ECDSA_OIDS, HASH_OIDS, type HashAlgorithm, OID } from "../../../shared/cms/algorithms.ts";
 import { completeCmsSignature, prepareCmsSignature } from "../../../shared/cms/prepare-cms-signature.ts";
-import { buildSignedAttributes } from "../../../shared/cms/signed-data.ts";
+import { assembleSignedData, buildSignedAttributes } from "../../../shared/cms/signed-data.ts";
 import {
   BER,
   bytesEqual,
@@ -20,6 +20,7 @@ import {
   encodeOctetString,
   encodeOid,
   encodeSequence,
+  encodeSetOf,
   expectTag,
   isContext,
   readElement,
@@ -219,4 +220,36 @@ export function makeTimestampToken(
     tlv(TAG.SET, signerInfo),
   );
   return encodeSequence(encodeOid(OID.signedData), tlv(0xa0, signedData));
+}
+
+/**
+ * Our detached CMS with an adbe-revocationInfoArchival signed attribute holding `crls`
+ * (RevocationInfoArchival { crl [0] EXPLICIT SEQUENCE OF CRLs }), as Acrobat-style signers embed
+ * revocation data.
+ *
+ * @example
+ * const cms = signDetachedWithArchivedCrls(pki.person, content, [crlDer]);
+ */
+export function signDetachedWithArchivedCrls(
+  signer: Pick<IssuedCert, "certificate" | "chain" | "privateKey">,
+  content: Uint8Array,
+  crls: readonly Uint8Array[],
+): Uint8Array {
+  const base = buildSignedAttributes({
+    contentDigest: digest("sha256", content),
+    certificate: signer.certificate,
+  });
+  const archival = encodeSequence(
+    encodeOid(OID.adbeRevocationInfoArchival),
+    tlv(TAG.SET, encodeSequence(tlv(0xa0, encodeSequence(...crls)))),
+  );
+  const attributes = children(readElement(base, 0, BER), BER).map((a) => a.bytes);
+  const signedAttributes = encodeSetOf(...attributes, archival);
+  return assembleSignedData({
+    hashAlgorithm: "sha256",
+    certificate: signer.certificate,
+    chain: signer.chain,
+    signedAttributes,
+    signature: cryptoSign("sha256", signedAttributes, signer.privateKey),
+  });
 }

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digest } from "../../../shared/cms/algorithms.ts";
+import { parseSignedData } from "../../../shared/cms/parse.ts";
 import { CrlCache, parseCrl } from "../../../shared/pki/crl.ts";
 import { createCrl } from "../../../shared/pki/demo-pki.ts";
 import { httpFetcher, type RevocationFetcher } from "../../../shared/pki/revocation.ts";
@@ -18,7 +19,7 @@ import { validateSignedData } from "../../../shared/verification/validate-signed
 import { freePort, type RunningServer, startOcspResponder } from "../../support/ocsp.ts";
 import { type IssuedCert, type TestPki, testPki } from "../../support/pki.ts";
 import { startTestTsa, type TestTsa } from "../../support/tsa.ts";
-import { signDetached, withEmbeddedCrls } from "../cms/fixtures.ts";
+import { signDetached, signDetachedWithArchivedCrls, withEmbeddedCrls } from "../cms/fixtures.ts";
 
 const DAY = 86_400_000;
 const DP = "http://crl.test/issuing-ca.crl";
@@ -172,6 +173,33 @@ describe("CRLs embedded in the CMS against the distribution point", () => {
     );
     expect(report.verdict).toBe("TOTAL_PASSED");
     expect(report.signatures[0]?.revocation).toMatchObject({ source: "crl", status: "good" });
+  });
+});
+
+describe("CRLs in an adbe-revocationInfoArchival signed attribute (Acrobat style)", () => {
+  it("are embedded revocation data: stale loses to the current CRL, fresh decides offline", async () => {
+    const stale = signDetachedWithArchivedCrls(signer, content, [staleCrl]);
+    expect(parseSignedData(stale).signerInfos[0]!.archivedCrls).toHaveLength(1);
+    const revoked = await validateDetached(
+      content,
+      stale,
+      options({ fetcher: fetcherOf({ [DP]: currentRevokedCrl }) }),
+    );
+    expect(revoked.signatures[0]).toMatchObject({ indication: "TOTAL_FAILED", subIndication: "REVOKED" });
+    const fresh = await validateDetached(
+      content,
+      signDetachedWithArchivedCrls(signer, content, [freshCrl]),
+      options({ offline: true }),
+    );
+    expect(fresh.verdict).toBe("TOTAL_PASSED");
+    expect(fresh.signatures[0]?.revocation).toMatchObject({ source: "embedded-crl", status: "good" });
+    // Without any embedded data, offline there is no answer at all.
+    const none = await validateDetached(
+      content,
+      await signDetached(signer, content),
+      options({ offline: true }),
+    );
+    expect(none.signatures[0]).toMatchObject({ indication: "INDETERMINATE", subIndication: "TRY_LATER" });
   });
 });
 
