@@ -21,6 +21,16 @@ export default defineConfig({
         },
       },
       {
+        // The rendering oracle (poppler, qpdf) on the attack corpus and a structure-aware fuzz run:
+        // minutes, so not part of `test:unit`.
+        test: {
+          name: "oracle",
+          include: ["test/oracle/**/*.test.ts"],
+          testTimeout: 1_200_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         // Whole programs in child processes (npm start, the CLI); they start what they need.
         test: {
           name: "e2e",
