@@ -95,7 +95,12 @@ function readDss(file: PdfFile): { certificates: Certificate[]; crls: Crl[] } {
   return { certificates, crls };
 }
 
-/** Non-whitespace bytes after the last revision's %%EOF (junk a lenient reader might parse). */
+/**
+ * Bytes after the last revision's %%EOF that a reader might act on: any non-whitespace byte, and all
+ * of them when they are more than {@link MAX_TRAILING_WHITESPACE} (a reader that looks for
+ * `startxref` only near the end then rebuilds the cross-reference by scanning, and may show hidden
+ * definitions).
+ */
 function trailingData(file: PdfFile): number {
   const last = file.revisions[file.revisions.length - 1]!;
   let junk = 0;
@@ -105,8 +110,12 @@ function trailingData(file: PdfFile): number {
       junk++;
     }
   }
-  return junk;
+  const trailing = file.bytes.length - last.endOffset;
+  return trailing > MAX_TRAILING_WHITESPACE ? trailing : junk;
 }
+
+/** Whitespace after the last %%EOF that is still harmless (writers add a line end or a little padding). */
+const MAX_TRAILING_WHITESPACE = 1024;
 
 /** "2 signature, 1 metadata change(s): SIGNATURE_FIELD_ADDED, INFO_UPDATED". */
 function describeChanges(changes: readonly Change[]): string {
@@ -241,7 +250,7 @@ async function validateOne(
           "DATA_AFTER_LAST_EOF",
           "TOTAL_FAILED",
           "FORMAT_FAILURE",
-          `${facts.junkBytes} non-whitespace bytes follow the last %%EOF outside any revision`,
+          `${facts.junkBytes} bytes follow the last %%EOF outside any revision (non-whitespace, or more whitespace than a writer adds)`,
         );
       } else if (modification === "other") {
         const first = analysis.changes.find((change) => change.verdict === "refused")!;
@@ -390,7 +399,7 @@ export async function validatePdf(bytes: Uint8Array, options: ValidationOptions)
   if (facts.junkBytes > 0) {
     problems.push({
       code: "DATA_AFTER_LAST_EOF",
-      detail: `${facts.junkBytes} non-whitespace bytes after the last %%EOF`,
+      detail: `${facts.junkBytes} bytes after the last %%EOF (non-whitespace, or more whitespace than a writer adds)`,
     });
   }
   const verdict = signed ? worstIndication(reports.map((report) => report.indication)) : "TOTAL_FAILED";

@@ -96,26 +96,23 @@ function checkRevision(file: PdfFile, revision: number): Change[] {
       );
     }
   }
-  // An object defined in this revision's bytes that its cross-reference section does not use. The
-  // cross-reference stream itself (and a hybrid file's /XRefStm, §7.5.8.4) need not list itself.
-  spans.sort((a, b) => a.start - b.start);
-  const xrefObjects = new Set([current.startxref]);
+  // An object defined in this revision's bytes that its cross-reference section does not use,
+  // anywhere, stream data included: a reader that rebuilds a broken cross-reference by scanning
+  // (poppler does) takes the last definition it finds. The cross-reference stream itself (and a
+  // hybrid file's /XRefStm, §7.5.8.4) need not list itself.
+  const starts = new Set([current.startxref, ...spans.map((span) => span.start)]);
   const hybrid = current.trailer.get("XRefStm");
   if (typeof hybrid === "number") {
-    xrefObjects.add(hybrid);
+    starts.add(hybrid);
   }
-  let s = 0;
   for (const header of objectHeaders(file.bytes, bodyStart, bodyEnd)) {
-    while (s < spans.length && spans[s]!.end <= header.offset) {
-      s++;
-    }
-    const inside = s < spans.length && spans[s]!.start <= header.offset;
-    if (!inside && !xrefObjects.has(header.offset)) {
+    if (!starts.has(header.offset)) {
+      const hidden = spans.some((span) => header.offset > span.start && header.offset < span.end);
       problems.push(
         refuse(
           revision,
           "UNREFERENCED_OBJECT_DEFINITION",
-          `revision ${revision} defines object ${header.objectNumber} at offset ${header.offset}, which its cross-reference section does not use`,
+          `revision ${revision} defines object ${header.objectNumber} at offset ${header.offset}${hidden ? " inside another object's data" : ""}, which its cross-reference section does not use`,
           header.objectNumber,
         ),
       );

@@ -11,6 +11,7 @@ import { PdfDict, type PdfObject, PdfRef, PdfStream } from "../../pdf/objects.ts
 import type { PdfFile } from "../../pdf/read-pdf.ts";
 import { type Change, type ChangeClass, changedKeys, type Painting, type Role, sameObject } from "./model.ts";
 import type { ChangePolicy } from "./policy.ts";
+import { missingReferences } from "./references.ts";
 import {
   isDocumentTimestamp,
   isSignatureDictionary,
@@ -69,6 +70,11 @@ export class JudgeContext {
     } catch {
       return undefined;
     }
+  }
+
+  /** A signed field's dictionary as the newest revision has it. */
+  fieldNow(number: number): PdfObject | undefined {
+    return this.now(new PdfRef(number, this.generation(number)));
   }
 
   addedField(ref: PdfRef): void {
@@ -289,6 +295,16 @@ export class JudgeContext {
         );
         continue;
       }
+      if (field.has("A") || field.has("AA")) {
+        this.refuse(
+          "field",
+          "WIDGET_ACTION_ADDED",
+          `${where} carries an action (/A or /AA)`,
+          ref.objectNumber,
+          "signature.new-signature-field",
+        );
+        continue;
+      }
       const kids = this.now(field.get("Kids"));
       const list = Array.isArray(kids) ? kids : [ref];
       let ok = true;
@@ -361,7 +377,7 @@ export class JudgeContext {
         const painted = !(
           widget instanceof PdfDict &&
           before instanceof PdfDict &&
-          sameObject(widget.get("AP"), before.get("AP"))
+          ["AP", "AS", "MK", "F"].every((key) => sameObject(widget.get(key), before.get(key)))
         );
         if (painted) {
           this.paint(
@@ -383,7 +399,8 @@ export class JudgeContext {
     widget: { fieldName: string; timestamp: boolean; signature?: number },
     where: string,
   ): void {
-    const rect = annotation instanceof PdfDict ? annotation.getArray("Rect") : undefined;
+    const rectValue = annotation instanceof PdfDict ? this.now(annotation.get("Rect")) : undefined;
+    const rect = Array.isArray(rectValue) ? rectValue.map((item) => this.now(item)) : undefined;
     const box =
       rect?.length === 4 && rect.every((x) => typeof x === "number") ? (rect as number[]) : undefined;
     const flags = annotation instanceof PdfDict ? (annotation.getNumber("F") ?? 0) : 0;
@@ -513,4 +530,14 @@ export function judgeSignedContent(context: JudgeContext): void {
     context.judgeValue(object.role, object.value, after, where, number, object.field);
   }
   context.finish();
+  for (const [number, via] of missingReferences(file)) {
+    const signedObject = signed.objects.get(number);
+    if (signedObject === undefined || signedObject.value !== undefined) {
+      context.refuse(
+        "content",
+        "REFERENCE_TO_MISSING_OBJECT",
+        `${via} refers to object ${number}, which the file does not define (a viewer may then rebuild the file's cross-reference and show other objects)`,
+      );
+    }
+  }
 }

@@ -10,7 +10,7 @@
  */
 import { PdfDict, PdfName, type PdfObject, PdfRef, PdfStream } from "../../pdf/objects.ts";
 import type { JudgeContext } from "./judge.ts";
-import type { ChangeClass, Role } from "./model.ts";
+import { type ChangeClass, type Role, sameObject } from "./model.ts";
 
 /** What a rule judges: one key of one object (or the whole object, key "*"). */
 export interface Subject {
@@ -22,7 +22,12 @@ export interface Subject {
   readonly before: PdfObject | undefined;
   readonly after: PdfObject | undefined;
   /** For field and widget roles: the signed revision's field facts. */
-  readonly field?: { readonly ft?: string; readonly signed: boolean; readonly valued: boolean };
+  readonly field?: {
+    readonly ft?: string;
+    readonly signed: boolean;
+    readonly valued: boolean;
+    readonly parent?: number;
+  };
   readonly where: string;
 }
 
@@ -97,7 +102,7 @@ function growingList(
   const extra: PdfObject[] = [];
   for (const item of after) {
     const next = before[i];
-    if (i < before.length && next instanceof PdfRef && item instanceof PdfRef && next.equals(item)) {
+    if (i < before.length && sameObject(next, item)) {
       i++;
     } else {
       extra.push(item);
@@ -150,15 +155,18 @@ export const RULES: readonly Rule[] = [
     name: "metadata.info",
     class: "metadata",
     code: "INFO_UPDATED",
-    applies: (s) => s.role === "info" || s.role === "metadata",
+    applies: (s) => s.role === "info",
     check: () => undefined,
   },
   {
     name: "metadata.xmp",
     class: "metadata",
     code: "METADATA_UPDATED",
-    applies: (s) => s.role === "catalog" && s.key === "Metadata",
+    applies: (s) => (s.role === "catalog" && s.key === "Metadata") || s.role === "metadata",
     check: (context, s) => {
+      if (s.role === "metadata") {
+        return undefined; // the XMP stream rewritten in place (and what it refers to): never displayed
+      }
       const after = get(s.after, "Metadata");
       const stream = context.now(after);
       if (after instanceof PdfRef && !context.isNew(after) && !context.hasRole(after, "metadata")) {
@@ -235,7 +243,14 @@ export const RULES: readonly Rule[] = [
     class: "signature",
     code: "FORM_RESOURCES_ADDED",
     applies: (s) => (s.role === "form-resources" || s.role === "form-fonts") && s.key !== "Font",
-    check: (_, s) => (get(s.before, s.key) === undefined ? undefined : `/${s.key} was replaced or removed`),
+    check: (context, s) => {
+      if (get(s.before, s.key) !== undefined) {
+        return `/${s.key} was replaced or removed`;
+      }
+      return s.role === "form-fonts" && context.signed.daFontNames.has(s.key)
+        ? `/${s.key} is named by a field's /DA at signing: its regenerated appearance would change`
+        : undefined;
+    },
   },
   {
     // A default appearance only matters to fields without their own appearance: allowed when the
@@ -292,7 +307,13 @@ export const RULES: readonly Rule[] = [
         (s.role === "widget" && ["AP", "AS", "MK", "F"].includes(s.key))),
     check: (context, s) => {
       if (s.key !== "V") {
-        return undefined;
+        // Appearance and flags change only with the signature itself: an empty field that stays
+        // empty may not repaint its widget.
+        const field =
+          s.role === "widget" && s.field?.parent !== undefined ? context.fieldNow(s.field.parent) : s.after;
+        return isSignatureDictionary(context.now(get(field, "V")))
+          ? undefined
+          : `/${s.key} changed while the field stays unsigned`;
       }
       const value = get(s.after, "V");
       if (value instanceof PdfRef && !context.isNew(value)) {

@@ -31,6 +31,8 @@ export interface SignedContent {
   readonly pageNumbers: ReadonlyMap<number, number>;
   /** True when the form has fields other than signature fields. */
   readonly hasNonSignatureFields: boolean;
+  /** Font names the signed form's /DA strings use (§12.7.3.3): adding one to /DR changes their look. */
+  readonly daFontNames: ReadonlySet<string>;
   /** Objects the walk could not read in the signed revision. */
   readonly unreadable: readonly number[];
 }
@@ -46,6 +48,8 @@ interface Visit {
   readonly ft?: string;
   readonly valued?: boolean;
   readonly parent?: number;
+  /** A content visit of a page or catalog, put off until the structure has been walked. */
+  readonly deferred?: boolean;
 }
 
 type EdgeRole = Role | "back";
@@ -83,6 +87,7 @@ function edgeRole(role: Role, key: string): EdgeRole {
     case "validation-data":
       return "validation-data";
     case "info":
+      return "info";
     case "metadata":
       return "metadata";
     default:
@@ -127,6 +132,7 @@ export function collectSignedContent(file: PdfFile, revision: number): SignedCon
   const pageNumbers = new Map<number, number>();
   const unreadable: number[] = [];
   let hasNonSignatureFields = false;
+  const daFontNames = new Set<string>();
   const queue: Visit[] = [];
   const read = (ref: PdfRef): { value: PdfObject | undefined; ok: boolean } => {
     try {
@@ -183,13 +189,37 @@ export function collectSignedContent(file: PdfFile, revision: number): SignedCon
   }
 
   let visits = 0;
-  while (queue.length > 0) {
+  // Content that names a page or the catalog (/OpenAction, /Dest, /P of an action) is walked last,
+  // and only for objects the structure did not reach: a destination must not turn a page's
+  // /Annots into content, while an orphan "page" that only content reaches is content throughout.
+  const deferred: Visit[] = [];
+  const structural = (number: number) => {
+    const found = roles.get(number)?.roles;
+    return found !== undefined && (found.has("page") || found.has("catalog"));
+  };
+  while (queue.length > 0 || deferred.length > 0) {
+    if (queue.length === 0) {
+      const next = deferred.shift()!;
+      if (!structural(next.ref.objectNumber)) {
+        queue.push({ ...next, deferred: true });
+      }
+      continue;
+    }
     const visit = queue.shift()!;
     if (++visits > MAX_VISITS) {
       break;
     }
     const number = visit.ref.objectNumber;
     const { value, ok } = read(visit.ref);
+    if (
+      visit.role === "content" &&
+      !visit.deferred &&
+      value instanceof PdfDict &&
+      ["Page", "Pages", "Catalog"].includes(value.getName("Type") ?? "")
+    ) {
+      deferred.push(visit);
+      continue;
+    }
     let role = visit.role;
     // A page-tree edge reaches an intermediate node or a page: the object decides (§7.7.3).
     if (role === "page-tree" && value instanceof PdfDict) {
@@ -222,6 +252,12 @@ export function collectSignedContent(file: PdfFile, revision: number): SignedCon
     }
     if (role === "page" && !pageNumbers.has(number)) {
       pageNumbers.set(number, pageNumbers.size + 1);
+    }
+    if ((role === "field" || role === "widget" || role === "acroform") && value instanceof PdfDict) {
+      const da = deref(value.get("DA"));
+      for (const match of da instanceof PdfString ? da.text().matchAll(/\/([^\s/]+)\s+[-+.\d]+\s+Tf/g) : []) {
+        daFontNames.add(match[1]!);
+      }
     }
     let entry = roles.get(number);
     if (!entry) {
@@ -272,7 +308,7 @@ export function collectSignedContent(file: PdfFile, revision: number): SignedCon
       ...((role === "field" || role === "widget") && field ? { field } : {}),
     });
   }
-  return { revision, objects, pageNumbers, hasNonSignatureFields, unreadable };
+  return { revision, objects, pageNumbers, hasNonSignatureFields, daFontNames, unreadable };
 }
 
 /** The role of the items of an array playing `role` (§7.7.3.2 /Kids, §12.5.1 /Annots, §12.7.2 /Fields). */
@@ -289,6 +325,7 @@ function arrayItemRole(role: Role): Role {
     case "validation-data":
       return "validation-data";
     case "info":
+      return "info";
     case "metadata":
       return "metadata";
     default:
@@ -297,21 +334,22 @@ function arrayItemRole(role: Role): Role {
 }
 
 /**
- * The strictest reading of the roles an object was reached with. A relaxed role (validation data,
- * document information, metadata: free to change, never displayed) holds only if no other edge
- * reaches the object; otherwise it is content. A structural role (page, field, /Annots, …) holds
- * even when content also refers to the object (a destination naming a page, an action naming a
- * field): its rule allows only changes that are safe wherever the object is referred to from. An
+ * The strictest reading of the roles an object was reached with. An object that content also refers
+ * to is content (a /DR that is also a page's /Resources, an /Annots array that is also a /Contents
+ * array, a field that is also a resource dictionary): a rule that lets a structural object grow could
+ * otherwise add what content already names. Pages and the catalog are the exception: content names
+ * them only as destinations (/OpenAction, /Dest), and their rules change nothing content can use. An
  * annotation that is also a form field or widget is judged as that; any other pair of structural
  * roles is a conflict, judged as content.
  */
 function effectiveRole(roles: ReadonlySet<Role>): Role {
   const set = new Set(roles);
-  const relaxed = [...set].some(isRelaxed);
-  if (set.has("content") && (relaxed || set.size === 1)) {
-    return "content";
+  if (set.has("content")) {
+    set.delete("content");
+    if (set.size !== 1 || !(set.has("page") || set.has("catalog") || set.has("signature"))) {
+      return "content";
+    }
   }
-  set.delete("content");
   if (set.has("field") || set.has("widget")) {
     set.delete("annotation");
   }
@@ -319,9 +357,4 @@ function effectiveRole(roles: ReadonlySet<Role>): Role {
     return [...set][0]!;
   }
   return "content";
-}
-
-/** Roles free to change because nothing below them is displayed (their whole subtree shares them). */
-function isRelaxed(role: Role): boolean {
-  return role === "dss" || role === "validation-data" || role === "info" || role === "metadata";
 }

@@ -1,0 +1,60 @@
+/**
+ * References a viewer cannot resolve in the file it shows. A reader that meets an object the
+ * cross-reference does not define may rebuild the whole cross-reference by scanning the file
+ * (poppler does), and then shows whatever definitions it finds, hidden ones included: so an update
+ * must not add such a reference. Walks the newest revision once per file; bounded.
+ */
+import { PdfDict, type PdfObject, PdfRef, PdfStream } from "../../pdf/objects.ts";
+import type { PdfFile } from "../../pdf/read-pdf.ts";
+
+const MAX_OBJECTS = 2_000_000;
+const cache = new WeakMap<PdfFile, ReadonlyMap<number, string>>();
+
+/** Object number → where it is referred to from, for each reference the newest revision cannot resolve. */
+export function missingReferences(file: PdfFile): ReadonlyMap<number, string> {
+  const cached = cache.get(file);
+  if (cached) {
+    return cached;
+  }
+  const missing = new Map<number, string>();
+  const seen = new Set<number>();
+  const queue: { ref: PdfRef; via: string }[] = [];
+  const refsIn = (value: PdfObject | undefined, via: string): void => {
+    const stack: PdfObject[] = value === undefined ? [] : [value];
+    while (stack.length > 0) {
+      const item = stack.pop()!;
+      if (item instanceof PdfRef) {
+        queue.push({ ref: item, via });
+      } else if (Array.isArray(item)) {
+        stack.push(...item);
+      } else if (item instanceof PdfDict || item instanceof PdfStream) {
+        stack.push(...(item instanceof PdfStream ? item.dict : item).map.values());
+      }
+    }
+  };
+  for (const [key, value] of file.trailer.map) {
+    if (key !== "Prev" && key !== "XRefStm") {
+      refsIn(value, `trailer /${key}`);
+    }
+  }
+  while (queue.length > 0 && seen.size < MAX_OBJECTS) {
+    const { ref, via } = queue.shift()!;
+    if (seen.has(ref.objectNumber)) {
+      continue;
+    }
+    seen.add(ref.objectNumber);
+    let value: PdfObject | undefined;
+    try {
+      value = file.resolve(ref);
+    } catch {
+      value = undefined;
+    }
+    if (value === undefined) {
+      missing.set(ref.objectNumber, via);
+      continue;
+    }
+    refsIn(value, `object ${ref.objectNumber}`);
+  }
+  cache.set(file, missing);
+  return missing;
+}
