@@ -11,6 +11,8 @@ export type SummaryLanguage = "vi" | "en";
 interface Words {
   readonly verdict: Readonly<Record<Indication, string>>;
   readonly reasons: Readonly<Record<SubIndication, string>>;
+  /** Sharper words for FORMAT_FAILURE, by what the first failed check found. */
+  readonly formatReasons: { readonly modified: string; readonly unreadable: string };
   readonly letter: string;
   readonly signature: string;
   readonly timestamp: string;
@@ -34,7 +36,7 @@ export const WORDS: Readonly<Record<SummaryLanguage, Words>> = {
   vi: {
     verdict: { TOTAL_PASSED: "HỢP LỆ", TOTAL_FAILED: "KHÔNG HỢP LỆ", INDETERMINATE: "CHƯA XÁC ĐỊNH ĐƯỢC" },
     reasons: {
-      FORMAT_FAILURE: "cấu trúc chữ ký hoặc tệp không đúng, hoặc tệp đã bị sửa đổi sau khi ký",
+      FORMAT_FAILURE: "cấu trúc chữ ký hoặc tệp không hợp lệ",
       HASH_FAILURE: "nội dung văn bản đã bị thay đổi sau khi ký",
       SIG_CRYPTO_FAILURE: "giá trị chữ ký số không đúng",
       REVOKED: "chứng thư số đã bị thu hồi",
@@ -47,6 +49,10 @@ export const WORDS: Readonly<Record<SummaryLanguage, Words>> = {
       CRYPTO_CONSTRAINTS_FAILURE: "thuật toán mật mã không còn đủ an toàn",
       TIMESTAMP_ORDER_FAILURE: "thứ tự các dấu thời gian không hợp lệ",
       TRY_LATER: "chưa kiểm tra được tình trạng thu hồi chứng thư số; đề nghị kiểm tra lại sau",
+    },
+    formatReasons: {
+      modified: "văn bản đã bị sửa đổi sau khi ký",
+      unreadable: "không đọc được chữ ký số (định dạng không được hỗ trợ hoặc dữ liệu chữ ký bị hỏng)",
     },
     letter: "Văn bản",
     signature: "Chữ ký",
@@ -79,7 +85,7 @@ export const WORDS: Readonly<Record<SummaryLanguage, Words>> = {
   en: {
     verdict: { TOTAL_PASSED: "VALID", TOTAL_FAILED: "NOT VALID", INDETERMINATE: "INDETERMINATE" },
     reasons: {
-      FORMAT_FAILURE: "the signature or file structure is wrong, or the file was changed after signing",
+      FORMAT_FAILURE: "the signature or file structure is not valid",
       HASH_FAILURE: "the document content was changed after signing",
       SIG_CRYPTO_FAILURE: "the signature value is wrong",
       REVOKED: "the certificate has been revoked",
@@ -93,6 +99,10 @@ export const WORDS: Readonly<Record<SummaryLanguage, Words>> = {
       CRYPTO_CONSTRAINTS_FAILURE: "the cryptographic algorithm is no longer secure enough",
       TIMESTAMP_ORDER_FAILURE: "the timestamps are out of order",
       TRY_LATER: "the certificate's revocation status could not be obtained; check again later",
+    },
+    formatReasons: {
+      modified: "the letter was changed after signing",
+      unreadable: "the digital signature cannot be read (an unsupported format, or damaged signature data)",
     },
     letter: "Letter",
     signature: "Signature",
@@ -144,6 +154,27 @@ export function firstProblem(signature: SignatureReport): SignatureReport["check
   );
 }
 
+/** Check codes that mean the signature container itself could not be read. */
+const UNREADABLE = new Set([
+  "CMS_UNREADABLE",
+  "CONTENTS_NOT_DER",
+  "SUBFILTER_UNSUPPORTED",
+  "UNPROCESSABLE_SIGNATURE",
+]);
+
+/** The reason in words: FORMAT_FAILURE says whether the letter was changed or the signature is unreadable. */
+function reason(sub: SubIndication, code: string | undefined, w: Words): string {
+  if (sub === "FORMAT_FAILURE" && code) {
+    if (code.startsWith("MODIFIED_AFTER_SIGNING_") || code === "DATA_AFTER_LAST_EOF") {
+      return w.formatReasons.modified;
+    }
+    if (UNREADABLE.has(code)) {
+      return w.formatReasons.unreadable;
+    }
+  }
+  return w.reasons[sub];
+}
+
 /** One line for one signature. */
 export function summariseSignature(signature: SignatureReport, lang: SummaryLanguage = "vi"): string {
   const w = WORDS[lang];
@@ -165,7 +196,7 @@ export function summariseSignature(signature: SignatureReport, lang: SummaryLang
   let line = `${label} ${signature.index + 1}: ${who}${title}${organ}${when} — ${w.verdict[signature.indication]}`;
   if (signature.indication !== "TOTAL_PASSED" && signature.subIndication) {
     const problem = firstProblem(signature);
-    line += `: ${w.reasons[signature.subIndication]}${problem ? ` [${problem.code}]` : ""}`;
+    line += `: ${reason(signature.subIndication, problem?.code, w)}${problem ? ` [${problem.code}]` : ""}`;
   } else if (signature.changes.length > 0) {
     const classes = [...new Set(signature.changes.map((change) => w.changeClasses[change.class]))];
     line += ` (${w.afterSigning}: ${classes.join(", ")})`;

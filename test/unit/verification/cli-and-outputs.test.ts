@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { command } from "../../../cli/commands/verify.ts";
+import { writeIncrementalUpdate } from "../../../shared/pdf/incremental-update.ts";
+import { type PdfDict, PdfName } from "../../../shared/pdf/objects.ts";
+import { readPdf } from "../../../shared/pdf/read-pdf.ts";
 import { signDetached } from "../../../shared/signing/sign-detached.ts";
 import { SoftwareSigner } from "../../../shared/signing/software-signer.ts";
 import type { ValidationReport } from "../../../shared/verification/report.ts";
@@ -178,6 +181,32 @@ describe("summary and PDF report", () => {
     expect(en).toContain("Letter: NOT VALID");
     expect(en).toContain("the certificate has been revoked");
     expect(summarise(bad, "vi")).toContain("chứng thư số đã bị thu hồi");
+  });
+
+  it("says whether a format failure is a change after signing or an unreadable signature", async () => {
+    const good = await readFile(path("good.pdf"));
+    const file = readPdf(good);
+    const rootRef = file.trailer.getRef("Root")!;
+    const catalog = file.resolve(rootRef) as PdfDict;
+    const changed = writeIncrementalUpdate(file, [
+      { objectNumber: rootRef.objectNumber, value: catalog.with({ PageMode: new PdfName("FullScreen") }) },
+    ]).bytes;
+    const modified = summarise(await validatePdf(changed, offlineOptions(pki)), "en");
+    expect(modified).toContain(
+      "the letter was changed after signing [MODIFIED_AFTER_SIGNING_CATALOG_CHANGED]",
+    );
+    expect(summarise(await validatePdf(changed, offlineOptions(pki)), "vi")).toContain(
+      "văn bản đã bị sửa đổi sau khi ký",
+    );
+    // The first /Contents no longer starts a SEQUENCE: the signed bytes are intact, the CMS unreadable.
+    const text = Buffer.from(good).toString("latin1");
+    const at = text.indexOf("/Contents <30") + "/Contents <".length;
+    const broken = Buffer.from(good);
+    broken.write("31", at, "latin1");
+    const unreadable = summarise(await validatePdf(broken, offlineOptions(pki)), "en");
+    expect(unreadable).toContain("the digital signature cannot be read");
+    console.log(unreadable);
+    expect(unreadable).not.toContain("changed after signing");
   });
 
   it("renders a multi-signature report to a PDF that pdftotext can read", async () => {
