@@ -3,20 +3,26 @@
  * correctly signed base letter (the project's own signer; one and two signatures; classic xref
  * tables and xref streams with object streams; a letter with form fields, optional content and a
  * shared XObject; a certified letter; letters whose signed content refers to objects that do not
- * exist; a rotated page with an offset MediaBox), a case appends one to three incremental
- * revisions, each made of one or more mutations:
+ * exist; a rotated page with an offset MediaBox; a signed, timestamped and sealed letter), a case
+ * appends one to three incremental revisions, each made of one or more mutations:
  *
  * - attacks: redefined objects (page content streams, fonts, resources, page dicts, the catalog, the
  *   page tree, annotations, XObjects, the AcroForm); re-roled objects (a /DSS, /Metadata, /Info,
  *   /AcroForm /DR, /Names, /OpenAction … pointing at signed objects, which are then rewritten);
  *   redefined object streams and objects moved into new object streams; dangling references filled
  *   in; new annotations and widgets with random rects, flags and appearances; a new catalog through
- *   the trailer's /Root; visible document timestamps; signatures by an untrusted signer;
- * - legitimate changes, which should pass: genuine new signatures (visible or not), invisible
- *   document timestamps, /Info, XMP /Metadata, /Version, /Extensions, new validation data (/DSS);
+ *   the trailer's /Root; signed objects freed or given another generation; objects only a reader
+ *   that rebuilds the xref sees (no entry, or a second definition, next to a wrong offset); a /Prev
+ *   that skips revisions; visible document timestamps; signatures by an untrusted signer; and
+ *   signatures (or timestamps) whose own revision carries more (their appearance, dictionary or
+ *   widget written over a signed object or into a dangling reference, the page's other annotations
+ *   dropped, /NeedAppearances, any attack above);
+ * - legitimate changes, which should pass: genuine new signatures (visible or not, by `signPdf` or
+ *   written here), invisible document timestamps, /Info, XMP /Metadata, /Version, /Extensions, new
+ *   validation data (/DSS);
  * - neutral changes that show nothing (identical rewrites, /OpenAction, page labels, re-roling
  *   without rewriting), which the verifier may pass or not;
- * - form filling of an empty field, which the verifier allows but which changes what is shown.
+ * - form filling of an empty field, which changes what is shown inside the field.
  *
  * Everything is driven by a seeded PRNG ({@link Rng}): `makeFuzzCase(seed, context)` always makes
  * the same file from the same seed and bases (print the seed to replay a case). Each step records
@@ -1259,6 +1265,7 @@ const reRole: Mutator = (s) => {
     "dss-vri",
     "metadata",
     "info",
+    "info-entry",
     "dr-font",
     "embedded-file",
     "open-action",
@@ -1293,6 +1300,12 @@ const reRole: Mutator = (s) => {
     case "info":
       trailer.Info = x;
       break;
+    case "info-entry": {
+      const number = s.alloc();
+      objects.push({ objectNumber: number, value: dictOf({ Title: textString("Cong van"), Thumb: x }) });
+      trailer.Info = new PdfRef(number);
+      break;
+    }
     case "dr-font": {
       const formValue = dict.get("AcroForm");
       const form = s.file.deref(formValue);
@@ -1663,15 +1676,9 @@ const addAnnotation: Mutator = (s) => {
       });
     }
   }
-  const invisible =
-    flags & 0b100010 ||
-    (flags & 1 && subtype !== "Link") ||
-    (apHow === "none" &&
-      subtype !== "Link" &&
-      subtype !== "Text" &&
-      subtype !== "FreeText" &&
-      !subtype.startsWith("Widget")) ||
-    apHow === "empty";
+  // Hidden (2) and NoView (32) hide any annotation; Invisible (1) only unknown types, and viewers
+  // draw Square, Ink, FreeText, Text … without /AP from their own appearance rules.
+  const invisible = (flags & 0b100010) !== 0 || apHow === "empty";
   return {
     step: step(
       "add-annotation",
@@ -1805,9 +1812,29 @@ const hiddenObject: Mutator = (s) => {
   if (!change) {
     return undefined;
   }
-  const info = s.alloc();
   const variant = s.rng.pick(["hidden", "hidden+skew", "duplicate", "duplicate+skew", "skew-only"]);
-  const objects: RawObject[] = [{ objectNumber: info, value: dictOf({ Title: textString("Cong van") }) }];
+  // The harmless change that carries the trick: a new /Info (read by few), or the catalog with a
+  // new /Version (read by every viewer: a wrong offset there makes poppler rebuild its xref).
+  const carrier = s.rng.pick(["info", "catalog"]);
+  const objects: RawObject[] = [];
+  let carrierNumber: number;
+  const trailer: Record<string, PdfObject | undefined> = {};
+  if (carrier === "info") {
+    carrierNumber = s.alloc();
+    objects.push({ objectNumber: carrierNumber, value: dictOf({ Title: textString("Cong van") }) });
+    trailer.Info = new PdfRef(carrierNumber);
+  } else {
+    const { ref, dict } = catalogOf(s.file);
+    if (ref.objectNumber === target.ref.objectNumber) {
+      return undefined;
+    }
+    carrierNumber = ref.objectNumber;
+    objects.push({
+      objectNumber: ref.objectNumber,
+      generation: ref.generation,
+      value: dict.with({ Version: name("1.7") }),
+    });
+  }
   const forged: RawObject = {
     objectNumber: target.ref.objectNumber,
     generation: target.ref.generation,
@@ -1825,17 +1852,17 @@ const hiddenObject: Mutator = (s) => {
   if (variant === "skew-only") {
     hidden = [];
   }
-  const skewed = variant.endsWith("skew") ? [{ objectNumber: info, delta: 1 + s.rng.int(6) }] : [];
+  const skewed = variant.endsWith("skew") ? [{ objectNumber: carrierNumber, delta: 1 + s.rng.int(6) }] : [];
   return {
     step: step(
       "hidden-object",
       variant === "skew-only" ? "neutral" : attackOrNeutral(change.neutral),
-      `${variant}: ${target.role} ${target.ref.objectNumber} ${change.how}`,
+      `${variant} (${carrier}): ${target.role} ${target.ref.objectNumber} ${change.how}`,
     ),
     objects,
     hidden,
     skew: skewed,
-    trailer: { Info: new PdfRef(info) },
+    trailer,
   };
 };
 
@@ -2049,6 +2076,9 @@ const signWithExtras: Special = async (s) => {
         [3, "ap-reuses-signed-object"],
         [2, "sigdict-reuses-signed-object"],
         [2, "widget-reuses-signed-object"],
+        [2, "ap-fills-dangling"],
+        [1, "sigdict-fills-dangling"],
+        [1, "widget-fills-dangling"],
         [2, "drop-other-annots"],
         [1, "need-appearances"],
         [3, "extra-change"],
@@ -2058,15 +2088,25 @@ const signWithExtras: Special = async (s) => {
   const page = rng.pick(pages);
   const rect = stampRect(rng, page);
   const { ref: rootRef, dict: root } = catalogOf(file);
-  const target = extra.includes("reuses") ? shownObject(s) : undefined;
-  if (extra.includes("reuses") && !target) {
+  // The object whose number a part of the signature takes: a signed object, or a dangling reference.
+  const unfilled = (s.base.dangling ?? []).filter((d) => file.resolve(new PdfRef(d.objectNumber)) == null);
+  const target = extra.includes("reuses")
+    ? shownObject(s)
+    : extra.includes("fills-dangling") && unfilled.length > 0
+      ? (() => {
+          const d = rng.pick(unfilled);
+          return { ref: new PdfRef(d.objectNumber), role: `dangling ${d.role}` };
+        })()
+      : undefined;
+  if ((extra.includes("reuses") || extra.includes("fills-dangling")) && !target) {
     return undefined;
   }
   const w = rect[2] - rect[0];
   const h = rect[3] - rect[1];
-  const apNumber = extra === "ap-reuses-signed-object" ? target!.ref.objectNumber : s.alloc();
-  const sigNumber = extra === "sigdict-reuses-signed-object" ? target!.ref.objectNumber : s.alloc();
-  const widgetNumber = extra === "widget-reuses-signed-object" ? target!.ref.objectNumber : s.alloc();
+  const part = extra.split("-")[0];
+  const apNumber = part === "ap" ? target!.ref.objectNumber : s.alloc();
+  const sigNumber = part === "sigdict" ? target!.ref.objectNumber : s.alloc();
+  const widgetNumber = part === "widget" ? target!.ref.objectNumber : s.alloc();
   const signer = signerOf(rng.chance(0.5) ? s.context.signers.person : s.context.signers.organisation);
   const dictionary = buildSignatureDictionary({
     contentsBytes: timestampKind
@@ -2088,7 +2128,7 @@ const signWithExtras: Special = async (s) => {
     F: 132,
   });
   // An appearance that redefines a signed object is written even for an invisible widget.
-  if (visible || extra === "ap-reuses-signed-object") {
+  if (visible || part === "ap") {
     const content = `q 0.95 g 0 0 ${w} ${h} re f Q BT /Helv 10 Tf 0 0 0.6 rg 4 ${Math.max(4, h - 14)} Td (Da ky so) Tj ET`;
     objects.push({
       objectNumber: apNumber,
@@ -2660,6 +2700,8 @@ export interface FuzzRunStats {
    * oracle can see, since it checks the signatures the report lists.
    */
   readonly signaturesLost: ReadonlyMap<string, { count: number; seeds: number[]; why: string }>;
+  /** Where the report's paintedAfter disagreed with qpdf's visible widgets (informational), by class. */
+  readonly paintedAfterNotes: ReadonlyMap<string, { count: number; seeds: number[]; why: string }>;
   /** Cases meant as attacks that passed and that the oracle found to show nothing new, by class. */
   readonly attacksUnseen: ReadonlyMap<string, { count: number; seeds: number[]; why: string }>;
   /** Legitimate cases the verifier did not pass, by class: count, first seeds, why. */
@@ -2712,6 +2754,7 @@ export async function runOracleFuzz(options: FuzzRunOptions): Promise<FuzzRunSta
   const legitRejected = new Map<string, { count: number; seeds: number[]; why: string }>();
   const attacksUnseen = new Map<string, { count: number; seeds: number[]; why: string }>();
   const signaturesLost = new Map<string, { count: number; seeds: number[]; why: string }>();
+  const paintedAfterNotes = new Map<string, { count: number; seeds: number[]; why: string }>();
   const remember = (
     map: Map<string, { count: number; seeds: number[]; why: string }>,
     key: string,
@@ -2769,6 +2812,9 @@ export async function runOracleFuzz(options: FuzzRunOptions): Promise<FuzzRunSta
     }
     try {
       const result = await checkRendering(fuzzCase.bytes, report, options.oracle);
+      if (result.notes.length > 0) {
+        remember(paintedAfterNotes, caseClass(fuzzCase), seed, () => result.notes.join("; "));
+      }
       if (result.differences.length === 0 && fuzzCase.intent === "attack") {
         const attackSteps = fuzzCase.steps.filter((st) => st.intent === "attack");
         remember(attacksUnseen, attackSteps.map((st) => st.kind).join("+"), seed, () =>
@@ -2814,6 +2860,7 @@ export async function runOracleFuzz(options: FuzzRunOptions): Promise<FuzzRunSta
     legitRejected,
     attacksUnseen,
     signaturesLost,
+    paintedAfterNotes,
     milliseconds: Date.now() - started,
   };
 }
@@ -2860,6 +2907,11 @@ export function formatFuzzSummary(stats: FuzzRunStats): string {
   for (const [key, entry] of stats.signaturesLost) {
     lines.push(
       `TOTAL_PASSED with a signature gone from the report: ${key} ×${entry.count} (seeds ${entry.seeds.join(", ")}): ${entry.why}`,
+    );
+  }
+  for (const [key, entry] of stats.paintedAfterNotes) {
+    lines.push(
+      `report's paintedAfter disagrees with qpdf: ${key} ×${entry.count} (seeds ${entry.seeds.join(", ")}): ${entry.why}`,
     );
   }
   for (const [key, entry] of stats.attacksUnseen) {

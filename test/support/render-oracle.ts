@@ -92,6 +92,8 @@ export interface SignatureWidget {
   readonly flags: number;
   /** Index in the report of the signature its field holds. */
   readonly signature: number;
+  /** Whether it can paint: a normal appearance, a rect of some area, neither Hidden nor NoView. */
+  readonly visible: boolean;
 }
 
 export type DifferenceMode =
@@ -122,6 +124,11 @@ export interface OracleResult {
   readonly masks: ReadonlyMap<number, readonly SignatureWidget[]>;
   /** Number of pages of the file as poppler renders it. */
   readonly pages: number;
+  /**
+   * Where the report's `paintedAfter` (when the verifier fills it in; nothing depends on it)
+   * disagrees with the visible widgets qpdf finds: informational, not differences.
+   */
+  readonly notes: readonly string[];
 }
 
 export interface OracleOptions {
@@ -580,12 +587,16 @@ export function signatureWidgets(model: QpdfModel, report: ValidationReport): Si
         continue;
       }
       const flags = deref(model, annot["/F"]);
+      const f = typeof flags === "number" ? flags : 0;
+      const box = normalise(rect as [number, number, number, number]);
+      const appearance = asDict(deref(model, annot["/AP"]))?.["/N"];
       widgets.push({
         page: pageIndex + 1,
         ref: item,
-        rect: normalise(rect as [number, number, number, number]),
-        flags: typeof flags === "number" ? flags : 0,
+        rect: box,
+        flags: f,
         signature: index,
+        visible: appearance !== undefined && (f & 34) === 0 && box[2] > box[0] && box[3] > box[1],
       });
     }
   });
@@ -859,8 +870,42 @@ export async function checkRendering(
   );
   const pages = finalView ? (await finalView).media.length : 0;
   checked.sort((a, b) => a - b);
+  const notes = paintedAfterNotes(report, widgets);
   differences.sort((a, b) => a.signature - b.signature || (a.page ?? 0) - (b.page ?? 0));
-  return { differences, checked, masks, pages };
+  return { differences, checked, masks, pages, notes };
+}
+
+/**
+ * Compares the report's own account of later signatures' visible widgets (`paintedAfter`, a field
+ * the verifier may or may not have) with the visible widgets qpdf finds: each side's (page, rect)
+ * pairs of later PDF signatures, per signature.
+ */
+function paintedAfterNotes(report: ValidationReport, widgets: readonly SignatureWidget[]): string[] {
+  const notes: string[] = [];
+  const key = (page: number, rect: readonly number[]) =>
+    `p${page} [${rect.map((n) => Math.round(n)).join(" ")}]`;
+  report.signatures.forEach((signature, i) => {
+    const painted = (signature as { paintedAfter?: unknown }).paintedAfter;
+    if (!Array.isArray(painted)) {
+      return;
+    }
+    const theirs = new Set(
+      painted
+        .filter((p: { kind?: string }) => p.kind === "signature")
+        .map((p: { page: number; rect: readonly number[] }) =>
+          key(p.page, normalise([...p.rect] as [number, number, number, number])),
+        ),
+    );
+    const ours = new Set(widgets.filter((w) => w.signature > i && w.visible).map((w) => key(w.page, w.rect)));
+    const missing = [...ours].filter((k) => !theirs.has(k));
+    const extra = [...theirs].filter((k) => !ours.has(k));
+    if (missing.length > 0 || extra.length > 0) {
+      notes.push(
+        `signature #${i} paintedAfter: ${missing.length ? `lacks ${missing.join(", ")}` : ""}${missing.length && extra.length ? "; " : ""}${extra.length ? `has ${extra.join(", ")} that qpdf does not find visible` : ""}`,
+      );
+    }
+  });
+  return notes;
 }
 
 /** One line per difference, for assertion messages. */
