@@ -7,6 +7,7 @@
  * `verify` loads only what verification needs.
  */
 import { ByteRangeDigester } from "../pdf/byte-range.ts";
+import { lastIndexOfAscii } from "../pdf/lexer.ts";
 import { PdfDict, type PdfObject, PdfStream } from "../pdf/objects.ts";
 import { type PdfFile, readPdf } from "../pdf/read-pdf.ts";
 import type { PdfSignatureInfo } from "../pdf/signatures.ts";
@@ -111,7 +112,13 @@ function trailingData(file: PdfFile): number {
     }
   }
   const trailing = file.bytes.length - last.endOffset;
-  return trailing > MAX_TRAILING_WHITESPACE ? trailing : junk;
+  if (trailing > MAX_TRAILING_WHITESPACE) {
+    return trailing;
+  }
+  // Padding before the last %%EOF is the same trick: the last `startxref` must sit near the end.
+  const startxref = lastIndexOfAscii(file.bytes, "startxref", Math.max(0, file.bytes.length - 4096));
+  const tail = startxref < 0 ? file.bytes.length : file.bytes.length - startxref;
+  return tail > MAX_TRAILING_WHITESPACE + 64 ? tail : junk;
 }
 
 /** Whitespace after the last %%EOF that is still harmless (writers add a line end or a little padding). */

@@ -20,7 +20,8 @@ function objectHeaders(
 ): { offset: number; objectNumber: number }[] {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString("latin1");
   const headers: { offset: number; objectNumber: number }[] = [];
-  const pattern = /(?<![0-9])(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]+obj(?![A-Za-z0-9])/g;
+  // As loosely as a repairing reader scans (any number of digits, leading zeros, vertical tab too).
+  const pattern = /(?<![0-9])(\d+)[\0\t\n\v\f\r ]+(\d+)[\0\t\n\v\f\r ]+obj(?![A-Za-z0-9])/g;
   for (const match of text.matchAll(pattern)) {
     headers.push({ offset: from + match.index!, objectNumber: Number(match[1]) });
   }

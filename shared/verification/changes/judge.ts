@@ -530,13 +530,15 @@ export function judgeSignedContent(context: JudgeContext): void {
     context.judgeValue(object.role, object.value, after, where, number, object.field);
   }
   context.finish();
-  for (const [number, via] of missingReferences(file)) {
-    const signedObject = signed.objects.get(number);
-    if (signedObject === undefined || signedObject.value !== undefined) {
+  for (const { ref, via } of missingReferences(file)) {
+    const signedObject = signed.objects.get(ref.objectNumber);
+    const danglingWhenSigned =
+      signedObject !== undefined && signedObject.value === undefined && signedObject.ref.equals(ref);
+    if (!danglingWhenSigned) {
       context.refuse(
         "content",
         "REFERENCE_TO_MISSING_OBJECT",
-        `${via} refers to object ${number}, which the file does not define (a viewer may then rebuild the file's cross-reference and show other objects)`,
+        `${via} refers to ${ref.objectNumber} ${ref.generation} R, which the file does not define (a viewer may then rebuild the file's cross-reference and show other objects)`,
       );
     }
   }

@@ -8,16 +8,22 @@ import { PdfDict, type PdfObject, PdfRef, PdfStream } from "../../pdf/objects.ts
 import type { PdfFile } from "../../pdf/read-pdf.ts";
 
 const MAX_OBJECTS = 2_000_000;
-const cache = new WeakMap<PdfFile, ReadonlyMap<number, string>>();
+export interface MissingReference {
+  readonly ref: PdfRef;
+  /** Where it is referred to from. */
+  readonly via: string;
+}
 
-/** Object number → where it is referred to from, for each reference the newest revision cannot resolve. */
-export function missingReferences(file: PdfFile): ReadonlyMap<number, string> {
+const cache = new WeakMap<PdfFile, readonly MissingReference[]>();
+
+/** Each reference (object number and generation) the newest revision cannot resolve. */
+export function missingReferences(file: PdfFile): readonly MissingReference[] {
   const cached = cache.get(file);
   if (cached) {
     return cached;
   }
-  const missing = new Map<number, string>();
-  const seen = new Set<number>();
+  const missing: MissingReference[] = [];
+  const seen = new Set<string>();
   const queue: { ref: PdfRef; via: string }[] = [];
   const refsIn = (value: PdfObject | undefined, via: string): void => {
     const stack: PdfObject[] = value === undefined ? [] : [value];
@@ -39,10 +45,11 @@ export function missingReferences(file: PdfFile): ReadonlyMap<number, string> {
   }
   while (queue.length > 0 && seen.size < MAX_OBJECTS) {
     const { ref, via } = queue.shift()!;
-    if (seen.has(ref.objectNumber)) {
+    const key = `${ref.objectNumber} ${ref.generation}`;
+    if (seen.has(key)) {
       continue;
     }
-    seen.add(ref.objectNumber);
+    seen.add(key);
     let value: PdfObject | undefined;
     try {
       value = file.resolve(ref);
@@ -50,7 +57,7 @@ export function missingReferences(file: PdfFile): ReadonlyMap<number, string> {
       value = undefined;
     }
     if (value === undefined) {
-      missing.set(ref.objectNumber, via);
+      missing.push({ ref, via });
       continue;
     }
     refsIn(value, `object ${ref.objectNumber}`);

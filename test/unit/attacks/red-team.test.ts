@@ -8,8 +8,8 @@
  * A genuine counter-signature, a false alarm and a control must pass, and the rendering oracle must
  * find nothing shown that was not signed (outside later signatures' widgets).
  *
- * The GAP tests are forgeries the verifier passes today; they stay `it.fails` until it refuses them
- * (then turn them into ordinary tests). Their "poppler shows it" half is an ordinary test.
+ * The "gap" tests were forgeries this suite found the verifier passing; each has a "poppler shows it"
+ * half and a "not TOTAL_PASSED" half.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -225,7 +225,7 @@ describe("b, b2: poppler rebuilds the cross-reference and takes a hidden object 
   forgery(
     "b, variant: the same, with 40,000 spaces before the last %%EOF instead of after it",
     xrefReconstructionPaddedBeforeEof,
-    { code: "UNREFERENCED_OBJECT_DEFINITION" },
+    { check: "DATA_AFTER_LAST_EOF", code: "UNREFERENCED_OBJECT_DEFINITION" },
   );
   forgery(
     "b2: /Info refers to an undefined object; a /DSS stream hides a copy of the content stream",
@@ -244,14 +244,11 @@ describe("b, b2: poppler rebuilds the cross-reference and takes a hidden object 
   it(`${zeroPaddedTitle}: poppler shows the forged amount`, async () => {
     await expectViewerChange(await zeroPadded());
   });
-  // GAP: two holes together. (1) integrity.ts (objectHeaders) finds object headers as at most 10
-  // digits, PDF whitespace, at most 5 digits, PDF whitespace, "obj": a number written with more
-  // digits ("0000000000004 0 obj", "4 0000000 obj") is not seen, and poppler's rebuild reads it as
-  // object 4 (a vertical tab as separator, C isspace to poppler's scan, is missed the same way).
-  // (2) Whitespace between `startxref N` and the last %%EOF is part of the revision, so no size
-  // limit applies (the 1 KB limit is only for bytes after %%EOF); poppler 22.12 then finds no
-  // startxref near the end of the file and rebuilds.
-  it.fails(`${zeroPaddedTitle}: not TOTAL_PASSED`, async () => {
+  // Was a gap, two holes together: object headers written with more digits ("0000000000004 0 obj",
+  // "4 0000000 obj") or a vertical tab, which poppler's rebuild reads but integrity.ts's scan missed;
+  // and whitespace between `startxref N` and the last %%EOF, which no limit covered. Both closed:
+  // the scan is as loose as poppler's, and the last `startxref` must sit within 1 KB of the end.
+  it(`${zeroPaddedTitle}: not TOTAL_PASSED`, async () => {
     await expectNotPassed(await zeroPadded());
   });
 
@@ -261,11 +258,10 @@ describe("b, b2: poppler rebuilds the cross-reference and takes a hidden object 
   it(`${paddedEofTitle}: poppler shows the attachment's amount`, async () => {
     await expectViewerChange(await paddedEof());
   });
-  // GAP: the same padding before %%EOF, and nothing hidden in the update: the definitions poppler
-  // takes when it rebuilds are in the signed revision itself (an attached PDF, uncompressed), which
-  // the scan for unreferenced definitions does not cover (it looks at later revisions only). The
-  // update is an allowed /Info change; 40 KB of whitespace before its %%EOF is not refused.
-  it.fails(`${paddedEofTitle}: not TOTAL_PASSED`, async () => {
+  // Was a gap: the same padding before %%EOF, and nothing hidden in the update (the definitions
+  // poppler takes when it rebuilds are in the signed revision itself, an attached PDF). Closed by
+  // refusing what makes poppler rebuild: the last `startxref` far from the end of the file.
+  it(`${paddedEofTitle}: not TOTAL_PASSED`, async () => {
     await expectNotPassed(await paddedEof());
   });
 
@@ -275,12 +271,10 @@ describe("b, b2: poppler rebuilds the cross-reference and takes a hidden object 
   it(`${wrongGenerationTitle}: poppler shows the attachment's amount`, async () => {
     await expectViewerChange(await wrongGeneration());
   });
-  // GAP: references.ts (missingReferences) marks objects as seen by object NUMBER: once `1 0 R` (the
-  // catalog, reached first from the trailer's /Root) is visited, `1 1 R` in /Info is skipped, so
-  // REFERENCE_TO_MISSING_OBJECT is not raised. poppler asks for object 1 generation 1, finds
-  // generation 0, and rebuilds the cross-reference by scanning; with the signed letter's
-  // uncompressed PDF attachment it then shows the attachment's objects.
-  it.fails(`${wrongGenerationTitle}: not TOTAL_PASSED`, async () => {
+  // Was a gap: references.ts marked objects as seen by object number only, so `1 1 R` was skipped
+  // once `1 0 R` had been visited; poppler then rebuilds the cross-reference by scanning. References
+  // are now tracked by number and generation (REFERENCE_TO_MISSING_OBJECT).
+  it(`${wrongGenerationTitle}: not TOTAL_PASSED`, async () => {
     await expectNotPassed(await wrongGeneration());
   });
 });
