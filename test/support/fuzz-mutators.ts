@@ -220,6 +220,12 @@ export interface RevisionPlan {
   }[];
   /** Objects written in the body after the others, without a cross-reference entry. */
   readonly hidden?: readonly RawObject[];
+  /** Raw bytes written in the body after those (no entry): e.g. an object header no scan expects. */
+  readonly raw?: readonly Uint8Array[];
+  /** Spaces written between the `startxref` offset and the last `%%EOF`. */
+  readonly padBeforeEof?: number;
+  /** Newlines written after the last `%%EOF`. */
+  readonly padAfterEof?: number;
   /** Entries made free (type 0 / "f"), with the generation given (default the old one + 1). */
   readonly free?: readonly { readonly objectNumber: number; readonly generation: number }[];
   /** Entry offsets moved by `delta` bytes (a wrong offset makes poppler rebuild the xref by scanning). */
@@ -323,6 +329,9 @@ export function writeRevisionAt(
   for (const object of plan.hidden ?? []) {
     writeObject(object, false);
   }
+  for (const chunk of plan.raw ?? []) {
+    push(chunk);
+  }
   for (const { objectNumber, generation } of plan.free ?? []) {
     entries.set(objectNumber, { type: 0, generation });
     bump(objectNumber);
@@ -349,6 +358,7 @@ export function writeRevisionAt(
   }
   trailer.map.set("Prev", plan.prev ?? newest.startxref);
   const startxref = position;
+  const eof = `${" ".repeat(plan.padBeforeEof ?? 0)}%%EOF\n${"\n".repeat(plan.padAfterEof ?? 0)}`;
   if (kind === "table") {
     trailer.map.set("Size", size);
     let xref = "xref\n0 1\n0000000000 65535 f \n";
@@ -363,7 +373,7 @@ export function writeRevisionAt(
             : `0000000000 ${generation} f \n`;
       }
     }
-    push(`${xref}trailer\n${formatObject(trailer)}\nstartxref\n${startxref}\n%%EOF\n`);
+    push(`${xref}trailer\n${formatObject(trailer)}\nstartxref\n${startxref}\n${eof}`);
   } else {
     const xrefNumber = size;
     entries.set(xrefNumber, { type: 1, offset: position, generation: 0 });
@@ -393,7 +403,7 @@ export function writeRevisionAt(
     ]);
     push(`${xrefNumber} 0 obj\n`);
     push(serializeBody(new PdfStream(dict, data)));
-    push(`\nendobj\nstartxref\n${startxref}\n%%EOF\n`);
+    push(`\nendobj\nstartxref\n${startxref}\n${eof}`);
   }
   return { bytes: new Uint8Array(Buffer.concat(chunks)), bodyOffsets };
 }
@@ -897,6 +907,9 @@ interface Edit {
   readonly free?: RevisionPlan["free"];
   readonly skew?: RevisionPlan["skew"];
   readonly prev?: number;
+  readonly raw?: Uint8Array[];
+  readonly padBeforeEof?: number;
+  readonly padAfterEof?: number;
   /** Changes to apply in a following revision of the same step (e.g. rewrite after re-roling). */
   readonly followUp?: (s: State) => Edit | undefined;
 }
@@ -1885,6 +1898,122 @@ const prevSkip: Mutator = (s) => {
   };
 };
 
+/**
+ * Making poppler rebuild its cross-reference by scanning (it then takes the last `N G obj` it
+ * finds, also one inside another stream's data), with a changed signed object hidden where a
+ * verifier that follows the cross-reference never looks: in the revision's body without an entry,
+ * or inside the data of a new validation-data, XMP or attachment stream; its header written plainly,
+ * with a zero-padded number or generation, or with other whitespace. What makes poppler rebuild: a
+ * long padding before the last %%EOF or after it (it no longer finds `startxref`), a wrong offset
+ * for the catalog, an /Info entry naming an object nobody defines, or nothing.
+ */
+const reconstructionTrick: Mutator = (s) => {
+  const inv = inventory(s.file);
+  const target =
+    inv.contents.length > 0 && s.rng.chance(0.6)
+      ? { ref: s.rng.pick(inv.contents), role: "content" }
+      : shownObject(s);
+  const current = target ? s.file.resolve(target.ref) : undefined;
+  if (!target || current === undefined) {
+    return undefined;
+  }
+  const change =
+    current instanceof PdfStream
+      ? changeStreamObject(s, current)
+      : target.role === "font"
+        ? changeFont(s, target.ref)
+        : changeAnnotation(s, target.ref);
+  if (!change) {
+    return undefined;
+  }
+  const n = target.ref.objectNumber;
+  const g = target.ref.generation;
+  const header = s.rng.pick([
+    `${n} ${g} obj`,
+    `${String(n).padStart(13, "0")} ${g} obj`,
+    `${n} ${String(g).padStart(7, "0")} obj`,
+    `${n}\x0b${g}\x0bobj`,
+    `${n}\x0c${g} obj`,
+  ]);
+  const definition = new Uint8Array(
+    Buffer.concat([latin1(`\n${header}\n`), serializeBody(change.value), latin1("\nendobj\n")]),
+  );
+  const where = s.rng.pick(["body", "dss-stream", "xmp-stream", "attachment"]);
+  const trigger = s.rng.pick(["pad-before-eof", "pad-after-eof", "skew-catalog", "missing-info-ref", "none"]);
+  const { ref: rootRef, dict: root } = catalogOf(s.file);
+  let catalog = root;
+  const objects: RawObject[] = [];
+  const raw: Uint8Array[] = [];
+  const trailer: Record<string, PdfObject | undefined> = {};
+  if (where === "body") {
+    raw.push(definition);
+  } else {
+    const carrier = s.alloc();
+    if (where === "dss-stream") {
+      objects.push({ objectNumber: carrier, value: new PdfStream(new PdfDict(), definition) });
+      if (root.has("DSS")) {
+        return undefined;
+      }
+      catalog = catalog.with({ DSS: dictOf({ Certs: [new PdfRef(carrier)] }) });
+    } else if (where === "xmp-stream") {
+      const xmp = xmpStream(s.rng);
+      objects.push({
+        objectNumber: carrier,
+        value: new PdfStream(xmp.dict, new Uint8Array(Buffer.concat([xmp.data, definition]))),
+      });
+      catalog = catalog.with({ Metadata: new PdfRef(carrier) });
+    } else {
+      objects.push({
+        objectNumber: carrier,
+        value: new PdfStream(dictOf({ Type: name("EmbeddedFile") }), definition),
+      });
+      catalog = catalog.with({
+        Names: dictOf({
+          EmbeddedFiles: dictOf({
+            Names: [
+              textString("du-thao.txt"),
+              dictOf({
+                Type: name("Filespec"),
+                F: textString("du-thao.txt"),
+                EF: dictOf({ F: new PdfRef(carrier) }),
+              }),
+            ],
+          }),
+        }),
+      });
+    }
+  }
+  if (trigger === "skew-catalog" && catalog === root) {
+    catalog = root.with({ Version: name("1.7") });
+  }
+  if (catalog !== root) {
+    objects.push({ objectNumber: rootRef.objectNumber, generation: rootRef.generation, value: catalog });
+  }
+  if (trigger === "missing-info-ref") {
+    const info = s.alloc();
+    objects.push({
+      objectNumber: info,
+      value: dictOf({ Title: textString("Cong van"), GTS_PDFA1Version: new PdfRef(info + 5000) }),
+    });
+    trailer.Info = new PdfRef(info);
+  }
+  return {
+    step: step(
+      "reconstruction-trick",
+      attackOrNeutral(change.neutral),
+      `${target.role} ${n} ${change.how}, hidden in ${where} as ${JSON.stringify(header)}, trigger ${trigger}`,
+    ),
+    objects,
+    raw,
+    trailer,
+    ...(trigger === "pad-before-eof" ? { padBeforeEof: 40_000 } : {}),
+    ...(trigger === "pad-after-eof" ? { padAfterEof: 40_000 } : {}),
+    ...(trigger === "skew-catalog"
+      ? { skew: [{ objectNumber: rootRef.objectNumber, delta: 1 + s.rng.int(5) }] }
+      : {}),
+  };
+};
+
 // Legitimate object-level changes ------------------------------------------------------------
 
 const changeInfo: Mutator = (s) => {
@@ -2318,6 +2447,7 @@ const ATTACK_STEPS: readonly (readonly [number, AnyStep])[] = [
   [3, { mutator: freeOrBumpGeneration }],
   [4, { mutator: hiddenObject }],
   [2, { mutator: prevSkip }],
+  [5, { mutator: reconstructionTrick }],
   [6, { special: signWithExtras }],
   [2, { mutator: identicalRewrite }],
   [2, { special: timestamp(true) }],
@@ -2380,6 +2510,9 @@ function planOf(s: State, edits: readonly Edit[]): RevisionPlan {
     hidden: edits.flatMap((e) => e.hidden ?? []),
     free: edits.flatMap((e) => e.free ?? []),
     skew: edits.flatMap((e) => e.skew ?? []),
+    raw: edits.flatMap((e) => e.raw ?? []),
+    padBeforeEof: Math.max(0, ...edits.map((e) => e.padBeforeEof ?? 0)),
+    padAfterEof: Math.max(0, ...edits.map((e) => e.padAfterEof ?? 0)),
     ...(edits.find((e) => e.prev !== undefined)
       ? { prev: edits.find((e) => e.prev !== undefined)!.prev }
       : {}),
