@@ -1,9 +1,16 @@
 /**
  * `lienthong verify`: validates the signatures of a PDF letter (or a detached .p7s over any file) and
  * prints a summary or the JSON report; exit 0 only for TOTAL_PASSED, 1 for failed or indeterminate,
- * 2 for unusable input or arguments. The verification code is imported only once the arguments are
+ * 2 for unusable input or arguments (with --json, a file refused as a whole still prints a report
+ * with verdict TOTAL_FAILED and the code in `problems`). The verification code is imported only once the arguments are
  * good, and the PDF report renderer only with --report, so that the command starts fast.
  */
+import {
+  ERROR_CODES,
+  type ErrorCodeInfo,
+  type ExchangeError,
+  isExchangeError,
+} from "../../shared/errors/index.ts";
 import type { ValidationReport } from "../../shared/verification/report.ts";
 import {
   assertReadableFile,
@@ -92,7 +99,15 @@ async function verifyCommand(argv: readonly string[]): Promise<number> {
   } else {
     const bytes = await readInput(file, "file");
     const { validatePdf } = await import("../../shared/verification/validate-pdf.ts");
-    report = await validatePdf(bytes, options);
+    try {
+      report = await validatePdf(bytes, options);
+    } catch (error) {
+      // A file refused as a whole still answers --json with a verdict, for scripts that parse it.
+      if (values.json && isExchangeError(error) && ERROR_CODES[error.code].status < 500) {
+        console.log(JSON.stringify(refusedReport(error), null, 2));
+      }
+      throw error;
+    }
   }
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));
@@ -105,6 +120,18 @@ async function verifyCommand(argv: readonly string[]): Promise<number> {
     await writeAtomically(values.report, await renderReportPdf(report, { title: file }));
   }
   return report.verdict === "TOTAL_PASSED" ? 0 : 1;
+}
+
+/** The JSON of a file that is not a verifiable PDF at all (PDF_MALFORMED, PDF_TOO_MANY_REVISIONS, …). */
+function refusedReport(error: ExchangeError) {
+  const info: ErrorCodeInfo = ERROR_CODES[error.code];
+  return {
+    verdict: "TOTAL_FAILED",
+    subIndication: info.etsi ?? "FORMAT_FAILURE",
+    problems: [{ code: error.code, detail: error.detail ?? info.en }],
+    messages: { en: info.en, vi: info.vi },
+    signatures: [],
+  };
 }
 
 export const command: Command = {

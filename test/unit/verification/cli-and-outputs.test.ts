@@ -111,6 +111,18 @@ describe("lienthong verify", () => {
     expect(out).toContain("Trần Thị Bích Ngọc");
   });
 
+  it("with --json, a file refused as a whole still prints a TOTAL_FAILED report naming the code (exit 2)", async () => {
+    const refused = await verify([path("not-a-pdf.pdf"), ...offline(), "--json"]);
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.out)).toMatchObject({
+      verdict: "TOTAL_FAILED",
+      subIndication: "FORMAT_FAILURE",
+      problems: [{ code: "PDF_MALFORMED" }],
+      signatures: [],
+    });
+    expect(refused.err).toContain("PDF_MALFORMED");
+  });
+
   it("exits 2 for unusable input or arguments, with one line naming the code", async () => {
     const notPdf = await verify([path("not-a-pdf.pdf"), ...offline()]);
     expect(notPdf.code).toBe(2);
