@@ -2340,18 +2340,13 @@ const signWithExtras: Special = async (s) => {
     }
   }
   const merged = mergeEdits(edits);
-  const plan = planOf(s, merged);
-  const { bytes, bodyOffsets } = writeRevisionAt(s.bytes, { ...plan, packed: [], compressedEntries: [] });
-  const bodyOffset = bodyOffsets.get(sigNumber)!;
-  const contentsStart = bodyOffset + dictionary.contentsAt;
-  const contentsEnd = contentsStart + dictionary.contentsLength;
-  const byteRange = [0, contentsStart, contentsEnd, bytes.length - contentsEnd] as const;
-  patchByteRange(bytes, bodyOffset + dictionary.byteRangeAt, dictionary.byteRangeWidth, byteRange);
-  const contentDigest = hashByteRange(bytes, byteRange, "sha256");
-  const value = timestampKind
-    ? await s.context.tsa!.timestamp(contentDigest, "sha256")
-    : await createCmsSignature({ contentDigest, hashAlgorithm: "sha256", signer });
-  embedSignatureContents(bytes, contentsStart, contentsEnd, value);
+  const bytes = await signRevision(
+    s,
+    planOf(s, merged),
+    sigNumber,
+    dictionary,
+    timestampKind ? undefined : signer,
+  );
   const others2 = merged.slice(1).map((e) => e.step);
   const intent: Intent =
     extra === "plain" || (extra === "extra-change" && others2.every((st) => st.intent !== "attack"))
@@ -2369,6 +2364,210 @@ const signWithExtras: Special = async (s) => {
       `${what}, ${visible ? `visible [${rect.join(" ")}]` : "invisible"} on page ${page.ref.objectNumber}${target ? `, reusing ${target.role} ${target.ref.objectNumber}` : ""}${extraDetail ? `, with ${extraDetail}` : ""}`,
     ),
     bytes,
+  };
+};
+
+/**
+ * Writes `plan` (whose objects hold the signature dictionary `dictionary` as object `sigNumber`),
+ * patches the byte range and embeds a CMS signature by `signer`, or a document timestamp from the
+ * context's TSA when `signer` is undefined.
+ */
+async function signRevision(
+  s: State,
+  plan: RevisionPlan,
+  sigNumber: number,
+  dictionary: ReturnType<typeof buildSignatureDictionary>,
+  signer: ReturnType<typeof signerOf> | undefined,
+): Promise<Uint8Array> {
+  const { bytes, bodyOffsets } = writeRevisionAt(s.bytes, { ...plan, packed: [], compressedEntries: [] });
+  const bodyOffset = bodyOffsets.get(sigNumber)!;
+  const contentsStart = bodyOffset + dictionary.contentsAt;
+  const contentsEnd = contentsStart + dictionary.contentsLength;
+  const byteRange = [0, contentsStart, contentsEnd, bytes.length - contentsEnd] as const;
+  patchByteRange(bytes, bodyOffset + dictionary.byteRangeAt, dictionary.byteRangeWidth, byteRange);
+  const contentDigest = hashByteRange(bytes, byteRange, "sha256");
+  const value = signer
+    ? await createCmsSignature({ contentDigest, hashAlgorithm: "sha256", signer })
+    : await s.context.tsa!.timestamp(contentDigest, "sha256");
+  embedSignatureContents(bytes, contentsStart, contentsEnd, value);
+  return bytes;
+}
+
+/** Empty signature fields (a widget with /FT /Sig and no /V) on the pages. */
+function emptySignatureFields(s: State): { ref: PdfRef; widget: PdfDict; page: PdfPage }[] {
+  const out: { ref: PdfRef; widget: PdfDict; page: PdfPage }[] = [];
+  for (const page of pagesOf(s.file)) {
+    for (const ref of annotRefs(s.file, page)) {
+      const widget = s.file.resolve(ref);
+      if (widget instanceof PdfDict && widget.getName("FT") === "Sig" && !widget.has("V")) {
+        out.push({ ref, widget, page });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A genuine signature into a pre-placed empty signature field: the field gets its /V and, mostly,
+ * a new appearance (the widget is then the new signature's: it may paint there).
+ */
+const signIntoEmptyField: Special = async (s) => {
+  const fields = emptySignatureFields(s);
+  if (fields.length === 0) {
+    return undefined;
+  }
+  const { ref, widget } = s.rng.pick(fields);
+  const signer = signerOf(s.rng.chance(0.5) ? s.context.signers.person : s.context.signers.organisation);
+  const sigNumber = s.alloc();
+  const dictionary = buildSignatureDictionary({
+    contentsBytes: estimateCmsSize({ certificate: signer.certificate, chain: signer.chain }),
+    reason: "Ký số văn bản",
+    signingTime: new Date(Date.UTC(2025, 2, 8, 10, s.rng.int(60))),
+  });
+  const objects: RawObject[] = [{ objectNumber: sigNumber, value: null, body: dictionary.body }];
+  let newWidget = widget.with({ V: new PdfRef(sigNumber) });
+  const repaint = s.rng.chance(0.6);
+  if (repaint) {
+    const rect = widget.getArray("Rect")?.filter((n): n is number => typeof n === "number") ?? [
+      0, 0, 100, 40,
+    ];
+    const w = Math.max(10, Math.abs((rect[2] ?? 100) - (rect[0] ?? 0)));
+    const h = Math.max(10, Math.abs((rect[3] ?? 40) - (rect[1] ?? 0)));
+    const apNumber = s.alloc();
+    objects.push({
+      objectNumber: apNumber,
+      value: newStream(
+        s.rng,
+        dictOf({
+          Type: name("XObject"),
+          Subtype: name("Form"),
+          BBox: [0, 0, w, h],
+          Resources: dictOf({ Font: dictOf({ Helv: standardFont("Helvetica") }) }),
+        }),
+        latin1(`q 0.9 0.9 1 rg 0 0 ${w} ${h} re f Q BT /Helv 9 Tf 0 0 0.6 rg 4 4 Td (Da ky so) Tj ET`),
+      ),
+    });
+    newWidget = newWidget.with({ AP: dictOf({ N: new PdfRef(apNumber) }) });
+  }
+  objects.push({ objectNumber: ref.objectNumber, generation: ref.generation, value: newWidget });
+  const bytes = await signRevision(
+    s,
+    planOf(s, [{ step: step("x", "legit", ""), objects }]),
+    sigNumber,
+    dictionary,
+    signer,
+  );
+  return {
+    step: step(
+      "sign-into-empty-field",
+      "legit",
+      `field ${ref.objectNumber}${repaint ? ", new appearance" : ", appearance kept"}`,
+    ),
+    bytes,
+  };
+};
+
+/**
+ * Changes to a pre-placed empty signature field without signing it: a new appearance, a new /MK
+ * (which viewers use to draw a widget without /AP), a moved /Rect, or hidden.
+ */
+const repaintEmptyField: Mutator = (s) => {
+  const fields = emptySignatureFields(s);
+  if (fields.length === 0) {
+    return undefined;
+  }
+  const { ref, widget } = s.rng.pick(fields);
+  const how = s.rng.pick(["ap", "mk", "move", "hide"]);
+  const objects: RawObject[] = [];
+  let value = widget;
+  if (how === "ap") {
+    const apNumber = s.alloc();
+    const ap = appearanceStream(s.rng, 200, 70);
+    objects.push({ objectNumber: apNumber, value: ap.value });
+    value = widget.with({ AP: dictOf({ N: new PdfRef(apNumber) }) });
+  } else if (how === "mk") {
+    value = widget.with({ AP: undefined, MK: dictOf({ BG: [1, 0, 0], BC: [0, 0, 0], CA: textString("X") }) });
+  } else if (how === "move") {
+    value = widget.with({ Rect: [72, 690, 400, 730] });
+  } else {
+    value = widget.with({ F: 2 });
+  }
+  objects.push({ objectNumber: ref.objectNumber, generation: ref.generation, value });
+  return { step: step("repaint-empty-field", "attack", `field ${ref.objectNumber}: ${how}`), objects };
+};
+
+/**
+ * Adds to the AcroForm's default resources (/DR) what "a font for the form" would be — which
+ * changes the page when the /DR dictionary is also a page's /Resources (or its /Font): the names
+ * `Fx` (a Form XObject) and `F9` (a font) are the ones the pre-placed letter's content uses.
+ */
+const extendDr: Mutator = (s) => {
+  const { ref: rootRef, dict: root } = catalogOf(s.file);
+  const formValue = root.get("AcroForm");
+  const form = s.file.deref(formValue);
+  if (!(form instanceof PdfDict)) {
+    return undefined;
+  }
+  const drValue = form.get("DR");
+  const dr = s.file.deref(drValue);
+  const base = dr instanceof PdfDict ? dr : new PdfDict();
+  const objects: RawObject[] = [];
+  const what = s.rng.pick(["font", "xobject"]);
+  let newDr: PdfDict;
+  if (what === "font") {
+    const fontsValue = base.get("Font");
+    const fonts = s.file.deref(fontsValue);
+    const newFonts = (fonts instanceof PdfDict ? fonts : new PdfDict()).with({
+      F9: standardFont("Helvetica-Bold"),
+    });
+    if (fontsValue instanceof PdfRef) {
+      objects.push({
+        objectNumber: fontsValue.objectNumber,
+        generation: fontsValue.generation,
+        value: newFonts,
+      });
+      newDr = base;
+    } else {
+      newDr = base.with({ Font: newFonts });
+    }
+  } else {
+    const cover = s.alloc();
+    const [x, y, w, h] = randomBox(s.rng);
+    objects.push({
+      objectNumber: cover,
+      value: newStream(
+        s.rng,
+        dictOf({ Type: name("XObject"), Subtype: name("Form"), BBox: [0, 0, 595, 842] }),
+        latin1(`q 0.8 0 0 rg ${x} ${y} ${w} ${h} re f Q`),
+      ),
+    });
+    newDr = base.with({ XObject: dictOf({ Fx: new PdfRef(cover) }) });
+  }
+  if (newDr !== base) {
+    if (drValue instanceof PdfRef) {
+      objects.push({ objectNumber: drValue.objectNumber, generation: drValue.generation, value: newDr });
+    } else if (formValue instanceof PdfRef) {
+      objects.push({
+        objectNumber: formValue.objectNumber,
+        generation: formValue.generation,
+        value: form.with({ DR: newDr }),
+      });
+    } else {
+      objects.push({
+        objectNumber: rootRef.objectNumber,
+        generation: rootRef.generation,
+        value: root.with({ AcroForm: form.with({ DR: newDr }) }),
+      });
+    }
+  }
+  const shared = drValue instanceof PdfRef;
+  return {
+    step: step(
+      "extend-dr",
+      shared ? "attack" : "neutral",
+      `${what} into ${shared ? `DR object ${drValue.objectNumber}` : "a direct DR"}`,
+    ),
+    objects,
   };
 };
 
@@ -2448,6 +2647,8 @@ const ATTACK_STEPS: readonly (readonly [number, AnyStep])[] = [
   [4, { mutator: hiddenObject }],
   [2, { mutator: prevSkip }],
   [5, { mutator: reconstructionTrick }],
+  [3, { mutator: extendDr }],
+  [3, { mutator: repaintEmptyField }],
   [6, { special: signWithExtras }],
   [2, { mutator: identicalRewrite }],
   [2, { special: timestamp(true) }],
@@ -2457,6 +2658,7 @@ const ATTACK_STEPS: readonly (readonly [number, AnyStep])[] = [
 const LEGIT_STEPS: readonly (readonly [number, AnyStep])[] = [
   [8, { special: sign }],
   [2, { special: signWithExtras }],
+  [3, { special: signIntoEmptyField }],
   [3, { special: timestamp(false) }],
   [3, { mutator: changeInfo }],
   [2, { mutator: changeMetadata }],
@@ -2696,6 +2898,32 @@ export function makeDanglingLetter(options: { readonly xrefStream?: boolean } = 
   return { bytes: new Uint8Array(Buffer.concat([head, data, tail])), dangling };
 }
 
+/**
+ * A one-page letter whose form's default resources (/DR, object 5) are the page's /Resources (a
+ * shared dictionary: the content draws `/Fx` and uses `/F9`, no-ops at signing), with an empty,
+ * pre-placed visible signature field (object 7, its appearance object 8).
+ */
+export function makePreplacedLetter(): Uint8Array {
+  const content =
+    "BT /F1 14 Tf 72 760 Td (So 12/UBND-TC: tam ung 28.500.000 dong) Tj ET\n" +
+    "BT /F1 12 Tf 72 730 Td (Noi nhan: So Tai chinh; Luu: VT) Tj ET\n" +
+    "q /Fx Do Q\nBT /F9 14 Tf 72 700 Td (Da huy) Tj ET";
+  const appearance = "q 0 0 1 RG 1 w 0.5 0.5 199 69 re S Q BT /F1 9 Tf 0 0 1 rg 6 55 Td (Cho ky) Tj ET";
+  return rawPdf([
+    "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [7 0 R] /DR 5 0 R /DA (/F1 0 Tf 0 g) >> >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources 5 0 R /Contents 4 0 R /Annots [7 0 R] >>",
+    stream(content),
+    "<< /Font << /F1 6 0 R >> >>",
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature0) /Rect [350 80 550 150] /F 4 /P 3 0 R /AP << /N 8 0 R >> >>",
+    stream(
+      appearance,
+      "/Type /XObject /Subtype /Form /BBox [0 0 200 70] /Resources << /Font << /F1 6 0 R >> >>",
+    ),
+  ]);
+}
+
 /** A one-page letter on a page rotated by 90° whose MediaBox does not start at 0 0, with a CropBox. */
 export function makeRotatedLetter(): Uint8Array {
   const content =
@@ -2764,6 +2992,7 @@ export async function buildFuzzBases(signers: CorpusSigners, tsa?: Tsa): Promise
     { name: "dangling-1sig", bytes: danglingSigned, signatures: 1, dangling: dangling.dangling },
     { name: "dangling-stream-1sig", bytes: danglingStream, signatures: 1, dangling: dangling.dangling },
     { name: "rotated-2sig-visible", bytes: rotated, signatures: 2 },
+    { name: "preplaced-1sig", bytes: await signAll(makePreplacedLetter(), [person]), signatures: 1 },
   ];
   if (tsa) {
     const s = newState(tableOne, new Rng(1), bases[0]!, { bases, signers, tsa });
