@@ -39,6 +39,11 @@ export const ERROR_CODES = {
     en: "Your organ is not allowed to do this.",
     vi: "Cơ quan của bạn không được phép thực hiện thao tác này.",
   },
+  ROLE_NOT_ALLOWED: {
+    status: 403,
+    en: "This API key's role may not do this; use a key of a role that may (see the API's roles).",
+    vi: "Vai trò của khóa API này không được phép thực hiện thao tác này; hãy dùng khóa có vai trò được phép.",
+  },
   ROUTE_NOT_FOUND: {
     status: 404,
     en: "There is no such API route.",
