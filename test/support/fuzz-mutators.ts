@@ -58,7 +58,6 @@ import {
 } from "../../shared/pdf/signature-placeholder.ts";
 import { decodeStream } from "../../shared/pdf/stream-decode.ts";
 import { signPdf } from "../../shared/signing/sign-pdf.ts";
-import type { Tsa } from "../../shared/signing/tsa.ts";
 import type { ValidationReport } from "../../shared/verification/report.ts";
 import {
   type CorpusSigners,
@@ -159,11 +158,16 @@ export interface FuzzBase {
   readonly dangling?: readonly DanglingRef[];
 }
 
+/** A time-stamping authority (RFC 3161): what the fuzzer asks of the project's TSA client. */
+export interface FuzzTsa {
+  timestamp(messageImprint: Uint8Array, hashAlgorithm: "sha256"): Promise<Uint8Array>;
+}
+
 export interface FuzzContext {
   readonly bases: readonly FuzzBase[];
   readonly signers: CorpusSigners;
   /** For document timestamps; without it no timestamp steps are made. */
-  readonly tsa?: Tsa;
+  readonly tsa?: FuzzTsa;
 }
 
 export interface FuzzCase {
@@ -2944,9 +2948,10 @@ export function makeRotatedLetter(): Uint8Array {
  * signatures; two pages with visible signer and seal; qpdf xref stream + object streams, one and
  * two signatures (the second visible); the shadow letter (form, optional content, XObject) signed
  * and certified (P=2); the dangling-reference letter, classic and as an xref stream; the rotated
- * letter with two visible signatures; with a TSA, a letter signed, timestamped and sealed.
+ * letter with two visible signatures; the pre-placed letter (shared /DR, an empty signature field);
+ * with a TSA, a letter signed, timestamped and sealed.
  */
-export async function buildFuzzBases(signers: CorpusSigners, tsa?: Tsa): Promise<FuzzBase[]> {
+export async function buildFuzzBases(signers: CorpusSigners, tsa?: FuzzTsa): Promise<FuzzBase[]> {
   const { person, organisation } = signers;
   const one = await makeLetterPdf({ pages: 1 });
   const two = await makeLetterPdf({ pages: 2 });
