@@ -13,7 +13,7 @@
  * The fuzz run's seed is random unless ORACLE_SEED is set (ORACLE_CASES sets the number of
  * cases, default 2,000); replay a failing seed with `npm run bench:oracle -- --seed N --count 1`.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,6 +77,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tsa?.close();
+  // Kept when a failing file is in it; removed when empty.
+  if (failureDir && (await readdir(failureDir)).length === 0) {
+    await rm(failureDir, { recursive: true, force: true });
+  }
 });
 
 /** The bounding box of pixels darker than mid-gray, or undefined. */
