@@ -1,7 +1,11 @@
+import type { Action } from "../shared/exchange/roles.ts";
+
 /**
  * The HTTP API, declared once: the CDK stack makes one Lambda function and one route per entry,
  * and the local server dispatches requests to the same handler modules. `access` lists what the
- * function may touch; infra grants exactly that (least privilege), nothing more.
+ * function may touch; infra grants exactly that (least privilege), nothing more. `action` is what
+ * the route does: the shared wrapper lets only a key whose role may perform it through
+ * (`shared/exchange/roles.ts`).
  */
 export type Access =
   | "table:read"
@@ -20,6 +24,8 @@ export interface RouteDefinition {
   readonly method: "GET" | "POST" | "PUT" | "DELETE";
   /** API Gateway route path, `{param}` for path parameters. */
   readonly path: string;
+  /** What a caller does through this route; its key's role must allow it. */
+  readonly action: Action;
   readonly access: readonly Access[];
   /** Lambda timeout in seconds (the HTTP API itself gives up after 30 s). */
   readonly timeoutSeconds?: number;
@@ -31,12 +37,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     name: "create-letter",
     method: "POST",
     path: "/v1/letters",
+    action: "draft",
     access: ["table:read", "table:write", "bucket:write-incoming"],
   },
   {
     name: "send-letter",
     method: "POST",
     path: "/v1/letters/{id}/send",
+    action: "send",
     access: [
       "table:read",
       "table:write",
@@ -51,26 +59,30 @@ export const ROUTES: readonly RouteDefinition[] = [
     name: "replace-file",
     method: "PUT",
     path: "/v1/letters/{id}/file",
+    action: "draft",
     access: ["table:read", "table:write", "bucket:write-incoming"],
   },
   {
     name: "get-letter",
     method: "GET",
     path: "/v1/letters/{id}",
+    action: "read",
     access: ["table:read", "bucket:read-letters", "bucket:read-incoming"],
   },
-  { name: "list-inbox", method: "GET", path: "/v1/inbox", access: ["table:read"] },
-  { name: "list-outbox", method: "GET", path: "/v1/outbox", access: ["table:read"] },
+  { name: "list-inbox", method: "GET", path: "/v1/inbox", action: "read", access: ["table:read"] },
+  { name: "list-outbox", method: "GET", path: "/v1/outbox", action: "read", access: ["table:read"] },
   {
     name: "get-verification",
     method: "GET",
     path: "/v1/letters/{id}/verification",
+    action: "read",
     access: ["table:read", "bucket:read-evidence"],
   },
   {
     name: "verify-letter",
     method: "POST",
     path: "/v1/letters/{id}/verify",
+    action: "verify",
     access: ["table:read", "bucket:read-incoming", "bucket:read-letters"],
     timeoutSeconds: 29,
     memoryMb: 1024,
@@ -79,6 +91,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     name: "sign-letter",
     method: "POST",
     path: "/v1/sign",
+    action: "seal",
     access: ["table:read", "table:write", "bucket:read-incoming", "bucket:write-incoming", "kms:sign"],
     timeoutSeconds: 29,
     memoryMb: 1024,
@@ -87,6 +100,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     name: "prepare-signature",
     method: "POST",
     path: "/v1/sign/prepare",
+    action: "sign-external",
     access: ["table:read", "table:write", "bucket:read-incoming", "bucket:write-incoming"],
     timeoutSeconds: 29,
     memoryMb: 1024,
@@ -95,6 +109,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     name: "complete-signature",
     method: "POST",
     path: "/v1/sign/complete",
+    action: "sign-external",
     access: ["table:read", "table:write", "bucket:read-incoming", "bucket:write-incoming"],
     timeoutSeconds: 29,
     memoryMb: 1024,
@@ -103,6 +118,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     name: "verify-document",
     method: "POST",
     path: "/v1/verify",
+    action: "verify",
     access: ["table:read"],
     timeoutSeconds: 29,
     memoryMb: 1024,
@@ -111,9 +127,19 @@ export const ROUTES: readonly RouteDefinition[] = [
     name: "set-status",
     method: "POST",
     path: "/v1/letters/{id}/status",
+    action: "set-status",
     access: ["table:read", "table:write"],
   },
 ];
+
+/** The action a route names, for its handler's `apiHandler` options; throws for an unknown route. */
+export function routeAction(name: string): Action {
+  const route = ROUTES.find((candidate) => candidate.name === name);
+  if (!route) {
+    throw new Error(`no route named '${name}' in functions/routes.ts`);
+  }
+  return route.action;
+}
 
 /** Path of a route's handler module, relative to the repository root. */
 export function handlerEntry(route: RouteDefinition): string {

@@ -6,9 +6,10 @@ import {
   PutBucketCorsCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import type { Role } from "../shared/exchange/types.ts";
 import { hashApiKey } from "../shared/http/index.ts";
 import type { ExchangeLedger } from "../shared/storage/ports.ts";
-import type { DemoOrgan } from "./demo-organs.ts";
+import { DEMO_KEY_ROLES, type DemoOrgan } from "./demo-organs.ts";
 
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   try {
@@ -39,33 +40,56 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
 export interface DemoKey {
   readonly organCode: string;
   readonly organName: string;
+  readonly role: Role;
   readonly apiKey: string;
 }
 
+/** `demo-keys.json`: organ code → role → key. A plain string is a key from before roles: integration. */
+type KeyFile = Record<string, string | Partial<Record<Role, string>>>;
+
 /**
- * Puts the demo organs in the directory and gives each one API key. The keys are kept in
- * `keyFile` (local development only) so that they survive restarts; the table holds hashes only.
+ * Puts the demo organs in the directory and gives each one an API key per role of
+ * `DEMO_KEY_ROLES`. The keys are kept in `keyFile` (local development only) so that they survive
+ * restarts; the table holds hashes only.
  */
 export async function seedDemoOrgans(
   ledger: ExchangeLedger,
   organs: readonly DemoOrgan[],
   keyFile: string,
 ): Promise<DemoKey[]> {
-  const known: Record<string, string> = existsSync(keyFile) ? JSON.parse(readFileSync(keyFile, "utf8")) : {};
+  const known: KeyFile = existsSync(keyFile) ? JSON.parse(readFileSync(keyFile, "utf8")) : {};
   const keys: DemoKey[] = [];
   for (const organ of organs) {
-    const apiKey =
-      known[organ.code] ?? `lt_${organ.abbreviation.toLowerCase()}_${randomBytes(18).toString("base64url")}`;
     await ledger.putOrgan({ code: organ.code, name: organ.name, status: "active" });
-    await ledger.putApiKey(hashApiKey(apiKey), organ.code, "integration");
-    keys.push({ organCode: organ.code, organName: organ.name, apiKey });
+    const entry = known[organ.code];
+    const kept = typeof entry === "string" ? { integration: entry } : (entry ?? {});
+    for (const role of DEMO_KEY_ROLES) {
+      const apiKey =
+        kept[role] ??
+        `lt_${organ.abbreviation.toLowerCase()}_${role}_${randomBytes(18).toString("base64url")}`;
+      await ledger.putApiKey(hashApiKey(apiKey), organ.code, role);
+      keys.push({ organCode: organ.code, organName: organ.name, role, apiKey });
+    }
   }
-  writeFileSync(
-    keyFile,
-    `${JSON.stringify(Object.fromEntries(keys.map((k) => [k.organCode, k.apiKey])), null, 2)}\n`,
-    {
-      mode: 0o600,
-    },
-  );
+  const file: KeyFile = {};
+  for (const key of keys) {
+    file[key.organCode] = {
+      ...(file[key.organCode] as Partial<Record<Role, string>>),
+      [key.role]: key.apiKey,
+    };
+  }
+  writeFileSync(keyFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
   return keys;
+}
+
+/** An organ's key of one role from `demo-keys.json`, as `seedDemoOrgans` wrote it. */
+export function demoKeyOf(keyFile: string, organCode: string, role: Role): string {
+  const entry = (JSON.parse(readFileSync(keyFile, "utf8")) as KeyFile)[organCode];
+  const key = typeof entry === "string" ? (role === "integration" ? entry : undefined) : entry?.[role];
+  if (!key) {
+    throw new Error(
+      `no ${role} key for ${organCode} in ${keyFile} (start the exchange with npm start first)`,
+    );
+  }
+  return key;
 }

@@ -1,3 +1,5 @@
+import type { Role } from "../shared/exchange/types.ts";
+
 /**
  * The demo organs of the local runtime and of `lienthong pki init`: real-looking organ codes
  * (NNN.NN.NN.Xnn, H53 = Tây Ninh province) and Vietnamese names. Each has a competent signer
@@ -37,3 +39,10 @@ export const DEMO_ORGANS: readonly DemoOrgan[] = [
     signer: { fullName: "Phạm Quốc Đạt", position: "Giám đốc" },
   },
 ];
+
+/**
+ * The API keys each demo organ gets, one per role the demo uses (roles in `shared/exchange/roles.ts`):
+ * its office software drafts, sends and reads (`integration`); its văn thư applies the organ's seal
+ * and accepts or refuses incoming letters (`clerk`). Nothing in the API needs an `admin` key yet.
+ */
+export const DEMO_KEY_ROLES: readonly Role[] = ["integration", "clerk"];

@@ -1,9 +1,11 @@
 /**
  * `npm run demo`: one letter through the running local exchange (start it first with `npm start`).
  * The first demo organ's competent signer signs a PDF letter (on the client, as a USB token would),
- * the exchange adds the organisation's seal signature (POST /v1/sign), and the letter goes to two
- * other organs; both see it in their inbox with its verification verdict; the first recipient
- * accepts it (status 03); the sender then sees 03 for that recipient and 01 for the other.
+ * its office software registers it, its văn thư has the exchange add the organisation's seal
+ * signature (POST /v1/sign, a clerk's key), and the office software sends it to two other organs;
+ * both see it in their inbox with its verification verdict; the first recipient's văn thư accepts it
+ * (status 03, a clerk's key); the sender then sees 03 for that recipient and 01 for the other.
+ * Each step uses a key of the role that may take it (shared/exchange/roles.ts).
  *
  *   npm run demo -- [--url http://localhost:3000] [--data-dir .data]
  */
@@ -16,6 +18,7 @@ import { demoSealPng, demoSignaturePng } from "../shared/pdf/appearance/index.ts
 import type { DemoPkiManifest } from "../shared/pki/index.ts";
 import { SoftwareSigner, signPdf } from "../shared/signing/index.ts";
 import { LienthongClient, type SentLetter, uploadFile } from "./api-client.ts";
+import { demoKeyOf } from "./bootstrap.ts";
 import { DEMO_ORGANS } from "./demo-organs.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -70,10 +73,12 @@ async function main(): Promise<void> {
   });
   const dataDir = resolve(values["data-dir"] ?? join(root, ".data"));
   const keyFile = join(dataDir, "demo-keys.json");
-  const keys = JSON.parse(readFileSync(keyFile, "utf8")) as Record<string, string>;
   const [sender, first, second] = DEMO_ORGANS.map((organ) => ({
     organ,
-    client: new LienthongClient(values.url, keys[organ.code] ?? ""),
+    /** The organ's office software. */
+    client: new LienthongClient(values.url, demoKeyOf(keyFile, organ.code, "integration")),
+    /** The organ's văn thư: keeps the seal, accepts or refuses what arrives. */
+    clerk: new LienthongClient(values.url, demoKeyOf(keyFile, organ.code, "clerk")),
   }));
   if (!sender || !first || !second) {
     throw new Error("the demo needs three organs");
@@ -94,11 +99,11 @@ async function main(): Promise<void> {
     "cong-van-demo.pdf",
   );
   await uploadFile(created.upload, pdf);
-  await sender.client.call("POST", "/v1/sign", {
+  await sender.clerk.call("POST", "/v1/sign", {
     letterId: created.letter.id,
     appearance: { kind: "seal", image: Buffer.from(demoSealPng()).toString("base64") },
   });
-  console.log(`2. The exchange added ${sender.organ.name}'s seal signature (POST /v1/sign)`);
+  console.log(`2. The exchange added ${sender.organ.name}'s seal signature (POST /v1/sign, the clerk's key)`);
   const sent = await sender.client.call<SentLetter & { verification?: { verdict: string } }>(
     "POST",
     `/v1/letters/${created.letter.id}/send`,
@@ -117,8 +122,8 @@ async function main(): Promise<void> {
     console.log(`4. ${organ.name} inbox: ${found}`);
   }
 
-  await first.client.call("POST", `/v1/letters/${sent.id}/status`, { status: "03" });
-  console.log(`5. ${first.organ.name} accepted it (status 03)`);
+  await first.clerk.call("POST", `/v1/letters/${sent.id}/status`, { status: "03" });
+  console.log(`5. ${first.organ.name}'s clerk accepted it (status 03)`);
 
   const seen = await sender.client.call<SentLetter>("GET", `/v1/letters/${sent.id}`);
   console.log("6. The sender sees:");

@@ -9,6 +9,7 @@ import { rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import type { DemoKey } from "./bootstrap.ts";
 import { startLocalExchange } from "./exchange.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -79,8 +80,8 @@ Lienthong is running.
   TSA          ${exchange.tsaUrl} (RFC 3161)
   Send policy  ${exchange.sendPolicy} (set with LIENTHONG_SEND_POLICY)
 
-Demo organs and their API keys (Authorization: Bearer <key>):
-${exchange.keys.map((k) => `  ${k.organCode}  ${k.organName}\n                 ${k.apiKey}`).join("\n")}
+Demo organs and their API keys (Authorization: Bearer <key>), one per role:
+${keyList(exchange.keys)}
 
 Try it: npm run demo   (sends a letter from the first organ to two others)
 Press Ctrl-C to stop.`);
@@ -96,6 +97,24 @@ Press Ctrl-C to stop.`);
   await exchange.stop();
   console.log("Stopped.");
   return 0;
+}
+
+/** What each demo key's role is for (the whole matrix: shared/exchange/roles.ts, README "Roles"). */
+const ROLE_USE: Readonly<Record<DemoKey["role"], string>> = {
+  integration: "office software: drafts, sends, reads",
+  clerk: "văn thư: the organ's seal (POST /v1/sign), statuses, reads",
+  admin: "administers the exchange",
+};
+
+function keyList(keys: readonly DemoKey[]): string {
+  const lines: string[] = [];
+  for (const [index, key] of keys.entries()) {
+    if (keys[index - 1]?.organCode !== key.organCode) {
+      lines.push(`  ${key.organCode}  ${key.organName}`);
+    }
+    lines.push(`                 ${key.apiKey.padEnd(46)}  ${key.role} (${ROLE_USE[key.role]})`);
+  }
+  return lines.join("\n");
 }
 
 main().then(

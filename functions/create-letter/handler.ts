@@ -1,9 +1,13 @@
 import { createLetterSchema } from "../../shared/exchange/index.ts";
 import { apiHandler } from "../../shared/http/index.ts";
+import { routeAction } from "../routes.ts";
 import { findApiKey, getRuntime } from "../runtime.ts";
 
 /** POST /v1/letters — register a draft letter; answers with a presigned upload for its PDF. */
-export const handler = apiHandler({ findApiKey, body: createLetterSchema }, async ({ caller, body }) => ({
-  status: 201,
-  body: await getRuntime().exchange.createLetter(caller, body),
-}));
+export const handler = apiHandler(
+  { findApiKey, action: routeAction("create-letter"), body: createLetterSchema },
+  async ({ caller, body }) => ({
+    status: 201,
+    body: await getRuntime().exchange.createLetter(caller, body),
+  }),
+);

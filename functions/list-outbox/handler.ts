@@ -1,9 +1,13 @@
 import { listQuerySchema } from "../../shared/exchange/index.ts";
 import { apiHandler } from "../../shared/http/index.ts";
+import { routeAction } from "../routes.ts";
 import { findApiKey, getRuntime } from "../runtime.ts";
 
 /** GET /v1/outbox?limit=&cursor= — letters the caller organ created, newest first. */
-export const handler = apiHandler({ findApiKey, query: listQuerySchema }, async ({ caller, query }) => ({
-  status: 200,
-  body: await getRuntime().exchange.outbox(caller, query),
-}));
+export const handler = apiHandler(
+  { findApiKey, action: routeAction("list-outbox"), query: listQuerySchema },
+  async ({ caller, query }) => ({
+    status: 200,
+    body: await getRuntime().exchange.outbox(caller, query),
+  }),
+);

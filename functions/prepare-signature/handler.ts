@@ -1,9 +1,13 @@
 import { prepareSignatureSchema } from "../../shared/exchange/letter-schema.ts";
 import { apiHandler } from "../../shared/http/index.ts";
+import { routeAction } from "../routes.ts";
 import { findApiKey, getRuntime } from "../runtime.ts";
 
 /** POST /v1/sign/prepare — phase 1 of a USB-token or remote signature: returns the digest to sign. */
-export const handler = apiHandler({ findApiKey, body: prepareSignatureSchema }, async ({ caller, body }) => ({
-  status: 201,
-  body: await (await getRuntime().letterSigning()).prepare(caller, body),
-}));
+export const handler = apiHandler(
+  { findApiKey, action: routeAction("prepare-signature"), body: prepareSignatureSchema },
+  async ({ caller, body }) => ({
+    status: 201,
+    body: await (await getRuntime().letterSigning()).prepare(caller, body),
+  }),
+);

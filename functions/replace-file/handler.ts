@@ -1,10 +1,11 @@
 import { letterFileSchema } from "../../shared/exchange/index.ts";
 import { apiHandler } from "../../shared/http/index.ts";
+import { routeAction } from "../routes.ts";
 import { findApiKey, getRuntime } from "../runtime.ts";
 
 /** PUT /v1/letters/{id}/file — give a draft a new file; answers with a presigned upload for it. */
 export const handler = apiHandler(
-  { findApiKey, body: letterFileSchema },
+  { findApiKey, action: routeAction("replace-file"), body: letterFileSchema },
   async ({ caller, body, pathParameters }) => ({
     status: 200,
     body: await getRuntime().exchange.replaceFile(caller, pathParameters["id"] ?? "", body),

@@ -1,4 +1,5 @@
 import { apiHandler } from "../../shared/http/index.ts";
+import { routeAction } from "../routes.ts";
 import { findApiKey, getRuntime } from "../runtime.ts";
 
 /**
@@ -6,7 +7,10 @@ import { findApiKey, getRuntime } from "../runtime.ts";
  * send policy accepts the verdict; otherwise 422 SIGNATURE_POLICY_FAILED with the verification
  * (the refusal's `meta.problem`, added to the problem document by `shared/http`).
  */
-export const handler = apiHandler({ findApiKey }, async ({ caller, pathParameters }) => ({
-  status: 200,
-  body: await getRuntime().exchange.sendLetter(caller, pathParameters["id"] ?? ""),
-}));
+export const handler = apiHandler(
+  { findApiKey, action: routeAction("send-letter") },
+  async ({ caller, pathParameters }) => ({
+    status: 200,
+    body: await getRuntime().exchange.sendLetter(caller, pathParameters["id"] ?? ""),
+  }),
+);

@@ -3,6 +3,7 @@ import { ORGAN_CODE } from "../../shared/exchange/index.ts";
 import { summariseVerification } from "../../shared/exchange/letter-verification.ts";
 import { apiHandler } from "../../shared/http/index.ts";
 import { renderReportPdf } from "../../shared/verification/index.ts";
+import { routeAction } from "../routes.ts";
 import { findApiKey, getRuntime } from "../runtime.ts";
 
 /**
@@ -22,7 +23,12 @@ const query = z
 
 /** POST /v1/verify — upload a signed PDF (Content-Type: application/pdf), get the verification report. */
 export const handler = apiHandler(
-  { findApiKey, query, rawBody: { contentTypes: ["application/pdf"], maxBytes: MAX_PDF_BYTES } },
+  {
+    findApiKey,
+    action: routeAction("verify-document"),
+    query,
+    rawBody: { contentTypes: ["application/pdf"], maxBytes: MAX_PDF_BYTES },
+  },
   async ({ query, rawBody }) => {
     const report = await getRuntime().verifier.verify(rawBody!, query.organ);
     if (query.format === "pdf") {

@@ -3,6 +3,14 @@ import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
 import { ExchangeError } from "../errors/index.ts";
+import {
+  ACTION_DESCRIPTIONS,
+  type Action,
+  isRole,
+  mayPerform,
+  ROLES,
+  rolesAllowed,
+} from "../exchange/roles.ts";
 import type { Caller } from "../exchange/types.ts";
 import { log } from "./log.ts";
 import { problemResponse, toProblem } from "./problem.ts";
@@ -33,6 +41,11 @@ export interface ApiReply {
 export interface ApiHandlerOptions<TBody extends z.ZodType, TQuery extends z.ZodType> {
   /** Resolves an API key's SHA-256 (hex) to its organ; called once per request. */
   readonly findApiKey: (keyHash: string) => Promise<Caller | undefined>;
+  /**
+   * What the route does (the `action` its entry in `functions/routes.ts` names): a key whose role
+   * may not perform it is refused with 403 `ROLE_NOT_ALLOWED` before the logic runs.
+   */
+  readonly action: Action;
   readonly body?: TBody;
   readonly query?: TQuery;
   /** The route takes a file, not JSON: its bytes come as `rawBody`, up to `maxBytes`. */
@@ -49,11 +62,11 @@ interface ApiContext extends Context {
 
 /**
  * Wraps a route's logic in the middlewares every route shares: access log, problem responses,
- * authentication, JSON body and query validation. The logic returns data; serialisation and
+ * authentication and the role check (`shared/exchange/roles.ts`), JSON body and query validation. The logic returns data; serialisation and
  * error mapping happen here, once.
  *
  * @example
- * export const handler = apiHandler({ findApiKey, body: setStatusSchema }, async (req) =>
+ * export const handler = apiHandler({ findApiKey, action: "set-status", body: setStatusSchema }, async (req) =>
  *   ({ status: 200, body: await exchange.setStatus(req.caller, req.pathParameters.id!, req.body) }));
  */
 export function apiHandler<
@@ -66,7 +79,7 @@ export function apiHandler<
   return middy<Event, Result, Error, ApiContext>()
     .use(accessLog())
     .use(problemResponses())
-    .use(authenticate(options.findApiKey))
+    .use(authenticate(options.findApiKey, options.action))
     .use(parseInput(options))
     .handler(async (event, context) => {
       const reply = await logic({
@@ -143,6 +156,7 @@ function problemResponses(): MiddlewareObj<Event, Result, Error, ApiContext> {
 
 function authenticate(
   findApiKey: (keyHash: string) => Promise<Caller | undefined>,
+  action: Action,
 ): MiddlewareObj<Event, Result, Error, ApiContext> {
   return {
     before: async (request) => {
@@ -155,8 +169,25 @@ function authenticate(
         });
       }
       request.context.caller = caller;
+      authorize(caller, action);
     },
   };
+}
+
+/** Refuses a key whose role may not perform the route's action; an unknown role may do nothing. */
+function authorize(caller: Caller, action: Action): void {
+  if (mayPerform(caller.role, action)) {
+    return;
+  }
+  const allowed = rolesAllowed(action);
+  const known = isRole(caller.role);
+  const role = known ? caller.role : String(caller.role ?? "").slice(0, 40) || "none";
+  throw new ExchangeError("ROLE_NOT_ALLOWED", {
+    detail: known
+      ? `this key's role (${role}) may not ${ACTION_DESCRIPTIONS[action]}; a key of role ${allowed.join(" or ")} may`
+      : `this key's role (${role}) is none of ${ROLES.join(", ")}: it may do nothing`,
+    meta: { problem: { role, action, allowedRoles: allowed } },
+  });
 }
 
 function parseInput(

@@ -1,9 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LienthongClient, type SentLetter } from "../../local/api-client.ts";
+import { demoKeyOf } from "../../local/bootstrap.ts";
 import { DEMO_ORGANS } from "../../local/demo-organs.ts";
 import { freePort } from "../../local/emulators/ports.ts";
 
@@ -93,8 +94,8 @@ describe("npm start", () => {
     expect(javaProcessesFor(dataDir)).toEqual([]);
 
     const second = await start(port, crlPort);
-    const keys = JSON.parse(readFileSync(join(dataDir, "demo-keys.json"), "utf8")) as Record<string, string>;
-    const sender = new LienthongClient(`http://127.0.0.1:${port}`, keys[DEMO_ORGANS[0]!.code]!);
+    const key = demoKeyOf(join(dataDir, "demo-keys.json"), DEMO_ORGANS[0]!.code, "integration");
+    const sender = new LienthongClient(`http://127.0.0.1:${port}`, key);
     const letter = await sender.call<SentLetter>("GET", `/v1/letters/${letterId}`);
     expect(letter.deliveries.map((d) => [d.organCode, d.status])).toEqual([
       ["000.00.11.H53", "03"],

@@ -27,6 +27,10 @@ let sender: LienthongClient;
 let first: LienthongClient;
 let second: LienthongClient;
 let outsider: LienthongClient;
+/** The organs' clerks (văn thư): statuses are theirs to set (shared/exchange/roles.ts). */
+let senderClerk: LienthongClient;
+let firstClerk: LienthongClient;
+let outsiderClerk: LienthongClient;
 let codes: string[];
 
 beforeAll(() => {
@@ -36,6 +40,8 @@ beforeAll(() => {
     LienthongClient,
     LienthongClient,
   ];
+  const clerks = organClients("clerk");
+  [senderClerk, firstClerk, outsiderClerk] = [clerks[0]!, clerks[1]!, clerks[3]!];
   codes = organCodes();
 });
 
@@ -77,7 +83,7 @@ describe("a letter from one organ to two others", () => {
     expect(await inboxIds(second)).toContain(sent.id);
     expect(await inboxIds(outsider)).not.toContain(sent.id);
 
-    const accepted = await first.request("POST", `/v1/letters/${sent.id}/status`, { status: "03" });
+    const accepted = await firstClerk.request("POST", `/v1/letters/${sent.id}/status`, { status: "03" });
     expect(accepted.status).toBe(200);
 
     const seen = await sender.call<SentLetter>("GET", `/v1/letters/${sent.id}`);
@@ -119,12 +125,13 @@ describe("authentication and isolation", () => {
 
   it("answers 404 for another organ's letter, whatever the operation", async () => {
     const sent = await sender.sendLetter(letterMetadata([codes[1]!]), await signedPdf(codes[0]!), "a.pdf");
-    for (const [method, path, body] of [
-      ["GET", `/v1/letters/${sent.id}`, undefined],
-      ["POST", `/v1/letters/${sent.id}/send`, undefined],
-      ["POST", `/v1/letters/${sent.id}/status`, { status: "03" }],
+    // Each with a key of the outsider whose role may perform it: its office software's, its clerk's.
+    for (const [client, method, path, body] of [
+      [outsider, "GET", `/v1/letters/${sent.id}`, undefined],
+      [outsider, "POST", `/v1/letters/${sent.id}/send`, undefined],
+      [outsiderClerk, "POST", `/v1/letters/${sent.id}/status`, { status: "03" }],
     ] as const) {
-      const response = await outsider.request<Problem>(method, path, body);
+      const response = await client.request<Problem>(method, path, body);
       expect(response.status, `${method} ${path}`).toBe(404);
       expect(response.body.code).toBe("LETTER_NOT_FOUND");
     }
@@ -261,16 +268,20 @@ describe("status changes", () => {
     const sent = await sender.sendLetter(letterMetadata([codes[1]!]), await signedPdf(codes[0]!), "a.pdf");
     const path = `/v1/letters/${sent.id}/status`;
 
-    const skip = await first.request<Problem>("POST", path, { status: "06" });
+    const skip = await firstClerk.request<Problem>("POST", path, { status: "06" });
     expect(skip.body).toMatchObject({ status: 409, code: "STATUS_NOT_ALLOWED" });
 
-    const noReason = await first.request<Problem>("POST", path, { status: "02" });
+    const noReason = await firstClerk.request<Problem>("POST", path, { status: "02" });
     expect(noReason.body).toMatchObject({ status: 400, code: "VALIDATION_FAILED" });
 
-    const refused = await first.request<{ status: string; reason: string; updatedAt: string }>("POST", path, {
-      status: "02",
-      reason: "Sai thể thức văn bản",
-    });
+    const refused = await firstClerk.request<{ status: string; reason: string; updatedAt: string }>(
+      "POST",
+      path,
+      {
+        status: "02",
+        reason: "Sai thể thức văn bản",
+      },
+    );
     expect(refused.body).toMatchObject({ status: "02", reason: "Sai thể thức văn bản" });
     expect(Date.parse(refused.body.updatedAt)).toBeGreaterThan(
       Date.parse(sent.deliveries[0]!.updatedAt ?? "0"),
@@ -278,10 +289,10 @@ describe("status changes", () => {
     const seen = await sender.call<SentLetter>("GET", `/v1/letters/${sent.id}`);
     expect(seen.deliveries[0]).toMatchObject({ status: "02", reason: "Sai thể thức văn bản" });
 
-    const afterFinal = await first.request<Problem>("POST", path, { status: "03" });
+    const afterFinal = await firstClerk.request<Problem>("POST", path, { status: "03" });
     expect(afterFinal.body.code).toBe("STATUS_NOT_ALLOWED");
 
-    const bySender = await sender.request<Problem>("POST", path, { status: "03" });
+    const bySender = await senderClerk.request<Problem>("POST", path, { status: "03" });
     expect(bySender.body.code).toBe("LETTER_NOT_FOUND");
   });
 });

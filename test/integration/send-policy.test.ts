@@ -75,6 +75,8 @@ afterAll(() => dynamo.destroy());
 
 let sender: LienthongClient;
 let recipients: LienthongClient[];
+/** The recipients' clerks (văn thư), who set statuses. */
+let recipientClerks: LienthongClient[];
 let codes: string[];
 let manifest: DemoPkiManifest;
 let pkiPath: (file: string) => string;
@@ -83,6 +85,8 @@ beforeAll(async () => {
   const clients = organClients();
   sender = clients[0]!;
   recipients = [clients[1]!, clients[2]!];
+  const clerks = organClients("clerk");
+  recipientClerks = [clerks[1]!, clerks[2]!];
   codes = organCodes();
   ({ manifest, path: pkiPath } = demoPki());
   // The TSA certificate is made signing for the sender in the organ directory, so that nothing
@@ -150,13 +154,17 @@ async function expectRefused(id: string, file: Uint8Array): Promise<{ refusal: R
   expect(report.verdict).toBe(refusal.verification.verdict);
   expect(report.document.sha256).toBe(sha256(file));
 
-  for (const recipient of recipients) {
+  for (const [index, recipient] of recipients.entries()) {
     expect(await inboxIds(recipient)).not.toContain(id);
     const seen = await recipient.request<{ code: string }>("GET", `/v1/letters/${id}`);
     expect(seen.body.code).toBe("LETTER_NOT_FOUND");
-    const status = await recipient.request<{ code: string }>("POST", `/v1/letters/${id}/status`, {
-      status: "03",
-    });
+    const status = await recipientClerks[index]!.request<{ code: string }>(
+      "POST",
+      `/v1/letters/${id}/status`,
+      {
+        status: "03",
+      },
+    );
     expect(status.body.code).toBe("LETTER_NOT_FOUND");
   }
   return { refusal, report };

@@ -39,19 +39,18 @@ interface SignatureReport {
 
 let sender: LienthongClient;
 let recipient: LienthongClient;
-let outsider: LienthongClient;
+/** The clerks (văn thư) of the sender and the outsider: only a clerk's key may apply the seal. */
+let senderClerk: LienthongClient;
+let outsiderClerk: LienthongClient;
 let codes: string[];
 let manifest: DemoPkiManifest;
 let pkiPath: (file: string) => string;
 
 beforeAll(() => {
   const clients = organClients();
-  [sender, recipient, , outsider] = clients as [
-    LienthongClient,
-    LienthongClient,
-    LienthongClient,
-    LienthongClient,
-  ];
+  [sender, recipient] = clients as [LienthongClient, LienthongClient, LienthongClient, LienthongClient];
+  const clerks = organClients("clerk");
+  [senderClerk, outsiderClerk] = [clerks[0]!, clerks[3]!];
   codes = organCodes();
   ({ manifest, path: pkiPath } = demoPki());
 });
@@ -78,7 +77,7 @@ describe("signing on the exchange (POST /v1/sign) and verification at send", () 
     const pdf = await personSigned(codes[0]!, await samplePdf());
     const id = await draft(sender, pdf, [codes[1]!]);
 
-    const signed = await sender.request<{
+    const signed = await senderClerk.request<{
       file: { sha256: string; size: number };
       signer: { organCode: string };
     }>("POST", "/v1/sign", {
@@ -155,7 +154,7 @@ describe("signing on the exchange (POST /v1/sign) and verification at send", () 
   it("refuses an appearance image that is not a PNG, and leaves the draft as it was", async () => {
     const pdf = await samplePdf();
     const id = await draft(sender, pdf, [codes[1]!]);
-    const response = await sender.request<{ code: string; status: number }>("POST", "/v1/sign", {
+    const response = await senderClerk.request<{ code: string; status: number }>("POST", "/v1/sign", {
       letterId: id,
       appearance: { kind: "seal", image: Buffer.from("GIF89a not a png").toString("base64") },
     });
@@ -168,7 +167,9 @@ describe("signing on the exchange (POST /v1/sign) and verification at send", () 
     const id = await draft(sender, await samplePdf(), [codes[1]!]);
     const results = await Promise.all(
       [1, 2, 3].map(() =>
-        sender.request<{ code?: string; file?: { sha256: string } }>("POST", "/v1/sign", { letterId: id }),
+        senderClerk.request<{ code?: string; file?: { sha256: string } }>("POST", "/v1/sign", {
+          letterId: id,
+        }),
       ),
     );
     const won = results.filter((r) => r.status === 200);
@@ -177,7 +178,7 @@ describe("signing on the exchange (POST /v1/sign) and verification at send", () 
       expect(lost.body).toMatchObject({ code: "LETTER_CHANGED" });
     }
     // The draft still points at bytes that match its record: it can be signed again and sent.
-    expect((await sender.request("POST", "/v1/sign", { letterId: id })).status).toBe(200);
+    expect((await senderClerk.request("POST", "/v1/sign", { letterId: id })).status).toBe(200);
     const sent = await sender.call<{ state: string; verification: { signatures: unknown[] } }>(
       "POST",
       `/v1/letters/${id}/send`,
@@ -188,12 +189,14 @@ describe("signing on the exchange (POST /v1/sign) and verification at send", () 
 
   it("lets only the sender sign, and only before sending", async () => {
     const id = await draft(sender, await samplePdf(), [codes[1]!]);
-    const stranger = await outsider.request<{ code: string }>("POST", "/v1/sign", { letterId: id });
+    const stranger = await outsiderClerk.request<{ code: string }>("POST", "/v1/sign", { letterId: id });
     expect(stranger.body.code).toBe("LETTER_NOT_FOUND");
 
-    expect((await sender.request("POST", "/v1/sign", { letterId: id })).status).toBe(200);
+    expect((await senderClerk.request("POST", "/v1/sign", { letterId: id })).status).toBe(200);
     await sender.call("POST", `/v1/letters/${id}/send`);
-    const late = await sender.request<{ code: string; status: number }>("POST", "/v1/sign", { letterId: id });
+    const late = await senderClerk.request<{ code: string; status: number }>("POST", "/v1/sign", {
+      letterId: id,
+    });
     expect(late.body).toMatchObject({ status: 409, code: "LETTER_ALREADY_SENT" });
   });
 });

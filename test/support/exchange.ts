@@ -4,17 +4,29 @@ import { join } from "node:path";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { inject } from "vitest";
 import { type LetterRequest, LienthongClient, uploadFile } from "../../local/api-client.ts";
+import type { Role } from "../../shared/exchange/types.ts";
 import type { DemoPkiManifest } from "../../shared/pki/index.ts";
 import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
 
-/** A client per demo organ of the running local exchange (see test/global-setup.ts). */
-export function organClients(): LienthongClient[] {
+/**
+ * A client per demo organ of the running local exchange (see test/global-setup.ts), in the order
+ * of `organCodes()`, with that organ's key of `role`: `integration` (the office software: drafts,
+ * sends, reads) unless told; `clerk` for the organ's seal (POST /v1/sign) and statuses.
+ */
+export function organClients(role: Role = "integration"): LienthongClient[] {
   const url = inject("apiUrl");
-  return inject("demoKeys").map((key) => new LienthongClient(url, key.apiKey));
+  return organCodes().map((code) => {
+    const key = inject("demoKeys").find((k) => k.organCode === code && k.role === role);
+    if (!key) {
+      throw new Error(`the local exchange gave ${code} no ${role} key`);
+    }
+    return new LienthongClient(url, key.apiKey);
+  });
 }
 
+/** The demo organs' codes, each once, in the order the exchange seeded them. */
 export function organCodes(): string[] {
-  return inject("demoKeys").map((key) => key.organCode);
+  return [...new Set(inject("demoKeys").map((key) => key.organCode))];
 }
 
 export async function samplePdf(text = "Lienthong test letter"): Promise<Uint8Array> {

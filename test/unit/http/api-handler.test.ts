@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ERROR_CODES, ExchangeError } from "../../../shared/errors/index.ts";
+import type { Caller } from "../../../shared/exchange/types.ts";
 import { apiHandler, hashApiKey } from "../../../shared/http/index.ts";
 
 process.env["LOG_LEVEL"] = "silent";
@@ -39,7 +40,7 @@ const parse = (body: string | undefined) => JSON.parse(body ?? "{}") as Record<s
 
 describe("apiHandler", () => {
   const handler = apiHandler(
-    { findApiKey, body: z.object({ n: z.number() }).strict() },
+    { findApiKey, action: "read", body: z.object({ n: z.number() }).strict() },
     async ({ body, caller }) => ({
       status: 201,
       body: { twice: body.n * 2, organ: caller.organCode },
@@ -94,7 +95,7 @@ describe("apiHandler", () => {
   });
 
   it("never shows internals of an unexpected failure", async () => {
-    const failing = apiHandler({ findApiKey }, async () => {
+    const failing = apiHandler({ findApiKey, action: "read" }, async () => {
       throw new Error("connect ECONNREFUSED 10.0.0.1:8000 secret-table");
     });
     const result = await failing(event(), context);
@@ -109,10 +110,77 @@ describe("apiHandler", () => {
   });
 
   it("shows the detail of the caller's mistakes only", async () => {
-    const failing = apiHandler({ findApiKey }, async () => {
+    const failing = apiHandler({ findApiKey, action: "read" }, async () => {
       throw new ExchangeError("LETTER_NOT_FOUND", { detail: "letter 42" });
     });
     expect(parse((await failing(event(), context)).body)).toMatchObject({ status: 404, detail: "letter 42" });
+  });
+});
+
+describe("apiHandler's role check", () => {
+  const keyed = (role: unknown) => async (hash: string) =>
+    hash === hashApiKey(KEY) ? ({ organCode: "000.00.11.H53", role } as Caller) : undefined;
+
+  it("refuses a key whose role lacks the route's action with 403 ROLE_NOT_ALLOWED, before the logic and the body", async () => {
+    let ran = false;
+    const send = apiHandler(
+      { findApiKey: keyed("clerk"), action: "send", body: z.object({ n: z.number() }) },
+      async () => {
+        ran = true;
+        return { status: 200, body: {} };
+      },
+    );
+    const result = await send(event({ body: '{"n": "not a number"}' }), context);
+    expect(result.statusCode).toBe(403);
+    expect(parse(result.body)).toMatchObject({
+      code: "ROLE_NOT_ALLOWED",
+      status: 403,
+      detail: "this key's role (clerk) may not send letters; a key of role integration may",
+      messages: { en: ERROR_CODES.ROLE_NOT_ALLOWED.en, vi: ERROR_CODES.ROLE_NOT_ALLOWED.vi },
+      role: "clerk",
+      action: "send",
+      allowedRoles: ["integration"],
+    });
+    expect(ran).toBe(false);
+  });
+
+  it("lets a role through to an action the table allows it", async () => {
+    const seal = apiHandler({ findApiKey: keyed("clerk"), action: "seal" }, async ({ caller }) => ({
+      status: 200,
+      body: { role: caller.role },
+    }));
+    const result = await seal(event(), context);
+    expect(result.statusCode).toBe(200);
+    expect(parse(result.body)).toEqual({ role: "clerk" });
+  });
+
+  it.each([
+    ["an unknown role", "auditor"],
+    ["no role", undefined],
+    ["a role that is not a string", 7],
+    ["an inherited property name", "toString"],
+  ])("fails closed on a stored key with %s", async (_name, role) => {
+    let ran = false;
+    const read = apiHandler({ findApiKey: keyed(role), action: "read" }, async () => {
+      ran = true;
+      return { status: 200, body: {} };
+    });
+    const result = await read(event(), context);
+    expect(result.statusCode).toBe(403);
+    expect(parse(result.body)).toMatchObject({
+      code: "ROLE_NOT_ALLOWED",
+      allowedRoles: ["clerk", "integration"],
+    });
+    expect(ran).toBe(false);
+  });
+
+  it("still answers 401 to a missing key, whatever the action", async () => {
+    const administer = apiHandler({ findApiKey: keyed("admin"), action: "administer" }, async () => ({
+      status: 200,
+      body: {},
+    }));
+    expect((await administer(event({ headers: {} }), context)).statusCode).toBe(401);
+    expect((await administer(event(), context)).statusCode).toBe(200);
   });
 });
 

@@ -104,7 +104,7 @@ describe("toProblem's extension members (meta.problem, RFC 9457 §3.2)", () => {
 describe("apiHandler with a refusal carrying extension members", () => {
   const KEY = "lt_test_key";
   const findApiKey = async (hash: string) =>
-    hash === hashApiKey(KEY) ? { organCode: "000.00.00.H53", role: "clerk" as const } : undefined;
+    hash === hashApiKey(KEY) ? { organCode: "000.00.00.H53", role: "integration" as const } : undefined;
   const event = {
     version: "2.0",
     routeKey: "POST /v1/letters/{id}/send",
@@ -152,7 +152,7 @@ describe("apiHandler with a refusal carrying extension members", () => {
     vi.spyOn(console, "log").mockImplementation((line: string) => {
       lines.push(line);
     });
-    const handler = apiHandler({ findApiKey }, async () => {
+    const handler = apiHandler({ findApiKey, action: "send" }, async () => {
       throw refusal({ verification, report });
     });
     const result = await handler(event, {} as Context);

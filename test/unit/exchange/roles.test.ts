@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { ROUTES, routeAction } from "../../../functions/routes.ts";
+import {
+  ACTION_DESCRIPTIONS,
+  ACTIONS,
+  type Action,
+  mayPerform,
+  ROLE_ACTIONS,
+  ROLES,
+  rolesAllowed,
+} from "../../../shared/exchange/roles.ts";
+import type { Role } from "../../../shared/exchange/types.ts";
+
+/** The matrix as the README documents it (section "Roles"): role → what it may do. */
+const DOCUMENTED: Record<Role, readonly Action[]> = {
+  clerk: ["read", "set-status", "seal", "sign-external", "verify"],
+  integration: ["read", "draft", "send", "sign-external", "verify"],
+  admin: ["administer"],
+};
+
+describe("the role matrix", () => {
+  it("has exactly the roles clerk, integration and admin", () => {
+    expect([...ROLES].sort()).toEqual(["admin", "clerk", "integration"]);
+  });
+
+  it.each(Object.entries(DOCUMENTED))("lets %s do what is documented and nothing else", (role, allowed) => {
+    for (const action of ACTIONS) {
+      expect(mayPerform(role, action), `${role} ${action}`).toBe(allowed.includes(action));
+    }
+  });
+
+  it("names only known actions, and every action has a description and at least one role", () => {
+    for (const actions of Object.values(ROLE_ACTIONS)) {
+      for (const action of actions) {
+        expect(ACTIONS).toContain(action);
+      }
+    }
+    for (const action of ACTIONS) {
+      expect(ACTION_DESCRIPTIONS[action].length, action).toBeGreaterThan(5);
+      expect(rolesAllowed(action).length, action).toBeGreaterThan(0);
+    }
+  });
+
+  it("gives the organ's seal to the clerk alone", () => {
+    expect(rolesAllowed("seal")).toEqual(["clerk"]);
+    expect(rolesAllowed("set-status")).toEqual(["clerk"]);
+    expect(rolesAllowed("send")).toEqual(["integration"]);
+    expect(rolesAllowed("draft")).toEqual(["integration"]);
+    expect(rolesAllowed("administer")).toEqual(["admin"]);
+  });
+
+  it.each(["auditor", "", "CLERK", "toString", "__proto__", undefined, null, 3])(
+    "lets an unknown role (%s) do nothing",
+    (role) => {
+      for (const action of ACTIONS) {
+        expect(mayPerform(role, action)).toBe(false);
+      }
+    },
+  );
+});
+
+describe("the routes' actions", () => {
+  it("every route names an action of the table, and some role may perform it", () => {
+    for (const route of ROUTES) {
+      expect(ACTIONS, route.name).toContain(route.action);
+      expect(rolesAllowed(route.action).length, route.name).toBeGreaterThan(0);
+      expect(routeAction(route.name)).toBe(route.action);
+    }
+  });
+
+  it("maps each route to the action its capability is", () => {
+    expect(
+      Object.fromEntries(ROUTES.map((route) => [`${route.method} ${route.path}`, route.action])),
+    ).toEqual({
+      "POST /v1/letters": "draft",
+      "PUT /v1/letters/{id}/file": "draft",
+      "POST /v1/letters/{id}/send": "send",
+      "GET /v1/letters/{id}": "read",
+      "GET /v1/inbox": "read",
+      "GET /v1/outbox": "read",
+      "GET /v1/letters/{id}/verification": "read",
+      "POST /v1/letters/{id}/verify": "verify",
+      "POST /v1/verify": "verify",
+      "POST /v1/letters/{id}/status": "set-status",
+      "POST /v1/sign": "seal",
+      "POST /v1/sign/prepare": "sign-external",
+      "POST /v1/sign/complete": "sign-external",
+    });
+  });
+
+  it("every action but administer has a route (administer has none yet)", () => {
+    const routed = new Set(ROUTES.map((route) => route.action));
+    expect(ACTIONS.filter((action) => !routed.has(action))).toEqual(["administer"]);
+  });
+
+  it("an unknown route name is an error, never a default action", () => {
+    expect(() => routeAction("delete-everything")).toThrow(/no route named/);
+  });
+});
