@@ -18,6 +18,7 @@ import {
   patchByteRange,
   type SignatureDictionaryOptions,
 } from "./signature-placeholder.ts";
+import { missingReferences } from "./unresolved-references.ts";
 
 /** Key on our widgets recording the appearance kind, so a later seal can find the signer's widget. */
 export const APPEARANCE_KIND_KEY = "Lienthong.Kind";
@@ -102,7 +103,10 @@ async function insert(
     });
   }
 
-  let next = Math.max(file.trailer.getNumber("Size") ?? 1, 1);
+  // New objects go above every number in use, including numbers content refers to without defining
+  // them: filling one would change signed content (and the verifier refuses it).
+  const referenced = missingReferences(file).reduce((max, { ref }) => Math.max(max, ref.objectNumber + 1), 1);
+  let next = Math.max(file.trailer.getNumber("Size") ?? 1, referenced);
   const signatureNumber = next++;
   const widgetNumber = next++;
   const objects: UpdateObject[] = [];

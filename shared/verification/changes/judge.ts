@@ -9,9 +9,9 @@
  */
 import { PdfDict, type PdfObject, PdfRef, PdfStream } from "../../pdf/objects.ts";
 import type { PdfFile } from "../../pdf/read-pdf.ts";
+import { missingReferences } from "../../pdf/unresolved-references.ts";
 import { type Change, type ChangeClass, changedKeys, type Painting, type Role, sameObject } from "./model.ts";
 import type { ChangePolicy } from "./policy.ts";
-import { missingReferences } from "./references.ts";
 import {
   isDocumentTimestamp,
   isSignatureDictionary,

@@ -1,11 +1,12 @@
 /**
  * References a viewer cannot resolve in the file it shows. A reader that meets an object the
  * cross-reference does not define may rebuild the whole cross-reference by scanning the file
- * (poppler does), and then shows whatever definitions it finds, hidden ones included: so an update
- * must not add such a reference. Walks the newest revision once per file; bounded.
+ * (poppler does), and then shows whatever definitions it finds, hidden ones included: so the
+ * verifier refuses an update that adds such a reference, and the signer never gives a new object a
+ * number that signed content already refers to. Walks the newest revision once per file; bounded.
  */
-import { PdfDict, type PdfObject, PdfRef, PdfStream } from "../../pdf/objects.ts";
-import type { PdfFile } from "../../pdf/read-pdf.ts";
+import { PdfDict, type PdfObject, PdfRef, PdfStream } from "./objects.ts";
+import type { PdfFile } from "./read-pdf.ts";
 
 const MAX_OBJECTS = 2_000_000;
 export interface MissingReference {
