@@ -11,6 +11,13 @@ import { basename, dirname, join } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ERROR_CODES, type ErrorCode, isExchangeError } from "../shared/errors/index.ts";
 
+/** A `lienthong` subcommand (cli/main.ts loads each module only when called). */
+export interface Command {
+  readonly summary: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: readonly string[]): Promise<number>;
+}
+
 /** Arguments or input files a command cannot use: VALIDATION_FAILED, exit 2. */
 export class UsageError extends Error {
   constructor(message: string) {

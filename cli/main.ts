@@ -2,11 +2,9 @@
  * The `lienthong` command. Each subcommand lives in its own module and is loaded only when
  * called, so that `lienthong verify` does not pay for the code of `lienthong pki`.
  */
-export interface Command {
-  readonly summary: string;
-  /** Runs the command; resolves to the process exit code. */
-  run(argv: readonly string[]): Promise<number>;
-}
+import type { Command } from "./common.ts";
+
+export type { Command };
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   pki: () => import("./commands/pki.ts"),

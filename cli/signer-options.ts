@@ -3,7 +3,7 @@
  * the digest algorithm and the RFC 3161 timestamp authority.
  */
 import { type HashAlgorithm, isHashAlgorithm } from "../shared/cms/algorithms.ts";
-import { HttpTsa } from "../shared/cms/timestamp.ts";
+import { HttpTsa } from "../shared/signing/http-tsa.ts";
 import { SoftwareSigner } from "../shared/signing/software-signer.ts";
 import { positiveInteger, readInput, UsageError } from "./common.ts";
 

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { HttpTsa } from "../shared/cms/timestamp.ts";
 import { type RuntimeConfig, readConfig } from "../shared/config.ts";
 import { Exchange } from "../shared/exchange/index.ts";
 import { LetterSigning } from "../shared/exchange/letter-signing.ts";
 import { LetterVerifier } from "../shared/exchange/letter-verification.ts";
 import type { Caller } from "../shared/exchange/types.ts";
+import { HttpTsa } from "../shared/signing/http-tsa.ts";
 import { KmsOrganSigners, type OrganSigners, Pkcs12OrganSigners } from "../shared/signing/organ-signers.ts";
 import {
   createDynamoClient,

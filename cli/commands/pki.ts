@@ -13,8 +13,8 @@ import {
   DEFAULT_OCSP_URL,
   writeDemoPki,
 } from "../../shared/pki/demo-pki.ts";
+import type { Command } from "../common.ts";
 import { fail, parseCommandArgs, runCommand, UsageError } from "../common.ts";
-import type { Command } from "../main.ts";
 
 const USAGE = `lienthong pki init — create a demo PKI for the demo organs (NOT for real use)
 

@@ -4,6 +4,7 @@
  */
 import { createReadStream } from "node:fs";
 import { signDetached } from "../../shared/signing/sign-detached.ts";
+import type { Command } from "../common.ts";
 import {
   assertReadableFile,
   onePositional,
@@ -11,7 +12,6 @@ import {
   runCommand,
   writeAtomically,
 } from "../common.ts";
-import type { Command } from "../main.ts";
 import { openSigner, PASSWORD_ENV, SIGNER_OPTIONS, signerSettings } from "../signer-options.ts";
 
 const USAGE = `lienthong sign-detached — sign any file with a detached CAdES signature (.p7s)

@@ -5,6 +5,7 @@
 import type { AppearanceKind, AppearanceOptions } from "../../shared/pdf/appearance/index.ts";
 import { stampLines } from "../../shared/pdf/appearance/index.ts";
 import { signPdf } from "../../shared/signing/sign-pdf.ts";
+import type { Command } from "../common.ts";
 import {
   onePositional,
   parseCommandArgs,
@@ -14,7 +15,6 @@ import {
   UsageError,
   writeAtomically,
 } from "../common.ts";
-import type { Command } from "../main.ts";
 import { openSigner, PASSWORD_ENV, SIGNER_OPTIONS, signerSettings } from "../signer-options.ts";
 
 const DEFAULT_REASON = "Ký số văn bản";

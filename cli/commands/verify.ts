@@ -12,6 +12,7 @@ import {
   isExchangeError,
 } from "../../shared/errors/index.ts";
 import type { ValidationReport } from "../../shared/verification/report.ts";
+import type { Command } from "../common.ts";
 import {
   assertReadableFile,
   fail,
@@ -22,7 +23,6 @@ import {
   UsageError,
   writeAtomically,
 } from "../common.ts";
-import type { Command } from "../main.ts";
 
 /** Environment variable naming a PEM bundle of trusted roots, used when --trust is not given. */
 const TRUST_ENV = "LIENTHONG_TRUST_ANCHORS";

@@ -3,9 +3,8 @@
  * given (ETSI EN 319 122-1 §5.3, EN 319 142-1 §6.3).
  */
 import { ExchangeError } from "../errors/index.ts";
-import type { Signer } from "../signing/signer.ts";
-import type { Tsa } from "../signing/tsa.ts";
 import type { HashAlgorithm } from "./algorithms.ts";
+import type { Signer, Tsa } from "./ports.ts";
 import { checkPreparedSignature, finishCmsSignature, prepareCmsSignature } from "./prepare-cms-signature.ts";
 
 /** Input of {@link createCmsSignature}. */

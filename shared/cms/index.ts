@@ -28,6 +28,7 @@ export {
   parseSignedData,
   type SignerIdentifier,
 } from "./parse.ts";
+export type { Signer, SignRequest, Tsa } from "./ports.ts";
 export {
   type CompleteCmsOptions,
   completeCmsSignature,
@@ -41,8 +42,6 @@ export { addUnsignedAttribute } from "./signer-info-edit.ts";
 export {
   buildTimeStampRequest,
   checkTimestampToken,
-  HttpTsa,
-  type HttpTsaOptions,
   parseTimeStampResponse,
   parseTimestampToken,
   type TimeStampRequestOptions,

@@ -6,9 +6,9 @@
 import { ExchangeError } from "../errors/index.ts";
 import type { Certificate } from "../pki/certificate.ts";
 import { BER, bytesEqual, readElement } from "../pki/der.ts";
-import type { Tsa } from "../signing/tsa.ts";
 import { digest, HASH_LENGTHS, type HashAlgorithm, isHashAlgorithm, OID } from "./algorithms.ts";
 import { type ParsedSignerInfo, parseSignedData, type SignerIdentifier } from "./parse.ts";
+import type { Tsa } from "./ports.ts";
 import {
   assembleSignedData,
   assertSupportedKey,

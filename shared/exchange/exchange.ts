@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
-import type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "../storage/ports.ts";
-import { BUCKET_LAYOUT } from "../storage/schema.ts";
 import type { ValidationReport } from "../verification/report.ts";
 import type { CreateLetterInput, LetterFileInput, ListQuery, SetStatusInput } from "./letter-schema.ts";
 import {
@@ -10,6 +8,8 @@ import {
   summariseVerification,
   type VerificationSummary,
 } from "./letter-verification.ts";
+import type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "./ports.ts";
+import { BUCKET_LAYOUT } from "./ports.ts";
 import { DEFAULT_SEND_POLICY, SEND_POLICIES, type SendPolicy, sendPolicyAccepts } from "./send-policy.ts";
 import { sha256Hex } from "./sha256.ts";
 import { allowedPredecessors, assertTransition, STATUS_LABELS, type StatusCode } from "./status.ts";

@@ -1,3 +1,4 @@
+import type { Tsa } from "../cms/ports.ts";
 import { ExchangeError } from "../errors/index.ts";
 import { stampLines } from "../pdf/appearance/stamp-lines.ts";
 import type { AppearanceOptions } from "../pdf/appearance/types.ts";
@@ -9,10 +10,9 @@ import {
   preparePdfSignature,
 } from "../signing/pdf-external.ts";
 import { signPdf } from "../signing/sign-pdf.ts";
-import type { Tsa } from "../signing/tsa.ts";
-import type { DocumentStore, ExchangeLedger } from "../storage/ports.ts";
-import { BUCKET_LAYOUT } from "../storage/schema.ts";
 import type { CompleteSignatureInput, PrepareSignatureInput, SignLetterInput } from "./letter-schema.ts";
+import type { DocumentStore, ExchangeLedger } from "./ports.ts";
+import { BUCKET_LAYOUT } from "./ports.ts";
 import { sha256Hex } from "./sha256.ts";
 import type { Caller, Letter } from "./types.ts";
 

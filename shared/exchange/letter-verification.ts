@@ -2,41 +2,14 @@ import { ExchangeError } from "../errors/index.ts";
 import { parseCertificates } from "../pki/certificate.ts";
 import type { RevocationFetcher } from "../pki/revocation.ts";
 import { type TrustAnchors, trustAnchorsFrom } from "../pki/trust.ts";
-import type { ExchangeLedger } from "../storage/ports.ts";
 import type { RevocationPolicy } from "../verification/options.ts";
-import type { Indication, SubIndication, ValidationReport } from "../verification/report.ts";
+import type { ValidationReport } from "../verification/report.ts";
 import { summarise } from "../verification/summary.ts";
 import { validatePdf } from "../verification/validate-pdf.ts";
-import type { SendPolicy } from "./send-policy.ts";
+import type { ExchangeLedger } from "./ports.ts";
+import type { VerificationSummary } from "./types.ts";
 
-/** What a letter record keeps of its verification; the whole report is stored as evidence. */
-export interface VerificationSummary {
-  readonly verdict: Indication;
-  readonly checkedAt: string;
-  /** Object key of the full JSON report (`evidence/…`). */
-  readonly reportKey?: string;
-  readonly signatures: readonly {
-    readonly name?: string;
-    readonly organCode?: string;
-    readonly indication: Indication;
-    readonly subIndication?: SubIndication;
-  }[];
-  /** The clerk's one-paragraph reading, in Vietnamese and English. */
-  readonly summary: { readonly vi: string; readonly en: string };
-}
-
-/**
- * The verification a letter records at a send attempt, with the send policy that judged it: on a
- * sent letter, what it was delivered with; on a draft, its last refused attempt.
- */
-export interface SendVerification extends VerificationSummary {
-  /** The send policy in force at this attempt (`shared/exchange/send-policy.ts`). */
-  readonly policy: SendPolicy;
-  /** What the policy decided: delivered to every recipient, or refused with the draft kept. */
-  readonly decision: "delivered" | "refused";
-  /** SHA-256 of the file that was verified (a draft's file may change after a refusal). */
-  readonly fileSha256: string;
-}
+export type { SendVerification, VerificationSummary } from "./types.ts";
 
 export interface LetterVerifierOptions {
   readonly ledger: ExchangeLedger;

@@ -1,6 +1,36 @@
+import type { Indication, SubIndication } from "../verification/report.ts";
 import type { CreateLetterInput } from "./letter-schema.ts";
-import type { SendVerification, VerificationSummary } from "./letter-verification.ts";
+import type { SendPolicy } from "./send-policy.ts";
 import type { StatusCode } from "./status.ts";
+
+/** What a letter record keeps of its verification; the whole report is stored as evidence. */
+export interface VerificationSummary {
+  readonly verdict: Indication;
+  readonly checkedAt: string;
+  /** Object key of the full JSON report (`evidence/…`). */
+  readonly reportKey?: string;
+  readonly signatures: readonly {
+    readonly name?: string;
+    readonly organCode?: string;
+    readonly indication: Indication;
+    readonly subIndication?: SubIndication;
+  }[];
+  /** The clerk's one-paragraph reading, in Vietnamese and English. */
+  readonly summary: { readonly vi: string; readonly en: string };
+}
+
+/**
+ * The verification a letter records at a send attempt, with the send policy that judged it: on a
+ * sent letter, what it was delivered with; on a draft, its last refused attempt.
+ */
+export interface SendVerification extends VerificationSummary {
+  /** The send policy in force at this attempt (`shared/exchange/send-policy.ts`). */
+  readonly policy: SendPolicy;
+  /** What the policy decided: delivered to every recipient, or refused with the draft kept. */
+  readonly decision: "delivered" | "refused";
+  /** SHA-256 of the file that was verified (a draft's file may change after a refusal). */
+  readonly fileSha256: string;
+}
 
 export type Role = "clerk" | "integration" | "admin";
 

@@ -12,50 +12,12 @@ import {
   parseObjectAt,
 } from "./lexer.ts";
 import { PdfDict, type PdfObject, PdfRef, PdfStream } from "./objects.ts";
+import type { PdfFile, PdfRevision, ResolvedObject } from "./pdf-file.ts";
 import { listSignatures, type PdfSignatureInfo } from "./signatures.ts";
 import { decodeStream } from "./stream-decode.ts";
 import { readXrefSection, type XrefEntry, type XrefSection } from "./xref.ts";
 
-/** One revision: the original file or one incremental update (§7.5.6). */
-export interface PdfRevision {
-  readonly index: number;
-  /** Offset of this revision's (newest) cross-reference section: what its `startxref` says. */
-  readonly startxref: number;
-  /** Just after this revision's `%%EOF` and its end-of-line marker. */
-  readonly endOffset: number;
-  readonly xrefKind: "table" | "stream";
-  readonly trailer: PdfDict;
-  /** Only the entries this revision's own section(s) define. */
-  readonly entries: ReadonlyMap<number, XrefEntry>;
-}
-
-/** Where and as what an object was found. */
-export interface ResolvedObject {
-  readonly value: PdfObject;
-  readonly entry: XrefEntry;
-  /** Index of the revision whose section defines the entry used. */
-  readonly revision: number;
-  /** File offsets of `N G obj` and just after `endobj`; undefined for objects in object streams. */
-  readonly start?: number;
-  readonly end?: number;
-}
-
-/** A parsed PDF. See {@link readPdf}. */
-export interface PdfFile {
-  readonly bytes: Uint8Array;
-  /** Oldest first. Each revision = the bytes [0, endOffset). */
-  readonly revisions: readonly PdfRevision[];
-  /** Object as seen by the given revision (default: the newest); undefined for free/missing objects. */
-  resolve(ref: PdfRef, revision?: number): PdfObject | undefined;
-  /** Like resolve, with the entry, the defining revision and file offsets. */
-  locate(ref: PdfRef, revision?: number): ResolvedObject | undefined;
-  /** Follows a reference once: a PdfRef resolves, anything else is returned as is (null for missing). */
-  deref(value: PdfObject | undefined, revision?: number): PdfObject | undefined;
-  /** The newest trailer. */
-  readonly trailer: PdfDict;
-  /** Every signature field reachable from the newest AcroForm, in revision order. */
-  signatures(): readonly PdfSignatureInfo[];
-}
+export type { PdfFile, PdfRevision, ResolvedObject } from "./pdf-file.ts";
 
 /**
  * Bound on revisions (incremental updates). A letter with every signature, timestamp and DSS update

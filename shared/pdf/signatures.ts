@@ -3,30 +3,9 @@
  */
 
 import { PdfDict, type PdfObject, PdfRef, PdfString } from "./objects.ts";
-import type { PdfFile } from "./read-pdf.ts";
+import type { PdfFile, PdfSignatureInfo } from "./pdf-file.ts";
 
-/** One signature field with a value, as the newest revision sees it. */
-export interface PdfSignatureInfo {
-  /** Fully qualified field name (§12.7.3.2): parents' /T joined with ".". */
-  readonly fieldName: string;
-  readonly fieldRef: PdfRef;
-  /** The signature dictionary's reference (the field's own when /V is a direct dictionary). */
-  readonly signatureRef: PdfRef;
-  readonly dictionary: PdfDict;
-  readonly subFilter?: string;
-  readonly byteRange?: readonly number[];
-  /** /Contents decoded; trailing zero padding kept. */
-  readonly contents?: Uint8Array;
-  /** The hex string incl. `<` `>`, as file offsets; absent when the dictionary is in an object stream. */
-  readonly contentsOffsets?: { readonly start: number; readonly end: number };
-  /** Raw /M, e.g. "D:20240305140211+07'00'". */
-  readonly signingTime?: string;
-  readonly reason?: string;
-  readonly name?: string;
-  readonly location?: string;
-  /** Index of the revision that defines the signature dictionary. */
-  readonly revision: number;
-}
+export type { PdfSignatureInfo } from "./pdf-file.ts";
 
 /** Bound on the fields visited (hostile /Kids trees). */
 const MAX_FIELDS = 100_000;

@@ -1,11 +1,15 @@
 /**
- * Signing: the Signer and Tsa ports, their software and AWS KMS implementations, and detached
+ * Signing: adapters of the Signer and Tsa ports of shared/cms/ports.ts (software key, AWS KMS, HTTP
+ * TSA; the port types are re-exported here), and detached
  * CAdES signing of streams. (`signPdf` is added here by the PDF package.)
  *
  * @example
  * import { SoftwareSigner, signDetached } from "../signing/index.ts";
  * const p7s = await signDetached(fs.createReadStream(path), { signer: SoftwareSigner.fromPkcs12(p12, pw) });
  */
+
+export type { HashAlgorithm, Signer, SignRequest, Tsa } from "../cms/ports.ts";
+export { HttpTsa, type HttpTsaOptions } from "./http-tsa.ts";
 export { type KmsSignClient, KmsSigner, type KmsSignerOptions } from "./kms-signer.ts";
 export {
   type CompletePdfSignatureOptions,
@@ -16,6 +20,4 @@ export {
 } from "./pdf-external.ts";
 export { type ByteStream, hashStream, type SignDetachedOptions, signDetached } from "./sign-detached.ts";
 export { type SignPdfOptions, signPdf } from "./sign-pdf.ts";
-export type { HashAlgorithm, Signer, SignRequest } from "./signer.ts";
 export { SoftwareSigner } from "./software-signer.ts";
-export type { Tsa } from "./tsa.ts";

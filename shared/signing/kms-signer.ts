@@ -4,9 +4,9 @@
  * the SDK is loaded on the first signature, so importing this module stays cheap.
  */
 import type { SignCommand, SignCommandOutput, SigningAlgorithmSpec } from "@aws-sdk/client-kms";
+import type { Signer, SignRequest } from "../cms/ports.ts";
 import { ExchangeError } from "../errors/index.ts";
 import type { Certificate } from "../pki/certificate.ts";
-import type { Signer, SignRequest } from "./signer.ts";
 
 /** The one KMS operation the signer needs; a `KMSClient` satisfies it, and so does a test fake. */
 export interface KmsSignClient {

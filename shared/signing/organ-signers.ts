@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Signer } from "../cms/ports.ts";
 import { ExchangeError } from "../errors/index.ts";
 import { parseCertificates } from "../pki/certificate.ts";
 import type { DemoPkiManifest } from "../pki/demo-pki.ts";
 import { type KmsSignClient, KmsSigner } from "./kms-signer.ts";
-import type { Signer } from "./signer.ts";
 import { SoftwareSigner } from "./software-signer.ts";
 
 /** Finds the organisation ("seal") signer of an organ. Keys never leave the Signer. */

@@ -8,12 +8,12 @@ import { createHash } from "node:crypto";
 import type { HashAlgorithm } from "../cms/algorithms.ts";
 import type { PreparedCmsSignature } from "../cms/index.ts";
 import { completeCmsSignature, completeWithCms, prepareCmsSignature } from "../cms/index.ts";
+import type { Tsa } from "../cms/ports.ts";
 import { ExchangeError } from "../errors/exchange-error.ts";
 import { hashByteRange } from "../pdf/byte-range.ts";
 import { embedSignatureContents } from "../pdf/signature-placeholder.ts";
 import { type Certificate, parseCertificate } from "../pki/certificate.ts";
 import { placeSignature, type SignPdfOptions } from "./sign-pdf.ts";
-import type { Tsa } from "./tsa.ts";
 
 /** Options of {@link preparePdfSignature}: those of `signPdf` with the certificates instead of a signer. */
 export interface PreparePdfSignatureOptions extends Omit<SignPdfOptions, "signer" | "tsa"> {

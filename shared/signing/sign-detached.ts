@@ -5,9 +5,8 @@
 import { createHash } from "node:crypto";
 import type { HashAlgorithm } from "../cms/algorithms.ts";
 import { createCmsSignature } from "../cms/create-cms-signature.ts";
+import type { Signer, Tsa } from "../cms/ports.ts";
 import { ExchangeError } from "../errors/index.ts";
-import type { Signer } from "./signer.ts";
-import type { Tsa } from "./tsa.ts";
 
 /** Options of {@link signDetached}. */
 export interface SignDetachedOptions {

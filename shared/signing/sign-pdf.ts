@@ -6,6 +6,7 @@
 
 import type { HashAlgorithm } from "../cms/algorithms.ts";
 import { createCmsSignature, estimateCmsSize } from "../cms/index.ts";
+import type { Signer, Tsa } from "../cms/ports.ts";
 import type { AppearanceOptions } from "../pdf/appearance/index.ts";
 import { hashByteRange } from "../pdf/byte-range.ts";
 import {
@@ -14,8 +15,6 @@ import {
 } from "../pdf/insert-signature-placeholder.ts";
 import { embedSignatureContents } from "../pdf/signature-placeholder.ts";
 import type { Certificate } from "../pki/certificate.ts";
-import type { Signer } from "./signer.ts";
-import type { Tsa } from "./tsa.ts";
 
 /** Options of {@link signPdf}. */
 export interface SignPdfOptions {

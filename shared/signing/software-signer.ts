@@ -4,12 +4,12 @@
  */
 import { constants, sign as cryptoSign, type KeyObject } from "node:crypto";
 import { digest } from "../cms/algorithms.ts";
+import type { Signer, SignRequest } from "../cms/ports.ts";
 import { assertSupportedKey } from "../cms/signed-data.ts";
 import { ExchangeError } from "../errors/index.ts";
 import type { Certificate } from "../pki/certificate.ts";
 import { bytesEqual } from "../pki/der.ts";
 import { type KeyMaterial, keyMatchesCertificate, loadPemKey, loadPkcs12 } from "../pki/keys.ts";
-import type { Signer, SignRequest } from "./signer.ts";
 
 /**
  * Signs with a private key held in memory. RSA keys produce RSASSA-PKCS1-v1_5 values, EC keys a

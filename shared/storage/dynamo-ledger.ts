@@ -17,9 +17,9 @@ import {
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ExchangeError } from "../errors/index.ts";
 import { LETTER_ID } from "../exchange/letter-schema.ts";
+import type { ExchangeLedger, OrganSignerRecord, SigningSessionRecord } from "../exchange/ports.ts";
 import type { StatusCode } from "../exchange/status.ts";
 import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
-import type { ExchangeLedger, OrganSignerRecord, SigningSessionRecord } from "./ports.ts";
 
 /** Item keys of the single-table layout (see `schema.ts`). */
 const keys = {

@@ -7,7 +7,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import type { DocumentStore, PresignedDownload, PresignedUpload } from "./ports.ts";
+import type { DocumentStore, PresignedDownload, PresignedUpload } from "../exchange/ports.ts";
 import { BUCKET_LAYOUT } from "./schema.ts";
 
 export interface S3DocumentStoreOptions {

@@ -48,12 +48,5 @@ export const TABLE_SCHEMA: TableSchema = {
   timeToLiveAttribute: "expiresAt",
 };
 
-/** Object key prefixes in the letters bucket. */
-export const BUCKET_LAYOUT = {
-  /** Client uploads land here through presigned PUT URLs, before `send` checks them. */
-  incoming: "incoming/",
-  /** Verified, content-addressed letter files: `letters/<docId>/<sha256>`. */
-  letters: "letters/",
-  /** Verification reports, receipts, audit seals. */
-  evidence: "evidence/",
-} as const;
+/** Object key prefixes in the letters bucket: declared beside the DocumentStore port. */
+export { BUCKET_LAYOUT } from "../exchange/ports.ts";

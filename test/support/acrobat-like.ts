@@ -21,6 +21,7 @@
 import { type PDFArray, PDFDocument, PDFName, PDFString } from "pdf-lib";
 import { createCmsSignature } from "../../shared/cms/create-cms-signature.ts";
 import { estimateCmsSize } from "../../shared/cms/estimate-cms-size.ts";
+import type { Signer } from "../../shared/cms/ports.ts";
 import { hashByteRange } from "../../shared/pdf/byte-range.ts";
 import { type UpdateObject, writeIncrementalUpdate } from "../../shared/pdf/incremental-update.ts";
 import { PdfDict, PdfName, type PdfObject, PdfRef, PdfStream, textString } from "../../shared/pdf/objects.ts";
@@ -32,7 +33,6 @@ import {
   patchByteRange,
 } from "../../shared/pdf/signature-placeholder.ts";
 import { decodeStream } from "../../shared/pdf/stream-decode.ts";
-import type { Signer } from "../../shared/signing/signer.ts";
 import { makeLetterPdf } from "./pdf.ts";
 
 // ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import fontkit from "@pdf-lib/fontkit";
 import { PDFDocument, PDFName, PDFString, StandardFonts } from "pdf-lib";
 import { createCmsSignature } from "../../shared/cms/create-cms-signature.ts";
 import { estimateCmsSize } from "../../shared/cms/estimate-cms-size.ts";
+import type { Signer } from "../../shared/cms/ports.ts";
 import { hashByteRange } from "../../shared/pdf/byte-range.ts";
 import { type UpdateObject, writeIncrementalUpdate } from "../../shared/pdf/incremental-update.ts";
 import { PdfDict, PdfName, type PdfObject, PdfRef, PdfStream, textString } from "../../shared/pdf/objects.ts";
@@ -35,7 +36,6 @@ import {
 } from "../../shared/pdf/signature-placeholder.ts";
 import type { PdfSignatureInfo } from "../../shared/pdf/signatures.ts";
 import { signPdf } from "../../shared/signing/sign-pdf.ts";
-import type { Signer } from "../../shared/signing/signer.ts";
 import { SoftwareSigner } from "../../shared/signing/software-signer.ts";
 import type { Indication, ModificationLevel, SubIndication } from "../../shared/verification/report.ts";
 import { sealImage, signatureImage } from "./images.ts";

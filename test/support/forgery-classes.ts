@@ -32,6 +32,7 @@
 import { PDFArray, PDFDocument, PDFName, PDFRef } from "pdf-lib";
 import { createCmsSignature } from "../../shared/cms/create-cms-signature.ts";
 import { estimateCmsSize } from "../../shared/cms/estimate-cms-size.ts";
+import type { Signer, Tsa } from "../../shared/cms/ports.ts";
 import { hashByteRange } from "../../shared/pdf/byte-range.ts";
 import { type UpdateObject, writeIncrementalUpdate } from "../../shared/pdf/incremental-update.ts";
 import { parseObjectAt } from "../../shared/pdf/lexer.ts";
@@ -45,8 +46,6 @@ import {
   patchByteRange,
 } from "../../shared/pdf/signature-placeholder.ts";
 import { decodeStream } from "../../shared/pdf/stream-decode.ts";
-import type { Signer } from "../../shared/signing/signer.ts";
-import type { Tsa } from "../../shared/signing/tsa.ts";
 import { type AttackBases, appendUpdate, signAll, signerOf } from "./attacks.ts";
 import { makeLetterPdf, toXrefStreamPdf } from "./pdf.ts";
 

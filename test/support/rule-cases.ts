@@ -9,6 +9,8 @@
  * const bytes = unsignedUpdate(signed, [setAcroForm({ SigFlags: 1 })]);
  * const stamped = await timestampUpdate(signed, tsa, [newSignatureField({ rect: [0, 0, 0, 0] })]);
  */
+
+import type { Tsa } from "../../shared/cms/ports.ts";
 import { hashByteRange } from "../../shared/pdf/byte-range.ts";
 import { writeIncrementalUpdate } from "../../shared/pdf/incremental-update.ts";
 import { PdfDict, PdfName, type PdfObject, PdfRef, PdfStream, textString } from "../../shared/pdf/objects.ts";
@@ -17,7 +19,6 @@ import {
   embedSignatureContents,
   patchByteRange,
 } from "../../shared/pdf/signature-placeholder.ts";
-import type { Tsa } from "../../shared/signing/tsa.ts";
 import { type Edit, PREPLACED_FIELD, UpdateSession } from "./acrobat-like.ts";
 
 /** Room for the test TSA's token (about 5 KB with its chain). */

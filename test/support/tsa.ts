@@ -11,8 +11,8 @@
  */
 
 import { type LocalTsa, startLocalTsa } from "../../local/tsa.ts";
-import { HttpTsa } from "../../shared/cms/timestamp.ts";
 import { toPem } from "../../shared/pki/certificate.ts";
+import { HttpTsa } from "../../shared/signing/http-tsa.ts";
 import { testPki } from "./pki.ts";
 
 export interface TestTsa {

@@ -6,6 +6,7 @@
  */
 import { sign as cryptoSign, randomBytes } from "node:crypto";
 import { digest, ECDSA_OIDS, HASH_OIDS, type HashAlgorithm, OID } from "../../../shared/cms/algorithms.ts";
+import type { Tsa } from "../../../shared/cms/ports.ts";
 import { completeCmsSignature, prepareCmsSignature } from "../../../shared/cms/prepare-cms-signature.ts";
 import { assembleSignedData, buildSignedAttributes } from "../../../shared/cms/signed-data.ts";
 import {
@@ -27,7 +28,6 @@ import {
   TAG,
   tlv,
 } from "../../../shared/pki/der.ts";
-import type { Tsa } from "../../../shared/signing/tsa.ts";
 import type { IssuedCert } from "../../support/pki.ts";
 
 /**

@@ -4,15 +4,15 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCmsSignature } from "../../../shared/cms/create-cms-signature.ts";
 import { parseSignedData } from "../../../shared/cms/parse.ts";
+import type { Tsa } from "../../../shared/cms/ports.ts";
 import {
   buildTimeStampRequest,
   checkTimestampToken,
-  HttpTsa,
   parseTimestampToken,
 } from "../../../shared/cms/timestamp.ts";
 import { toPem } from "../../../shared/pki/certificate.ts";
+import { HttpTsa } from "../../../shared/signing/http-tsa.ts";
 import { SoftwareSigner } from "../../../shared/signing/software-signer.ts";
-import type { Tsa } from "../../../shared/signing/tsa.ts";
 import { sha256 } from "../../support/hash.ts";
 import { runTool } from "../../support/openssl.ts";
 import { testPki } from "../../support/pki.ts";

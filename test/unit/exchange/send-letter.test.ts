@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { isExchangeError } from "../../../shared/errors/index.ts";
 import { Exchange, type SendPolicy } from "../../../shared/exchange/index.ts";
+import type { DocumentStore, ExchangeLedger } from "../../../shared/exchange/ports.ts";
 import type { Caller, Delivery, Letter } from "../../../shared/exchange/types.ts";
-import type { DocumentStore, ExchangeLedger } from "../../../shared/storage/ports.ts";
 import type { Indication, ValidationReport } from "../../../shared/verification/report.ts";
 
 /** The part of the ledger `send` uses, in memory, with the same conditions as the DynamoDB one. */

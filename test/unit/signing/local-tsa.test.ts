@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTimeStampRequest, HttpTsa, parseTimeStampResponse } from "../../../shared/cms/timestamp.ts";
+import { buildTimeStampRequest, parseTimeStampResponse } from "../../../shared/cms/timestamp.ts";
+import { HttpTsa } from "../../../shared/signing/http-tsa.ts";
 import { sha256 } from "../../support/hash.ts";
 import { startTestTsa, type TestTsa } from "../../support/tsa.ts";
 

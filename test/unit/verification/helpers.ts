@@ -3,11 +3,12 @@
  * validation options over the test PKI. Letters are cached per process (signing takes a few ms, the
  * unsigned letter with its font subset longer).
  */
+
+import type { Tsa } from "../../../shared/cms/ports.ts";
 import type { AppearanceOptions } from "../../../shared/pdf/appearance/index.ts";
 import { readPdf } from "../../../shared/pdf/read-pdf.ts";
 import { signPdf } from "../../../shared/signing/sign-pdf.ts";
 import { SoftwareSigner } from "../../../shared/signing/software-signer.ts";
-import type { Tsa } from "../../../shared/signing/tsa.ts";
 import type { ValidationOptions } from "../../../shared/verification/options.ts";
 import { makeLetterPdf } from "../../support/pdf.ts";
 import type { IssuedCert, TestPki } from "../../support/pki.ts";

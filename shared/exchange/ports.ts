@@ -1,5 +1,19 @@
-import type { StatusCode } from "../exchange/status.ts";
-import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
+/**
+ * The exchange's ports: what `shared/exchange` needs from storage. The adapters (DynamoDB, S3) live in
+ * `shared/storage/` and implement these; the exchange never imports them.
+ */
+import type { StatusCode } from "./status.ts";
+import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "./types.ts";
+
+/** Object key prefixes in the letters bucket (the keys the exchange hands to the DocumentStore). */
+export const BUCKET_LAYOUT = {
+  /** Client uploads land here through presigned PUT URLs, before `send` checks them. */
+  incoming: "incoming/",
+  /** Verified, content-addressed letter files: `letters/<docId>/<sha256>`. */
+  letters: "letters/",
+  /** Verification reports, receipts, audit seals. */
+  evidence: "evidence/",
+} as const;
 
 /** Where letter files live (S3 in AWS and locally). Keys are object keys in one bucket. */
 export interface DocumentStore {
