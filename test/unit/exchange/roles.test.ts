@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ROUTES, routeAction } from "../../../functions/routes.ts";
 import {
@@ -39,6 +40,34 @@ describe("the role matrix", () => {
       expect(ACTION_DESCRIPTIONS[action].length, action).toBeGreaterThan(5);
       expect(rolesAllowed(action).length, action).toBeGreaterThan(0);
     }
+  });
+
+  it("is the table the README shows (API, Roles)", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("**Roles.**"), readme.indexOf("\nWhy: "));
+    const rows = section.split("\n").filter((line) => /^\| `[a-z-]+` /.test(line));
+    const header = section.split("\n").find((line) => line.startsWith("| action "))!;
+    const roles = header
+      .split("|")
+      .slice(3, -1)
+      .map((cell) => cell.trim().replaceAll("`", ""));
+    const shown = Object.fromEntries(roles.map((role) => [role, [] as string[]]));
+    for (const row of rows) {
+      const cells = row
+        .split("|")
+        .slice(1, -1)
+        .map((cell) => cell.trim());
+      const action = cells[0]!.replaceAll("`", "");
+      cells.slice(2).forEach((cell, index) => {
+        if (cell === "✓") {
+          shown[roles[index]!]!.push(action);
+        }
+      });
+    }
+    expect(rows.map((row) => row.split("`")[1])).toEqual([...ACTIONS]);
+    expect(
+      Object.fromEntries(Object.entries(shown).map(([role, actions]) => [role, actions.sort()])),
+    ).toEqual(Object.fromEntries(ROLES.map((role) => [role, [...ROLE_ACTIONS[role]].sort()])));
   });
 
   it("gives the organ's seal to the clerk alone", () => {
