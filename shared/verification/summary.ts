@@ -23,6 +23,7 @@ interface Words {
   readonly unknownSigner: string;
   readonly noSignature: string;
   readonly trailingData: string;
+  readonly signatureRemoved: string;
   readonly modification: Readonly<Record<SignatureReport["modification"], string>>;
   /** What kinds of allowed change followed a signature, by change class. */
   readonly changeClasses: Readonly<Record<SignatureReport["changes"][number]["class"], string>>;
@@ -64,6 +65,7 @@ export const WORDS: Readonly<Record<SummaryLanguage, Words>> = {
     unknownSigner: "không rõ người ký",
     noSignature: "văn bản không có chữ ký số",
     trailingData: "có dữ liệu lạ sau phần cuối tệp",
+    signatureRemoved: "một chữ ký số đã có trong văn bản đã bị gỡ bỏ sau đó",
     modification: {
       none: "không có thay đổi sau khi ký",
       "signatures-and-validation-data": "sau khi ký chỉ thêm chữ ký hoặc dữ liệu kiểm tra",
@@ -114,6 +116,7 @@ export const WORDS: Readonly<Record<SummaryLanguage, Words>> = {
     unknownSigner: "unknown signer",
     noSignature: "the letter carries no digital signature",
     trailingData: "unknown data follows the end of the file",
+    signatureRemoved: "a signature the letter once held was removed afterwards",
     modification: {
       none: "no changes after signing",
       "signatures-and-validation-data": "only signatures or validation data added after signing",
@@ -224,6 +227,8 @@ export function summarise(report: ValidationReport, lang: SummaryLanguage = "vi"
       lines.push(`- ${w.noSignature}`);
     } else if (problem.code === "DATA_AFTER_LAST_EOF") {
       lines.push(`- ${w.trailingData}`);
+    } else if (problem.code === "SIGNATURE_REMOVED") {
+      lines.push(`- ${w.signatureRemoved} [${problem.detail}]`);
     }
   }
   for (const signature of report.signatures) {

@@ -16,7 +16,13 @@ import { type Certificate, parseCertificate } from "../pki/certificate.ts";
 import { type Crl, parseCrl } from "../pki/crl.ts";
 import { checkByteRangeRules } from "./byte-range-rules.ts";
 import type { ChangePolicyName } from "./changes/index.ts";
-import { analyseChanges, type Change, docMdpPermission, type Painting } from "./changes/index.ts";
+import {
+  analyseChanges,
+  type Change,
+  docMdpPermission,
+  type Painting,
+  signatureObjects,
+} from "./changes/index.ts";
 import { resolveOptions, type ValidationContext, type ValidationOptions } from "./options.ts";
 import { Outcome } from "./outcome.ts";
 import {
@@ -403,13 +409,24 @@ export async function validatePdf(bytes: Uint8Array, options: ValidationOptions)
       detail: "the PDF has no signed signature field (a document timestamp alone is no signature)",
     });
   }
+  const listed = new Set(signatures.map((signature) => signature.signatureRef.objectNumber));
+  const removed = signatureObjects(file).filter(({ object }) => !listed.has(object));
+  for (const { object, revision } of removed) {
+    problems.push({
+      code: "SIGNATURE_REMOVED",
+      detail: `revision ${revision + 1} holds a signature (object ${object}) that the letter no longer lists`,
+    });
+  }
   if (facts.junkBytes > 0) {
     problems.push({
       code: "DATA_AFTER_LAST_EOF",
       detail: `${facts.junkBytes} bytes after the last %%EOF (non-whitespace, or more whitespace than a writer adds)`,
     });
   }
-  const verdict = signed ? worstIndication(reports.map((report) => report.indication)) : "TOTAL_FAILED";
+  const verdict =
+    signed && removed.length === 0
+      ? worstIndication(reports.map((report) => report.indication))
+      : "TOTAL_FAILED";
   return deepFreeze({
     verdict,
     validationTime: context.validationTime.toISOString(),

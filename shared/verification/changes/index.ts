@@ -15,6 +15,9 @@ import { PdfDict, PdfRef } from "../../pdf/objects.ts";
 import type { PdfFile } from "../../pdf/read-pdf.ts";
 import type { ModificationLevel } from "../report.ts";
 import { revisionIntegrity } from "./integrity.ts";
+
+export { signatureObjects } from "./integrity.ts";
+
 import { JudgeContext, judgeSignedContent } from "./judge.ts";
 import type { Change, Painting } from "./model.ts";
 import { type ChangePolicyName, policyFor } from "./policy.ts";

@@ -6,7 +6,7 @@
  * judged ("incremental saving" and "shadow" attacks, Mladenov et al. 2019, Mainka et al. 2021).
  * Linear in the file: every revision's own entries and bytes are read once.
  */
-import { PdfRef } from "../../pdf/objects.ts";
+import { PdfDict, PdfRef } from "../../pdf/objects.ts";
 import type { PdfFile } from "../../pdf/read-pdf.ts";
 import type { Change } from "./model.ts";
 
@@ -134,4 +134,37 @@ export function revisionIntegrity(file: PdfFile, after: number): readonly Change
     cache.set(file, all);
   }
   return all.filter((change) => (change.revision ?? 0) > after);
+}
+
+const signatureCache = new WeakMap<PdfFile, readonly { object: number; revision: number }[]>();
+
+/**
+ * Every signature dictionary (§12.8.1: /ByteRange and /Contents) any revision defines as an object
+ * of its own, oldest first. A signature a revision held and the newest one no longer lists was
+ * removed (its field dropped from /Fields, its number reused, its revision cut off the /Prev chain):
+ * the letter no longer shows who signed it, while its image may still be on the page.
+ */
+export function signatureObjects(file: PdfFile): readonly { object: number; revision: number }[] {
+  let found = signatureCache.get(file);
+  if (!found) {
+    const list: { object: number; revision: number }[] = [];
+    for (const revision of file.revisions) {
+      for (const [objectNumber, entry] of revision.entries) {
+        if (entry.type !== "offset") {
+          continue;
+        }
+        try {
+          const value = file.locate(new PdfRef(objectNumber, entry.generation), revision.index)?.value;
+          if (value instanceof PdfDict && value.has("ByteRange") && value.has("Contents")) {
+            list.push({ object: objectNumber, revision: revision.index });
+          }
+        } catch {
+          // unreadable objects are judged by checkRevision
+        }
+      }
+    }
+    found = list;
+    signatureCache.set(file, found);
+  }
+  return found;
 }

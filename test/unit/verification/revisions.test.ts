@@ -17,6 +17,7 @@ import {
   sameObject,
 } from "../../../shared/verification/changes/index.ts";
 import type { ValidationReport } from "../../../shared/verification/report.ts";
+import { summarise } from "../../../shared/verification/summary.ts";
 import { validatePdf } from "../../../shared/verification/validate-pdf.ts";
 import { type TestPki, testPki } from "../../support/pki.ts";
 import { offlineOptions, signWith } from "./helpers.ts";
@@ -210,6 +211,24 @@ describe("changes after signing that are not on the allow-list fail", () => {
       ];
     });
     await expectOther(bytes, "UNREFERENCED_OBJECT_DEFINITION");
+  });
+});
+
+describe("a signature removed after it was made", () => {
+  it("is a document problem: the field dropped from /Fields, then a new signature over all", async () => {
+    const dropped = update(signed, (file) => {
+      const root = file.resolve(file.trailer.getRef("Root")!) as PdfDict;
+      const formRef = root.getRef("AcroForm")!;
+      const form = file.resolve(formRef) as PdfDict;
+      return [{ objectNumber: formRef.objectNumber, value: form.with({ Fields: [] }) }];
+    });
+    const resigned = await signWith([pki.organisation], { pdf: dropped });
+    const report = await validatePdf(resigned, offlineOptions(pki));
+    expect(report.signatures).toHaveLength(1);
+    expect(report.signatures[0]?.indication).toBe("TOTAL_PASSED");
+    expect(report.verdict).toBe("TOTAL_FAILED");
+    expect(report.problems).toEqual([expect.objectContaining({ code: "SIGNATURE_REMOVED" })]);
+    expect(summarise(report, "en")).toContain("a signature the letter once held was removed afterwards");
   });
 });
 
