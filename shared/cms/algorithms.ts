@@ -3,6 +3,7 @@
  * ESS (RFC 5035) and time-stamping (RFC 3161).
  */
 import { createHash } from "node:crypto";
+import { OID as OIDS } from "../asn1/oids.ts";
 
 /** Digest algorithms Lienthong signs with. Verification also recognises "sha1" and "sha224". */
 export type HashAlgorithm = "sha256" | "sha384" | "sha512";
@@ -27,11 +28,11 @@ export const OID = {
 
 /** Digest algorithm OIDs (RFC 5754 §2; SHA-1 from RFC 3370 §2.1 for old documents). */
 export const HASH_OIDS: Readonly<Record<string, string>> = {
-  sha1: "1.3.14.3.2.26",
-  sha224: "2.16.840.1.101.3.4.2.4",
-  sha256: "2.16.840.1.101.3.4.2.1",
-  sha384: "2.16.840.1.101.3.4.2.2",
-  sha512: "2.16.840.1.101.3.4.2.3",
+  sha1: OIDS.sha1,
+  sha224: OIDS.sha224,
+  sha256: OIDS.sha256,
+  sha384: OIDS.sha384,
+  sha512: OIDS.sha512,
 };
 
 const HASH_NAMES_BY_OID: Readonly<Record<string, string>> = Object.fromEntries(

@@ -1,10 +1,20 @@
 /**
- * DER building on top of `forge.asn1` (small structures only: attributes, SignerInfo, SignedData
- * around a few certificates; never document content). Adds what forge lacks: embedding already
- * encoded DER byte-exactly ({@link raw}) and DER SET OF ordering (X.690 §11.6).
+ * SignedData structures assembled with `forge.asn1` (small structures only: attributes,
+ * SignerInfo, SignedData around a few certificates; never document content). Every primitive
+ * (OID, NULL, OCTET STRING, INTEGER) is written by the DER writer of shared/asn1/der.ts and
+ * embedded byte-exactly ({@link raw}); SET OF order is shared/asn1's `compareDer` (X.690 §11.6).
  */
 import forge from "node-forge";
-import { DerError, decodeDer, encodeLength } from "../pki/der.ts";
+import {
+  compareDer,
+  DerError,
+  decodeDer,
+  encodeInteger,
+  encodeLength,
+  encodeNull,
+  encodeOctetString,
+  encodeOid,
+} from "../asn1/der.ts";
 
 const { asn1 } = forge;
 type Asn1 = forge.asn1.Asn1;
@@ -42,34 +52,23 @@ export function derSetOf(children: readonly Asn1[]): Asn1 {
   return set(encoded.map((entry) => entry.child));
 }
 
-/** X.690 §11.6 order: as octet strings, the shorter padded with trailing zero octets. */
-export function compareDer(a: Uint8Array, b: Uint8Array): number {
-  const length = Math.max(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    if (x !== y) {
-      return x - y;
-    }
-  }
-  return 0;
-}
+export { compareDer };
 
 export function oid(dotted: string): Asn1 {
-  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(dotted).getBytes());
+  return raw(encodeOid(dotted));
 }
 
 export function nullValue(): Asn1 {
-  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, "");
+  return raw(encodeNull());
 }
 
 export function octetString(bytes: Uint8Array): Asn1 {
-  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, toBinary(bytes));
+  return raw(encodeOctetString(bytes));
 }
 
 /** A non-negative INTEGER from a JavaScript number (versions). */
 export function smallInteger(value: number): Asn1 {
-  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(value).getBytes());
+  return raw(encodeInteger(value));
 }
 
 /** [n] EXPLICIT or IMPLICIT constructed context tag around `children`. */

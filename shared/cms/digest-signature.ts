@@ -9,7 +9,6 @@
  * constant-time.
  */
 import { constants, createHash, type KeyObject, publicDecrypt } from "node:crypto";
-import type { Certificate } from "../pki/certificate.ts";
 import {
   BER,
   bytesEqual,
@@ -20,7 +19,8 @@ import {
   decodeOid,
   expectTag,
   TAG,
-} from "../pki/der.ts";
+} from "../asn1/der.ts";
+import type { Certificate } from "../pki/certificate.ts";
 import { HASH_LENGTHS, hashNameForOid } from "./algorithms.ts";
 
 /** What {@link verifyDigestSignature} checks. */

@@ -3,8 +3,7 @@
  * lengths, constructed OCTET STRINGs) as written by some producers; any malformed input ends in
  * ExchangeError CMS_MALFORMED, never in a third-party error.
  */
-import { ExchangeError } from "../errors/index.ts";
-import { type Certificate, parseCertificate } from "../pki/certificate.ts";
+
 import {
   BER,
   children,
@@ -23,7 +22,9 @@ import {
   TAG,
   toDer,
   usesBerEncoding,
-} from "../pki/der.ts";
+} from "../asn1/der.ts";
+import { ExchangeError } from "../errors/index.ts";
+import { type Certificate, parseCertificate } from "../pki/certificate.ts";
 import { type HashAlgorithm, hashNameForOid, OID } from "./algorithms.ts";
 
 /** issuerAndSerialNumber (RFC 5652 §10.2.4), or subjectKeyIdentifier (lowercase hex). */

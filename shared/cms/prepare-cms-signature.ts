@@ -3,9 +3,10 @@
  * a browser): phase 1 builds the signed attributes and says what must be signed; phase 2 checks
  * what came back and assembles the SignedData (RFC 5652 §5.4–§5.5).
  */
+
+import { BER, bytesEqual, readElement } from "../asn1/der.ts";
 import { ExchangeError } from "../errors/index.ts";
 import type { Certificate } from "../pki/certificate.ts";
-import { BER, bytesEqual, readElement } from "../pki/der.ts";
 import { digest, HASH_LENGTHS, type HashAlgorithm, isHashAlgorithm, OID } from "./algorithms.ts";
 import { type ParsedSignerInfo, parseSignedData, type SignerIdentifier } from "./parse.ts";
 import type { Tsa } from "./ports.ts";

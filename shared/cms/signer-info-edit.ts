@@ -5,8 +5,9 @@
  * Works on BER input: untouched elements are copied byte for byte, only the enclosing headers
  * are rewritten (definite lengths, which BER allows to mix with indefinite ones).
  */
+
+import { BER, children, DerError, expectTag, isContext, readElement, TAG, tlv } from "../asn1/der.ts";
 import { ExchangeError } from "../errors/index.ts";
-import { BER, children, DerError, expectTag, isContext, readElement, TAG, tlv } from "../pki/der.ts";
 import { type Asn1, encode } from "./asn1-builder.ts";
 
 /**

@@ -4,7 +4,7 @@
  * The token stamps the SignerInfo's signature value and travels in the unsigned attribute
  * id-aa-signatureTimeStampToken (RFC 3161 Appendix A; CAdES-T / PAdES B-T).
  */
-import { ExchangeError } from "../errors/index.ts";
+
 import {
   BER,
   bytesEqual,
@@ -25,7 +25,8 @@ import {
   isContext,
   readElement,
   TAG,
-} from "../pki/der.ts";
+} from "../asn1/der.ts";
+import { ExchangeError } from "../errors/index.ts";
 import { digest, HASH_LENGTHS, HASH_OIDS, type HashAlgorithm, hashNameForOid, OID } from "./algorithms.ts";
 import { type ParsedSignedData, parseSignedData } from "./parse.ts";
 import type { Tsa } from "./ports.ts";

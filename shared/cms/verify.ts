@@ -3,7 +3,6 @@
  * node:crypto. No chain building, no trust, no revocation: that is shared/verification's job.
  */
 import { constants, verify as cryptoVerify, type KeyObject } from "node:crypto";
-import type { Certificate } from "../pki/certificate.ts";
 import {
   BER,
   bytesEqual,
@@ -17,7 +16,8 @@ import {
   expectTag,
   isContext,
   TAG,
-} from "../pki/der.ts";
+} from "../asn1/der.ts";
+import type { Certificate } from "../pki/certificate.ts";
 import { digest, ECDSA_OIDS, HASH_OIDS, hashNameForOid, OID, RSA_WITH_HASH_OIDS } from "./algorithms.ts";
 import { recoverPkcs1Digest, verifyDigestSignature } from "./digest-signature.ts";
 import type { EssCertId, ParsedSignerInfo } from "./parse.ts";

@@ -1,5 +1,4 @@
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
-import { ExchangeError } from "../errors/index.ts";
 import {
   bytesToHex,
   children,
@@ -15,9 +14,10 @@ import {
   expectTag,
   octetStringValue,
   TAG,
-} from "./der.ts";
+} from "../asn1/der.ts";
+import { OID } from "../asn1/oids.ts";
+import { ExchangeError } from "../errors/index.ts";
 import { type DistinguishedName, parseName } from "./name.ts";
-import { OID } from "./oids.ts";
 
 export type { DistinguishedName, NameAttribute } from "./name.ts";
 

@@ -5,8 +5,9 @@
  * (cA, pathLenConstraint), keyCertSign on issuers, and validity at the validation time.
  */
 import { constants as cryptoConstants, verify as cryptoVerify, type KeyObject } from "node:crypto";
+import { bytesEqual, children, decodeDer, decodeOid, decodeSmallInteger } from "../asn1/der.ts";
+import { OID } from "../asn1/oids.ts";
 import type { Certificate } from "./certificate.ts";
-import { bytesEqual, children, decodeDer, decodeOid, decodeSmallInteger } from "./der.ts";
 import type { TrustAnchors } from "./trust.ts";
 
 const RSA_HASHES: Readonly<Record<string, string>> = {
@@ -25,11 +26,11 @@ const ECDSA_HASHES: Readonly<Record<string, string>> = {
   "1.2.840.10045.4.3.4": "sha512",
 };
 const HASH_OIDS: Readonly<Record<string, string>> = {
-  "1.3.14.3.2.26": "sha1",
-  "2.16.840.1.101.3.4.2.4": "sha224",
-  "2.16.840.1.101.3.4.2.1": "sha256",
-  "2.16.840.1.101.3.4.2.2": "sha384",
-  "2.16.840.1.101.3.4.2.3": "sha512",
+  [OID.sha1]: "sha1",
+  [OID.sha224]: "sha224",
+  [OID.sha256]: "sha256",
+  [OID.sha384]: "sha384",
+  [OID.sha512]: "sha512",
 };
 const OID_RSASSA_PSS = "1.2.840.113549.1.1.10";
 /** Extensions this validator processes or that carry no constraint for it (RFC 5280 §4.2). */

@@ -6,9 +6,7 @@
  * the `Uint8Array` itself (no forge binary string, no copies); the exact `tbsCertList` bytes the CA
  * signed are a view of the input.
  */
-import { ExchangeError } from "../errors/index.ts";
-import type { Certificate } from "./certificate.ts";
-import { verifySignatureValue } from "./chain.ts";
+
 import {
   bytesEqual,
   bytesToHex,
@@ -22,7 +20,10 @@ import {
   integerHex,
   readElement,
   TAG,
-} from "./der.ts";
+} from "../asn1/der.ts";
+import { ExchangeError } from "../errors/index.ts";
+import type { Certificate } from "./certificate.ts";
+import { verifySignatureValue } from "./chain.ts";
 
 /** RFC 5280 §5.3.1 CRLReason names, indexed by their ENUMERATED value. */
 export const CRL_REASONS = [

@@ -9,8 +9,6 @@ import { createHash, generateKeyPair, type KeyObject, randomBytes, sign } from "
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type Certificate, KEY_USAGE_BITS, type KeyUsage, parseCertificate, toPem } from "./certificate.ts";
-import { CRL_REASONS } from "./crl.ts";
 import {
   children,
   type DerElement,
@@ -30,9 +28,11 @@ import {
   encodeSequence,
   encodeTime,
   hexToBytes,
-} from "./der.ts";
+} from "../asn1/der.ts";
+import { OID } from "../asn1/oids.ts";
+import { type Certificate, KEY_USAGE_BITS, type KeyUsage, parseCertificate, toPem } from "./certificate.ts";
+import { CRL_REASONS } from "./crl.ts";
 import { encodeName, type NameOptions } from "./name.ts";
-import { OID } from "./oids.ts";
 import { writePkcs12 } from "./pkcs12.ts";
 
 const generateKeyPairAsync = promisify(generateKeyPair);

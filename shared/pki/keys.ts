@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { bytesEqual, DerError } from "../asn1/der.ts";
 import { ExchangeError } from "../errors/index.ts";
 import { type Certificate, parseCertificate, parseCertificates } from "./certificate.ts";
-import { bytesEqual, DerError } from "./der.ts";
 import { Pkcs12PasswordError, readPkcs12 } from "./pkcs12.ts";
 
 /** A private key with its certificate and the issuers to embed in signatures. */

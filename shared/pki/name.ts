@@ -13,8 +13,8 @@ import {
   encodeUtf8String,
   expectTag,
   TAG,
-} from "./der.ts";
-import { OID } from "./oids.ts";
+} from "../asn1/der.ts";
+import { OID } from "../asn1/oids.ts";
 
 /** One attribute of a distinguished name, in DER order. */
 export interface NameAttribute {

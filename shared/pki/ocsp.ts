@@ -4,11 +4,6 @@
  * the time window (§4.2.2.1) and the certificate status.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { ExchangeError } from "../errors/index.ts";
-import type { Certificate } from "./certificate.ts";
-import { parseCertificate } from "./certificate.ts";
-import { couldHaveIssued, isSignedBy, verifySignatureValue } from "./chain.ts";
-import { reasonName } from "./crl.ts";
 import {
   bytesEqual,
   children,
@@ -25,10 +20,16 @@ import {
   expectTag,
   integerHex,
   TAG,
-} from "./der.ts";
+} from "../asn1/der.ts";
+import { OID } from "../asn1/oids.ts";
+import { ExchangeError } from "../errors/index.ts";
+import type { Certificate } from "./certificate.ts";
+import { parseCertificate } from "./certificate.ts";
+import { couldHaveIssued, isSignedBy, verifySignatureValue } from "./chain.ts";
+import { reasonName } from "./crl.ts";
 
-const OID_SHA1 = "1.3.14.3.2.26";
-const OID_SHA256 = "2.16.840.1.101.3.4.2.1";
+const OID_SHA1 = OID.sha1;
+const OID_SHA256 = OID.sha256;
 const OID_NONCE = "1.3.6.1.5.5.7.48.1.2";
 const OID_BASIC = "1.3.6.1.5.5.7.48.1.1";
 /** id-kp-OCSPSigning (RFC 6960 §4.2.2.2). */

@@ -40,8 +40,8 @@ import {
   expectTag,
   octetStringValue,
   TAG,
-} from "./der.ts";
-import { OID } from "./oids.ts";
+} from "../asn1/der.ts";
+import { OID } from "../asn1/oids.ts";
 
 /** One private key found in a PKCS#12 file, decrypted to PKCS#8 PrivateKeyInfo DER. */
 export interface Pkcs12KeyEntry {

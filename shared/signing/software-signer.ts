@@ -3,12 +3,12 @@
  * Private-key operations use node:crypto (about 90× faster than node-forge for RSA).
  */
 import { constants, sign as cryptoSign, type KeyObject } from "node:crypto";
+import { bytesEqual } from "../asn1/der.ts";
 import { digest } from "../cms/algorithms.ts";
 import type { Signer, SignRequest } from "../cms/ports.ts";
 import { assertSupportedKey } from "../cms/signed-data.ts";
 import { ExchangeError } from "../errors/index.ts";
 import type { Certificate } from "../pki/certificate.ts";
-import { bytesEqual } from "../pki/der.ts";
 import { type KeyMaterial, keyMatchesCertificate, loadPemKey, loadPkcs12 } from "../pki/keys.ts";
 
 /**

@@ -5,9 +5,10 @@
  * second range the end of a revision (after its %%EOF and EOL), zero padding after the CMS inside
  * /Contents, and no overlap with another signature's gap.
  */
+
+import { BER, encodedLength } from "../asn1/der.ts";
 import type { PdfFile } from "../pdf/read-pdf.ts";
 import type { PdfSignatureInfo } from "../pdf/signatures.ts";
-import { BER, encodedLength } from "../pki/der.ts";
 import type { Outcome } from "./outcome.ts";
 
 export interface ByteRangeVerdict {

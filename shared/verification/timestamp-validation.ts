@@ -4,12 +4,13 @@
  * the byte ranges, ETSI EN 319 142-1 §5.4). The token's own signature, the TSA certificate's
  * id-kp-timeStamping EKU (RFC 3161 §2.3) and its chain to a trust anchor at genTime are checked.
  */
+
+import { bytesEqual } from "../asn1/der.ts";
 import { digest } from "../cms/algorithms.ts";
 import { parseTimestampToken } from "../cms/timestamp.ts";
 import { verifySignerInfo } from "../cms/verify.ts";
 import type { Certificate } from "../pki/certificate.ts";
 import { buildChain } from "../pki/chain.ts";
-import { bytesEqual } from "../pki/der.ts";
 import type { ValidationContext } from "./options.ts";
 
 const EKU_TIME_STAMPING = "1.3.6.1.5.5.7.3.8";

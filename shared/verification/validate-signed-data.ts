@@ -18,6 +18,9 @@
  *
  * {@link validateSignedData} composes them; validatePdf and validateDetached call it.
  */
+
+import { bytesEqual } from "../asn1/der.ts";
+import { OID as PKI_OID } from "../asn1/oids.ts";
 import { digest } from "../cms/algorithms.ts";
 import { type ParsedSignedData, type ParsedSignerInfo, parseSignedData } from "../cms/parse.ts";
 import { essMatches, verifySignerInfo } from "../cms/verify.ts";
@@ -25,8 +28,6 @@ import { ExchangeError } from "../errors/exchange-error.ts";
 import type { Certificate } from "../pki/certificate.ts";
 import { buildChain, type ChainResult } from "../pki/chain.ts";
 import { type Crl, parseCrl } from "../pki/crl.ts";
-import { bytesEqual } from "../pki/der.ts";
-import { OID as PKI_OID } from "../pki/oids.ts";
 import { checkRevocation, type RevocationStatus } from "../pki/revocation.ts";
 import { DEFAULT_SIGNER_EXTENDED_KEY_USAGES, type ValidationContext } from "./options.ts";
 import type { Outcome } from "./outcome.ts";

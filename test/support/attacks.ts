@@ -20,6 +20,7 @@
  */
 import fontkit from "@pdf-lib/fontkit";
 import { PDFDocument, PDFName, PDFString, StandardFonts } from "pdf-lib";
+import { children, encodeExplicit, encodeSequence, readElement, tlv } from "../../shared/asn1/der.ts";
 import { createCmsSignature } from "../../shared/cms/create-cms-signature.ts";
 import { estimateCmsSize } from "../../shared/cms/estimate-cms-size.ts";
 import type { Signer } from "../../shared/cms/ports.ts";
@@ -201,7 +202,7 @@ export function cmsOf(info: PdfSignatureInfo): Uint8Array {
   if (!contents) {
     throw new Error("the signature has no /Contents");
   }
-  return contents.subarray(0, tlv(contents, 0).end);
+  return contents.subarray(0, readElement(contents).end);
 }
 
 /** `cms` as /Contents hex, zero-padded to fill the existing hex string [start, end) exactly. */
@@ -215,54 +216,8 @@ function contentsHex(cms: Uint8Array, start: number, end: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DER (just enough to drop parts of a SignedData, RFC 5652 §5.1)
+// DER (dropping parts of a SignedData, RFC 5652 §5.1), with shared/asn1's reader and writer
 // ---------------------------------------------------------------------------------------------
-
-interface Tlv {
-  readonly tag: number;
-  readonly start: number;
-  readonly contentStart: number;
-  readonly end: number;
-}
-
-function tlv(bytes: Uint8Array, start: number): Tlv {
-  const tag = bytes[start]!;
-  const first = bytes[start + 1]!;
-  if (first < 0x80) {
-    return { tag, start, contentStart: start + 2, end: start + 2 + first };
-  }
-  const count = first & 0x7f;
-  let length = 0;
-  for (let i = 0; i < count; i++) {
-    length = length * 256 + bytes[start + 2 + i]!;
-  }
-  return { tag, start, contentStart: start + 2 + count, end: start + 2 + count + length };
-}
-
-function children(bytes: Uint8Array, parent: Tlv): Tlv[] {
-  const out: Tlv[] = [];
-  for (let at = parent.contentStart; at < parent.end; ) {
-    const child = tlv(bytes, at);
-    out.push(child);
-    at = child.end;
-  }
-  return out;
-}
-
-function encodeTlv(tag: number, content: Uint8Array): Uint8Array {
-  const length = content.length;
-  let header: number[];
-  if (length < 0x80) {
-    header = [tag, length];
-  } else {
-    const digits: number[] = [];
-    for (let n = length; n > 0; n = Math.floor(n / 256)) {
-      digits.unshift(n % 256);
-    }
-    header = [tag, 0x80 | digits.length, ...digits];
-  }
-  return new Uint8Array(Buffer.concat([Buffer.from(header), content]));
-}
 
 /**
  * Rebuilds ContentInfo { contentType, [0] SignedData } with SignedData's fields passed through
@@ -272,24 +227,16 @@ function editSignedData(
   cms: Uint8Array,
   edit: (fields: Uint8Array[], tags: number[]) => Uint8Array[],
 ): Uint8Array {
-  const contentInfo = tlv(cms, 0);
-  const [contentType, explicit] = children(cms, contentInfo);
+  const [contentType, explicit] = children(readElement(cms));
   if (!contentType || !explicit) {
     throw new Error("not a ContentInfo");
   }
-  const signedData = tlv(cms, explicit.contentStart);
-  const fields = children(cms, signedData);
+  const fields = children(readElement(explicit.content));
   const edited = edit(
-    fields.map((field) => cms.subarray(field.start, field.end)),
+    fields.map((field) => field.bytes),
     fields.map((field) => field.tag),
   );
-  const newSignedData = encodeTlv(0x30, new Uint8Array(Buffer.concat(edited)));
-  return encodeTlv(
-    0x30,
-    new Uint8Array(
-      Buffer.concat([cms.subarray(contentType.start, contentType.end), encodeTlv(0xa0, newSignedData)]),
-    ),
-  );
+  return encodeSequence(contentType.bytes, encodeExplicit(0, encodeSequence(...edited)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -920,7 +867,7 @@ export function universalSignatureForgery(bases: AttackBases): Attack[] {
         contents.start,
         contents.end,
         contentsHex(
-          editSignedData(cms, (fields) => [...fields.slice(0, -1), encodeTlv(0x31, new Uint8Array(0))]),
+          editSignedData(cms, (fields) => [...fields.slice(0, -1), tlv(0x31)]),
           contents.start,
           contents.end,
         ),

@@ -9,6 +9,7 @@
  * const material = loadPkcs12(pki.person.p12, pki.person.p12Password);
  */
 import type { KeyObject } from "node:crypto";
+import { OID } from "../../shared/asn1/oids.ts";
 import type { Certificate } from "../../shared/pki/certificate.ts";
 import {
   type CertificateIssuer,
@@ -22,7 +23,6 @@ import {
   toPkcs12,
 } from "../../shared/pki/demo-pki.ts";
 import type { NameOptions } from "../../shared/pki/name.ts";
-import { OID } from "../../shared/pki/oids.ts";
 
 /** A test certificate with its key in every form the tests need. */
 export interface IssuedCert {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { children, decodeDer } from "../../../shared/asn1/der.ts";
 import {
   compareDer,
   derSetOf,
@@ -8,7 +9,6 @@ import {
   raw,
   sequence,
 } from "../../../shared/cms/asn1-builder.ts";
-import { children, decodeDer } from "../../../shared/pki/der.ts";
 import { testPki } from "../../support/pki.ts";
 
 describe("asn1-builder", () => {

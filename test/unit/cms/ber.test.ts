@@ -1,9 +1,9 @@
 import { verify as cryptoVerify, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bytesEqual, TAG, usesBerEncoding } from "../../../shared/asn1/der.ts";
 import { digest } from "../../../shared/cms/algorithms.ts";
 import { parseSignedData } from "../../../shared/cms/parse.ts";
 import { verifySignerInfo } from "../../../shared/cms/verify.ts";
-import { bytesEqual, TAG, usesBerEncoding } from "../../../shared/pki/der.ts";
 import { resolveOptions } from "../../../shared/verification/options.ts";
 import { validateTimestampToken } from "../../../shared/verification/timestamp-validation.ts";
 import { validateDetached } from "../../../shared/verification/validate-detached.ts";

@@ -5,10 +5,6 @@
  * producers write), and revocation data inserted into a SignedData (RFC 5652 §10.2.1).
  */
 import { sign as cryptoSign, randomBytes } from "node:crypto";
-import { digest, ECDSA_OIDS, HASH_OIDS, type HashAlgorithm, OID } from "../../../shared/cms/algorithms.ts";
-import type { Tsa } from "../../../shared/cms/ports.ts";
-import { completeCmsSignature, prepareCmsSignature } from "../../../shared/cms/prepare-cms-signature.ts";
-import { assembleSignedData, buildSignedAttributes } from "../../../shared/cms/signed-data.ts";
 import {
   BER,
   bytesEqual,
@@ -27,7 +23,11 @@ import {
   readElement,
   TAG,
   tlv,
-} from "../../../shared/pki/der.ts";
+} from "../../../shared/asn1/der.ts";
+import { digest, ECDSA_OIDS, HASH_OIDS, type HashAlgorithm, OID } from "../../../shared/cms/algorithms.ts";
+import type { Tsa } from "../../../shared/cms/ports.ts";
+import { completeCmsSignature, prepareCmsSignature } from "../../../shared/cms/prepare-cms-signature.ts";
+import { assembleSignedData, buildSignedAttributes } from "../../../shared/cms/signed-data.ts";
 import type { IssuedCert } from "../../support/pki.ts";
 
 /**

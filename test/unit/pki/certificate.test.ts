@@ -2,14 +2,14 @@ import { X509Certificate } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bytesToHex } from "../../../shared/asn1/der.ts";
+import { OID } from "../../../shared/asn1/oids.ts";
 import {
   type Certificate,
   parseCertificate,
   parseCertificates,
   toPem,
 } from "../../../shared/pki/certificate.ts";
-import { bytesToHex } from "../../../shared/pki/der.ts";
-import { OID } from "../../../shared/pki/oids.ts";
 import { runOpenssl } from "../../support/openssl.ts";
 import { testPki } from "../../support/pki.ts";
 import { tempDir } from "../../support/temp-dir.ts";

@@ -1,6 +1,7 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OID } from "../../../shared/asn1/oids.ts";
 import { parseCertificate, toPem } from "../../../shared/pki/certificate.ts";
 import { parseCrl } from "../../../shared/pki/crl.ts";
 import {
@@ -12,7 +13,6 @@ import {
   writeDemoPki,
 } from "../../../shared/pki/demo-pki.ts";
 import { loadPkcs12 } from "../../../shared/pki/keys.ts";
-import { OID } from "../../../shared/pki/oids.ts";
 import { type OpensslResult, runOpenssl } from "../../support/openssl.ts";
 import { type TestPki, testPki, untrustedCert } from "../../support/pki.ts";
 import { tempDir } from "../../support/temp-dir.ts";

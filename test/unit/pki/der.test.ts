@@ -36,7 +36,7 @@ import {
   tlv,
   toDer,
   usesBerEncoding,
-} from "../../../shared/pki/der.ts";
+} from "../../../shared/asn1/der.ts";
 import { runOpenssl } from "../../support/openssl.ts";
 import { tempDir } from "../../support/temp-dir.ts";
 

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCertificate } from "../../../shared/pki/certificate.ts";
 import {
   bytesToHex,
   children,
@@ -12,9 +11,10 @@ import {
   encodeSetOf,
   encodeUtf8String,
   TAG,
-} from "../../../shared/pki/der.ts";
+} from "../../../shared/asn1/der.ts";
+import { OID } from "../../../shared/asn1/oids.ts";
+import { parseCertificate } from "../../../shared/pki/certificate.ts";
 import { encodeName, parseName } from "../../../shared/pki/name.ts";
-import { OID } from "../../../shared/pki/oids.ts";
 import { runOpenssl } from "../../support/openssl.ts";
 import { tempDir } from "../../support/temp-dir.ts";
 

@@ -6,9 +6,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OID } from "../../../shared/asn1/oids.ts";
 import { digest } from "../../../shared/cms/algorithms.ts";
 import { parseSignedData } from "../../../shared/cms/parse.ts";
-import { OID } from "../../../shared/pki/oids.ts";
 import type { OrganDirectory, ValidationOptions } from "../../../shared/verification/options.ts";
 import { resolveOptions } from "../../../shared/verification/options.ts";
 import { validateTimestampToken } from "../../../shared/verification/timestamp-validation.ts";

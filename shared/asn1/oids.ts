@@ -1,6 +1,7 @@
 /**
- * Object identifiers used by the PKI code (RFC 5280, RFC 5652, RFC 7292, RFC 8017, RFC 5758,
- * X.520). Other packages may import these instead of repeating dotted strings.
+ * Object identifiers (RFC 5280, RFC 5652, RFC 7292, RFC 8017, RFC 5758, X.520), declared once:
+ * pki, cms and verification import these instead of repeating dotted strings (the digest OIDs,
+ * SHA-256 among them, live only here).
  */
 export const OID = {
   // X.520 attribute types (RFC 5280 §4.1.2.4, Appendix A)
@@ -39,6 +40,7 @@ export const OID = {
 
   // Digests
   sha1: "1.3.14.3.2.26",
+  sha224: "2.16.840.1.101.3.4.2.4",
   sha256: "2.16.840.1.101.3.4.2.1",
   sha384: "2.16.840.1.101.3.4.2.2",
   sha512: "2.16.840.1.101.3.4.2.3",

@@ -1,6 +1,8 @@
 /**
- * A small DER (and tolerant BER) reader and a DER writer for the structures of X.509, CRLs,
- * PKCS#12 and CMS (ITU-T X.690). Works on `Uint8Array` views without copying, so it is safe to
+ * The one DER home: a small DER (and tolerant BER) reader and the DER writer for the structures of
+ * X.509, CRLs, PKCS#12 and CMS (ITU-T X.690), used by shared/pki, shared/cms (including the
+ * forge-based SignedData builder, which takes its primitives and SET OF order from here) and the
+ * test attack builders. Works on `Uint8Array` views without copying, so it is safe to
  * use on large inputs; values are decoded only when asked for.
  *
  * Errors are thrown as {@link DerError}; public parsers wrap them into an `ExchangeError` with
@@ -890,6 +892,22 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
     }
   }
   return a.length - b.length;
+}
+
+/**
+ * X.690 §11.6 SET OF order: the encodings compared as octet strings, the shorter padded with
+ * trailing zero octets (so [1] and [1, 0] compare equal).
+ */
+export function compareDer(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.max(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) {
+      return x - y;
+    }
+  }
+  return 0;
 }
 
 /** Byte-wise equality. */
