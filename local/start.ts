@@ -102,7 +102,7 @@ Press Ctrl-C to stop.`);
 /** What each demo key's role is for (the whole matrix: shared/exchange/roles.ts, README "Roles"). */
 const ROLE_USE: Readonly<Record<DemoKey["role"], string>> = {
   integration: "office software: drafts, sends, reads",
-  clerk: "văn thư: the organ's seal (POST /v1/sign), statuses, reads",
+  clerk: "văn thư: applies the organ's seal, sets statuses, reads",
   admin: "administers the exchange",
 };
 
