@@ -6,10 +6,10 @@ import {
   PutBucketCorsCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { DEMO_KEY_ROLES, type DemoOrgan } from "../devkit/demo-organs.ts";
 import type { ExchangeLedger } from "../shared/exchange/ports.ts";
 import type { Role } from "../shared/exchange/types.ts";
 import { hashApiKey } from "../shared/http/index.ts";
-import { DEMO_KEY_ROLES, type DemoOrgan } from "./demo-organs.ts";
 
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   try {

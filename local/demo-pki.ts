@@ -1,13 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import {
-  createDemoPki,
-  DEFAULT_DEMO_PASSWORD,
-  type DemoPkiManifest,
-  writeDemoPki,
-} from "../shared/pki/index.ts";
-import type { DemoOrgan } from "./demo-organs.ts";
+import type { DemoOrgan } from "../devkit/demo-organs.ts";
+import { createDemoPki, DEFAULT_DEMO_PASSWORD, type DemoPkiManifest, writeDemoPki } from "../devkit/pki.ts";
 
 /**
  * The demo organs' PKI, made once per data directory (`lienthong pki init` makes the same):

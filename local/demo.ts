@@ -14,12 +14,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { PDFDocument, StandardFonts } from "pdf-lib";
-import { demoSealPng, demoSignaturePng } from "../shared/pdf/appearance/index.ts";
+import { demoSealPng, demoSignaturePng } from "../devkit/demo-images.ts";
+import { DEMO_ORGANS } from "../devkit/demo-organs.ts";
 import type { DemoPkiManifest } from "../shared/pki/index.ts";
 import { SoftwareSigner, signPdf } from "../shared/signing/index.ts";
 import { LienthongClient, type SentLetter, uploadFile } from "./api-client.ts";
 import { demoKeyOf } from "./bootstrap.ts";
-import { DEMO_ORGANS } from "./demo-organs.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 

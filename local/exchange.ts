@@ -1,5 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEMO_ORGANS, type DemoOrgan } from "../devkit/demo-organs.ts";
+import { startLocalTsa } from "../devkit/tsa.ts";
 import type { RuntimeConfig } from "../shared/config.ts";
 import { parseSendPolicy, SEND_POLICY_VARIABLE, type SendPolicy } from "../shared/exchange/send-policy.ts";
 import { parseCertificate } from "../shared/pki/index.ts";
@@ -7,12 +9,10 @@ import { ensureTable } from "../shared/storage/create-table.ts";
 import { createDynamoClient, createS3Client, DynamoLedger } from "../shared/storage/index.ts";
 import { type ApiServer, startApiServer } from "./api-server.ts";
 import { type DemoKey, ensureBucket, seedDemoOrgans } from "./bootstrap.ts";
-import { DEMO_ORGANS, type DemoOrgan } from "./demo-organs.ts";
 import { ensureDemoPki, serveCrls } from "./demo-pki.ts";
 import { startDynamoDbLocal } from "./emulators/dynamodb-local.ts";
 import { freePort } from "./emulators/ports.ts";
 import { startS3Server } from "./emulators/s3-server.ts";
-import { startLocalTsa } from "./tsa.ts";
 
 export interface LocalExchangeOptions {
   /** Repository root (handler modules are loaded from here). */

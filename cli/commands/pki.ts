@@ -5,14 +5,14 @@
  */
 import { readdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import { DEMO_ORGANS } from "../../local/demo-organs.ts";
+import { DEMO_ORGANS } from "../../devkit/demo-organs.ts";
 import {
   createDemoPki,
   DEFAULT_CRL_BASE_URL,
   DEFAULT_DEMO_PASSWORD,
   DEFAULT_OCSP_URL,
   writeDemoPki,
-} from "../../shared/pki/demo-pki.ts";
+} from "../../devkit/pki.ts";
 import type { Command } from "../common.ts";
 import { fail, parseCommandArgs, runCommand, UsageError } from "../common.ts";
 

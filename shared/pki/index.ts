@@ -81,30 +81,6 @@ export {
   parseCrl,
   type RevokedEntry,
 } from "./crl.ts";
-export {
-  type CertificateAuthorityOptions,
-  type CertificateIssuer,
-  type CrlOptions,
-  type CrlReason,
-  createCertificateAuthority,
-  createCrl,
-  createDemoPki,
-  DEFAULT_CRL_BASE_URL,
-  DEFAULT_DEMO_PASSWORD,
-  DEFAULT_OCSP_URL,
-  type DemoKeyType,
-  type DemoPki,
-  type DemoPkiEntry,
-  type DemoPkiManifest,
-  type DemoPkiOptions,
-  type DemoPkiOrgan,
-  generateDemoKey,
-  type IssueCertificateOptions,
-  type IssuedCertificate,
-  issueCertificate,
-  toPkcs12,
-  writeDemoPki,
-} from "./demo-pki.ts";
 export { type KeyMaterial, keyMatchesCertificate, loadPemKey, loadPkcs12 } from "./keys.ts";
 export { encodeName, type NameOptions, parseName } from "./name.ts";
 export {
@@ -129,6 +105,7 @@ export {
   readPkcs12,
   writePkcs12,
 } from "./pkcs12.ts";
+export type { DemoKeyType, DemoPkiManifest } from "./pki-directory.ts";
 export {
   type CheckRevocationOptions,
   checkRevocation,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Signer } from "../cms/ports.ts";
 import { ExchangeError } from "../errors/index.ts";
 import { parseCertificates } from "../pki/certificate.ts";
-import type { DemoPkiManifest } from "../pki/demo-pki.ts";
+import type { DemoPkiManifest } from "../pki/pki-directory.ts";
 import { type KmsSignClient, KmsSigner } from "./kms-signer.ts";
 import { SoftwareSigner } from "./software-signer.ts";
 

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DEMO_ORGANS } from "../../devkit/demo-organs.ts";
 import { LienthongClient, type SentLetter } from "../../local/api-client.ts";
 import { demoKeyOf } from "../../local/bootstrap.ts";
-import { DEMO_ORGANS } from "../../local/demo-organs.ts";
 import { freePort } from "../../local/emulators/ports.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "lienthong-e2e-"));

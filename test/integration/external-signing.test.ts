@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoSignaturePng } from "../../devkit/demo-images.ts";
 import type { LienthongClient } from "../../local/api-client.ts";
-import { demoSignaturePng } from "../../shared/pdf/appearance/index.ts";
 import { type DemoPkiManifest, loadPkcs12 } from "../../shared/pki/index.ts";
 import {
   demoPki,

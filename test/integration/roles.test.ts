@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { demoSealPng } from "../../devkit/demo-images.ts";
 import { LienthongClient, type SentLetter } from "../../local/api-client.ts";
 import type { RuntimeConfig } from "../../shared/config.ts";
 import type { Role } from "../../shared/exchange/types.ts";
 import { hashApiKey } from "../../shared/http/index.ts";
-import { demoSealPng } from "../../shared/pdf/appearance/index.ts";
 import { createDynamoClient, DynamoLedger } from "../../shared/storage/index.ts";
 import {
   draftLetter,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { demoSealPng, demoSignaturePng } from "../../devkit/demo-images.ts";
 import type { LienthongClient, SentLetter } from "../../local/api-client.ts";
-import { demoSealPng, demoSignaturePng } from "../../shared/pdf/appearance/index.ts";
 import type { DemoPkiManifest } from "../../shared/pki/index.ts";
 import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
 import {

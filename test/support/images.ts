@@ -2,7 +2,7 @@
  * Test images for signature appearances, and PNG helpers to inspect what poppler renders
  * (`pdftoppm -png`). The images are the synthetic demo ones from shared/pdf/appearance.
  */
-import { demoSealPng, demoSignaturePng } from "../../shared/pdf/appearance/demo-images.ts";
+import { demoSealPng, demoSignaturePng } from "../../devkit/demo-images.ts";
 import { decodePng as decodeAppearancePng, type RgbaImage } from "../../shared/pdf/appearance/png.ts";
 
 let signature: Uint8Array | undefined;

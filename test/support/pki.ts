@@ -9,8 +9,6 @@
  * const material = loadPkcs12(pki.person.p12, pki.person.p12Password);
  */
 import type { KeyObject } from "node:crypto";
-import { OID } from "../../shared/asn1/oids.ts";
-import type { Certificate } from "../../shared/pki/certificate.ts";
 import {
   type CertificateIssuer,
   createCertificateAuthority,
@@ -21,7 +19,9 @@ import {
   type IssuedCertificate,
   issueCertificate,
   toPkcs12,
-} from "../../shared/pki/demo-pki.ts";
+} from "../../devkit/pki.ts";
+import { OID } from "../../shared/asn1/oids.ts";
+import type { Certificate } from "../../shared/pki/certificate.ts";
 import type { NameOptions } from "../../shared/pki/name.ts";
 
 /** A test certificate with its key in every form the tests need. */

@@ -10,7 +10,7 @@
  * const cms = await createCmsSignature({ contentDigest, signer, tsa: tsa.client });
  */
 
-import { type LocalTsa, startLocalTsa } from "../../local/tsa.ts";
+import { type LocalTsa, startLocalTsa } from "../../devkit/tsa.ts";
 import { toPem } from "../../shared/pki/certificate.ts";
 import { HttpTsa } from "../../shared/signing/http-tsa.ts";
 import { testPki } from "./pki.ts";

@@ -13,7 +13,6 @@
  * }
  */
 export { buildAppearance } from "./build-appearance.ts";
-export { demoSealPng, demoSignaturePng, SEAL_RED, SIGNATURE_INK } from "./demo-images.ts";
 export { DEFAULT_FONT_PATHS, type FontPaths, loadDefaultFont } from "./font.ts";
 export {
   appearancePage,

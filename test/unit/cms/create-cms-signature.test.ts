@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DemoKeyType } from "../../../devkit/pki.ts";
 import type { HashAlgorithm } from "../../../shared/cms/algorithms.ts";
 import { createCmsSignature } from "../../../shared/cms/create-cms-signature.ts";
 import { estimateCmsSize } from "../../../shared/cms/estimate-cms-size.ts";
 import { parseSignedData } from "../../../shared/cms/parse.ts";
 import { parseTimestampToken } from "../../../shared/cms/timestamp.ts";
 import { verifySignerInfo } from "../../../shared/cms/verify.ts";
-import type { DemoKeyType } from "../../../shared/pki/demo-pki.ts";
 import { SoftwareSigner } from "../../../shared/signing/software-signer.ts";
 import { hashOf } from "../../support/hash.ts";
 import { opensslPrint, opensslVerifyDetached } from "../../support/openssl.ts";

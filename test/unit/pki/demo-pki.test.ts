@@ -1,9 +1,6 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OID } from "../../../shared/asn1/oids.ts";
-import { parseCertificate, toPem } from "../../../shared/pki/certificate.ts";
-import { parseCrl } from "../../../shared/pki/crl.ts";
 import {
   createCertificateAuthority,
   createCrl,
@@ -11,7 +8,10 @@ import {
   issueCertificate,
   toPkcs12,
   writeDemoPki,
-} from "../../../shared/pki/demo-pki.ts";
+} from "../../../devkit/pki.ts";
+import { OID } from "../../../shared/asn1/oids.ts";
+import { parseCertificate, toPem } from "../../../shared/pki/certificate.ts";
+import { parseCrl } from "../../../shared/pki/crl.ts";
 import { loadPkcs12 } from "../../../shared/pki/keys.ts";
 import { type OpensslResult, runOpenssl } from "../../support/openssl.ts";
 import { type TestPki, testPki, untrustedCert } from "../../support/pki.ts";

@@ -8,10 +8,10 @@ import {
   type SignCommandInput,
 } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DemoKeyType } from "../../../devkit/pki.ts";
 import type { HashAlgorithm } from "../../../shared/cms/algorithms.ts";
 import { createCmsSignature } from "../../../shared/cms/create-cms-signature.ts";
 import { parseSignedData } from "../../../shared/cms/parse.ts";
-import type { DemoKeyType } from "../../../shared/pki/demo-pki.ts";
 import { type KmsSignClient, KmsSigner } from "../../../shared/signing/kms-signer.ts";
 import { hashOf } from "../../support/hash.ts";
 import { opensslVerifyDetached } from "../../support/openssl.ts";

@@ -6,10 +6,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCrl } from "../../../devkit/pki.ts";
 import { digest } from "../../../shared/cms/algorithms.ts";
 import { parseSignedData } from "../../../shared/cms/parse.ts";
 import { CrlCache, parseCrl } from "../../../shared/pki/crl.ts";
-import { createCrl } from "../../../shared/pki/demo-pki.ts";
 import { httpFetcher, type RevocationFetcher } from "../../../shared/pki/revocation.ts";
 import type { ValidationOptions } from "../../../shared/verification/options.ts";
 import { resolveOptions } from "../../../shared/verification/options.ts";

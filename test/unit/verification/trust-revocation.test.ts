@@ -1,9 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCrl, issueCertificate } from "../../../devkit/pki.ts";
 import { buildChain, isSignedBy, verifySignatureValue } from "../../../shared/pki/chain.ts";
 import { type Crl, CrlCache, checkCrl, parseCrl } from "../../../shared/pki/crl.ts";
-import { createCrl, issueCertificate } from "../../../shared/pki/demo-pki.ts";
 import {
   buildOcspRequest,
   checkOcspResponse,

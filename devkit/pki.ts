@@ -28,17 +28,24 @@ import {
   encodeSequence,
   encodeTime,
   hexToBytes,
-} from "../asn1/der.ts";
-import { OID } from "../asn1/oids.ts";
-import { type Certificate, KEY_USAGE_BITS, type KeyUsage, parseCertificate, toPem } from "./certificate.ts";
-import { CRL_REASONS } from "./crl.ts";
-import { encodeName, type NameOptions } from "./name.ts";
-import { writePkcs12 } from "./pkcs12.ts";
+} from "../shared/asn1/der.ts";
+import { OID } from "../shared/asn1/oids.ts";
+import {
+  type Certificate,
+  KEY_USAGE_BITS,
+  type KeyUsage,
+  parseCertificate,
+  toPem,
+} from "../shared/pki/certificate.ts";
+import { CRL_REASONS } from "../shared/pki/crl.ts";
+import { encodeName, type NameOptions } from "../shared/pki/name.ts";
+import { writePkcs12 } from "../shared/pki/pkcs12.ts";
+import type { DemoKeyType, DemoPkiManifest } from "../shared/pki/pki-directory.ts";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-/** Key types the generator makes. */
-export type DemoKeyType = "rsa-2048" | "rsa-3072" | "rsa-4096" | "ec-p256" | "ec-p384";
+/** The directory format (shared/pki/pki-directory.ts), re-exported for the dev kit's users. */
+export type { DemoKeyType, DemoPkiManifest };
 
 /** Anything that can sign certificates and CRLs: a certificate and its private key. */
 export interface CertificateIssuer {
@@ -415,7 +422,7 @@ export function toPkcs12(issued: CertificateIssuer, password: string, friendlyNa
   });
 }
 
-/** An organ of the demo PKI (the shape of `local/demo-organs.ts`). */
+/** An organ of the demo PKI (the shape of `devkit/demo-organs.ts`). */
 export interface DemoPkiOrgan {
   readonly code: string;
   readonly name: string;
@@ -614,35 +621,6 @@ export async function createDemoPki(options: DemoPkiOptions): Promise<DemoPki> {
     crlNumber: 1,
   });
   return { root, intermediate, entries, tsa, ocspResponder, rootCrl, intermediateCrl, urls };
-}
-
-/** `manifest.json` of a written demo PKI; paths are relative to its directory. */
-export interface DemoPkiManifest {
-  readonly password: string;
-  readonly root: string;
-  readonly intermediate: string;
-  /** Intermediate then root, PEM: the chain to hand to verifiers as untrusted certificates. */
-  readonly chain: string;
-  readonly crls: readonly {
-    readonly issuer: "root" | "intermediate";
-    readonly path: string;
-    readonly url: string;
-  }[];
-  readonly tsa: { readonly certificate: string; readonly key: string };
-  readonly ocsp: { readonly certificate: string; readonly key: string; readonly url: string };
-  readonly entries: readonly {
-    readonly id: string;
-    readonly role: "person" | "organisation";
-    readonly organCode: string;
-    readonly organName: string;
-    readonly commonName: string;
-    readonly keyType: DemoKeyType;
-    readonly p12: string;
-    readonly certificate: string;
-    readonly revoked: boolean;
-    readonly serialNumberHex: string;
-    readonly sha256: string;
-  }[];
 }
 
 /**

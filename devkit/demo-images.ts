@@ -3,7 +3,7 @@
  * a red round seal, both on a transparent background. Drawn in code so that no real person's
  * signature or real organisation's seal is ever stored in the project.
  */
-import { encodePng } from "./png.ts";
+import { encodePng } from "../shared/pdf/appearance/png.ts";
 
 type Colour = readonly [number, number, number];
 
