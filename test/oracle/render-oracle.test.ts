@@ -338,6 +338,8 @@ describe("structure-aware fuzzing", () => {
       stats.failures.map((f) => `${f.seed} ${f.failureClass}`),
       summary,
     ).toEqual([]);
+    // A letter that passes lists every signature its revisions held (SIGNATURE_REMOVED otherwise).
+    expect([...stats.signaturesLost.keys()], summary).toEqual([]);
     expect(stats.cases).toBe(CASES);
     // A good share passes, or the oracle checks nothing.
     expect(stats.passed, summary).toBeGreaterThan(CASES / 4);
