@@ -20,21 +20,10 @@ import { LETTER_ID } from "../exchange/letter-schema.ts";
 import type { ExchangeLedger, OrganSignerRecord, SigningSessionRecord } from "../exchange/ports.ts";
 import type { StatusCode } from "../exchange/status.ts";
 import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
+import { ITEM_KEYS } from "./schema.ts";
 
 /** Item keys of the single-table layout (see `schema.ts`). */
-const keys = {
-  organ: (code: string) => ({ PK: `ORG#${code}`, SK: "PROFILE" }),
-  apiKey: (hash: string) => ({ PK: `KEY#${hash}`, SK: "KEY" }),
-  trustAnchor: (sha256: string) => ({ PK: "CONFIG", SK: `TRUST#${sha256}` }),
-  organCertificate: (code: string, sha256: string) => ({ PK: `ORG#${code}`, SK: `CERT#${sha256}` }),
-  organSigner: (code: string) => ({ PK: `ORG#${code}`, SK: "SIGNER" }),
-  signingSession: (id: string) => ({ PK: `SIGN#${id}`, SK: "SESSION" }),
-  letter: (id: string) => ({ PK: `DOC#${id}`, SK: "META" }),
-  delivery: (id: string, recipient: string) => ({ PK: `DOC#${id}`, SK: `TO#${recipient}` }),
-  event: (id: string, at: string, organ: string) => ({ PK: `DOC#${id}`, SK: `EVT#${at}#${organ}` }),
-  inbox: (organ: string) => `INBOX#${organ}`,
-  outbox: (organ: string) => `OUTBOX#${organ}`,
-};
+const keys = ITEM_KEYS;
 
 const KEY_FIELDS = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity"] as const;
 
@@ -118,7 +107,10 @@ export class DynamoLedger implements ExchangeLedger {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "PK = :pk AND begins_with(SK, :trust)",
-          ExpressionAttributeValues: marshall({ ":pk": "CONFIG", ":trust": "TRUST#" }),
+          ExpressionAttributeValues: marshall({
+            ":pk": keys.trustAnchors.PK,
+            ":trust": keys.trustAnchors.SKPrefix,
+          }),
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
@@ -269,7 +261,7 @@ export class DynamoLedger implements ExchangeLedger {
           {
             ...keys.letter(letter.id),
             GSI2PK: keys.outbox(letter.sender),
-            GSI2SK: `${letter.createdAt}#${letter.id}`,
+            GSI2SK: keys.outboxSort(letter.createdAt, letter.id),
           },
           "letter",
           letter,
@@ -312,7 +304,10 @@ export class DynamoLedger implements ExchangeLedger {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "PK = :pk AND begins_with(SK, :to)",
-          ExpressionAttributeValues: marshall({ ":pk": `DOC#${letterId}`, ":to": "TO#" }),
+          ExpressionAttributeValues: marshall({
+            ":pk": keys.deliveries(letterId).PK,
+            ":to": keys.deliveries(letterId).SKPrefix,
+          }),
           ConsistentRead: true,
           ...(startKey ? { ExclusiveStartKey: startKey as never } : {}),
         }),
@@ -364,7 +359,7 @@ export class DynamoLedger implements ExchangeLedger {
               {
                 ...keys.delivery(delivery.letterId, delivery.recipient),
                 GSI1PK: keys.inbox(delivery.recipient),
-                GSI1SK: `${delivery.deliveredAt}#${delivery.letterId}`,
+                GSI1SK: keys.inboxSort(delivery.deliveredAt, delivery.letterId),
               },
               "delivery",
               delivery,

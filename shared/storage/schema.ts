@@ -1,15 +1,22 @@
 /**
- * The single-table layout, declared once. The CDK stack (`infra/`) and the local bootstrap
- * (`local/`) both build the table and the bucket from these definitions.
+ * The single-table layout, declared once: the key attributes and indexes (the CDK stack in
+ * `infra/` and the local bootstrap in `local/` build the table from {@link TABLE_SCHEMA}) and the
+ * key templates of every item kind the ledger writes ({@link ITEM_KEYS}, used by
+ * `dynamo-ledger.ts`). Every item also carries `entity` (the kind's name below).
  *
- * | item          | PK                    | SK               | GSI1 (inbox)                  | GSI2 (outbox)                  |
- * |---------------|-----------------------|------------------|-------------------------------|--------------------------------|
- * | organ         | ORG#<organId>         | PROFILE          |                               |                                |
- * | organ cert    | ORG#<organId>         | CERT#<sha256>    |                               |                                |
- * | API key       | KEY#<sha256(key)>     | KEY              |                               |                                |
- * | letter        | DOC#<docId>           | META             |                               | OUTBOX#<organId> / <time>#<id> |
- * | delivery      | DOC#<docId>           | TO#<organId>     | INBOX#<organId> / <time>#<id> |                                |
- * | event         | DOC#<docId>           | EVT#<time>#<n>   |                               |                                |
+ * | item (entity)                        | PK                | SK                   | GSI1 (inbox): PK / SK                        | GSI2 (outbox): PK / SK                   |
+ * |--------------------------------------|-------------------|----------------------|----------------------------------------------|------------------------------------------|
+ * | organ (organ)                        | ORG#<organCode>   | PROFILE              |                                              |                                          |
+ * | organ certificate (organCertificate) | ORG#<organCode>   | CERT#<sha256>        |                                              |                                          |
+ * | organ signer (organSigner)           | ORG#<organCode>   | SIGNER               |                                              |                                          |
+ * | API key (apiKey)                     | KEY#<sha256(key)> | KEY                  |                                              |                                          |
+ * | trust anchor (trustAnchor)           | CONFIG            | TRUST#<sha256>       |                                              |                                          |
+ * | signing session (signingSession)     | SIGN#<sessionId>  | SESSION              |                                              |                                          |
+ * | letter (letter)                      | DOC#<letterId>    | META                 |                                              | OUTBOX#<sender> / <createdAt>#<letterId> |
+ * | delivery (delivery)                  | DOC#<letterId>    | TO#<recipient>       | INBOX#<recipient> / <deliveredAt>#<letterId> |                                          |
+ * | event (event)                        | DOC#<letterId>    | EVT#<at>#<organCode> |                                              |                                          |
+ *
+ * Signing sessions expire through the table's TTL attribute (`expiresAt`, epoch seconds).
  */
 export interface KeyAttribute {
   readonly name: string;
@@ -26,7 +33,7 @@ export interface TableSchema {
   readonly partitionKey: KeyAttribute;
   readonly sortKey: KeyAttribute;
   readonly globalIndexes: readonly GlobalIndex[];
-  /** Attribute holding an epoch-seconds expiry (idempotency records, signing sessions). */
+  /** Attribute holding an epoch-seconds expiry (signing sessions). */
   readonly timeToLiveAttribute: string;
 }
 
@@ -47,6 +54,31 @@ export const TABLE_SCHEMA: TableSchema = {
   ],
   timeToLiveAttribute: "expiresAt",
 };
+
+/**
+ * Key templates of the items above (PK/SK, and the index partition and sort keys). The ledger
+ * builds every key from these; `trustAnchors` and `deliveries` are the sort-key prefixes it
+ * queries with.
+ */
+export const ITEM_KEYS = {
+  organ: (code: string) => ({ PK: `ORG#${code}`, SK: "PROFILE" }),
+  apiKey: (hash: string) => ({ PK: `KEY#${hash}`, SK: "KEY" }),
+  trustAnchor: (sha256: string) => ({ PK: "CONFIG", SK: `TRUST#${sha256}` }),
+  trustAnchors: { PK: "CONFIG", SKPrefix: "TRUST#" },
+  organCertificate: (code: string, sha256: string) => ({ PK: `ORG#${code}`, SK: `CERT#${sha256}` }),
+  organSigner: (code: string) => ({ PK: `ORG#${code}`, SK: "SIGNER" }),
+  signingSession: (id: string) => ({ PK: `SIGN#${id}`, SK: "SESSION" }),
+  letter: (id: string) => ({ PK: `DOC#${id}`, SK: "META" }),
+  delivery: (id: string, recipient: string) => ({ PK: `DOC#${id}`, SK: `TO#${recipient}` }),
+  deliveries: (id: string) => ({ PK: `DOC#${id}`, SKPrefix: "TO#" }),
+  event: (id: string, at: string, organ: string) => ({ PK: `DOC#${id}`, SK: `EVT#${at}#${organ}` }),
+  /** GSI1 partition key of a recipient's inbox; sort key {@link ITEM_KEYS.inboxSort}. */
+  inbox: (organ: string) => `INBOX#${organ}`,
+  inboxSort: (deliveredAt: string, letterId: string) => `${deliveredAt}#${letterId}`,
+  /** GSI2 partition key of a sender's outbox; sort key {@link ITEM_KEYS.outboxSort}. */
+  outbox: (organ: string) => `OUTBOX#${organ}`,
+  outboxSort: (createdAt: string, letterId: string) => `${createdAt}#${letterId}`,
+} as const;
 
 /** Object key prefixes in the letters bucket: declared beside the DocumentStore port. */
 export { BUCKET_LAYOUT } from "../exchange/ports.ts";
