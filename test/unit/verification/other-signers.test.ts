@@ -16,7 +16,7 @@
  * subjects from the same intermediate without revocation pointers (`signingCerts`), for which
  * pdfsig must also say "Certificate is Trusted.". Poppler's own signer is covered in
  * test/unit/signing/poppler-countersign.test.ts; `openssl cms -verify` of our own signer's CMS in
- * test/unit/cms/create-cms-signature.test.ts and test/unit/sign-cli/sign-cli.test.ts.
+ * test/unit/cms/create-cms-signature.test.ts and test/unit/cli/sign.test.ts.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";

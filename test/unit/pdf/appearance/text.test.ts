@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { stampLines } from "../../../shared/pdf/appearance/stamp-lines.ts";
-import { formatVietnamTime } from "../../../shared/pdf/appearance/vietnam-time.ts";
+import { stampLines } from "../../../../shared/pdf/appearance/stamp-lines.ts";
+import { formatVietnamTime } from "../../../../shared/pdf/appearance/vietnam-time.ts";
 
 describe("formatVietnamTime", () => {
   it("shows the instant in Vietnam time with +07:00", () => {

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { BuiltAppearance, PageSize } from "../../../shared/pdf/appearance/types.ts";
+import type { BuiltAppearance, PageSize } from "../../../../shared/pdf/appearance/types.ts";
 
 const run = promisify(execFile);
 

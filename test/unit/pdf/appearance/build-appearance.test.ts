@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { buildAppearance } from "../../../shared/pdf/appearance/build-appearance.ts";
-import { DEFAULT_FONT_PATHS, loadDefaultFont } from "../../../shared/pdf/appearance/font.ts";
-import { defaultSignerRect, sealRect, stampLayout } from "../../../shared/pdf/appearance/layout.ts";
-import { encodePng } from "../../../shared/pdf/appearance/png.ts";
-import type { BuildAppearanceOptions, BuiltAppearance } from "../../../shared/pdf/appearance/types.ts";
-import { sealImage, signatureImage } from "../../support/images.ts";
+import { buildAppearance } from "../../../../shared/pdf/appearance/build-appearance.ts";
+import { DEFAULT_FONT_PATHS, loadDefaultFont } from "../../../../shared/pdf/appearance/font.ts";
+import { defaultSignerRect, sealRect, stampLayout } from "../../../../shared/pdf/appearance/layout.ts";
+import { encodePng } from "../../../../shared/pdf/appearance/png.ts";
+import type { BuildAppearanceOptions, BuiltAppearance } from "../../../../shared/pdf/appearance/types.ts";
+import { sealImage, signatureImage } from "../../../support/images.ts";
 
 const A4 = { width: 595.28, height: 841.89 };
 const SIGNER: BuildAppearanceOptions = {

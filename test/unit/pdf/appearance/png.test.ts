@@ -7,8 +7,8 @@ import {
   encodePng,
   MAX_IMAGE_SIDE,
   readPngInfo,
-} from "../../../shared/pdf/appearance/png.ts";
-import { decodePng, isBlue, isRed, pixelAt, sealImage, signatureImage } from "../../support/images.ts";
+} from "../../../../shared/pdf/appearance/png.ts";
+import { decodePng, isBlue, isRed, pixelAt, sealImage, signatureImage } from "../../../support/images.ts";
 
 describe("encodePng", () => {
   it("computes the standard CRC-32 check value", () => {

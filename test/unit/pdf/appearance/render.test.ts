@@ -4,12 +4,12 @@
  * (pdftoppm) to check text, font embedding and the seal-over-signature placement pixel by pixel.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildAppearance } from "../../../shared/pdf/appearance/build-appearance.ts";
-import { DECREE30_MARGINS, mmToPt, signerLayout } from "../../../shared/pdf/appearance/layout.ts";
-import type { RgbaImage } from "../../../shared/pdf/appearance/png.ts";
-import { stampLines } from "../../../shared/pdf/appearance/stamp-lines.ts";
-import type { BuiltAppearance, Rect } from "../../../shared/pdf/appearance/types.ts";
-import { decodePng, isBlue, isRed, pixelAt, sealImage, signatureImage } from "../../support/images.ts";
+import { buildAppearance } from "../../../../shared/pdf/appearance/build-appearance.ts";
+import { DECREE30_MARGINS, mmToPt, signerLayout } from "../../../../shared/pdf/appearance/layout.ts";
+import type { RgbaImage } from "../../../../shared/pdf/appearance/png.ts";
+import { stampLines } from "../../../../shared/pdf/appearance/stamp-lines.ts";
+import type { BuiltAppearance, Rect } from "../../../../shared/pdf/appearance/types.ts";
+import { decodePng, isBlue, isRed, pixelAt, sealImage, signatureImage } from "../../../support/images.ts";
 import { FIRST_FREE_OBJECT, pagePdf, renderPage, stdout, withPdf } from "./page-fixture.ts";
 
 const A4 = { width: 595.28, height: 841.89 };

@@ -13,8 +13,8 @@ import {
   sealRect,
   signerLayout,
   stampLayout,
-} from "../../../shared/pdf/appearance/layout.ts";
-import type { Rect } from "../../../shared/pdf/appearance/types.ts";
+} from "../../../../shared/pdf/appearance/layout.ts";
+import type { Rect } from "../../../../shared/pdf/appearance/types.ts";
 
 const A4 = { width: 595.28, height: 841.89 };
 const CLOSE = 6; // decimal digits for toBeCloseTo
