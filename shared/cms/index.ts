@@ -3,7 +3,7 @@
  * signing-certificate-v2 (RFC 5035), two-phase external signing, RFC 3161 timestamps (B-T),
  * parsing and per-SignerInfo cryptographic checks. SignedData is built with forge.asn1
  * (asn1-builder.ts); parsing, checking and timestamp handling use the DER reader of
- * shared/pki/der.ts only, so that verification never loads node-forge. node:crypto for hashing
+ * shared/asn1/der.ts only, so that verification never loads node-forge. node:crypto for hashing
  * and keys.
  *
  * @example
