@@ -17,6 +17,7 @@ import {
   isSignatureDictionary,
   RULES,
   type Rule,
+  type RuleContext,
   refusedCode,
   type Subject,
 } from "./rules.ts";
@@ -29,7 +30,7 @@ const UNANCHORED = 8 | 16;
 
 const RELAXED: ReadonlySet<Role> = new Set(["dss", "validation-data", "info", "metadata"]);
 
-export class JudgeContext {
+export class JudgeContext implements RuleContext {
   readonly changes: Change[] = [];
   readonly paintings: Painting[] = [];
   private readonly rules: readonly Rule[];

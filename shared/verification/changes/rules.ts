@@ -9,8 +9,8 @@
  * the final value resolve to, and a replacement must be a new object, never one of the signed ones.
  */
 import { PdfDict, PdfName, type PdfObject, PdfRef, PdfStream } from "../../pdf/objects.ts";
-import type { JudgeContext } from "./judge.ts";
 import { type ChangeClass, type Role, sameObject } from "./model.ts";
+import type { SignedContent } from "./signed-content.ts";
 
 /** What a rule judges: one key of one object (or the whole object, key "*"). */
 export interface Subject {
@@ -31,6 +31,23 @@ export interface Subject {
   readonly where: string;
 }
 
+/** What a rule may ask of the judge (implemented by `JudgeContext` in judge.ts). */
+export interface RuleContext {
+  readonly signed: SignedContent;
+  /** Not an object of the signed content. */
+  isNew(ref: PdfRef): boolean;
+  hasRole(ref: PdfRef, role: Role): boolean;
+  /** Resolves in the newest revision / in the signed revision. */
+  now(value: PdfObject | undefined): PdfObject | undefined;
+  atSigning(value: PdfObject | undefined): PdfObject | undefined;
+  fieldNow(number: number): PdfObject | undefined;
+  pageOf(subject: Subject): number | undefined;
+  addedField(ref: PdfRef): void;
+  addedAnnotation(ref: PdfRef, page: number | undefined): void;
+  filledField(field: number, dictionary: PdfDict, signature: number): void;
+  judgeValue(role: Role, before: PdfObject | undefined, after: PdfObject | undefined, where: string): void;
+}
+
 export interface Rule {
   readonly name: string;
   readonly class: ChangeClass;
@@ -40,7 +57,7 @@ export interface Rule {
   readonly container?: boolean;
   applies(subject: Subject): boolean;
   /** Undefined when allowed; otherwise why not. */
-  check(context: JudgeContext, subject: Subject): string | undefined;
+  check(context: RuleContext, subject: Subject): string | undefined;
 }
 
 const dictOf = (value: PdfObject | undefined): PdfDict | undefined =>
@@ -67,7 +84,7 @@ export function isDocumentTimestamp(value: PdfDict): boolean {
  * Judges a container key: the values at signing and now, resolved in their revisions. A new
  * indirect value must be a new object. Returns why not, or undefined after judging the inside.
  */
-function container(context: JudgeContext, subject: Subject, role: Role): string | undefined {
+function container(context: RuleContext, subject: Subject, role: Role): string | undefined {
   const before = get(subject.before, subject.key);
   const after = get(subject.after, subject.key);
   if (after === undefined) {
@@ -89,7 +106,7 @@ function container(context: JudgeContext, subject: Subject, role: Role): string 
  * order; each added item is a reference to a new object, handed to `added`.
  */
 function growingList(
-  context: JudgeContext,
+  context: RuleContext,
   subject: Subject,
   added: (ref: PdfRef) => void,
 ): string | undefined {
