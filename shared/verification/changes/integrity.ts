@@ -130,10 +130,41 @@ export function revisionIntegrity(file: PdfFile, after: number): readonly Change
     for (let revision = 1; revision < file.revisions.length; revision++) {
       list.push(...checkRevision(file, revision));
     }
+    const linearized = linearizationClaimingWholeFile(file);
+    if (linearized) {
+      list.push(linearized);
+    }
     all = list;
     cache.set(file, all);
   }
   return all.filter((change) => (change.revision ?? 0) > after);
+}
+
+/**
+ * A linearization dictionary (ISO 32000-1 Annex F) whose /L equals the length of an updated file:
+ * a reader then trusts the first-page cross-reference section near the start of the file instead of
+ * the last `startxref` (poppler does), and may show other objects than the ones judged. A linearized
+ * letter that was signed no longer has its original length, so this only happens on purpose.
+ */
+function linearizationClaimingWholeFile(file: PdfFile): Change | undefined {
+  if (file.revisions.length < 2) {
+    return undefined;
+  }
+  const head = Buffer.from(
+    file.bytes.buffer,
+    file.bytes.byteOffset,
+    Math.min(file.bytes.length, 2048),
+  ).toString("latin1");
+  const first = /\d+[\0\t\n\v\f\r ]+\d+[\0\t\n\v\f\r ]+obj[\0\t\n\v\f\r ]*<<([\s\S]*?)>>/.exec(head);
+  const length = first?.[1]?.includes("/Linearized") ? /\/L[\0\t\n\v\f\r ]+(\d+)/.exec(first[1]) : null;
+  if (!length || Number(length[1]) !== file.bytes.length) {
+    return undefined;
+  }
+  return refuse(
+    file.revisions.length - 1,
+    "LINEARIZATION_POINTS_ELSEWHERE",
+    `the first object is a linearization dictionary whose /L (${length[1]}) is this updated file's length: readers would use its first-page cross-reference instead of the last one`,
+  );
 }
 
 const signatureCache = new WeakMap<PdfFile, readonly { object: number; revision: number }[]>();
