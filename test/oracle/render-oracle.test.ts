@@ -10,8 +10,9 @@
  * NoRotate), and it does report a page changed after signing, a change only the text shows, an
  * unmasked later widget, a visible document timestamp, and an unsigned signature field.
  *
- * The fuzz run's seed is random unless ORACLE_SEED is set (ORACLE_CASES sets the number of
- * cases, default 2,000); replay a failing seed with `npm run bench:oracle -- --seed N --count 1`.
+ * The fuzz run's seed is fixed (ORACLE_SEED=N or ORACLE_SEED=random to change it; ORACLE_CASES sets
+ * the number of cases, default 2,000); `npm run bench:oracle` explores random seeds, and replays a
+ * failing one with `-- --seed N --count 1`.
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -59,7 +60,12 @@ import {
 import { startTestTsa, type TestTsa } from "../support/tsa.ts";
 
 const CASES = Number(process.env.ORACLE_CASES ?? 2_000);
-const SEED = Number(process.env.ORACLE_SEED ?? Math.floor(Math.random() * 2 ** 31));
+// A fixed seed keeps the suite reproducible (a red CI run is a finding to fix, not noise); new seeds
+// are explored with `npm run bench:oracle`, and ORACLE_SEED=random picks one here.
+const SEED =
+  process.env.ORACLE_SEED === "random"
+    ? Math.floor(Math.random() * 2 ** 31)
+    : Number(process.env.ORACLE_SEED ?? 20_261_201);
 
 let pki: TestPki;
 let bases: AttackBases;
