@@ -41,6 +41,26 @@ function isDigit(byte: number | undefined): boolean {
   return byte !== undefined && byte >= 0x30 && byte <= 0x39;
 }
 
+/**
+ * Whether `bytes[start, end)` is an integer token as §7.3.3 writes one: an optional sign, then one
+ * or more digits, and no '.'. `7`, `-3`, `+0` are; `7.0`, `7.`, `.5`, `-` are not.
+ */
+export function isIntegerToken(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  if (bytes[i] === 0x2b || bytes[i] === 0x2d) {
+    i++;
+  }
+  if (i >= end) {
+    return false;
+  }
+  for (; i < end; i++) {
+    if (!isDigit(bytes[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
 function hexValue(byte: number): number {
   if (byte >= 0x30 && byte <= 0x39) {
     return byte - 0x30;
@@ -91,6 +111,12 @@ function matchesAt(bytes: Uint8Array, at: number, needle: string): boolean {
 export class PdfLexer {
   readonly bytes: Uint8Array;
   pos: number;
+  /**
+   * Whether the last number {@link parseObject} read was written as an integer (§7.3.3: an
+   * optional sign and digits, no '.'), e.g. `33` but not `33.0` or `33.`. Poppler reads the others
+   * as reals, which it refuses where an integer is needed (/Size, /Prev, /W, offsets).
+   */
+  lastNumberIsInteger = false;
   constructor(bytes: Uint8Array, pos = 0) {
     this.bytes = bytes;
     this.pos = pos;
@@ -211,10 +237,12 @@ export class PdfLexer {
   private parseNumberOrRef(): PdfObject {
     const start = this.pos;
     const number = this.parseNumber();
-    if (!Number.isInteger(number) || number < 0 || !isDigit(bytes0(this.bytes, start))) {
+    // A reference's object number is digits only (§7.3.10): `7.0 0 R` or `+7 0 R` are numbers
+    // followed by a keyword, as poppler reads them.
+    if (!this.lastNumberIsInteger || !isDigit(this.bytes[start])) {
       return number;
     }
-    // Look ahead for "G R" (§7.3.10).
+    // Look ahead for "G R" (§7.3.10); readUnsigned takes digits only, ending at a non-regular byte.
     const save = this.pos;
     const generation = this.readUnsigned();
     if (generation !== undefined) {
@@ -242,6 +270,7 @@ export class PdfLexer {
     if (!Number.isFinite(value) || this.pos - start > 40) {
       throw malformed(`bad number '${text.slice(0, 20)}' at offset ${start}`);
     }
+    this.lastNumberIsInteger = isIntegerToken(bytes, start, this.pos);
     return value;
   }
 
@@ -383,6 +412,9 @@ export class PdfLexer {
     const start = this.pos;
     this.pos += 2;
     const entries: [string, PdfObject][] = [];
+    const seen = new Set<string>();
+    const duplicates: string[] = [];
+    const realKeys = new Set<string>();
     for (;;) {
       this.skipWhitespace();
       const byte = bytes[this.pos];
@@ -391,19 +423,33 @@ export class PdfLexer {
       }
       if (byte === 0x3e && bytes[this.pos + 1] === 0x3e) {
         this.pos += 2;
-        return new PdfDict(entries, start, this.pos);
+        return new PdfDict(entries, start, this.pos, {
+          duplicateKeys: duplicates,
+          realNumberKeys: [...realKeys],
+        });
       }
       if (byte !== 0x2f) {
         throw malformed(`dictionary key expected at offset ${this.pos}`);
       }
       const key = this.parseName().value;
-      entries.push([key, this.parseObject(depth + 1)]);
+      const value = this.parseObject(depth + 1);
+      // Readers disagree on which of two entries with one key counts (we keep the last; poppler
+      // sorts dictionaries of 32 entries or more and finds any): remember that there were two.
+      if (seen.has(key)) {
+        if (!duplicates.includes(key)) {
+          duplicates.push(key);
+        }
+      } else {
+        seen.add(key);
+      }
+      if (typeof value === "number" && !this.lastNumberIsInteger) {
+        realKeys.add(key);
+      } else {
+        realKeys.delete(key);
+      }
+      entries.push([key, value]);
     }
   }
-}
-
-function bytes0(bytes: Uint8Array, at: number): number | undefined {
-  return bytes[at];
 }
 
 /** ASCII/Latin-1 text of a small slice. */
@@ -490,7 +536,7 @@ function parseStreamBody(
     while (isWhitespace(bytes[after]) && after < dataOffset + length + 4) {
       after++;
     }
-    if (indexOfAscii(bytes, "endstream", after, after + 9) === after) {
+    if (endsStreamAt(bytes, after)) {
       return new PdfStream(dict, bytes.subarray(dataOffset, dataOffset + length), dataOffset, false);
     }
   }
@@ -507,6 +553,22 @@ function parseStreamBody(
   }
   dataEnd = Math.max(dataEnd, dataOffset);
   return new PdfStream(dict, bytes.subarray(dataOffset, dataEnd), dataOffset, true);
+}
+
+/**
+ * Whether `endstream` at `at` is a keyword of its own (followed by whitespace, a delimiter or the
+ * end of the file), and so is an `endobj` right after it. `endstreamendobj` is one token for
+ * poppler, not `endstream`: it then distrusts /Length and reads the stream further.
+ */
+function endsStreamAt(bytes: Uint8Array, at: number): boolean {
+  if (!matchesAt(bytes, at, "endstream") || isRegular(bytes[at + 9])) {
+    return false;
+  }
+  let next = at + 9;
+  while (isWhitespace(bytes[next])) {
+    next++;
+  }
+  return !matchesAt(bytes, next, "endobj") || !isRegular(bytes[next + 6]);
 }
 
 /** Parses a standalone object from bytes (e.g. inside an object stream). */

@@ -51,16 +51,49 @@ export class PdfRef {
   }
 }
 
+/** What the parser saw of a dictionary's syntax beyond its entries (see {@link PdfDict}). */
+export interface PdfDictSyntax {
+  /** Keys written more than once (the map keeps the last value). */
+  readonly duplicateKeys?: readonly string[];
+  /** Keys whose (last) value is a number written as a real (`33.0`, `33.`), not as an integer. */
+  readonly realNumberKeys?: readonly string[];
+}
+
 /** A dictionary (§7.3.7). Keys are name values without the slash; insertion order is kept. */
 export class PdfDict {
   readonly map: Map<string, PdfObject>;
   /** File offset of `<<` and just after `>>`, when parsed from a file. */
   readonly start: number;
   readonly end: number;
-  constructor(entries?: Iterable<readonly [string, PdfObject]>, start = -1, end = -1) {
+  /**
+   * Keys the file wrote more than once in this dictionary; `map` holds the last value, other
+   * readers may take another (poppler sorts dictionaries of 32 entries or more and finds any).
+   * Empty for dictionaries built in code.
+   */
+  readonly duplicateKeys: readonly string[];
+  /** Keys whose value is a number the file wrote as a real (`33.0`); empty when built in code. */
+  readonly realNumberKeys: readonly string[];
+  constructor(
+    entries?: Iterable<readonly [string, PdfObject]>,
+    start = -1,
+    end = -1,
+    syntax: PdfDictSyntax = {},
+  ) {
     this.map = new Map(entries);
     this.start = start;
     this.end = end;
+    this.duplicateKeys = syntax.duplicateKeys ?? [];
+    this.realNumberKeys = syntax.realNumberKeys ?? [];
+  }
+  /**
+   * The value when it is a number written as an integer (`33`, not `33.0` or `33.`), else
+   * undefined. A dictionary built in code holds integers as such when `Number.isInteger`.
+   */
+  getInteger(key: string): number | undefined {
+    const value = this.map.get(key);
+    return typeof value === "number" && Number.isInteger(value) && !this.realNumberKeys.includes(key)
+      ? value
+      : undefined;
   }
   get(key: string): PdfObject | undefined {
     return this.map.get(key);

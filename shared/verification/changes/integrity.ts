@@ -6,7 +6,7 @@
  * judged ("incremental saving" and "shadow" attacks, Mladenov et al. 2019, Mainka et al. 2021).
  * Linear in the file: every revision's own entries and bytes are read once.
  */
-import { PdfDict, PdfRef } from "../../pdf/objects.ts";
+import { PdfDict, type PdfObject, PdfRef, PdfStream } from "../../pdf/objects.ts";
 import type { PdfFile } from "../../pdf/read-pdf.ts";
 import type { Change } from "./model.ts";
 
@@ -39,6 +39,27 @@ function refuse(revision: number, code: string, detail: string, object?: number)
     code,
     detail,
   };
+}
+
+/** A key written twice in a dictionary of `value`, at any depth of its direct objects; else undefined. */
+function duplicateKeyIn(value: PdfObject): string | undefined {
+  const pending: PdfObject[] = [value];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const dict = item instanceof PdfStream ? item.dict : item;
+    if (dict instanceof PdfDict) {
+      if (dict.duplicateKeys.length > 0) {
+        return dict.duplicateKeys[0];
+      }
+      for (const entry of dict.map.values()) {
+        pending.push(entry);
+      }
+    } else if (Array.isArray(dict)) {
+      for (const entry of dict) {
+        pending.push(entry);
+      }
+    }
+  }
+  return undefined;
 }
 
 function checkRevision(file: PdfFile, revision: number): Change[] {
@@ -85,6 +106,29 @@ function checkRevision(file: PdfFile, revision: number): Change[] {
       const located = file.locate(new PdfRef(objectNumber, entry.generation), revision);
       if (located?.start !== undefined && located.end !== undefined) {
         spans.push({ start: located.start, end: located.end });
+      }
+      // Where readers disagree on a stream's end (its /Length does not end on a keyword of its
+      // own, e.g. `endstreamendobj`) or on which of a key's entries counts, each shows its own.
+      if (located?.value instanceof PdfStream && located.value.lengthRecovered) {
+        problems.push(
+          refuse(
+            revision,
+            "STREAM_LENGTH_WRONG",
+            `object ${objectNumber} of revision ${revision} is a stream whose /Length does not end on 'endstream': readers disagree on where its data ends`,
+            objectNumber,
+          ),
+        );
+      }
+      const duplicate = located ? duplicateKeyIn(located.value) : undefined;
+      if (duplicate !== undefined) {
+        problems.push(
+          refuse(
+            revision,
+            "DUPLICATE_DICTIONARY_KEY",
+            `object ${objectNumber} of revision ${revision} holds a dictionary with two /${duplicate} entries: readers disagree on which one counts`,
+            objectNumber,
+          ),
+        );
       }
     } catch (error) {
       problems.push(
