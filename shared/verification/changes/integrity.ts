@@ -6,6 +6,7 @@
  * judged ("incremental saving" and "shadow" attacks, Mladenov et al. 2019, Mainka et al. 2021).
  * Linear in the file: every revision's own entries and bytes are read once.
  */
+import { parseIndirectObject } from "../../pdf/lexer.ts";
 import { PdfDict, type PdfObject, PdfRef, PdfStream } from "../../pdf/objects.ts";
 import type { PdfFile } from "../../pdf/read-pdf.ts";
 import type { Change } from "./model.ts";
@@ -211,6 +212,10 @@ function linearizationClaimingWholeFile(file: PdfFile): Change | undefined {
   );
 }
 
+function isSignatureDictionary(value: unknown): boolean {
+  return value instanceof PdfDict && value.has("ByteRange") && value.has("Contents");
+}
+
 const signatureCache = new WeakMap<PdfFile, readonly { object: number; revision: number }[]>();
 
 /**
@@ -224,17 +229,39 @@ export function signatureObjects(file: PdfFile): readonly { object: number; revi
   if (!found) {
     const list: { object: number; revision: number }[] = [];
     for (const revision of file.revisions) {
+      const starts = new Set<number>();
+      const spans: [number, number][] = [];
       for (const [objectNumber, entry] of revision.entries) {
         if (entry.type !== "offset") {
           continue;
         }
         try {
-          const value = file.locate(new PdfRef(objectNumber, entry.generation), revision.index)?.value;
-          if (value instanceof PdfDict && value.has("ByteRange") && value.has("Contents")) {
+          const located = file.locate(new PdfRef(objectNumber, entry.generation), revision.index);
+          if (located?.start !== undefined && located.end !== undefined) {
+            starts.add(located.start);
+            spans.push([located.start, located.end]);
+          }
+          if (isSignatureDictionary(located?.value)) {
             list.push({ object: objectNumber, revision: revision.index });
           }
         } catch {
           // unreadable objects are judged by checkRevision
+        }
+      }
+      // Signatures in bytes no cross-reference uses: a revision cut off the /Prev chain leaves its
+      // signature in the file, unlisted. (Inside another object's data, e.g. an attached signed
+      // PDF stored uncompressed, they are that object's content, not this letter's signatures.)
+      const from = revision.index === 0 ? 0 : file.revisions[revision.index - 1]!.endOffset;
+      for (const header of objectHeaders(file.bytes, from, revision.endOffset)) {
+        if (starts.has(header.offset) || spans.some(([a, b]) => header.offset > a && header.offset < b)) {
+          continue;
+        }
+        try {
+          if (isSignatureDictionary(parseIndirectObject(file.bytes, header.offset, () => undefined).value)) {
+            list.push({ object: header.objectNumber, revision: revision.index });
+          }
+        } catch {
+          // not an object a reader could use either
         }
       }
     }
