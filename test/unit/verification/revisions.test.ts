@@ -19,6 +19,7 @@ import {
 import type { ValidationReport } from "../../../shared/verification/report.ts";
 import { summarise } from "../../../shared/verification/summary.ts";
 import { validatePdf } from "../../../shared/verification/validate-pdf.ts";
+import { writeRevision } from "../../support/fuzz-mutators.ts";
 import { type TestPki, testPki } from "../../support/pki.ts";
 import { offlineOptions, signWith } from "./helpers.ts";
 
@@ -229,6 +230,26 @@ describe("a signature removed after it was made", () => {
     expect(report.verdict).toBe("TOTAL_FAILED");
     expect(report.problems).toEqual([expect.objectContaining({ code: "SIGNATURE_REMOVED" })]);
     expect(summarise(report, "en")).toContain("a signature the letter once held was removed afterwards");
+  });
+
+  it("is a document problem: a revision whose /Prev skips the signed one, then a new signature", async () => {
+    const file = readPdf(signed);
+    const size = file.trailer.getNumber("Size")!;
+    const skipped = writeRevision(signed, {
+      objects: [
+        { objectNumber: size, value: new PdfDict([["Title", new PdfString(Buffer.from("Cong van"))]]) },
+      ],
+      trailer: { Info: new PdfRef(size) },
+      prev: file.revisions[0]!.startxref,
+    });
+    expect(readPdf(skipped).signatures()).toHaveLength(0); // a reader following /Prev sees no signature
+    const resigned = await signWith([pki.organisation], { pdf: skipped });
+    const report = await validatePdf(resigned, offlineOptions(pki));
+    expect(report.signatures.map((signature) => signature.indication)).toEqual(["TOTAL_PASSED"]);
+    expect(report.verdict).toBe("TOTAL_FAILED");
+    expect(report.problems).toEqual(
+      expect.arrayContaining([expect.objectContaining({ code: "SIGNATURE_REMOVED" })]),
+    );
   });
 });
 
