@@ -15,7 +15,7 @@ import { PdfDict, type PdfObject, PdfRef, PdfStream } from "./objects.ts";
 import type { PdfFile, PdfRevision, ResolvedObject } from "./pdf-file.ts";
 import { listSignatures, type PdfSignatureInfo } from "./signatures.ts";
 import { decodeStream } from "./stream-decode.ts";
-import { readXrefSection, type XrefEntry, type XrefSection } from "./xref.ts";
+import { readXrefSection, requireIntegerTokens, type XrefEntry, type XrefSection } from "./xref.ts";
 
 export type { PdfFile, PdfRevision, ResolvedObject } from "./pdf-file.ts";
 
@@ -99,7 +99,11 @@ class PdfFileImpl implements PdfFile {
       const section = readXrefSection(bytes, offset);
       sections.push({ section, endOffset: findEofEnd(bytes, section.end) });
       const prev = section.trailer.get("Prev");
-      offset = typeof prev === "number" ? prev : undefined;
+      if (prev !== undefined && typeof prev !== "number") {
+        // Poppler follows `/Prev N 0 R` to offset N; no reader agrees on what else would mean.
+        throw malformed(`the trailer of the section at offset ${offset} has a /Prev that is not a number`);
+      }
+      offset = prev;
     }
     const newestTrailer = sections[0]!.section.trailer;
     if (newestTrailer.has("Encrypt")) {
@@ -198,9 +202,8 @@ class PdfFileImpl implements PdfFile {
       }
       return { value: object.value, entry, revision: r, start: object.start, end: object.end };
     }
-    if (ref.generation !== 0) {
-      return undefined;
-    }
+    // A compressed object's generation is 0 and the reference's is not compared (as poppler and
+    // Acrobat do): `20 1 R` is filled by a compressed object 20, so change analysis sees it.
     // The container is resolved as of `at`, as a conforming reader does with the newest xref: a later
     // revision that redefines an object stream changes what the objects inside it are.
     const value = this.readCompressed(entry.streamObjectNumber, entry.index, ref.objectNumber, at);
@@ -236,14 +239,36 @@ class PdfFileImpl implements PdfFile {
     const cacheKey = `${container.entry.offset}`;
     let cache = this.objectStreams.get(cacheKey);
     if (!cache) {
-      cache = parseObjectStreamHeader(container.value, streamNumber);
+      cache = parseObjectStreamHeader(this.bytes, container.value, streamNumber);
       this.objectStreams.set(cacheKey, cache);
     }
     const slot = cache.offsets[index];
     if (!slot || slot[0] !== objectNumber) {
       throw malformed(`object stream ${streamNumber} 0 R has no object ${objectNumber} at index ${index}`);
     }
-    return parseObjectAt(cache.data, cache.first + slot[1]).value;
+    // Each member is parsed within its own slot, [offset_i, offset_i+1), as poppler does: an object
+    // running on past the next member's offset is read differently by it, so it is malformed.
+    const start = cache.first + slot[1];
+    const next = cache.offsets[index + 1];
+    const end = next === undefined ? cache.data.length : cache.first + next[1];
+    const slotData = cache.data.subarray(0, end);
+    let parsed: { value: PdfObject; end: number };
+    try {
+      parsed = parseObjectAt(slotData, start);
+    } catch (error) {
+      throw malformed(
+        `object ${objectNumber} in object stream ${streamNumber} 0 R does not fit in its slot [${slot[1]}, ${end - cache.first})`,
+        error,
+      );
+    }
+    const lexer = new PdfLexer(slotData, parsed.end);
+    lexer.skipWhitespace();
+    if (lexer.pos !== end) {
+      throw malformed(
+        `object ${objectNumber} in object stream ${streamNumber} 0 R is followed by other data in its slot (at ${lexer.pos - cache.first})`,
+      );
+    }
+    return parsed.value;
   }
 
   signatures(): readonly PdfSignatureInfo[] {
@@ -264,7 +289,12 @@ function tooManyRevisions(detail: string): ExchangeError {
   });
 }
 
-function parseObjectStreamHeader(stream: PdfStream, streamNumber: number): ObjectStreamCache {
+function parseObjectStreamHeader(
+  bytes: Uint8Array,
+  stream: PdfStream,
+  streamNumber: number,
+): ObjectStreamCache {
+  requireIntegerTokens(bytes, stream.dict, ["N", "First"], `object stream ${streamNumber} 0 R`);
   const n = stream.dict.getNumber("N");
   const first = stream.dict.getNumber("First");
   if (
@@ -272,9 +302,10 @@ function parseObjectStreamHeader(stream: PdfStream, streamNumber: number): Objec
     first === undefined ||
     !Number.isInteger(n) ||
     !Number.isInteger(first) ||
-    n < 0 ||
+    n < 1 ||
     first < 0
   ) {
+    // N = 0 is legal but holds nothing a compressed entry could name: refused as useless.
     throw malformed(`object stream ${streamNumber} 0 R lacks a valid /N or /First`);
   }
   if (n > MAX_OBJSTM_OBJECTS) {
@@ -292,7 +323,17 @@ function parseObjectStreamHeader(stream: PdfStream, streamNumber: number): Objec
     if (objectNumber === undefined || offset === undefined) {
       throw malformed(`object stream ${streamNumber} 0 R has a short header (${i} of ${n} pairs)`);
     }
+    const previous = offsets[offsets.length - 1];
+    if (previous !== undefined && offset <= previous[1]) {
+      throw malformed(
+        `object stream ${streamNumber} 0 R has offsets that do not increase (${previous[1]} then ${offset})`,
+      );
+    }
     offsets.push([objectNumber, offset]);
+  }
+  const last = offsets[offsets.length - 1]!;
+  if (first + last[1] >= data.length) {
+    throw malformed(`object stream ${streamNumber} 0 R has a member offset beyond its data`);
   }
   return { data, first, offsets };
 }

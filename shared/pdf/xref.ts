@@ -2,7 +2,7 @@
  * Cross-reference sections (ISO 32000-1 §7.5.4 tables, §7.5.8 streams, §7.5.8.4 hybrid files).
  */
 import { indexOfAscii, malformed, PdfLexer, parseIndirectObject } from "./lexer.ts";
-import { PdfDict, PdfStream } from "./objects.ts";
+import { PdfDict, PdfName, PdfStream } from "./objects.ts";
 import { decodeStream } from "./stream-decode.ts";
 
 /** One cross-reference entry (§7.5.4 Table 17 / §7.5.8.3 Table 18). */
@@ -40,6 +40,7 @@ export function readXrefSection(bytes: Uint8Array, offset: number): XrefSection 
   lexer.skipWhitespace();
   if (indexOfAscii(bytes, "xref", lexer.pos, lexer.pos + 4) === lexer.pos) {
     const table = readXrefTable(bytes, lexer.pos);
+    requireIntegerTokens(bytes, table.trailer, ["Size", "Prev", "XRefStm"], `trailer at offset ${offset}`);
     const xrefStm = table.trailer.getNumber("XRefStm");
     if (xrefStm === undefined) {
       return table;
@@ -83,6 +84,11 @@ function readXrefTable(bytes: Uint8Array, offset: number): XrefSection {
       if (field1 === undefined || generation === undefined || (type !== "n" && type !== "f")) {
         throw malformed(`bad xref entry ${first + i} at offset ${at}`);
       }
+      // Poppler (after old pdfTeX) renumbers a subsection `1 n` that opens with object 0's free
+      // entry from 0: every entry of it would name a different object for poppler than for us.
+      if (i === 0 && first === 1 && type === "f" && field1 === 0 && generation === 65535) {
+        throw malformed(`xref subsection '1 ${count}' at offset ${save} opens with object 0's entry`);
+      }
       // Within one section the first entry for a number wins (duplicates are a producer bug).
       if (!entries.has(first + i)) {
         entries.set(
@@ -108,6 +114,7 @@ function readXrefStream(bytes: Uint8Array, offset: number): XrefSection {
     throw malformed(`no cross-reference table or /Type /XRef stream at offset ${offset}`);
   }
   const dict = stream.dict;
+  requireIntegerTokens(bytes, dict, ["Size", "Prev", "W", "Index"], `xref stream at offset ${offset}`);
   const size = dict.getNumber("Size");
   const w = dict.getArray("W");
   if (size === undefined || !Number.isInteger(size) || size < 0 || size > MAX_OBJECT_NUMBER + 1) {
@@ -118,6 +125,10 @@ function readXrefStream(bytes: Uint8Array, offset: number): XrefSection {
   }
   const widths = w.slice(0, 3) as number[];
   const [w0, w1, w2] = widths as [number, number, number];
+  // Poppler keeps the type field in an int: a wider one makes it refuse the section and rebuild.
+  if (w0 > 4) {
+    throw malformed(`xref stream at offset ${offset} has a type field of ${w0} bytes (at most 4)`);
+  }
   const rowWidth = w0 + w1 + w2;
   if (rowWidth === 0) {
     throw malformed(`xref stream at offset ${offset} has /W of zero width`);
@@ -159,8 +170,13 @@ function readXrefStream(bytes: Uint8Array, offset: number): XrefSection {
           index: field3,
           generation: 0,
         });
+      } else {
+        // §7.5.8.3 reads other types as the null object; poppler refuses the section and rebuilds
+        // the cross-reference by scanning, showing objects no section defines.
+        throw malformed(
+          `xref stream at offset ${offset} has an entry of type ${type} (object ${objectNumber})`,
+        );
       }
-      // Other types are references to the null object (§7.5.8.3): leave undefined.
     }
   }
   return { offset, kind: "stream", entries, trailer: dict, end: object.end };
@@ -172,4 +188,77 @@ function readField(data: Uint8Array, pos: number, width: number): number {
     value = value * 256 + data[pos + i]!;
   }
   return value;
+}
+
+/**
+ * Throws PDF_MALFORMED when one of `keys` of a dictionary parsed from `bytes` holds a number (or,
+ * for an array, an element) written as a real (`33.0`, `33.`): poppler needs an integer there and
+ * refuses the structure (for a cross-reference section: rebuilds the table by scanning), while the
+ * parsed value is a whole number for us. Re-reads the dictionary's own tokens from the file; a
+ * dictionary built in code (no source offsets) passes.
+ */
+export function requireIntegerTokens(
+  bytes: Uint8Array,
+  dict: PdfDict,
+  keys: readonly string[],
+  where: string,
+): void {
+  if (dict.start < 0 || dict.end > bytes.length || bytes[dict.start] !== 0x3c) {
+    return;
+  }
+  const lexer = new PdfLexer(bytes.subarray(0, dict.end), dict.start + 2);
+  // The last entry for a key is the one the map holds.
+  const written = new Map<string, boolean>();
+  for (;;) {
+    lexer.skipWhitespace();
+    if (lexer.pos >= dict.end - 2) {
+      break;
+    }
+    const key = lexer.parseObject();
+    if (!(key instanceof PdfName)) {
+      return;
+    }
+    lexer.skipWhitespace();
+    if (!keys.includes(key.value)) {
+      lexer.parseObject();
+      continue;
+    }
+    let integral = true;
+    if (bytes[lexer.pos] === 0x5b) {
+      lexer.pos++;
+      for (;;) {
+        lexer.skipWhitespace();
+        if (lexer.pos >= dict.end || bytes[lexer.pos] === 0x5d) {
+          lexer.pos++;
+          break;
+        }
+        integral = readsAsInteger(lexer) && integral;
+      }
+    } else {
+      integral = readsAsInteger(lexer);
+    }
+    written.set(key.value, integral);
+  }
+  for (const [key, integral] of written) {
+    if (!integral) {
+      throw malformed(`${where}: /${key} holds a real number where an integer is required`);
+    }
+  }
+}
+
+/** Parses the next object; false when it is a number whose token is not digits (with a sign). */
+function readsAsInteger(lexer: PdfLexer): boolean {
+  lexer.skipWhitespace();
+  const start = lexer.pos;
+  const value = lexer.parseObject();
+  if (typeof value !== "number") {
+    return true;
+  }
+  for (let i = start; i < lexer.pos; i++) {
+    const byte = lexer.bytes[i]!;
+    if (!(byte >= 0x30 && byte <= 0x39) && !(i === start && (byte === 0x2b || byte === 0x2d))) {
+      return false;
+    }
+  }
+  return true;
 }
