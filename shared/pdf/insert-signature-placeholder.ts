@@ -176,7 +176,7 @@ async function insert(
 }
 
 /** Updates for `owner[key]` with `item` appended: a new version of the array object when indirect, else of the owner. */
-function addToArray(
+export function addToArray(
   file: PdfFile,
   ownerRef: PdfRef,
   owner: PdfDict,

@@ -1,21 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import type { RuntimeConfig } from "../../shared/config.ts";
+import { describe, expect, it } from "vitest";
 import type { Delivery, Letter } from "../../shared/exchange/types.ts";
-import { createDynamoClient, DynamoLedger } from "../../shared/storage/index.ts";
+import { testLedger } from "../support/exchange.ts";
 
-const config: RuntimeConfig = {
-  region: "ap-southeast-1",
-  tableName: "lienthong",
-  bucketName: "lienthong-letters",
-  dynamodbEndpoint: inject("dynamodbEndpoint"),
-  presignTtlSeconds: 60,
-  maxFileBytes: 1024,
-  revocation: "off",
-};
-const client = createDynamoClient(config);
-const ledger = new DynamoLedger(client, config.tableName);
-afterAll(() => client.destroy());
+const ledger = testLedger();
 
 function draft(sha256: string): Letter {
   const id = randomUUID();

@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { demoSealPng } from "../../devkit/demo-images.ts";
 import { LienthongClient, type SentLetter } from "../../local/api-client.ts";
-import type { RuntimeConfig } from "../../shared/config.ts";
 import type { Role } from "../../shared/exchange/types.ts";
 import { hashApiKey } from "../../shared/http/index.ts";
-import { createDynamoClient, DynamoLedger } from "../../shared/storage/index.ts";
 import {
   draftLetter,
   letterMetadata,
@@ -13,6 +11,7 @@ import {
   organCodes,
   sha256,
   signedPdf,
+  testLedger,
 } from "../support/exchange.ts";
 
 /**
@@ -32,18 +31,7 @@ interface Problem {
 
 type Draft = SentLetter & { state: string; file: { sha256: string } };
 
-const config: RuntimeConfig = {
-  region: "ap-southeast-1",
-  tableName: "lienthong",
-  bucketName: "lienthong-letters",
-  dynamodbEndpoint: inject("dynamodbEndpoint"),
-  presignTtlSeconds: 60,
-  maxFileBytes: 1024,
-  revocation: "off",
-};
-const dynamo = createDynamoClient(config);
-const ledger = new DynamoLedger(dynamo, config.tableName);
-afterAll(() => dynamo.destroy());
+const ledger = testLedger();
 
 let codes: string[];
 /** The sender's and the first recipient's office software. */

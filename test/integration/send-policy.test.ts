@@ -1,17 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   type CreatedLetter,
   type LienthongClient,
   type SentLetter,
   uploadFile,
 } from "../../local/api-client.ts";
-import type { RuntimeConfig } from "../../shared/config.ts";
 import type { Letter } from "../../shared/exchange/types.ts";
 import { type DemoPkiManifest, parseCertificate } from "../../shared/pki/index.ts";
 import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
-import { createDynamoClient, DynamoLedger } from "../../shared/storage/index.ts";
 import {
   demoPki,
   draftLetter,
@@ -21,6 +19,7 @@ import {
   personEntry,
   samplePdf,
   sha256,
+  testLedger,
 } from "../support/exchange.ts";
 
 /** What a letter records of a send attempt (`GET /v1/letters/{id}`, and the refusal's problem). */
@@ -60,18 +59,7 @@ interface Report {
 
 type LetterWithVerification = SentLetter & { verification?: SendVerification; file: { sha256: string } };
 
-const config: RuntimeConfig = {
-  region: "ap-southeast-1",
-  tableName: "lienthong",
-  bucketName: "lienthong-letters",
-  dynamodbEndpoint: inject("dynamodbEndpoint"),
-  presignTtlSeconds: 60,
-  maxFileBytes: 1024,
-  revocation: "off",
-};
-const dynamo = createDynamoClient(config);
-const ledger = new DynamoLedger(dynamo, config.tableName);
-afterAll(() => dynamo.destroy());
+const ledger = testLedger();
 
 let sender: LienthongClient;
 let recipients: LienthongClient[];

@@ -2,11 +2,32 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PDFDocument, StandardFonts } from "pdf-lib";
-import { inject } from "vitest";
+import { afterAll, inject } from "vitest";
 import { type LetterRequest, LienthongClient, uploadFile } from "../../local/api-client.ts";
+import type { RuntimeConfig } from "../../shared/config.ts";
 import type { Role } from "../../shared/exchange/types.ts";
 import type { DemoPkiManifest } from "../../shared/pki/index.ts";
 import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
+import { createDynamoClient, DynamoLedger } from "../../shared/storage/index.ts";
+
+/**
+ * The ledger over the test run's DynamoDB Local (the table test/global-setup.ts made), through the
+ * production adapter; its client closes after the calling file's tests.
+ */
+export function testLedger(): DynamoLedger {
+  const config: RuntimeConfig = {
+    region: "ap-southeast-1",
+    tableName: "lienthong",
+    bucketName: "lienthong-letters",
+    dynamodbEndpoint: inject("dynamodbEndpoint"),
+    presignTtlSeconds: 60,
+    maxFileBytes: 1024,
+    revocation: "off",
+  };
+  const client = createDynamoClient(config);
+  afterAll(() => client.destroy());
+  return new DynamoLedger(client, config.tableName);
+}
 
 /**
  * A client per demo organ of the running local exchange (see test/global-setup.ts), in the order

@@ -35,6 +35,7 @@ import { estimateCmsSize } from "../../shared/cms/estimate-cms-size.ts";
 import type { Signer, Tsa } from "../../shared/cms/ports.ts";
 import { hashByteRange } from "../../shared/pdf/byte-range.ts";
 import { type UpdateObject, writeIncrementalUpdate } from "../../shared/pdf/incremental-update.ts";
+import { addToArray } from "../../shared/pdf/insert-signature-placeholder.ts";
 import { parseObjectAt } from "../../shared/pdf/lexer.ts";
 import { PdfDict, PdfName, type PdfObject, PdfRef, PdfStream, textString } from "../../shared/pdf/objects.ts";
 import { listPages } from "../../shared/pdf/pages.ts";
@@ -828,7 +829,7 @@ async function addSignatureField(pdf: Uint8Array, options: FieldOptions): Promis
     widget.map.set("AP", new PdfDict([["N", appearance]]));
   }
   objects.push({ objectNumber: widgetNumber, value: widget });
-  objects.push(...appendTo(file, page.ref, page.dict, "Annots", ref(widgetNumber)));
+  objects.push(...addToArray(file, page.ref, page.dict, "Annots", ref(widgetNumber)));
   const acroFormValue = catalog.dict.get("AcroForm");
   const acroForm = file.deref(acroFormValue);
   const form = acroForm instanceof PdfDict ? acroForm : new PdfDict();
@@ -836,7 +837,7 @@ async function addSignatureField(pdf: Uint8Array, options: FieldOptions): Promis
   const fields = form.get("Fields");
   let newForm = form.with({ SigFlags: sigFlags });
   if (fields instanceof PdfRef) {
-    objects.push(...appendTo(file, catalog.ref, form, "Fields", ref(widgetNumber)));
+    objects.push(...addToArray(file, catalog.ref, form, "Fields", ref(widgetNumber)));
   } else {
     newForm = newForm.with({ Fields: [...(Array.isArray(fields) ? fields : []), ref(widgetNumber)] });
   }
@@ -859,33 +860,6 @@ async function addSignatureField(pdf: Uint8Array, options: FieldOptions): Promis
     await options.sign(hashByteRange(bytes, byteRange, "sha256")),
   );
   return bytes;
-}
-
-/** Updates appending `item` to `owner[key]`: the array object when indirect, else the owner. */
-function appendTo(
-  file: PdfFile,
-  ownerRef: PdfRef,
-  owner: PdfDict,
-  key: string,
-  item: PdfObject,
-): UpdateObject[] {
-  const current = owner.get(key);
-  if (current instanceof PdfRef) {
-    const array = file.resolve(current);
-    if (Array.isArray(array)) {
-      return [
-        { objectNumber: current.objectNumber, generation: current.generation, value: [...array, item] },
-      ];
-    }
-  }
-  const existing = Array.isArray(current) ? current : [];
-  return [
-    {
-      objectNumber: ownerRef.objectNumber,
-      generation: ownerRef.generation,
-      value: owner.with({ [key]: [...existing, item] }),
-    },
-  ];
 }
 
 function timestampSigner(tsa: Tsa): (digest: Uint8Array) => Promise<Uint8Array> {
@@ -1986,7 +1960,7 @@ export function hiddenChangeCases(bases: ForgeryBases): ForgeryCase[] {
         ["AP", new PdfDict([["N", ref(next)]])],
       ]),
     },
-    ...appendTo(file, page.ref, page.dict, "Annots", ref(next + 2)),
+    ...addToArray(file, page.ref, page.dict, "Annots", ref(next + 2)),
   ]);
   cases.push({
     label: "tampered-annotation-after-seal",
