@@ -343,6 +343,24 @@ export function rawPdf(
   return new Uint8Array(Buffer.concat(parts));
 }
 
+/** A standard Type 1 font dictionary for hand-laid letters (Latin-1 text only). */
+export const HELVETICA = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
+
+/** A text line in content-stream syntax: 16 pt, at x = 72. */
+export function textLine(text: string, y = 760, font = "F1"): string {
+  return `BT /${font} 16 Tf 72 ${y} Td (${text}) Tj ET`;
+}
+
+/** The body of a stream object for {@link rawPdf}, with extra dictionary entries `dict`. */
+export function streamBody(content: string, dict = ""): string {
+  return `<< ${dict} /Length ${Buffer.from(content, "latin1").length} >>\nstream\n${content}\nendstream`;
+}
+
+/** The body of a page of a hand-laid letter (parent 2 0 R, A4). */
+export function pageBody(entries: string): string {
+  return `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] ${entries} >>`;
+}
+
 /** Catalog, page tree and one empty page: the bodies for objects 1–3 of {@link rawPdf}. */
 export const MINIMAL_BODIES: readonly string[] = [
   "<< /Type /Catalog /Pages 2 0 R >>",

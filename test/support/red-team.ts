@@ -42,7 +42,7 @@ import { decodeStream } from "../../shared/pdf/stream-decode.ts";
 import { acrobatLikeLetter, acrobatLikeSign, type Edit, type UpdateSession } from "./acrobat-like.ts";
 import { appendUpdate, type CorpusSigners, makeShadowLetter, signAll, signerOf } from "./attacks.ts";
 import { sealImage } from "./images.ts";
-import { makeLetterPdf, rawPdf } from "./pdf.ts";
+import { HELVETICA, makeLetterPdf, pageBody, rawPdf, streamBody, textLine } from "./pdf.ts";
 import { tempDir } from "./temp-dir.ts";
 
 const run = promisify(execFile);
@@ -82,8 +82,6 @@ export const FORGED_AMOUNT = "98.500.000";
 /** A line the signed page draws with a font it does not have at signing (poppler draws nothing). */
 export const HIDDEN_LINE = "DA DUYET CHI 900.000.000 DONG";
 
-const HELVETICA = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
-
 function latin1(text: string): Buffer {
   return Buffer.from(text, "latin1");
 }
@@ -96,28 +94,13 @@ function name(value: string): PdfName {
   return new PdfName(value);
 }
 
-/** A text line in content-stream syntax: 16 pt, at x = 72. */
-function line(text: string, y = 760, font = "F1"): string {
-  return `BT /${font} 16 Tf 72 ${y} Td (${text}) Tj ET`;
-}
-
-/** The body of a stream object for {@link rawPdf}. */
-function streamBody(content: string, dict = ""): string {
-  return `<< ${dict} /Length ${latin1(content).length} >>\nstream\n${content}\nendstream`;
-}
-
-/** The body of a page of the hand-laid letters (parent 2 0 R, A4). */
-function pageBody(entries: string): string {
-  return `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] ${entries} >>`;
-}
-
 function stream(content: string, entries: Iterable<readonly [string, PdfObject]> = []): PdfStream {
   return new PdfStream(new PdfDict(entries), latin1(content));
 }
 
 /** A white box over {@link SIGNED_LINE} and {@link FORGED_LINE} in its place, in page space (font /F1). */
 function coverPainting(): string {
-  return `q 1 1 1 rg 60 745 500 40 re f 0 g ${line(FORGED_LINE)} Q`;
+  return `q 1 1 1 rg 60 745 500 40 re f 0 g ${textLine(FORGED_LINE)} Q`;
 }
 
 /** A page-sized Form XObject painting {@link coverPainting} with `font` as /F1. */
@@ -207,7 +190,7 @@ function oneLineLetter(): Uint8Array {
     "<< /Type /Catalog /Pages 2 0 R >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
     pageBody("/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R"),
-    streamBody(line(SIGNED_LINE)),
+    streamBody(textLine(SIGNED_LINE)),
     HELVETICA,
   ]);
 }
@@ -225,7 +208,7 @@ export async function sharedDrFont({ person }: CorpusSigners): Promise<RedTeamFi
     "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /DR << /Font 5 0 R >> /DA (/F1 0 Tf 0 g) >> >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
     pageBody("/Resources << /Font 5 0 R >> /Contents 4 0 R"),
-    streamBody(`${line(SIGNED_LINE)}\n${line(HIDDEN_LINE, 700, "F9")}`),
+    streamBody(`${textLine(SIGNED_LINE)}\n${textLine(HIDDEN_LINE, 700, "F9")}`),
     "<< /F1 6 0 R >>",
     HELVETICA,
   ]);
@@ -244,11 +227,11 @@ export async function sharedDrFontOfXObject({ person }: CorpusSigners): Promise<
     "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /DR << /Font 5 0 R >> /DA (/F1 0 Tf 0 g) >> >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
     pageBody("/Resources << /Font << /F1 6 0 R >> /XObject << /Fm 7 0 R >> >> /Contents 4 0 R"),
-    streamBody(`${line(SIGNED_LINE)}\nq /Fm Do Q`),
+    streamBody(`${textLine(SIGNED_LINE)}\nq /Fm Do Q`),
     "<< /F1 6 0 R >>",
     HELVETICA,
     streamBody(
-      line(HIDDEN_LINE, 700, "F9"),
+      textLine(HIDDEN_LINE, 700, "F9"),
       "/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font 5 0 R >>",
     ),
   ]);
@@ -267,7 +250,7 @@ export async function sharedDrResources({ person }: CorpusSigners): Promise<RedT
     "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /DR 5 0 R /DA (/F1 0 Tf 0 g) >> >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
     pageBody("/Resources 5 0 R /Contents 4 0 R"),
-    streamBody(`${line(SIGNED_LINE)}\nq /Fx Do Q`),
+    streamBody(`${textLine(SIGNED_LINE)}\nq /Fx Do Q`),
     "<< /Font << /F1 6 0 R >> >>",
     HELVETICA,
   ]);
@@ -283,7 +266,7 @@ export async function sharedDrInheritedResources({ person }: CorpusSigners): Pro
     "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [] /DR 5 0 R /DA (/F1 0 Tf 0 g) >> >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources 5 0 R >>",
     pageBody("/Contents 4 0 R"),
-    streamBody(`${line(SIGNED_LINE)}\nq /Fx Do Q`),
+    streamBody(`${textLine(SIGNED_LINE)}\nq /Fx Do Q`),
     "<< /Font << /F1 6 0 R >> >>",
     HELVETICA,
   ]);
@@ -317,7 +300,10 @@ async function addXObjectToDr(
  */
 export async function xrefReconstruction({ person }: CorpusSigners): Promise<RedTeamFile> {
   const signed = await signAll(oneLineLetter(), [person]);
-  const update = appendUpdate(signed, dssHolding(readPdf(signed), hiddenDefinition(4, line(FORGED_LINE))));
+  const update = appendUpdate(
+    signed,
+    dssHolding(readPdf(signed), hiddenDefinition(4, textLine(FORGED_LINE))),
+  );
   const bytes = new Uint8Array(Buffer.concat([update, Buffer.alloc(40_000, 0x0a)]));
   return { name: "b-xref-reconstruction", bytes, signed, page: 1, shows: FORGED_AMOUNT, target: 4 };
 }
@@ -329,7 +315,10 @@ export async function xrefReconstruction({ person }: CorpusSigners): Promise<Red
  */
 export async function xrefReconstructionPaddedBeforeEof({ person }: CorpusSigners): Promise<RedTeamFile> {
   const signed = await signAll(oneLineLetter(), [person]);
-  const update = appendUpdate(signed, dssHolding(readPdf(signed), hiddenDefinition(4, line(FORGED_LINE))));
+  const update = appendUpdate(
+    signed,
+    dssHolding(readPdf(signed), hiddenDefinition(4, textLine(FORGED_LINE))),
+  );
   const bytes = padBeforeLastEof(update, 40_000);
   return { name: "b-variant-padding-before-eof", bytes, signed, page: 1, shows: FORGED_AMOUNT, target: 4 };
 }
@@ -342,7 +331,7 @@ export async function xrefReconstructionPaddedBeforeEof({ person }: CorpusSigner
  */
 export async function gapPaddedObjectNumber({ person }: CorpusSigners): Promise<RedTeamFile> {
   const signed = await signAll(oneLineLetter(), [person]);
-  const hidden = hiddenDefinition(4, line(FORGED_LINE), "0000000000004 0 obj");
+  const hidden = hiddenDefinition(4, textLine(FORGED_LINE), "0000000000004 0 obj");
   const bytes = padBeforeLastEof(appendUpdate(signed, dssHolding(readPdf(signed), hidden)), 40_000);
   return { name: "b-gap-zero-padded-object-number", bytes, signed, page: 1, shows: FORGED_AMOUNT };
 }
@@ -379,7 +368,7 @@ function letterWithDraftAttachment(): Uint8Array {
       "<< /Type /Catalog /Pages 2 0 R >>",
       "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
       pageBody("/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R"),
-      streamBody(line(FORGED_LINE)),
+      streamBody(textLine(FORGED_LINE)),
       HELVETICA,
     ]),
   ).toString("latin1");
@@ -388,7 +377,7 @@ function letterWithDraftAttachment(): Uint8Array {
       "<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(du-thao.pdf) 7 0 R] >> >> >>",
       "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
       pageBody("/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R"),
-      streamBody(line(SIGNED_LINE)),
+      streamBody(textLine(SIGNED_LINE)),
       HELVETICA,
       streamBody(draft, "/Type /EmbeddedFile /Subtype /application#2Fpdf"),
       "<< /Type /Filespec /F (du-thao.pdf) /UF (du-thao.pdf) /EF << /F 6 0 R >> >>",
@@ -546,11 +535,11 @@ export async function annotsIsContents(signers: CorpusSigners): Promise<RedTeamF
     "<< /Type /Catalog /Pages 2 0 R >>",
     "<< /Type /Pages /Kids [7 0 R 3 0 R] /Count 2 >>",
     pageBody("/Resources << /Font << /F1 5 0 R >> >> /Contents 6 0 R /Annots 6 0 R"),
-    streamBody(line(SIGNED_LINE)),
+    streamBody(textLine(SIGNED_LINE)),
     HELVETICA,
     "[4 0 R]",
     pageBody("/Resources << /Font << /F1 5 0 R >> >> /Contents 8 0 R"),
-    streamBody(line("Kinh gui: So Tai chinh")),
+    streamBody(textLine("Kinh gui: So Tai chinh")),
   ]);
   const signed = await signAll(letter, [signers.person]);
   const bytes = await acrobatLikeSign(signed, signerOf(signers.organisation), [
@@ -568,11 +557,11 @@ export async function annotsIsOtherPagesContents(signers: CorpusSigners): Promis
     "<< /Type /Catalog /Pages 2 0 R >>",
     "<< /Type /Pages /Kids [3 0 R 7 0 R] /Count 2 >>",
     pageBody("/Resources << /Font << /F1 5 0 R >> >> /Contents 6 0 R"),
-    streamBody(line(SIGNED_LINE)),
+    streamBody(textLine(SIGNED_LINE)),
     HELVETICA,
     "[4 0 R]",
     pageBody("/Resources << /Font << /F1 5 0 R >> >> /Contents 8 0 R /Annots 6 0 R"),
-    streamBody(line("Noi nhan: Bo Tai chinh")),
+    streamBody(textLine("Noi nhan: Bo Tai chinh")),
   ]);
   const signed = await signAll(letter, [signers.person]);
   const bytes = await acrobatLikeSign(signed, signerOf(signers.organisation), [
@@ -591,7 +580,7 @@ function emptyFieldLetter(field: string): Uint8Array {
     "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R] >> >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
     pageBody("/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R /Annots [6 0 R]"),
-    streamBody(line(SIGNED_LINE)),
+    streamBody(textLine(SIGNED_LINE)),
     HELVETICA,
     field,
   ]);
@@ -653,7 +642,7 @@ export async function signatureFieldAsXObjectMap({ person }: CorpusSigners): Pro
     "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R] >> >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
     pageBody("/Resources << /Font << /F1 5 0 R >> /XObject 6 0 R >> /Contents 4 0 R"),
-    streamBody(`${line(SIGNED_LINE)}\nq /SV Do Q`),
+    streamBody(`${textLine(SIGNED_LINE)}\nq /SV Do Q`),
     HELVETICA,
     "<< /FT /Sig /T (ChuKyLanhDao) >>",
   ]);
@@ -677,7 +666,7 @@ export async function signatureFieldAsFontMap({ person }: CorpusSigners): Promis
     "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R] >> >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
     pageBody("/Resources << /Font 6 0 R >> /Contents 4 0 R"),
-    streamBody(`${line(SIGNED_LINE)}\n${line(HIDDEN_LINE, 700, "Lock")}`),
+    streamBody(`${textLine(SIGNED_LINE)}\n${textLine(HIDDEN_LINE, 700, "Lock")}`),
     HELVETICA,
     "<< /FT /Sig /T (ChuKyLanhDao) /F1 5 0 R >>",
   ]);
@@ -755,7 +744,7 @@ async function counterSignedWithAnnots(
     "<< /Type /Catalog /Pages 2 0 R >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
     pageBody(`/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R /Annots ${annots}`),
-    streamBody(line(SIGNED_LINE)),
+    streamBody(textLine(SIGNED_LINE)),
     HELVETICA,
     ...extraBodies,
   ]);
@@ -800,7 +789,7 @@ export function directItemsInAnnotsObject(signers: CorpusSigners): Promise<RedTe
  * changed: must pass, and poppler shows the signed letter.
  */
 export async function hybridFreeEntry({ person }: CorpusSigners): Promise<RedTeamFile> {
-  const content = streamBody(line(SIGNED_LINE));
+  const content = streamBody(textLine(SIGNED_LINE));
   const signed = await signAll(oneLineLetter(), [person]);
   const file = readPdf(signed);
   const previous = file.revisions[file.revisions.length - 1]!.startxref;

@@ -28,7 +28,17 @@ import type { ValidationReport } from "../../../shared/verification/report.ts";
 import { validatePdf } from "../../../shared/verification/validate-pdf.ts";
 import { acrobatLikeSign, type UpdateSession } from "../../support/acrobat-like.ts";
 import { corpusSigners, signAll, signerOf } from "../../support/attacks.ts";
-import { makeLetterPdf, pdfText, rawPdf, renderPage } from "../../support/pdf.ts";
+import { writeRevision } from "../../support/fuzz-mutators.ts";
+import {
+  HELVETICA,
+  makeLetterPdf,
+  pageBody,
+  pdfText,
+  rawPdf,
+  renderPage,
+  streamBody,
+  textLine,
+} from "../../support/pdf.ts";
 import { testPki } from "../../support/pki.ts";
 import { FORGED_AMOUNT, FORGED_LINE, HIDDEN_LINE, SIGNED_LINE } from "../../support/red-team.ts";
 import { tempDir } from "../../support/temp-dir.ts";
@@ -187,49 +197,16 @@ const options: ValidationOptions = {
   offline: true,
 };
 
-const HELVETICA = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
-const textLine = (text: string, y = 760) => `BT /F1 16 Tf 72 ${y} Td (${text}) Tj ET`;
-const streamBody = (content: string, dict = "") =>
-  `<< ${dict} /Length ${Buffer.from(content, "latin1").length} >>\nstream\n${content}\nendstream`;
-const pageBody = (entries: string) => `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] ${entries} >>`;
-
-/**
- * Appends an update written by hand: each body as `N 0 obj … endobj`, a classic cross-reference
- * table listing them, and a trailer carrying the previous one's /Root, /Info and /ID.
- */
+/** Appends an update written by hand: each body as `N 0 obj … endobj`, in a classic xref table. */
 function appendObjects(bytes: Uint8Array, objects: readonly (readonly [number, string])[]): Uint8Array {
-  const file = readPdf(bytes);
-  const chunks: Buffer[] = [Buffer.from(bytes)];
-  let position = bytes.length;
-  const push = (text: string): void => {
-    const chunk = Buffer.from(text, "latin1");
-    chunks.push(chunk);
-    position += chunk.length;
-  };
-  if (bytes[bytes.length - 1] !== 0x0a) {
-    push("\n");
-  }
-  const offsets = new Map<number, number>();
-  for (const [objectNumber, body] of objects) {
-    offsets.set(objectNumber, position);
-    push(`${objectNumber} 0 obj\n${body}\nendobj\n`);
-  }
-  const startxref = position;
-  let xref = "xref\n";
-  for (const [objectNumber, offset] of [...offsets].sort((a, b) => a[0] - b[0])) {
-    xref += `${objectNumber} 1\n${String(offset).padStart(10, "0")} 00000 n \n`;
-  }
-  const size = Math.max(file.trailer.getNumber("Size") ?? 0, ...[...offsets.keys()].map((n) => n + 1));
-  const trailer = new PdfDict([["Size", size]]);
-  for (const key of ["Root", "Info", "ID"]) {
-    const value = file.trailer.get(key);
-    if (value !== undefined) {
-      trailer.map.set(key, value);
-    }
-  }
-  trailer.map.set("Prev", file.revisions[file.revisions.length - 1]!.startxref);
-  push(`${xref}trailer\n${formatObject(trailer)}\nstartxref\n${startxref}\n%%EOF\n`);
-  return new Uint8Array(Buffer.concat(chunks));
+  return writeRevision(bytes, {
+    xref: "table",
+    objects: objects.map(([objectNumber, body]) => ({
+      objectNumber,
+      value: null,
+      body: new Uint8Array(Buffer.from(body, "latin1")),
+    })),
+  });
 }
 
 interface View {

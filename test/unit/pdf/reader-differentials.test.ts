@@ -24,18 +24,12 @@ import { formatObject } from "../../../shared/pdf/serialize.ts";
 import type { ValidationOptions } from "../../../shared/verification/options.ts";
 import { validatePdf } from "../../../shared/verification/validate-pdf.ts";
 import { corpusSigners, signAll } from "../../support/attacks.ts";
-import { pdfText, rawPdf, renderPage } from "../../support/pdf.ts";
+import { HELVETICA, pageBody, pdfText, rawPdf, renderPage, streamBody, textLine } from "../../support/pdf.ts";
 import { testPki } from "../../support/pki.ts";
 import { HIDDEN_LINE, SIGNED_LINE } from "../../support/red-team.ts";
 import { tempDir } from "../../support/temp-dir.ts";
 
 const latin1 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, "latin1"));
-
-const HELVETICA = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
-const textLine = (text: string, y = 760, font = "F1") => `BT /${font} 16 Tf 72 ${y} Td (${text}) Tj ET`;
-const streamBody = (content: string) =>
-  `<< /Length ${Buffer.from(content, "latin1").length} >>\nstream\n${content}\nendstream`;
-const pageBody = (entries: string) => `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] ${entries} >>`;
 
 /** An object stream written by hand: `header` is the pairs text, `data` what follows /First. */
 interface HandObjectStream {
