@@ -168,6 +168,16 @@ export const ERROR_CODES = {
     en: "No prepared signature with this id (it may have expired).",
     vi: "Không có phiên ký chuẩn bị với mã này (có thể đã hết hạn).",
   },
+  SIGNING_SESSION_SPENT: {
+    status: 409,
+    en: "This prepared signature has had too many wrong signature values; prepare the signature again.",
+    vi: "Phiên ký đã nhận quá nhiều giá trị chữ ký sai; hãy chuẩn bị lại chữ ký.",
+  },
+  SIGNING_SESSION_USED: {
+    status: 409,
+    en: "This prepared signature has already been completed.",
+    vi: "Phiên ký này đã được hoàn tất.",
+  },
   SIGNATURE_VALUE_INVALID: {
     status: 422,
     en: "The returned signature value does not match the prepared document and certificate.",
@@ -233,6 +243,13 @@ export const ERROR_CODES = {
     vi:
       "Văn bản chưa được gửi vì chữ ký số không đạt kết quả xác thực. Văn bản chưa được chuyển đến " +
       "cơ quan nào và vẫn được giữ ở trạng thái chưa gửi; hãy xem báo cáo xác thực, sửa hoặc ký lại tệp, rồi gửi lại.",
+  },
+
+  // Dependencies (DynamoDB, S3): an outage or throttling, answered 503 with Retry-After
+  DEPENDENCY_UNAVAILABLE: {
+    status: 503,
+    en: "A service the exchange depends on is unavailable or overloaded. Try again shortly (see Retry-After).",
+    vi: "Một dịch vụ mà hệ thống phụ thuộc đang không sẵn sàng hoặc quá tải. Vui lòng thử lại sau (xem Retry-After).",
   },
 
   // Internal
