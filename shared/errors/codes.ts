@@ -252,6 +252,23 @@ export const ERROR_CODES = {
     vi: "Một dịch vụ mà hệ thống phụ thuộc đang không sẵn sàng hoặc quá tải. Vui lòng thử lại sau (xem Retry-After).",
   },
 
+  // Evidence: receipts, the audit chain and its daily seals (shared/evidence)
+  EVIDENCE_MALFORMED: {
+    status: 422,
+    en: "The receipt, audit event or seal is not in the canonical form the exchange writes.",
+    vi: "Biên nhận, sự kiện nhật ký hoặc niêm phong không đúng định dạng chuẩn của hệ thống.",
+  },
+  AUDIT_CHAIN_BROKEN: {
+    status: 409,
+    en: "The audit chain does not verify: an event was changed, removed, reordered or inserted, or it does not lead to the sealed head.",
+    vi: "Chuỗi nhật ký không toàn vẹn: có sự kiện bị sửa, xóa, đổi thứ tự hoặc chèn thêm, hoặc không khớp với bản niêm phong.",
+  },
+  SEAL_INVALID: {
+    status: 422,
+    en: "The daily seal's signature or timestamp does not verify, or it was not signed by the exchange.",
+    vi: "Chữ ký số hoặc dấu thời gian của bản niêm phong hằng ngày không hợp lệ, hoặc không do hệ thống ký.",
+  },
+
   // Internal
   INTERNAL: {
     status: 500,
