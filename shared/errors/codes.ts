@@ -269,6 +269,28 @@ export const ERROR_CODES = {
     vi: "Chữ ký số hoặc dấu thời gian của bản niêm phong hằng ngày không hợp lệ, hoặc không do hệ thống ký.",
   },
 
+  // Organ status and who may act on a letter (shared/exchange/exchange.ts)
+  ORGAN_INACTIVE: {
+    status: 403,
+    en: "Your organ is no longer active in the directory (inactive or merged): its keys may read its letters but not create, send, sign or set statuses.",
+    vi: "Cơ quan của bạn không còn hoạt động trong danh bạ (ngừng hoạt động hoặc đã sáp nhập): khóa của cơ quan chỉ được đọc văn bản, không được tạo, gửi, ký hoặc cập nhật trạng thái.",
+  },
+  RECIPIENT_INACTIVE: {
+    status: 409,
+    en: "Some recipients are no longer active organs (inactive or merged since the draft was made). Nothing was delivered; address the letter to their successors and send it again.",
+    vi: "Một số nơi nhận không còn là cơ quan đang hoạt động (đã ngừng hoạt động hoặc sáp nhập sau khi tạo dự thảo). Văn bản chưa được chuyển đến nơi nào; hãy gửi đến cơ quan kế thừa rồi gửi lại.",
+  },
+  NOT_A_RECIPIENT: {
+    status: 403,
+    en: "Only a recipient sets statuses: the sender of a letter reads its recipients' statuses but does not set them.",
+    vi: "Chỉ nơi nhận mới cập nhật trạng thái: cơ quan gửi xem được trạng thái của nơi nhận nhưng không được cập nhật.",
+  },
+  LETTER_NOT_VERIFIED: {
+    status: 409,
+    en: "The letter has no verification report yet: one is kept at each send attempt (verify it now with POST /v1/letters/{id}/verify).",
+    vi: "Văn bản chưa có báo cáo xác thực: báo cáo được lưu ở mỗi lần gửi (có thể xác thực ngay bằng POST /v1/letters/{id}/verify).",
+  },
+
   // Internal
   INTERNAL: {
     status: 500,
