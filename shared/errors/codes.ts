@@ -291,6 +291,50 @@ export const ERROR_CODES = {
     vi: "Văn bản chưa có báo cáo xác thực: báo cáo được lưu ở mỗi lần gửi (có thể xác thực ngay bằng POST /v1/letters/{id}/verify).",
   },
 
+  // edXML packages (QCVN 102:2016): refusals of a package as a whole. What the clerk should see but
+  // does not stop the import (mismatched attachments, placeholder signatures…) are warnings of
+  // shared/edxml/warnings.ts, not errors.
+  EDXML_TOO_LARGE: {
+    status: 413,
+    en: "The edXML package is larger than allowed; it was refused before being read.",
+    vi: "Gói edXML vượt quá dung lượng cho phép; gói bị từ chối trước khi đọc.",
+  },
+  EDXML_DTD_FORBIDDEN: {
+    status: 422,
+    en: "The edXML package declares a DOCTYPE or entities, which edXML never needs (refused: external entities and entity expansion).",
+    vi: "Gói edXML có khai báo DOCTYPE hoặc thực thể, điều mà edXML không bao giờ cần (bị từ chối: thực thể ngoài và khai triển thực thể).",
+  },
+  EDXML_ENTITY_FORBIDDEN: {
+    status: 422,
+    en: "The edXML package refers to an entity other than the five of XML or a character reference.",
+    vi: "Gói edXML tham chiếu một thực thể ngoài năm thực thể chuẩn của XML hoặc tham chiếu ký tự.",
+  },
+  EDXML_TOO_DEEP: {
+    status: 422,
+    en: "The edXML package nests elements deeper than allowed.",
+    vi: "Gói edXML lồng các phần tử sâu quá mức cho phép.",
+  },
+  EDXML_TOO_MANY_NODES: {
+    status: 422,
+    en: "The edXML package has more elements than allowed.",
+    vi: "Gói edXML có nhiều phần tử quá mức cho phép.",
+  },
+  EDXML_MALFORMED: {
+    status: 422,
+    en: "The edXML package is not well-formed XML.",
+    vi: "Gói edXML không phải XML hợp lệ về cú pháp.",
+  },
+  EDXML_NOT_EDXML: {
+    status: 422,
+    en: "The file is not an edXML letter or status package (QCVN 102:2016), or lacks a part every package needs.",
+    vi: "Tệp không phải gói văn bản hoặc gói trạng thái edXML (QCVN 102:2016), hoặc thiếu thành phần bắt buộc.",
+  },
+  EDXML_ATTACHMENT_TOO_LARGE: {
+    status: 413,
+    en: "An attachment of the edXML package is larger than allowed once decoded or unzipped.",
+    vi: "Một tệp đính kèm của gói edXML vượt quá dung lượng cho phép sau khi giải mã hoặc giải nén.",
+  },
+
   // Internal
   INTERNAL: {
     status: 500,
