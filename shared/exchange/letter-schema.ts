@@ -18,17 +18,79 @@ export const MAX_RECIPIENTS = 98;
 /** Letter ids are the UUIDs the exchange issues. */
 export const LETTER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date as YYYY-MM-DD");
+/**
+ * What no request string may hold, because it breaks or deceives whoever reads it later (a
+ * recipient's `jq`, a terminal, a file manager): lone surrogates (not Unicode at all), C0 and C1
+ * controls and DEL (NUL, terminal escapes), the bidirectional embeddings, overrides and isolates
+ * (U+202A–U+202E, U+2066–U+2069: "gpj.exe" shown as "exe.jpg"), and noncharacters. Tab, LF and CR
+ * only where a field is multi-line.
+ */
+const FORBIDDEN = "\\p{Cs}\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069\\p{Noncharacter_Code_Point}";
+const FORBIDDEN_SINGLE_LINE = new RegExp(`[\\u0000-\\u001F${FORBIDDEN}]`, "u");
+const FORBIDDEN_MULTILINE = new RegExp(`[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F${FORBIDDEN}]`, "u");
+
+/**
+ * Why `value` is not well-formed text, or undefined when it is: names the first offending
+ * character by code point and position, never echoing the text.
+ */
+export function textFault(value: string, multiline = false): string | undefined {
+  const match = (multiline ? FORBIDDEN_MULTILINE : FORBIDDEN_SINGLE_LINE).exec(value);
+  if (!match) {
+    return undefined;
+  }
+  const point = match[0].codePointAt(0) ?? 0;
+  const hex = `U+${point.toString(16).toUpperCase().padStart(4, "0")}`;
+  const kind =
+    point >= 0xd800 && point <= 0xdfff
+      ? "a lone surrogate (not valid Unicode)"
+      : point <= 0x9f
+        ? "a control character"
+        : point >= 0x202a && point <= 0x2069
+          ? "a bidirectional control"
+          : "a noncharacter";
+  return `contains ${hex}, ${kind}, at position ${[...value.slice(0, match.index)].length + 1}`;
+}
+
+/**
+ * The one rule for a request's text: well-formed (see {@link textFault}), normalised to NFC and
+ * trimmed, and only then measured, so that a decomposed "ệ" (three code units) counts as the one
+ * character it is.
+ */
+export function text(options: { readonly min?: number; readonly max: number; readonly multiline?: boolean }) {
+  return z
+    .string()
+    .superRefine((value, context) => {
+      const fault = textFault(value, options.multiline);
+      if (fault) {
+        context.addIssue({ code: "custom", message: fault, abort: true });
+      }
+    })
+    .transform((value) => value.normalize("NFC").trim())
+    .pipe(
+      z
+        .string()
+        .min(options.min ?? 0)
+        .max(options.max),
+    );
+}
+
+/** A calendar date as YYYY-MM-DD: `2026-13-45` and `2026-02-30` are refused. */
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date as YYYY-MM-DD")
+  .refine((value) => {
+    const [year, month, day] = value.split("-").map(Number) as [number, number, number];
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+    return days !== undefined && day >= 1 && day <= days;
+  }, "expected a calendar date as YYYY-MM-DD (no such day)");
 
 /** A letter's file as declared by the sender, checked against the stored bytes at `send`. */
 export const letterFileSchema = z
   .object({
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(255)
-      .refine((name) => !/[/\\\u0000]/.test(name), "file name must not contain slashes"),
+    name: text({ min: 1, max: 255 })
+      .refine((name) => !/[/\\]/.test(name), "file name must not contain slashes")
+      .refine((name) => name !== "." && name !== "..", "file name must not be '.' or '..'"),
     contentType: z.literal("application/pdf").default("application/pdf"),
     size: z.number().int().positive(),
     sha256: z
@@ -45,12 +107,12 @@ export const createLetterSchema = z
   .object({
     code: z
       .object({
-        number: z.string().trim().min(1).max(20),
-        notation: z.string().trim().min(1).max(50),
+        number: text({ min: 1, max: 20 }),
+        notation: text({ min: 1, max: 50 }),
       })
       .strict(),
-    documentType: z.string().trim().min(1).max(100),
-    subject: z.string().trim().min(1).max(500),
+    documentType: text({ min: 1, max: 100 }),
+    subject: text({ min: 1, max: 500 }),
     recipients: z
       .array(z.string().regex(ORGAN_CODE, "expected an organ code such as 000.00.11.H53"))
       .min(1)
@@ -59,18 +121,18 @@ export const createLetterSchema = z
     urgency: z.number().int().min(0).max(4).default(0),
     dueDate: isoDate.optional(),
     promulgation: z
-      .object({ place: z.string().trim().max(200).optional(), date: isoDate.optional() })
+      .object({ place: text({ max: 200 }).optional(), date: isoDate.optional() })
       .strict()
       .optional(),
     signer: z
       .object({
-        competence: z.string().trim().max(50).optional(),
-        position: z.string().trim().max(200).optional(),
-        fullName: z.string().trim().max(200).optional(),
+        competence: text({ max: 50 }).optional(),
+        position: text({ max: 200 }).optional(),
+        fullName: text({ max: 200 }).optional(),
       })
       .strict()
       .optional(),
-    responseFor: z.string().trim().max(200).optional(),
+    responseFor: text({ max: 200 }).optional(),
     file: letterFileSchema,
   })
   .strict();
@@ -80,7 +142,7 @@ export type CreateLetterInput = z.infer<typeof createLetterSchema>;
 export const setStatusSchema = z
   .object({
     status: z.enum(STATUS_CODES),
-    reason: z.string().trim().max(1000).optional(),
+    reason: text({ max: 1000, multiline: true }).optional(),
   })
   .strict()
   .refine((body) => body.status !== "02" || (body.reason !== undefined && body.reason.length > 0), {
@@ -92,8 +154,14 @@ export type SetStatusInput = z.infer<typeof setStatusSchema>;
 
 export const listQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(2000).optional(),
+    // A query string's value is text: strict decimal digits only ("0x10", "1e1", " 5" are refused).
+    limit: z
+      .string()
+      .regex(/^\d{1,3}$/, "expected a whole number from 1 to 100 in decimal digits")
+      .transform(Number)
+      .pipe(z.number().min(1, "expected at least 1").max(100, "expected at most 100"))
+      .default(20),
+    cursor: text({ max: 2000 }).optional(),
   })
   .strict();
 
@@ -107,22 +175,25 @@ const base64Png = z
 /** `POST /v1/sign`: apply the caller organ's signature to a draft letter's PDF. */
 export const signLetterSchema = z
   .object({
-    letterId: z.string().min(1).max(100),
+    letterId: text({ min: 1, max: 100 }),
     appearance: z
       .object({
         /** seal: the organisation's seal over the signer's signature; stamp: text block for attachments and copies. */
         kind: z.enum(["seal", "signer", "stamp", "none"]).default("stamp"),
         page: z.number().int().min(1).optional(),
         image: base64Png.optional(),
-        title: z.string().trim().max(200).optional(),
-        signerName: z.string().trim().max(200).optional(),
-        lines: z.array(z.string().trim().max(200)).max(8).optional(),
+        title: text({ max: 200 }).optional(),
+        signerName: text({ max: 200 }).optional(),
+        lines: z
+          .array(text({ max: 200 }))
+          .max(8)
+          .optional(),
         copyType: z.enum(["SAO Y", "SAO LỤC", "TRÍCH SAO"]).optional(),
       })
       .strict()
       .default({ kind: "stamp" }),
-    reason: z.string().trim().max(200).optional(),
-    location: z.string().trim().max(200).optional(),
+    reason: text({ max: 200 }).optional(),
+    location: text({ max: 200 }).optional(),
   })
   .strict();
 
@@ -132,7 +203,7 @@ export type SignLetterInput = z.infer<typeof signLetterSchema>;
 export const prepareSignatureSchema = signLetterSchema
   .extend({
     /** PEM: the signer's certificate first, then its issuers. */
-    certificates: z.string().min(100).max(64_000),
+    certificates: text({ min: 100, max: 64_000, multiline: true }),
     /** Reserve room for and add a signature timestamp at completion (PAdES B-T); default true when the exchange has a TSA. */
     timestamp: z.boolean().optional(),
   })
