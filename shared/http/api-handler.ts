@@ -3,6 +3,7 @@ import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
 import { ExchangeError } from "../errors/index.ts";
+import { textFault } from "../exchange/letter-schema.ts";
 import {
   ACTION_DESCRIPTIONS,
   type Action,
@@ -203,8 +204,9 @@ function parseInput(
         context.rawBody = readRaw(event, options.rawBody);
       }
       if (options.query) {
-        context.query = validate(options.query, event.queryStringParameters ?? {}, "query");
+        context.query = validate(options.query, readQuery(event), "query");
       }
+      checkPathParameters(event);
     },
   };
 }
@@ -241,11 +243,74 @@ function readJson(event: Event): unknown {
   if (!/^application\/([\w.+-]+\+)?json\b/.test(type)) {
     throw new ExchangeError("UNSUPPORTED_MEDIA_TYPE", { detail: `got Content-Type '${type || "none"}'` });
   }
-  const text = event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+  let text = event.body;
+  if (event.isBase64Encoded) {
+    try {
+      text = STRICT_UTF8.decode(Buffer.from(event.body, "base64"));
+    } catch {
+      throw new ExchangeError("MALFORMED_JSON", { detail: "the body is not valid UTF-8" });
+    }
+  }
   try {
     return JSON.parse(text);
   } catch (error) {
     throw new ExchangeError("MALFORMED_JSON", { detail: (error as Error).message });
+  }
+}
+
+/** Refuses bytes that are not UTF-8 instead of turning them into U+FFFD. */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The query parameters, read from the raw query string: API Gateway joins a repeated parameter's
+ * values with commas (`limit=1&limit=2` becomes "1,2"), and decodes bytes that are not UTF-8 into
+ * U+FFFD; both are refused here, naming the parameter.
+ */
+function readQuery(event: Event): Record<string, string | undefined> {
+  if (!event.rawQueryString) {
+    return { ...event.queryStringParameters };
+  }
+  const query: Record<string, string> = {};
+  for (const pair of event.rawQueryString.split("&")) {
+    if (pair === "") {
+      continue;
+    }
+    const equals = pair.indexOf("=");
+    const [rawName, rawValue] = equals < 0 ? [pair, ""] : [pair.slice(0, equals), pair.slice(equals + 1)];
+    const name = decodeQueryPart(rawName, "a query parameter's name");
+    const shown = JSON.stringify(name.slice(0, 40));
+    const value = decodeQueryPart(rawValue, `query parameter ${shown}`);
+    if (Object.hasOwn(query, name)) {
+      throw new ExchangeError("VALIDATION_FAILED", {
+        detail: `query parameter ${shown} is given more than once; give it once`,
+        meta: { errors: [{ path: `query.${name}`, message: "given more than once" }] },
+      });
+    }
+    query[name] = value;
+  }
+  return query;
+}
+
+function decodeQueryPart(raw: string, what: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll("+", " "));
+  } catch {
+    throw new ExchangeError("VALIDATION_FAILED", {
+      detail: `${what} is not percent-encoded UTF-8`,
+    });
+  }
+}
+
+/** Path parameters are request strings too: the text rule of letter-schema.ts applies to them. */
+function checkPathParameters(event: Event): void {
+  for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+    const fault = value === undefined ? undefined : textFault(value);
+    if (fault) {
+      throw new ExchangeError("VALIDATION_FAILED", {
+        detail: `path.${name}: ${fault}`,
+        meta: { errors: [{ path: `path.${name}`, message: fault }] },
+      });
+    }
   }
 }
 

@@ -5,5 +5,6 @@ export {
   apiHandler,
   hashApiKey,
 } from "./api-handler.ts";
+export { isDependencyFailure } from "./dependency-failure.ts";
 export { type LogLevel, log } from "./log.ts";
-export { type Problem, problemResponse, toProblem } from "./problem.ts";
+export { type Problem, problemResponse, RETRY_AFTER_SECONDS, toProblem } from "./problem.ts";

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ERROR_CODES, type ErrorCode, ExchangeError } from "../errors/index.ts";
+import { isDependencyFailure } from "./dependency-failure.ts";
 
 /**
  * The one mapping from errors to HTTP: RFC 9457 `application/problem+json`, with the stable
@@ -37,7 +38,7 @@ const STANDARD_MEMBERS: ReadonlySet<string> = new Set([
 ]);
 
 export function toProblem(error: unknown, requestId?: string): Problem {
-  const known = error instanceof ExchangeError ? error : new ExchangeError("INTERNAL", { cause: error });
+  const known = classify(error);
   const info = ERROR_CODES[known.code];
   const exposed = info.status < 500;
   return {
@@ -53,6 +54,18 @@ export function toProblem(error: unknown, requestId?: string): Problem {
   };
 }
 
+/** An ExchangeError as it is; a dependency's outage (even wrapped as INTERNAL) as 503; the rest INTERNAL. */
+function classify(error: unknown): ExchangeError {
+  if (error instanceof ExchangeError && error.code !== "INTERNAL") {
+    return error;
+  }
+  return isDependencyFailure(error)
+    ? new ExchangeError("DEPENDENCY_UNAVAILABLE", { cause: error })
+    : error instanceof ExchangeError
+      ? error
+      : new ExchangeError("INTERNAL", { cause: error });
+}
+
 function extensionMembers(members: unknown): Record<string, unknown> {
   if (typeof members !== "object" || members === null || Array.isArray(members)) {
     return {};
@@ -60,10 +73,22 @@ function extensionMembers(members: unknown): Record<string, unknown> {
   return Object.fromEntries(Object.entries(members).filter(([name]) => !STANDARD_MEMBERS.has(name)));
 }
 
+/** Seconds a client should wait before repeating a request refused with 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The problem as a response, with the headers its status calls for: `WWW-Authenticate` on a 401
+ * (RFC 9110 §11.6.1, the Bearer scheme of RFC 6750) and `Retry-After` on a 503 (RFC 9110 §10.2.3).
+ */
 export function problemResponse(problem: Problem): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: problem.status,
-    headers: { "content-type": "application/problem+json; charset=utf-8", "cache-control": "no-store" },
+    headers: {
+      "content-type": "application/problem+json; charset=utf-8",
+      "cache-control": "no-store",
+      ...(problem.status === 401 ? { "www-authenticate": 'Bearer realm="lienthong"' } : {}),
+      ...(problem.status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {}),
+    },
     body: JSON.stringify(problem),
   };
 }
