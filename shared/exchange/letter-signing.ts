@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Tsa } from "../cms/ports.ts";
 import { ExchangeError } from "../errors/index.ts";
 import { stampLines } from "../pdf/appearance/stamp-lines.ts";
@@ -11,7 +12,7 @@ import {
 } from "../signing/pdf-external.ts";
 import { signPdf } from "../signing/sign-pdf.ts";
 import type { CompleteSignatureInput, PrepareSignatureInput, SignLetterInput } from "./letter-schema.ts";
-import type { DocumentStore, ExchangeLedger } from "./ports.ts";
+import type { DocumentStore, ExchangeLedger, SigningSessionRecord } from "./ports.ts";
 import { BUCKET_LAYOUT } from "./ports.ts";
 import { sha256Hex } from "./sha256.ts";
 import type { Caller, Letter } from "./types.ts";
@@ -30,6 +31,13 @@ export interface LetterSigningOptions {
 
 /** How long a prepared signature waits for its value. */
 const SESSION_SECONDS = 15 * 60;
+
+/**
+ * Wrong signature values a session survives (a PIN typo on the token, the wrong key picked): the
+ * last one spends it. Refusals that say the value was wrong; other failures give the session back.
+ */
+export const SIGNING_ATTEMPTS = 3;
+const WRONG_VALUE: ReadonlySet<string> = new Set(["SIGNATURE_VALUE_INVALID", "CMS_MALFORMED"]);
 
 /** Phase-1 answer: what the USB token or remote signing service must sign. */
 export interface PreparedSignatureView {
@@ -115,12 +123,15 @@ export class LetterSigning {
       timestamp,
       ...this.signatureFields(input, letter, certificate.subject.organization, signingTime),
     });
-    const preparedKey = `${BUCKET_LAYOUT.incoming}${letter.id}/prepared-${prepared.id}`;
+    // Random, not the prepared PDF's digest: two prepares of one draft in the same second make the
+    // same bytes, and one session must not overwrite the other.
+    const signingId = randomBytes(32).toString("hex");
+    const preparedKey = `${BUCKET_LAYOUT.incoming}${letter.id}/prepared-${signingId}`;
     await this.options.documents.write(preparedKey, prepared.preparedPdf, letter.file.contentType);
     const expiresAt = Math.floor(signingTime.getTime() / 1000) + SESSION_SECONDS;
     const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
     await this.options.ledger.putSigningSession({
-      id: prepared.id,
+      id: signingId,
       letterId: letter.id,
       organCode: caller.organCode,
       baseSha256: letter.file.sha256,
@@ -140,7 +151,7 @@ export class LetterSigning {
       },
     });
     return {
-      signingId: prepared.id,
+      signingId,
       letterId: letter.id,
       hashAlgorithm: prepared.hashAlgorithm,
       digestToSign: b64(prepared.digestToSign),
@@ -159,13 +170,21 @@ export class LetterSigning {
     const preparedPdf = session ? await this.options.documents.read(session.preparedKey) : undefined;
     const letter = session ? await this.options.ledger.getLetter(session.letterId) : undefined;
     if (!session || !preparedPdf || !letter) {
-      throw new ExchangeError("SIGNING_SESSION_NOT_FOUND", { detail: `signing ${input.signingId}` });
+      throw new ExchangeError("SIGNING_SESSION_NOT_FOUND", {
+        detail: `signing ${input.signingId}: unknown, expired, completed, or being completed by another request`,
+      });
+    }
+    if ((session.failedAttempts ?? 0) >= SIGNING_ATTEMPTS) {
+      await this.options.ledger.putSigningSession(session);
+      throw spent(session);
     }
     const bytes = (b64: string) => new Uint8Array(Buffer.from(b64, "base64"));
     const { prepared } = session;
     const signed = await completePdfSignature(
       {
-        id: session.id,
+        // The copy in the bucket is the one prepare wrote; its byte ranges are checked against
+        // the content digest the ledger keeps.
+        id: sha256Hex(preparedPdf),
         preparedPdf,
         toBeSigned: bytes(prepared.toBeSigned),
         digestToSign: bytes(prepared.digestToSign),
@@ -179,9 +198,32 @@ export class LetterSigning {
       },
       input.cms ? { cms: bytes(input.cms) } : bytes(input.signatureValue ?? ""),
       session.timestamp && this.options.tsa ? { tsa: this.options.tsa } : {},
-    );
+    ).catch((error: unknown) => this.giveBack(session, error));
     const certificate = parseCertificate(bytes(prepared.certificates[0] ?? ""));
     return this.keep(letter, session.baseSha256, signed, certificate, this.now());
+  }
+
+  /**
+   * Returns a session taken by `complete` whose completion failed: counting a wrong value (the
+   * last allowed one spends it), unchanged after any other failure (a TSA outage) so that the
+   * same value can be sent again. Always throws.
+   */
+  private async giveBack(session: SigningSessionRecord, error: unknown): Promise<never> {
+    if (!(error instanceof ExchangeError && WRONG_VALUE.has(error.code))) {
+      await this.options.ledger.putSigningSession(session);
+      throw error;
+    }
+    const failedAttempts = (session.failedAttempts ?? 0) + 1;
+    await this.options.ledger.putSigningSession({ ...session, failedAttempts });
+    if (failedAttempts >= SIGNING_ATTEMPTS) {
+      throw spent(session);
+    }
+    const left = SIGNING_ATTEMPTS - failedAttempts;
+    throw new ExchangeError(error.code, {
+      detail: `${error.detail ?? "the value does not verify"}; ${left} more attempt${left === 1 ? "" : "s"} with this signingId`,
+      cause: error,
+      ...(error.meta ? { meta: error.meta } : {}),
+    });
   }
 
   /** The caller's draft and its PDF, checked against the declared SHA-256. */
@@ -289,4 +331,10 @@ export class LetterSigning {
       ...fonts,
     };
   }
+}
+
+function spent(session: SigningSessionRecord): ExchangeError {
+  return new ExchangeError("SIGNING_SESSION_SPENT", {
+    detail: `signing ${session.id} received ${SIGNING_ATTEMPTS} wrong signature values; call /v1/sign/prepare again`,
+  });
 }

@@ -61,6 +61,8 @@ export interface SigningSessionRecord {
   readonly preparedKey: string;
   readonly timestamp: boolean;
   readonly expiresAt: number;
+  /** Wrong signature values given so far (LetterSigning allows a few). */
+  readonly failedAttempts?: number;
   readonly prepared: {
     readonly toBeSigned: string;
     readonly digestToSign: string;
