@@ -49,6 +49,8 @@ export const ROUTES: readonly RouteDefinition[] = [
       "table:read",
       "table:write",
       "bucket:read-incoming",
+      // A refused attempt's report stays with the draft, unlocked (shared/exchange/ports.ts).
+      "bucket:write-incoming",
       "bucket:write-letters",
       "bucket:write-evidence",
     ],
@@ -76,7 +78,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: "GET",
     path: "/v1/letters/{id}/verification",
     action: "read",
-    access: ["table:read", "bucket:read-evidence"],
+    access: ["table:read", "bucket:read-incoming", "bucket:read-evidence"],
   },
   {
     name: "verify-letter",
