@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod"; // not `{ z }`: esbuild cannot tree-shake that binding and bundles every zod locale (~260 KB)
 import { STATUS_CODES } from "./status.ts";
 
 /**
