@@ -335,6 +335,14 @@ export const ERROR_CODES = {
     vi: "Một tệp đính kèm của gói edXML vượt quá dung lượng cho phép sau khi giải mã hoặc giải nén.",
   },
 
+  // Signing damaged files (issue 9 item 14): an unsigned file is repaired by rewriting it; a signed one cannot be
+  PDF_DAMAGED_SIGNED: {
+    status: 422,
+    en: "The PDF is damaged and already signed: repairing it would rewrite the file and invalidate the existing signatures, so it cannot be signed. Ask the sender for an intact copy.",
+    vi: "Tệp PDF bị hỏng và đã có chữ ký số: sửa tệp sẽ phải ghi lại toàn bộ tệp và làm mất hiệu lực các chữ ký đã có, nên không thể ký tiếp. Hãy đề nghị bên gửi cung cấp bản còn nguyên vẹn.",
+    etsi: "FORMAT_FAILURE",
+  },
+
   // Internal
   INTERNAL: {
     status: 500,
