@@ -41,6 +41,13 @@ export interface RuntimeConfig {
    * means the default policy.
    */
   readonly sendPolicy?: SendPolicy;
+  /**
+   * Secret that seals page cursors (`CURSOR_SECRET`, at least 32 characters; in AWS from the
+   * environment or an SSM SecureString resolved at deploy time, locally a random per-data-dir
+   * secret). Every function serving one table must share it. Absent: a random key per process,
+   * so a cursor is then accepted only by the process that issued it.
+   */
+  readonly cursorSecret?: string;
 }
 
 export const DEFAULTS = {
@@ -82,6 +89,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     revocation: oneOf(env, "REVOCATION_POLICY", ["require", "prefer", "off"] as const, "require"),
     // An unknown value is a configuration error (answered 500), never a silent default.
     sendPolicy: parseSendPolicy(env[SEND_POLICY_VARIABLE]),
+    ...cursorSecret(env),
     ...(env["OBJECT_LOCK_MODE"] === "COMPLIANCE"
       ? {
           objectLock: {
@@ -121,4 +129,20 @@ function signing(env: NodeJS.ProcessEnv): Pick<RuntimeConfig, "signing"> {
     throw new Error(`Environment variable SIGNER_MODE must be kms or pkcs12, got '${mode}'`);
   }
   return {};
+}
+
+/** The smallest cursor secret accepted: 32 characters (≥ 128 bits even if hex or base32). */
+export const MIN_CURSOR_SECRET_LENGTH = 32;
+
+function cursorSecret(env: NodeJS.ProcessEnv): Pick<RuntimeConfig, "cursorSecret"> {
+  const secret = env["CURSOR_SECRET"];
+  if (secret === undefined || secret === "") {
+    return {};
+  }
+  if (secret.length < MIN_CURSOR_SECRET_LENGTH) {
+    throw new Error(
+      `Environment variable CURSOR_SECRET must have at least ${MIN_CURSOR_SECRET_LENGTH} characters, got ${secret.length}`,
+    );
+  }
+  return { cursorSecret: secret };
 }

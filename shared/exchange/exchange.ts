@@ -93,13 +93,7 @@ export class Exchange {
         meta: { errors: [{ path: "body.recipients", message: "must not include the sender" }] },
       });
     }
-    const missing = await this.options.ledger.missingOrgans(input.recipients);
-    if (missing.length > 0) {
-      throw new ExchangeError("ORGAN_NOT_FOUND", {
-        detail: `unknown recipient organ code(s): ${missing.join(", ")}`,
-        meta: { missing },
-      });
-    }
+    await this.assertActive(caller, input.recipients);
     const id = this.newId();
     const { file, ...metadata } = input;
     const letter: Letter = {
@@ -124,10 +118,14 @@ export class Exchange {
    * letter as it is.
    */
   async sendLetter(caller: Caller, id: string): Promise<LetterView> {
+    await this.assertActive(caller);
     const letter = await this.letterForSender(caller, id);
     if (letter.state === "sent") {
       return this.view(letter, await this.options.ledger.listDeliveries(id));
     }
+    // Recipients are checked again here, not only at creation: an organ deactivated or merged
+    // since the draft was made receives nothing, and neither does any other recipient.
+    await this.assertActive(caller, letter.recipients);
     const bytes = await this.options.documents.read(letter.file.key);
     if (!bytes) {
       throw new ExchangeError("UPLOAD_MISSING", { detail: `nothing uploaded for letter ${id}` });
@@ -143,14 +141,16 @@ export class Exchange {
         detail: `declared SHA-256 ${letter.file.sha256}, uploaded ${sha256}`,
       });
     }
-    const verification = await this.verifyAndKeep(bytes, letter, sha256);
-    if (verification?.decision === "refused") {
-      return this.refuse(caller, letter, verification);
+    const checked = await this.verify(bytes, letter, sha256);
+    const verification = checked?.verification;
+    if (checked?.verification.decision === "refused") {
+      return this.refuse(caller, letter, checked);
     }
+    // Under Object Lock, letters/ and evidence/ objects can never be removed: they are written
+    // only once the table has committed this send, so a send that loses a race writes none.
     // The bytes just checked are written, not copied: the upload key may change meanwhile
     // (POST /v1/sign), the content address never.
     const finalKey = `${BUCKET_LAYOUT.letters}${id}/${sha256}`;
-    await this.options.documents.write(finalKey, bytes, letter.file.contentType);
 
     const at = this.now().toISOString();
     const sent: Letter = {
@@ -187,6 +187,11 @@ export class Exchange {
     if (!written) {
       return this.afterLostRace(caller, id);
     }
+    // A failure here leaves a sent letter whose objects are missing, never an orphan under lock.
+    await Promise.all([
+      this.options.documents.write(finalKey, bytes, letter.file.contentType),
+      ...(checked ? [this.keepReport(checked)] : []),
+    ]);
     return this.view(sent, deliveries);
   }
 
@@ -200,6 +205,7 @@ export class Exchange {
     id: string,
     input: LetterFileInput,
   ): Promise<{ letter: LetterView; upload: PresignedUpload }> {
+    await this.assertActive(caller);
     const letter = await this.letterForSender(caller, id);
     if (letter.state === "sent") {
       throw new ExchangeError("LETTER_ALREADY_SENT", { detail: `letter ${id} was sent at ${letter.sentAt}` });
@@ -247,11 +253,26 @@ export class Exchange {
     };
   }
 
-  /** A recipient's clerk records what happened to its copy (edXML status 02–06). */
+  /**
+   * A recipient's clerk records what happened to its copy (edXML status 02–06). Repeating the
+   * status the copy already has changes nothing and answers it again (no new history event).
+   */
   async setStatus(caller: Caller, id: string, input: SetStatusInput): Promise<RecipientView> {
+    await this.assertActive(caller);
     const delivery = await this.options.ledger.getDelivery(id, caller.organCode);
     if (!delivery) {
+      // Always this one further read, whether the letter is missing or another organ's: the two
+      // answers cost the same (no timing tells them apart).
+      const letter = await this.options.ledger.getLetter(id);
+      if (letter?.sender === caller.organCode) {
+        throw new ExchangeError("NOT_A_RECIPIENT", {
+          detail: `letter ${id} was sent by your organ (${caller.organCode}); only its recipients set statuses`,
+        });
+      }
       throw notFound(id);
+    }
+    if (delivery.status === input.status) {
+      return this.unchanged(delivery, input);
     }
     assertTransition(delivery.status, input.status);
     const at = this.now().toISOString();
@@ -263,8 +284,11 @@ export class Exchange {
     );
     if (!written) {
       // The status moved on between our read and write: report against what is there now.
-      const current = await this.options.ledger.getDelivery(id, caller.organCode);
-      assertTransition(current?.status ?? delivery.status, input.status);
+      const current = (await this.options.ledger.getDelivery(id, caller.organCode)) ?? delivery;
+      if (current.status === input.status) {
+        return this.unchanged(current, input); // a concurrent identical request won
+      }
+      assertTransition(current.status, input.status);
       throw new ExchangeError("STATUS_NOT_ALLOWED", { detail: "the status changed meanwhile; try again" });
     }
     const { reason: _previous, ...rest } = delivery;
@@ -285,8 +309,12 @@ export class Exchange {
     const key = letter.verification?.reportKey;
     const stored = key ? await this.options.documents.read(key) : undefined;
     if (!stored) {
-      throw new ExchangeError("LETTER_NOT_FOUND", {
-        detail: `letter ${id} has no verification report (no send attempt was verified yet)`,
+      throw new ExchangeError("LETTER_NOT_VERIFIED", {
+        detail:
+          letter.state === "draft"
+            ? `letter ${id} is a draft that no send attempt has verified yet; POST /v1/letters/${id}/verify verifies it now`
+            : `letter ${id} was sent without a kept verification report`,
+        meta: { state: letter.state },
       });
     }
     return JSON.parse(Buffer.from(stored).toString("utf8")) as ValidationReport;
@@ -302,30 +330,41 @@ export class Exchange {
     return this.options.verifier.verify(bytes, letter.sender);
   }
 
-  private async verifyAndKeep(
-    bytes: Uint8Array,
-    letter: Letter,
-    sha256: string,
-  ): Promise<SendVerification | undefined> {
+  /**
+   * Verifies the file and judges the verdict by the send policy; the report is kept by the caller
+   * once the table has committed the attempt ({@link Exchange.keepReport}).
+   */
+  private async verify(bytes: Uint8Array, letter: Letter, sha256: string): Promise<CheckedSend | undefined> {
     if (!this.options.verifier) {
       return undefined; // only under a policy that delivers unverified letters (constructor)
     }
     // An unreadable PDF is refused here (PDF_MALFORMED), before anything is delivered.
     const report = await this.options.verifier.verify(bytes, letter.sender);
-    // One key per attempt: a concurrent send that loses the race must not overwrite the report
-    // of the one that won (the winner's key is what the letter records).
-    const reportKey = `${BUCKET_LAYOUT.evidence}${letter.id}/${sha256}/verification-${randomUUID()}.json`;
-    await this.options.documents.write(
-      reportKey,
+    const decision = sendPolicyAccepts(this.sendPolicy, report.verdict) ? "delivered" : "refused";
+    // One key per attempt: a concurrent send must not overwrite the report of the one that won
+    // (the winner's key is what the letter records). A refused attempt's report stays with the
+    // draft under incoming/ (unlocked, it expires with the draft's upload); only a delivered
+    // letter's report goes to the locked evidence/.
+    const reportKey =
+      `${decision === "delivered" ? BUCKET_LAYOUT.evidence : BUCKET_LAYOUT.incoming}` +
+      `${letter.id}/${sha256}/verification-${randomUUID()}.json`;
+    return {
+      report,
+      verification: {
+        ...summariseVerification(report, reportKey),
+        policy: this.sendPolicy,
+        decision,
+        fileSha256: sha256,
+      },
+    };
+  }
+
+  private keepReport({ report, verification }: CheckedSend): Promise<void> {
+    return this.options.documents.write(
+      verification.reportKey ?? "",
       Buffer.from(JSON.stringify(report, null, 2), "utf8"),
       "application/json",
     );
-    return {
-      ...summariseVerification(report, reportKey),
-      policy: this.sendPolicy,
-      decision: sendPolicyAccepts(this.sendPolicy, report.verdict) ? "delivered" : "refused",
-      fileSha256: sha256,
-    };
   }
 
   /**
@@ -333,10 +372,12 @@ export class Exchange {
    * and the caller gets SIGNATURE_POLICY_FAILED with the verdict, the summary and where the
    * report is. Nothing is delivered.
    */
-  private async refuse(caller: Caller, letter: Letter, verification: SendVerification): Promise<LetterView> {
+  private async refuse(caller: Caller, letter: Letter, checked: CheckedSend): Promise<LetterView> {
+    const { verification } = checked;
     if (!(await this.options.ledger.recordSendRefusal(letter.id, verification.fileSha256, verification))) {
       return this.afterLostRace(caller, letter.id);
     }
+    await this.keepReport(checked);
     const accepted = SEND_POLICIES[verification.policy].join(" or ");
     throw new ExchangeError("SIGNATURE_POLICY_FAILED", {
       detail:
@@ -364,6 +405,51 @@ export class Exchange {
     return this.view(current, await this.options.ledger.listDeliveries(id));
   }
 
+  /**
+   * Every write needs the caller's organ active in the directory; a letter is created and sent
+   * only to active organs. Merged and inactive organs stay in the directory (their letters remain
+   * readable) but act and receive no more: a merged organ's letters are not forwarded to its
+   * successor, the sender addresses the successor itself. One directory read.
+   */
+  private async assertActive(caller: Caller, recipients: readonly string[] = []): Promise<void> {
+    const statuses = await this.options.ledger.organStatuses([caller.organCode, ...recipients]);
+    const own = statuses.get(caller.organCode);
+    if (own !== "active") {
+      throw new ExchangeError("ORGAN_INACTIVE", {
+        detail: `organ ${caller.organCode} is ${own ?? "not in the directory"}: its keys may only read`,
+        meta: { organCode: caller.organCode, status: own ?? "unknown" },
+      });
+    }
+    const missing = recipients.filter((code) => !statuses.has(code));
+    if (missing.length > 0) {
+      throw new ExchangeError("ORGAN_NOT_FOUND", {
+        detail: `unknown recipient organ code(s): ${missing.join(", ")}`,
+        meta: { missing },
+      });
+    }
+    const inactive = recipients.flatMap((code) => {
+      const status = statuses.get(code);
+      return status === "active" ? [] : [{ organCode: code, status }];
+    });
+    if (inactive.length > 0) {
+      throw new ExchangeError("RECIPIENT_INACTIVE", {
+        detail: `recipient(s) no longer active: ${inactive.map((r) => `${r.organCode} (${r.status})`).join(", ")}; nothing was delivered`,
+        meta: { inactive },
+      });
+    }
+  }
+
+  /** The answer to a repeated status: the copy as it is, if the request asks nothing else. */
+  private unchanged(delivery: Delivery, input: SetStatusInput): RecipientView {
+    if (input.reason !== undefined && input.reason !== delivery.reason) {
+      throw new ExchangeError("STATUS_NOT_ALLOWED", {
+        detail: `the copy already has status ${delivery.status} with another reason; a status's reason is not changed`,
+        meta: { from: delivery.status, to: input.status },
+      });
+    }
+    return recipientView(delivery);
+  }
+
   private checkFileSize(size: number): void {
     if (size > this.options.maxFileBytes) {
       throw new ExchangeError("PAYLOAD_TOO_LARGE", {
@@ -382,9 +468,10 @@ export class Exchange {
     if (letter && letter.sender === caller.organCode) {
       return { letter };
     }
-    const delivery =
-      letter?.state === "sent" ? await this.options.ledger.getDelivery(id, caller.organCode) : undefined;
-    if (!letter || !delivery) {
+    // Read whether or not the letter exists (or is a draft): a missing letter and another organ's
+    // cost the same reads, so the time of the answer does not tell them apart.
+    const delivery = await this.options.ledger.getDelivery(id, caller.organCode);
+    if (letter?.state !== "sent" || !delivery) {
       throw notFound(id);
     }
     return { letter, delivery };
@@ -417,6 +504,12 @@ export class Exchange {
       ...(download ? { download } : {}),
     };
   }
+}
+
+/** A verified send attempt: the report, and what the letter records of it. */
+interface CheckedSend {
+  readonly report: ValidationReport;
+  readonly verification: SendVerification;
 }
 
 function recipientView(delivery: Delivery): RecipientView {

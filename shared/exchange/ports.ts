@@ -7,11 +7,17 @@ import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "./types.t
 
 /** Object key prefixes in the letters bucket (the keys the exchange hands to the DocumentStore). */
 export const BUCKET_LAYOUT = {
-  /** Client uploads land here through presigned PUT URLs, before `send` checks them. */
+  /**
+   * A draft's bytes: client uploads (presigned PUT URLs), files signed by the exchange, and the
+   * verification reports of refused send attempts. Never locked; expires (infra/data-store.ts).
+   */
   incoming: "incoming/",
-  /** Verified, content-addressed letter files: `letters/<docId>/<sha256>`. */
+  /**
+   * Verified, content-addressed letter files: `letters/<docId>/<sha256>`. Under Object Lock in
+   * production: written only after the table committed the letter as sent.
+   */
   letters: "letters/",
-  /** Verification reports, receipts, audit seals. */
+  /** Verification reports of sent letters, receipts, audit seals. Locked like `letters/`. */
   evidence: "evidence/",
 } as const;
 
@@ -81,8 +87,8 @@ export interface ExchangeLedger {
   findApiKey(keyHash: string): Promise<{ readonly organCode: string; readonly role: Role } | undefined>;
   putApiKey(keyHash: string, organCode: string, role: Role): Promise<void>;
   putOrgan(organ: Organ): Promise<void>;
-  /** Codes among `codes` that are not active organs of the directory. */
-  missingOrgans(codes: readonly string[]): Promise<string[]>;
+  /** The directory status of each of `codes` that the directory knows (one batch read). */
+  organStatuses(codes: readonly string[]): Promise<ReadonlyMap<string, Organ["status"]>>;
 
   /** PEM certificates the exchange trusts as roots when it verifies letters. */
   trustAnchors(): Promise<string[]>;

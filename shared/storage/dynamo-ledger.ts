@@ -20,6 +20,7 @@ import { LETTER_ID } from "../exchange/letter-schema.ts";
 import type { ExchangeLedger, OrganSignerRecord, SigningSessionRecord } from "../exchange/ports.ts";
 import type { StatusCode } from "../exchange/status.ts";
 import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
+import { PageCursors } from "./page-cursor.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
 /** Item keys of the single-table layout (see `schema.ts`). */
@@ -44,12 +45,26 @@ function fromItem<T>(item: Record<string, unknown> | undefined): T | undefined {
   return record as T;
 }
 
+/** Options of {@link DynamoLedger}. */
+export interface DynamoLedgerOptions {
+  /**
+   * Secret the page cursors are sealed with (`RuntimeConfig.cursorSecret`). Every instance serving
+   * one table must share it; without it, cursors are valid only within this process.
+   */
+  readonly cursorSecret?: string;
+}
+
 /** `ExchangeLedger` on one DynamoDB table (AWS or DynamoDB Local: same code). */
 export class DynamoLedger implements ExchangeLedger {
+  private readonly cursors: PageCursors;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+    options: DynamoLedgerOptions = {},
+  ) {
+    this.cursors = new PageCursors(options.cursorSecret);
+  }
 
   async findApiKey(keyHash: string): Promise<{ organCode: string; role: Role } | undefined> {
     const out = await this.client.send(
@@ -73,13 +88,16 @@ export class DynamoLedger implements ExchangeLedger {
     );
   }
 
-  async missingOrgans(codes: readonly string[]): Promise<string[]> {
-    const found = new Set<string>();
+  async organStatuses(codes: readonly string[]): Promise<ReadonlyMap<string, Organ["status"]>> {
+    const statuses = new Map<string, Organ["status"]>();
+    const unique = [...new Set(codes)];
     // BatchGetItem takes at most 100 keys per call.
-    for (let i = 0; i < codes.length; i += 100) {
+    for (let i = 0; i < unique.length; i += 100) {
       let request: Record<string, KeysAndAttributes> | undefined = {
         [this.tableName]: {
-          Keys: codes.slice(i, i + 100).map((code) => marshall(keys.organ(code))),
+          Keys: unique.slice(i, i + 100).map((code) => marshall(keys.organ(code))),
+          // The directory decides who may act: a deactivation counts from the moment it is written.
+          ConsistentRead: true,
         },
       };
       while (request && Object.keys(request).length > 0) {
@@ -88,15 +106,14 @@ export class DynamoLedger implements ExchangeLedger {
         );
         for (const item of out.Responses?.[this.tableName] ?? []) {
           const organ = fromItem<Organ>(item);
-          // A merged or inactive organ is kept in the directory but receives no letters.
-          if (organ?.status === "active") {
-            found.add(organ.code);
+          if (organ) {
+            statuses.set(organ.code, organ.status);
           }
         }
         request = out.UnprocessedKeys;
       }
     }
-    return codes.filter((code) => !found.has(code));
+    return statuses;
   }
 
   async trustAnchors(): Promise<string[]> {
@@ -460,7 +477,7 @@ export class DynamoLedger implements ExchangeLedger {
     limit: number,
     cursor?: string,
   ): Promise<Page<T>> {
-    const startKey = cursor ? decodeCursor(cursor, index, partition) : undefined;
+    const startKey = cursor ? startKeyOf(this.cursors.open(cursor, index, partition), index) : undefined;
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -474,7 +491,7 @@ export class DynamoLedger implements ExchangeLedger {
     );
     const items = (out.Items ?? []).map((item) => fromItem<T>(item) as T);
     const last = out.LastEvaluatedKey ? unmarshall(out.LastEvaluatedKey) : undefined;
-    return last ? { items, nextCursor: encodeCursor(last) } : { items };
+    return last ? { items, nextCursor: this.cursors.seal(last, index, partition) } : { items };
   }
 }
 
@@ -482,29 +499,20 @@ function isConditionFailure(error: TransactionCanceledException): boolean {
   return (error.CancellationReasons ?? []).some((reason) => reason.Code === "ConditionalCheckFailed");
 }
 
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key), "utf8").toString("base64url");
-}
-
-function decodeCursor(cursor: string, index: string, partition: string): Record<string, string> {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    key = undefined;
-  }
-  // Exactly the keys a page of this index ends with, non-empty and within DynamoDB's key sizes;
-  // and the caller's own partition: a cursor from another organ's listing must not open it.
+/**
+ * The start key inside an authentic cursor: exactly the keys a page of this index ends with. The
+ * seal already binds it to the caller's partition; this guards against a cursor sealed by an older
+ * key layout.
+ */
+function startKeyOf(key: Record<string, unknown>, index: string): Record<string, string> {
   const names = ["PK", "SK", `${index}PK`, `${index}SK`];
-  const record =
-    typeof key === "object" && key !== null && !Array.isArray(key) ? (key as Record<string, unknown>) : {};
   const valid =
-    record[`${index}PK`] === partition &&
-    Object.keys(record).length === names.length &&
-    names.every((name) => typeof record[name] === "string" && (record[name] as string).length > 0) &&
-    names.every((name) => Buffer.byteLength(record[name] as string) <= 1024);
+    Object.keys(key).length === names.length &&
+    names.every((name) => typeof key[name] === "string" && (key[name] as string).length > 0);
   if (!valid) {
-    throw new ExchangeError("INVALID_CURSOR");
+    throw new ExchangeError("INVALID_CURSOR", {
+      detail: "the cursor holds no page position of this listing",
+    });
   }
-  return record as Record<string, string>;
+  return key as Record<string, string>;
 }

@@ -1,6 +1,7 @@
 export type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "../exchange/ports.ts";
 export { createDynamoClient, createS3Client } from "./clients.ts";
-export { DynamoLedger } from "./dynamo-ledger.ts";
+export { DynamoLedger, type DynamoLedgerOptions } from "./dynamo-ledger.ts";
+export { localCursorSecret, PageCursors } from "./page-cursor.ts";
 export { S3DocumentStore } from "./s3-document-store.ts";
 export {
   BUCKET_LAYOUT,

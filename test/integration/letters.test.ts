@@ -292,8 +292,9 @@ describe("status changes", () => {
     const afterFinal = await firstClerk.request<Problem>("POST", path, { status: "03" });
     expect(afterFinal.body.code).toBe("STATUS_NOT_ALLOWED");
 
+    // The sender reads its recipients' statuses, so it is told why it may not set one.
     const bySender = await senderClerk.request<Problem>("POST", path, { status: "03" });
-    expect(bySender.body.code).toBe("LETTER_NOT_FOUND");
+    expect(bySender.body).toMatchObject({ status: 403, code: "NOT_A_RECIPIENT" });
   });
 });
 

@@ -3,14 +3,20 @@ import { describe, expect, it } from "vitest";
 import { isExchangeError } from "../../../shared/errors/index.ts";
 import { Exchange, type SendPolicy } from "../../../shared/exchange/index.ts";
 import type { DocumentStore, ExchangeLedger } from "../../../shared/exchange/ports.ts";
-import type { Caller, Delivery, Letter } from "../../../shared/exchange/types.ts";
+import type { Caller, Delivery, Letter, Organ } from "../../../shared/exchange/types.ts";
 import type { Indication, ValidationReport } from "../../../shared/verification/report.ts";
 
 /** The part of the ledger `send` uses, in memory, with the same conditions as the DynamoDB one. */
 class MemoryLedger {
   readonly letters = new Map<string, Letter>();
   readonly deliveries: Delivery[] = [];
+  readonly organs = new Map<string, Organ["status"]>(
+    ["000.00.00.H53", "000.00.11.H53", "000.00.12.H53"].map((code) => [code, "active"]),
+  );
 
+  async organStatuses(codes: readonly string[]) {
+    return new Map(codes.flatMap((code) => (this.organs.has(code) ? [[code, this.organs.get(code)!]] : [])));
+  }
   async getLetter(id: string) {
     return this.letters.get(id);
   }
