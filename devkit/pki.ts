@@ -228,7 +228,10 @@ function keyTypeOf(publicKey: KeyObject): DemoKeyType {
 }
 
 /** The signature algorithm a key signs with: SHA-256 for RSA and P-256, SHA-384 for P-384 (RFC 5480 §4). */
-function signatureAlgorithm(key: KeyObject): { readonly hash: string; readonly identifier: Uint8Array } {
+export function signatureAlgorithm(key: KeyObject): {
+  readonly hash: string;
+  readonly identifier: Uint8Array;
+} {
   if (key.asymmetricKeyType === "ec") {
     const p384 = key.asymmetricKeyDetails?.namedCurve === "secp384r1";
     // RFC 5758 §3.2: the parameters field MUST be absent for ECDSA.

@@ -2,7 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import type { DemoOrgan } from "../devkit/demo-organs.ts";
+import { type OcspResponder, type OcspStatus, startOcspResponder } from "../devkit/ocsp-responder.ts";
 import { createDemoPki, DEFAULT_DEMO_PASSWORD, type DemoPkiManifest, writeDemoPki } from "../devkit/pki.ts";
+import { parseCertificate } from "../shared/pki/certificate.ts";
+import { parseCrl } from "../shared/pki/crl.ts";
 
 /**
  * The demo organs' PKI, made once per data directory (`lienthong pki init` makes the same):
@@ -51,4 +54,42 @@ export async function serveCrls(
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The OCSP responder named in the demo certificates (their authorityInfoAccess): it answers for the
+ * issuing CA's certificates, "revoked" as its CRL says, "good" for every other certificate of the
+ * PKI directory, "unknown" for serials the CA never issued here.
+ */
+export async function serveOcsp(
+  dir: string,
+  manifest: DemoPkiManifest,
+  port: number,
+): Promise<OcspResponder> {
+  const file = (name: string) => readFileSync(join(dir, name), "utf8");
+  const crl = manifest.crls.find((entry) => entry.issuer === "intermediate");
+  const revoked = crl ? parseCrl(new Uint8Array(readFileSync(join(dir, crl.path)))).revoked : new Map();
+  const issued = new Set([
+    ...manifest.entries.map((entry) => entry.serialNumberHex),
+    parseCertificate(file(manifest.tsa.certificate)).serialNumberHex,
+    parseCertificate(file(manifest.ocsp.certificate)).serialNumberHex,
+  ]);
+  const statusOf = (serial: string): OcspStatus => {
+    const entry = revoked.get(serial);
+    if (entry) {
+      return {
+        status: "revoked",
+        revokedAt: entry.revocationDate,
+        ...(entry.reason ? { reason: entry.reason } : {}),
+      };
+    }
+    return issued.has(serial) ? { status: "good" } : { status: "unknown" };
+  };
+  return startOcspResponder({
+    issuerPem: file(manifest.intermediate),
+    responderCertPem: file(manifest.ocsp.certificate),
+    responderKeyPem: file(manifest.ocsp.key),
+    statusOf,
+    port,
+  });
 }

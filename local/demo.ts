@@ -7,7 +7,7 @@
  * (status 03, a clerk's key); the sender then sees 03 for that recipient and 01 for the other.
  * Each step uses a key of the role that may take it (shared/exchange/roles.ts).
  *
- *   npm run demo -- [--url http://localhost:3000] [--data-dir .data]
+ *   npm run demo -- [--url http://127.0.0.1:3000] [--data-dir .data]
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -67,10 +67,31 @@ async function signedBySigner(pdf: Uint8Array, dataDir: string, organCode: strin
   });
 }
 
+const HELP = `Usage: npm run demo -- [options]
+
+Sends one signed letter through a running local exchange (start it first with npm start):
+the first demo organ signs, seals and sends it to two others, who see it in their inboxes;
+the first accepts it (status 03).
+
+Options:
+  --url <url>       the API of the running exchange (default: http://127.0.0.1:3000)
+  --data-dir <dir>  its data directory, for the demo keys and PKI (default: .data)
+  -h, --help        show this help
+
+npm start prints the command with the flags its port and data directory need.`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { url: { type: "string", default: "http://localhost:3000" }, "data-dir": { type: "string" } },
+    options: {
+      url: { type: "string", default: "http://127.0.0.1:3000" },
+      "data-dir": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
   });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
   const dataDir = resolve(values["data-dir"] ?? join(root, ".data"));
   const keyFile = join(dataDir, "demo-keys.json");
   const [sender, first, second] = DEMO_ORGANS.map((organ) => ({

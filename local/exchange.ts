@@ -9,8 +9,9 @@ import { ensureTable } from "../shared/storage/create-table.ts";
 import { createDynamoClient, createS3Client, DynamoLedger } from "../shared/storage/index.ts";
 import { type ApiServer, startApiServer } from "./api-server.ts";
 import { type DemoKey, ensureBucket, seedDemoOrgans } from "./bootstrap.ts";
-import { ensureDemoPki, serveCrls } from "./demo-pki.ts";
-import { startDynamoDbLocal } from "./emulators/dynamodb-local.ts";
+import { lockDataDir } from "./data-lock.ts";
+import { ensureDemoPki, serveCrls, serveOcsp } from "./demo-pki.ts";
+import { type DynamoDbLocal, startDynamoDbLocal } from "./emulators/dynamodb-local.ts";
 import { freePort } from "./emulators/ports.ts";
 import { startS3Server } from "./emulators/s3-server.ts";
 
@@ -34,6 +35,8 @@ export interface LocalExchangeOptions {
   /** Which verdicts `send` delivers; default: $LIENTHONG_SEND_POLICY, else `require-total-passed`. */
   readonly sendPolicy?: SendPolicy;
   readonly onProgress?: (step: string) => void;
+  /** Something went wrong while running (an emulator died, was restarted or could not be). */
+  readonly onTrouble?: (message: string) => void;
 }
 
 export interface LocalExchange {
@@ -43,14 +46,25 @@ export interface LocalExchange {
   /** The demo PKI directory (manifest.json, CA certificates, CRLs, PKCS#12 files). */
   readonly pkiDir: string;
   readonly tsaUrl: string;
+  /** The CAs' CRLs, as written into the certificates. */
+  readonly crlUrls: readonly string[];
+  /** The OCSP responder written into the certificates. */
+  readonly ocspUrl: string;
+  /** Servers that could not be bound to loopback and listen on every interface (normally none). */
+  readonly exposed: readonly string[];
   /** The send policy the handlers run with. */
   readonly sendPolicy: SendPolicy;
+  /** Settles when the runtime gave up (DynamoDB Local died again and again); it is then stopped. */
+  readonly failed: Promise<Error>;
   stop(): Promise<void>;
 }
 
 const TABLE_NAME = "lienthong";
 const DEFAULT_CRL_PORT = 8790;
 const BUCKET_NAME = "lienthong-letters";
+/** DynamoDB Local is restarted after a crash, unless it crashed this often within RESTART_WINDOW_MS. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
 
 /**
  * The whole exchange on one machine: DynamoDB Local, an S3-compatible server, the table and
@@ -59,23 +73,34 @@ const BUCKET_NAME = "lienthong-letters";
  */
 export async function startLocalExchange(options: LocalExchangeOptions): Promise<LocalExchange> {
   const progress = options.onProgress ?? (() => undefined);
+  const trouble = options.onTrouble ?? ((message: string) => console.error(message));
   // Checked before anything starts: an unknown value is a configuration error.
   const sendPolicy = options.sendPolicy ?? parseSendPolicy(process.env[SEND_POLICY_VARIABLE]);
   const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     for (const fn of stops.reverse()) {
       await fn().catch(() => undefined);
     }
+    stops.length = 0;
   };
+  let fail: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => {
+    fail = resolve;
+  });
   try {
     mkdirSync(options.dataDir, { recursive: true });
+    const lock = lockDataDir(options.dataDir);
+    stops.push(async () => lock.release());
     progress("starting DynamoDB Local");
-    const dynamo = await startDynamoDbLocal({
+    const dynamoOptions = {
       cacheDir: options.cacheDir,
       ...(options.inMemory ? {} : { dataDir: join(options.dataDir, "dynamodb") }),
       ...(options.dynamodbPort ? { port: options.dynamodbPort } : {}),
-    });
-    stops.push(dynamo.stop);
+    };
+    let dynamo: DynamoDbLocal = await startDynamoDbLocal(dynamoOptions);
+    stops.push(() => dynamo.stop());
     progress("starting the S3 server");
     const s3 = await startS3Server({
       directory: join(options.dataDir, "s3"),
@@ -83,17 +108,20 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     });
     stops.push(s3.stop);
 
-    progress("preparing the demo PKI, its CRLs and the timestamp authority");
+    progress("preparing the demo PKI, its CRLs, its OCSP responder and the timestamp authority");
     const pkiDir = join(options.dataDir, "pki");
     const organs = options.organs ?? DEMO_ORGANS;
     const crlPort = options.crlPort === 0 ? await freePort() : (options.crlPort ?? DEFAULT_CRL_PORT);
     const manifest = await ensureDemoPki(pkiDir, organs, {
       crlBaseUrl: `http://127.0.0.1:${crlPort}`,
-      ocspUrl: `http://127.0.0.1:${crlPort + 1}`,
+      ocspUrl: `http://127.0.0.1:${options.crlPort === 0 ? await freePort() : crlPort + 1}`,
     });
+    // A PKI made earlier keeps the URLs written into its certificates.
     const crlUrl = manifest.crls[0]?.url;
     const crls = await serveCrls(pkiDir, manifest, crlUrl ? Number(new URL(crlUrl).port) : crlPort);
     stops.push(crls.close);
+    const ocsp = await serveOcsp(pkiDir, manifest, Number(new URL(manifest.ocsp.url).port));
+    stops.push(ocsp.close);
     const pkiFile = (name: string) => readFileSync(join(pkiDir, name), "utf8");
     const tsa = await startLocalTsa({
       certPem: pkiFile(manifest.tsa.certificate),
@@ -131,20 +159,28 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     });
 
     progress("creating the table and the bucket");
-    const dynamoClient = createDynamoClient(config);
     const s3Client = createS3Client(config);
-    await ensureTable(dynamoClient, config.tableName);
     await ensureBucket(s3Client, config.bucketName);
-    const ledger = new DynamoLedger(dynamoClient, config.tableName);
-    const keys = await seedDemoOrgans(ledger, organs, join(options.dataDir, "demo-keys.json"));
-    // The exchange trusts the demo root, and knows which certificates sign for which organ.
-    const root = parseCertificate(pkiFile(manifest.root));
-    await ledger.putTrustAnchor(root.sha256, pkiFile(manifest.root));
-    for (const entry of manifest.entries) {
-      await ledger.bindCertificate(entry.organCode, entry.sha256, pkiFile(entry.certificate));
-    }
-    dynamoClient.destroy();
     s3Client.destroy();
+    /** The table and what the exchange needs in it; idempotent, run again after DynamoDB Local restarts. */
+    const prepareTable = async (): Promise<DemoKey[]> => {
+      const dynamoClient = createDynamoClient(config);
+      try {
+        await ensureTable(dynamoClient, config.tableName);
+        const ledger = new DynamoLedger(dynamoClient, config.tableName);
+        const keys = await seedDemoOrgans(ledger, organs, join(options.dataDir, "demo-keys.json"));
+        // The exchange trusts the demo root, and knows which certificates sign for which organ.
+        const root = parseCertificate(pkiFile(manifest.root));
+        await ledger.putTrustAnchor(root.sha256, pkiFile(manifest.root));
+        for (const entry of manifest.entries) {
+          await ledger.bindCertificate(entry.organCode, entry.sha256, pkiFile(entry.certificate));
+        }
+        return keys;
+      } finally {
+        dynamoClient.destroy();
+      }
+    };
+    const keys = await prepareTable();
 
     progress("starting the API");
     const api: ApiServer = await startApiServer({
@@ -153,7 +189,66 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       ...(options.apiHost ? { host: options.apiHost } : {}),
     });
     stops.push(api.close);
-    return { apiUrl: api.url, config, keys, pkiDir, tsaUrl: tsa.url, sendPolicy, stop };
+
+    // Supervision: a DynamoDB Local that dies is said so and restarted on the same port and data,
+    // instead of every request failing silently; a crash loop stops the runtime.
+    const crashes: number[] = [];
+    const supervise = (current: DynamoDbLocal): void => {
+      void current.exited.then(async (how) => {
+        if (stopping) {
+          return;
+        }
+        const now = Date.now();
+        crashes.push(now);
+        const recent = crashes.filter((at) => now - at < RESTART_WINDOW_MS).length;
+        if (recent > MAX_RESTARTS) {
+          const error = new Error(
+            `DynamoDB Local died ${recent} times within ${RESTART_WINDOW_MS / 1000} s (last: ${how}); giving up`,
+          );
+          trouble(`!! ${error.message}`);
+          await stop();
+          fail(error);
+          return;
+        }
+        trouble(
+          `!! DynamoDB Local stopped unexpectedly (${how}); the API answers errors until it is back. Restarting it…`,
+        );
+        try {
+          dynamo = await startDynamoDbLocal({ ...dynamoOptions, port: current.port });
+          if (stopping) {
+            await dynamo.stop();
+            return;
+          }
+          await prepareTable();
+          trouble(
+            options.inMemory
+              ? "!! DynamoDB Local is running again (in memory: its tables started empty and were re-seeded)"
+              : "!! DynamoDB Local is running again",
+          );
+          supervise(dynamo);
+        } catch (error) {
+          const reason = new Error(`DynamoDB Local could not be restarted: ${(error as Error).message}`);
+          trouble(`!! ${reason.message}`);
+          await stop();
+          fail(reason);
+        }
+      });
+    };
+    supervise(dynamo);
+
+    return {
+      apiUrl: api.url,
+      config,
+      keys,
+      pkiDir,
+      tsaUrl: tsa.url,
+      crlUrls: manifest.crls.map((entry) => entry.url),
+      ocspUrl: manifest.ocsp.url,
+      exposed: dynamo.loopbackOnly ? [] : [`DynamoDB Local (${dynamo.endpoint})`],
+      sendPolicy,
+      failed,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -16,13 +16,16 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 const HELP = `Usage: npm start -- [options]
 
-Runs Lienthong locally: DynamoDB Local, an S3-compatible server, demo organs and the API.
+Runs Lienthong locally: DynamoDB Local, an S3-compatible server, demo organs, the demo PKI's
+CRL, OCSP and timestamp servers, and the API, all on 127.0.0.1 only. One runtime per data
+directory (it is locked while running); Ctrl-C or SIGTERM stops everything.
 
 Options:
   --port <n>        API port (default: $PORT or 3000)
   --data-dir <dir>  where tables, files, demo keys and the demo PKI are kept (default: .data)
   --crl-port <n>    port of the demo CAs' CRL distribution point, written into the demo
-                    certificates when the PKI is made (default: 8790)
+                    certificates when the PKI is made (default: 8790; the OCSP responder
+                    gets the next port)
   --reset           wipe the data directory first
   -h, --help        show this help
 
@@ -60,6 +63,25 @@ async function main(): Promise<number> {
     console.log(`Wiped ${dataDir}`);
   }
 
+  // Stop on Ctrl-C, on SIGTERM (npm forwards it; `exec` in package.json makes this process npm's
+  // child), and when whoever started this process is gone (its parent was killed).
+  let stopRequested: (reason: string) => void = () => undefined;
+  const stopSignal = new Promise<string>((resolveStop) => {
+    stopRequested = resolveStop;
+  });
+  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and forwarded by npm),
+  // and a second, unhandled SIGINT would kill it before it has stopped its children.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => stopRequested(signal));
+  }
+  const parent = process.ppid;
+  const orphanWatch = setInterval(() => {
+    if (process.ppid !== parent) {
+      stopRequested("the process that started npm start is gone");
+    }
+  }, 1000);
+  orphanWatch.unref();
+
   const exchange = await startLocalExchange({
     root,
     cacheDir: join(root, ".cache"),
@@ -67,33 +89,50 @@ async function main(): Promise<number> {
     apiPort: port,
     ...(crlPort ? { crlPort } : {}),
     onProgress: (step) => console.log(`… ${step}`),
+    onTrouble: (message) => console.error(message),
   });
 
+  const demoFlags = [
+    ...(exchange.apiUrl === "http://127.0.0.1:3000" ? [] : ["--url", exchange.apiUrl]),
+    ...(dataDir === join(root, ".data") ? [] : ["--data-dir", dataDir]),
+  ];
+  const demoCommand = `npm run demo${demoFlags.length ? ` -- ${demoFlags.join(" ")}` : ""}`;
   console.log(`
-Lienthong is running.
+Lienthong is running (every server on 127.0.0.1 only).
 
   API          ${exchange.apiUrl}/v1
   DynamoDB     ${exchange.config.dynamodbEndpoint} (table ${exchange.config.tableName})
   S3           ${exchange.config.s3Endpoint} (bucket ${exchange.config.bucketName})
-  Data         ${dataDir}
+  Data         ${dataDir} (locked while this runs)
   Demo PKI     ${exchange.pkiDir} (password lienthong-demo; trusted root: root-ca.pem)
+  CRLs         ${exchange.crlUrls.join("  ")}
+  OCSP         ${exchange.ocspUrl}
   TSA          ${exchange.tsaUrl} (RFC 3161)
   Send policy  ${exchange.sendPolicy} (set with LIENTHONG_SEND_POLICY)
 
 Demo organs and their API keys (Authorization: Bearer <key>), one per role:
 ${keyList(exchange.keys)}
 
-Try it: npm run demo   (sends a letter from the first organ to two others)
+Try it: ${demoCommand}   (sends a letter from the first organ to two others)
 Press Ctrl-C to stop.`);
+  for (const server of exchange.exposed) {
+    console.error(`
+!! WARNING: ${server} listens on EVERY network interface and accepts any credentials:
+!! anyone who can reach this machine can read and change the exchange's tables, API keys included.
+!! This Java cannot run the launcher that binds it to 127.0.0.1 (it lacks the jdk.compiler module;
+!! Debian's openjdk-17-jre-headless has it). Use such a Java only on a machine no one else can reach.`);
+  }
 
-  await new Promise<void>((resolveStop) => {
-    const shutdown = (signal: string) => {
-      console.log(`\n${signal}: stopping…`);
-      resolveStop();
-    };
-    process.once("SIGINT", () => shutdown("SIGINT"));
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-  });
+  const outcome = await Promise.race([
+    stopSignal.then((reason) => ({ reason })),
+    exchange.failed.then((error) => ({ error })),
+  ]);
+  clearInterval(orphanWatch);
+  if ("error" in outcome) {
+    console.error(`lienthong: stopped: ${outcome.error.message}`);
+    return 1;
+  }
+  console.log(`\n${outcome.reason}: stopping…`);
   await exchange.stop();
   console.log("Stopped.");
   return 0;

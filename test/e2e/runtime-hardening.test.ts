@@ -1,0 +1,227 @@
+/**
+ * The local runtime as an operator meets it (issue 9, items 4, 7, 8, 9, 13): every server on
+ * loopback only, the OCSP responder its certificates name, one runtime per data directory,
+ * DynamoDB Local supervised, nothing left running after SIGTERM or after `kill -9` of node.
+ * All traffic goes to 127.0.0.1.
+ */
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_ORGANS } from "../../devkit/demo-organs.ts";
+import { LienthongClient, type SentLetter } from "../../local/api-client.ts";
+import { demoKeyOf } from "../../local/bootstrap.ts";
+import { freePort } from "../../local/emulators/ports.ts";
+import { makeNssDb, pdfsig } from "../support/pdf.ts";
+import {
+  isLoopback,
+  listeningSockets,
+  type ProcessInfo,
+  processTree,
+  stillRunning,
+  waitUntil,
+} from "./processes.ts";
+
+const run = promisify(execFile);
+const scratch = mkdtempSync(join(tmpdir(), "lienthong-e2e-hardening-"));
+const started: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const child of started) {
+    if (child.pid !== undefined) {
+      for (const info of processTree(child.pid).reverse()) {
+        try {
+          process.kill(info.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+interface Runtime {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+/** `npm start` (through npm, as a user types it) or `node --import tsx local/start.ts`, with flags. */
+function launch(how: "npm" | "node", args: readonly string[]): Runtime {
+  const [command, prefix] =
+    how === "npm"
+      ? ["npm", ["start", "--silent", "--"]]
+      : [process.execPath, ["--import", "tsx", "local/start.ts"]];
+  const child = spawn(command, [...prefix, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, LOG_LEVEL: "silent" },
+  });
+  started.push(child);
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function untilRunning(runtime: Runtime): Promise<void> {
+  await waitUntil(
+    () => runtime.output().includes("Press Ctrl-C to stop") || runtime.child.exitCode !== null,
+    90_000,
+    "npm start to come up",
+  );
+  if (!runtime.output().includes("Press Ctrl-C to stop")) {
+    throw new Error(`npm start did not come up:\n${runtime.output()}`);
+  }
+}
+
+const javaOf = (tree: readonly ProcessInfo[]) =>
+  tree.filter((info) => /DynamoDBLocal\.jar/.test(info.command));
+const portOf = (output: string, label: string) =>
+  Number(new RegExp(`${label}\\s+http://127\\.0\\.0\\.1:(\\d+)`).exec(output)?.[1]);
+
+describe("npm start, as an operator runs it", () => {
+  const dataDir = join(scratch, "data");
+  let runtime: Runtime;
+  let port: number;
+  let crlPort: number;
+  let tree: ProcessInfo[];
+
+  beforeAll(async () => {
+    port = await freePort();
+    crlPort = await freePort();
+    runtime = launch("npm", ["--port", String(port), "--crl-port", String(crlPort), "--data-dir", dataDir]);
+    await untilRunning(runtime);
+    tree = processTree(runtime.child.pid!);
+  }, 120_000);
+
+  it("prints the CRL and OCSP URLs, and the demo command with the flags its port and data dir need", () => {
+    const output = runtime.output();
+    expect(output).toContain(`CRLs         http://127.0.0.1:${crlPort}/root-ca.crl`);
+    expect(output).toContain(`OCSP         http://127.0.0.1:${crlPort + 1}`);
+    expect(output).toContain(`Try it: npm run demo -- --url http://127.0.0.1:${port} --data-dir ${dataDir}`);
+  });
+
+  it("listens on loopback addresses only, for every server of every process it runs", () => {
+    const sockets = listeningSockets(tree.map((info) => info.pid));
+    const output = runtime.output();
+    const expected = [port, crlPort, crlPort + 1, portOf(output, "DynamoDB"), portOf(output, "S3")];
+    expect(expected.every(Number.isInteger)).toBe(true);
+    expect(sockets.map((socket) => socket.port)).toEqual(expect.arrayContaining(expected));
+    expect(javaOf(tree)).toHaveLength(1);
+    expect(sockets.some((socket) => socket.pid === javaOf(tree)[0]!.pid)).toBe(true);
+    expect(sockets.filter((socket) => !isLoopback(socket.address))).toEqual([]);
+  });
+
+  it("runs the OCSP responder the demo certificates name: pdfsig trusts a demo organ's letter", async () => {
+    const demo = await run(
+      process.execPath,
+      ["--import", "tsx", "local/demo.ts", "--url", `http://127.0.0.1:${port}`, "--data-dir", dataDir],
+      { encoding: "utf8" },
+    );
+    const letterId = /Letter id: (\S+)/.exec(demo.stdout)?.[1];
+    expect(letterId, demo.stdout + demo.stderr).toBeDefined();
+    const key = demoKeyOf(join(dataDir, "demo-keys.json"), DEMO_ORGANS[0]!.code, "integration");
+    const letter = await new LienthongClient(`http://127.0.0.1:${port}`, key).call<SentLetter>(
+      "GET",
+      `/v1/letters/${letterId}`,
+    );
+    const file = join(scratch, "letter.pdf");
+    writeFileSync(file, new Uint8Array(await (await fetch(letter.download!.url)).arrayBuffer()));
+    const pki = (name: string) => readFileSync(join(dataDir, "pki", name), "utf8");
+    // No CRL imported: NSS has to ask the servers named in the certificates.
+    const nss = await makeNssDb(scratch, pki("root-ca.pem"), pki("intermediate-ca.pem"));
+    const signatures = await pdfsig(file, nss);
+    expect(signatures).toHaveLength(2);
+    for (const signature of signatures) {
+      expect(signature.text).not.toContain("Unknown issue with Certificate");
+      expect(signature.text).toContain("Certificate is Trusted.");
+    }
+  });
+
+  it("refuses a second runtime on the same data directory, before starting anything", async () => {
+    const second = launch("node", [
+      "--port",
+      String(await freePort()),
+      "--crl-port",
+      String(await freePort()),
+      "--data-dir",
+      dataDir,
+    ]);
+    const code = await second.exited;
+    expect(code).not.toBe(0);
+    expect(second.output()).toMatch(
+      /data directory .* is in use by another Lienthong runtime \(process \d+\)/,
+    );
+    expect(second.output()).not.toContain("starting DynamoDB Local");
+    expect(javaOf(processTree(runtime.child.pid!))).toHaveLength(1);
+  });
+
+  it("notices when DynamoDB Local dies, says so, and brings it back", async () => {
+    const [java] = javaOf(processTree(runtime.child.pid!));
+    process.kill(java!.pid, "SIGKILL");
+    await waitUntil(
+      () => runtime.output().includes("DynamoDB Local is running again"),
+      60_000,
+      "the runtime to restart DynamoDB Local",
+    );
+    expect(runtime.output()).toMatch(/DynamoDB Local stopped unexpectedly \(killed by SIGKILL\)/);
+    const key = demoKeyOf(join(dataDir, "demo-keys.json"), DEMO_ORGANS[1]!.code, "integration");
+    const inbox = await new LienthongClient(`http://127.0.0.1:${port}`, key).call<{ items: unknown[] }>(
+      "GET",
+      "/v1/inbox?limit=5",
+    );
+    expect(inbox.items.length).toBeGreaterThan(0); // the demo letter, from the persisted table
+  });
+
+  it("stops every process it started on SIGTERM to npm, and releases the data directory", async () => {
+    const everything = processTree(runtime.child.pid!);
+    expect(everything.length).toBeGreaterThanOrEqual(3); // npm, node, java (and perhaps sh)
+    runtime.child.kill("SIGTERM");
+    await runtime.exited;
+    await waitUntil(() => everything.every((info) => !stillRunning(info)), 20_000, "the whole tree to exit");
+    expect(runtime.output()).toContain("Stopped.");
+    expect(existsSync(join(dataDir, "lienthong.lock"))).toBe(false);
+  });
+});
+
+describe("kill -9 of the runtime's node process", () => {
+  it("takes DynamoDB Local with it, and the next start takes over the stale lock", async () => {
+    const dataDir = join(scratch, "killed");
+    const args = [
+      "--port",
+      String(await freePort()),
+      "--crl-port",
+      String(await freePort()),
+      "--data-dir",
+      dataDir,
+    ];
+    const first = launch("node", args);
+    await untilRunning(first);
+    const [java] = javaOf(processTree(first.child.pid!));
+    expect(java).toBeDefined();
+    first.child.kill("SIGKILL");
+    await waitUntil(() => !stillRunning(java!), 20_000, "DynamoDB Local to exit after its parent");
+    expect(existsSync(join(dataDir, "lienthong.lock"))).toBe(true); // left behind, stale
+
+    const second = launch("node", args);
+    await untilRunning(second);
+    second.child.kill("SIGINT");
+    expect(await second.exited).toBe(0);
+  });
+});
+
+describe("npm run demo -- --help", () => {
+  it("prints the usage and exits 0", () => {
+    const help = execFileSync("npm", ["run", "--silent", "demo", "--", "--help"], { encoding: "utf8" });
+    expect(help).toMatch(/Usage: npm run demo -- \[options\]/);
+    expect(help).toContain("--data-dir");
+  });
+});
