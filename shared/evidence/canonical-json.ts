@@ -86,7 +86,8 @@ function serialise(value: JsonValue, path: string): string {
   if (Array.isArray(value)) {
     return `[${value.map((item: JsonValue, index: number) => serialise(item, `${path}[${index}]`)).join(",")}]`;
   }
-  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+  const prototype = typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
+  if (prototype === Object.prototype || prototype === null) {
     const object = value as JsonObject;
     const members: string[] = [];
     for (const key of Object.keys(object).sort()) {

@@ -211,11 +211,14 @@ function prevAt(events: readonly ChainEvent[], i: number): string {
 }
 
 /**
- * Names the break at position i (everything before i is a valid chain). The hypotheses are tried
- * from the most specific: the list is a permutation of a valid chain (REORDERED); dropping one event
- * at i-1 or i makes it valid (INSERTED; an inserted event that fits perfectly only shows at the
- * next position); a gap in seq after which the chain continues (REMOVED); otherwise the event at i,
- * or the one before it whose rewritten hash i no longer matches, was changed (CHANGED).
+ * Names the break at position i (everything before i is a valid chain), trying the hypotheses from
+ * the most specific: the list is a permutation of a valid chain (REORDERED); a gap in seq after
+ * which the chain continues intact (REMOVED); dropping the event at i-1 or i makes the chain valid
+ * (INSERTED; an inserted event that fits perfectly only shows at the next position); otherwise the
+ * event at i was changed, or, when i is intact and in sequence but its `prev` is not the hash of
+ * event i-1, event i-1 was rewritten with a recomputed hash (CHANGED). At the last position the
+ * CHANGED readings come first: dropping the last event always "fixes" a chain, and an edit is far
+ * likelier than an appended broken event, which no later event could tell apart from it.
  */
 function classify(
   events: readonly ChainEvent[],
@@ -236,26 +239,9 @@ function classify(
       `event ${i} holds seq ${event.seq}; seq ${i} is at position ${at}: the events were reordered`,
     ];
   }
-  if (!intact[i] && i === events.length - 1) {
-    // A broken last event: dropping it always "fixes" the chain, but an edit is far likelier
-    // than an appended event with a wrong hash, and no later event can tell the two apart.
-    return changedHash(event, i);
-  }
-  for (const drop of [i - 1, i]) {
-    if (drop >= 0 && validWithout(events, intact, chain, drop)) {
-      const extra = events[drop]!;
-      return [
-        "INSERTED",
-        drop,
-        typeof extra.seq === "number" ? extra.seq : undefined,
-        `no event at position ${drop}`,
-        `event ${String(extra.hash).slice(0, 16)}… (${extra.chain} #${extra.seq})`,
-        `event ${drop} is not part of chain ${chain}: without it the chain verifies`,
-      ];
-    }
-  }
   if (
     intact[i] &&
+    event.chain === chain &&
     event.seq > i &&
     firstBreak(events, intact, chain, i + 1, event.hash, event.seq + 1) === undefined
   ) {
@@ -270,27 +256,55 @@ function classify(
         : `events seq ${i}…${event.seq - 1} are missing before position ${i}`,
     ];
   }
+  const rewrittenBefore =
+    intact[i] && i > 0 && event.chain === chain && event.seq === i && event.prev !== expectedPrev;
+  if (i === events.length - 1) {
+    if (!intact[i]) {
+      return changedHash(event, i);
+    }
+    if (rewrittenBefore) {
+      return rewritten(events, i);
+    }
+  }
+  for (const drop of [i - 1, i]) {
+    if (drop >= 0 && validWithout(events, intact, chain, drop)) {
+      const extra = events[drop]!;
+      return [
+        "INSERTED",
+        drop,
+        typeof extra.seq === "number" ? extra.seq : undefined,
+        `no event at position ${drop}`,
+        `event ${String(extra.hash).slice(0, 16)}… (${extra.chain} #${extra.seq})`,
+        `event ${drop} is not part of chain ${chain}: without it the chain verifies`,
+      ];
+    }
+  }
   if (!intact[i]) {
     return changedHash(event, i);
   }
-  if (i > 0 && event.seq === i && event.prev !== expectedPrev) {
-    // Both hashes are self-consistent: the event before was rewritten and its hash recomputed.
-    return [
-      "CHANGED",
-      i - 1,
-      events[i - 1]!.seq,
-      `hash ${event.prev} (as event ${i} records)`,
-      `hash ${expectedPrev}`,
-      `event ${i - 1} was rewritten: its hash is not the one event ${i} records as prev`,
-    ];
+  if (rewrittenBefore) {
+    return rewritten(events, i);
   }
   return [
     "CHANGED",
     i,
     event.seq,
-    `seq ${i}, prev ${expectedPrev}`,
-    `seq ${event.seq}, prev ${event.prev}`,
+    `chain ${chain}, seq ${i}, prev ${expectedPrev}`,
+    `chain ${event.chain}, seq ${event.seq}, prev ${event.prev}`,
     `event ${i} does not follow event ${i - 1}: it was changed`,
+  ];
+}
+
+/** Event i is intact and in sequence but names another prev: event i-1 was rewritten, hash recomputed. */
+function rewritten(events: readonly ChainEvent[], i: number): ProblemArgs {
+  const event = events[i]!;
+  return [
+    "CHANGED",
+    i - 1,
+    events[i - 1]!.seq,
+    `hash ${event.prev} (as event ${i} records)`,
+    `hash ${events[i - 1]!.hash}`,
+    `event ${i - 1} was rewritten: its hash is not the one event ${i} records as prev`,
   ];
 }
 
