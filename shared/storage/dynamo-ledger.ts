@@ -211,29 +211,60 @@ export class DynamoLedger implements ExchangeLedger {
     }
   }
 
+  /**
+   * Also requires the draft's sender to be an active organ, in the same transaction: a file is
+   * replaced by the sender (POST /v1/sign, /v1/sign/complete, PUT …/file), and an inactive or
+   * merged organ writes nothing (ORGAN_INACTIVE).
+   */
   async replaceDraftFile(letterId: string, expectedSha256: string, file: Letter["file"]): Promise<boolean> {
+    const sender = (await this.getLetter(letterId))?.sender;
+    if (!sender) {
+      return false;
+    }
     try {
       await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(keys.letter(letterId)),
-          UpdateExpression: "SET #file = :file",
-          ConditionExpression: "#state = :draft AND #file.sha256 = :expected",
-          ExpressionAttributeNames: { "#file": "file", "#state": "state" },
-          ExpressionAttributeValues: marshall({
-            ":file": file,
-            ":draft": "draft",
-            ":expected": expectedSha256,
-          }),
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: marshall(keys.letter(letterId)),
+                UpdateExpression: "SET #file = :file",
+                ConditionExpression: "#state = :draft AND #file.sha256 = :expected AND sender = :sender",
+                ExpressionAttributeNames: { "#file": "file", "#state": "state" },
+                ExpressionAttributeValues: marshall({
+                  ":file": file,
+                  ":draft": "draft",
+                  ":expected": expectedSha256,
+                  ":sender": sender,
+                }),
+              },
+            },
+            this.organActive(sender),
+          ],
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
+      if (error instanceof TransactionCanceledException && isConditionFailure(error)) {
+        throwIfOrganInactive(error, 1, sender);
         return false;
       }
       throw error;
     }
+  }
+
+  /** A transaction item that holds only while `organCode` is an active organ of the directory. */
+  private organActive(organCode: string): TransactWriteItem {
+    return {
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: marshall(keys.organ(organCode)),
+        ConditionExpression: "#status = :active",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: marshall({ ":active": "active" }),
+      },
+    };
   }
 
   async recordSendRefusal(
@@ -447,15 +478,15 @@ export class DynamoLedger implements ExchangeLedger {
                 Item: toItem(keys.event(event.letterId, event.at, event.organCode), "event", event),
               },
             },
+            // The recipient deactivated meanwhile sets nothing.
+            this.organActive(delivery.recipient),
           ],
         }),
       );
       return true;
     } catch (error) {
-      if (
-        error instanceof ConditionalCheckFailedException ||
-        (error instanceof TransactionCanceledException && isConditionFailure(error))
-      ) {
+      if (error instanceof TransactionCanceledException && isConditionFailure(error)) {
+        throwIfOrganInactive(error, 2, delivery.recipient);
         return false;
       }
       throw error;
@@ -492,6 +523,16 @@ export class DynamoLedger implements ExchangeLedger {
     const items = (out.Items ?? []).map((item) => fromItem<T>(item) as T);
     const last = out.LastEvaluatedKey ? unmarshall(out.LastEvaluatedKey) : undefined;
     return last ? { items, nextCursor: this.cursors.seal(last, index, partition) } : { items };
+  }
+}
+
+/** ORGAN_INACTIVE when the transaction's item `index` (an {@link DynamoLedger.organActive} check) failed. */
+function throwIfOrganInactive(error: TransactionCanceledException, index: number, organCode: string): void {
+  if (error.CancellationReasons?.[index]?.Code === "ConditionalCheckFailed") {
+    throw new ExchangeError("ORGAN_INACTIVE", {
+      detail: `organ ${organCode} is no longer active in the directory: its keys may only read`,
+      meta: { organCode },
+    });
   }
 }
 

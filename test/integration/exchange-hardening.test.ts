@@ -185,6 +185,34 @@ describe("organ status is enforced at every action (item 5)", () => {
   });
 });
 
+describe("organ status in the ledger's own writes (item 5, races and the signing routes)", () => {
+  it("a file replacement or a status change by an organ deactivated meanwhile writes nothing", async () => {
+    // Prepare: the checks of the exchange have passed; the organ is deactivated before the write
+    // (POST /v1/sign and /v1/sign/complete replace a draft's file through this same write).
+    const exchange = exchangeWith();
+    const [sender, recipient] = [await organ(), await organ()];
+    const { id } = await draft(exchange, sender, [recipient.organCode]);
+    const sent = await draft(exchange, recipient, [sender.organCode]);
+    await exchange.sendLetter(recipient, sent.id);
+    const letter = (await ledger.getLetter(id))!;
+    const delivery = (await ledger.getDelivery(sent.id, sender.organCode))!;
+    await ledger.putOrgan({ code: sender.organCode, name: "x", status: "merged" });
+
+    const file = { ...letter.file, sha256: "c".repeat(64), key: `incoming/${id}/${"c".repeat(64)}` };
+    await expect(ledger.replaceDraftFile(id, letter.file.sha256, file)).rejects.toMatchObject({
+      code: "ORGAN_INACTIVE",
+    });
+    await expect(
+      ledger.updateDeliveryStatus(delivery, ["01"], { status: "03", at: new Date().toISOString() }),
+    ).rejects.toMatchObject({ code: "ORGAN_INACTIVE" });
+    expect((await ledger.getLetter(id))?.file.sha256).toBe(letter.file.sha256);
+    expect((await ledger.getDelivery(sent.id, sender.organCode))?.status).toBe("01");
+    // A stale file is still told apart from an inactive organ.
+    await ledger.putOrgan({ code: sender.organCode, name: "x", status: "active" });
+    expect(await ledger.replaceDraftFile(id, "0".repeat(64), file)).toBe(false);
+  });
+});
+
 describe("errors that say what happened (item 11)", () => {
   it("the sender setting a status on its own letter → 403 NOT_A_RECIPIENT", async () => {
     const exchange = exchangeWith();
