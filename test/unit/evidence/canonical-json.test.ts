@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalBytes, canonicalJson, type JsonValue, parseCanonical } from "../../../shared/evidence/canonical-json.ts";
+import {
+  canonicalBytes,
+  canonicalJson,
+  type JsonValue,
+  parseCanonical,
+} from "../../../shared/evidence/canonical-json.ts";
 
 const utf8 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, "utf8"));
 
@@ -51,7 +56,9 @@ describe("canonical JSON (RFC 8785)", () => {
 
   it("leaves out undefined members and keeps Vietnamese text as UTF-8", () => {
     expect(canonicalJson({ b: undefined, a: "Sở Tài chính" })).toBe('{"a":"Sở Tài chính"}');
-    expect(Buffer.from(canonicalBytes({ a: "ở" })).toString("hex")).toBe(Buffer.from('{"a":"ở"}').toString("hex"));
+    expect(Buffer.from(canonicalBytes({ a: "ở" })).toString("hex")).toBe(
+      Buffer.from('{"a":"ở"}').toString("hex"),
+    );
   });
 
   it("gives the same bytes whatever the key order, and parses its own output back", () => {
@@ -68,7 +75,15 @@ describe("canonical JSON (RFC 8785)", () => {
   });
 
   it("refuses what is not I-JSON", () => {
-    const bad: unknown[] = [Number.NaN, Number.POSITIVE_INFINITY, "\ud800x", { a: "\udc00" }, new Date(0), 1n, [() => 1]];
+    const bad: unknown[] = [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      "\ud800x",
+      { a: "\udc00" },
+      new Date(0),
+      1n,
+      [() => 1],
+    ];
     for (const value of bad) {
       expect(() => canonicalJson(value as JsonValue), String(value)).toThrow(
         expect.objectContaining({ code: "EVIDENCE_MALFORMED" }),

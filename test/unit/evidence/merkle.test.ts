@@ -48,7 +48,9 @@ const leavesArb = fc.array(fc.uint8Array({ minLength: 0, maxLength: 40 }), { min
 
 describe("the seal's Merkle tree (RFC 6962)", () => {
   it("has the RFC's empty and one-leaf heads", () => {
-    expect(hex(new MerkleTree([]).root)).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(hex(new MerkleTree([]).root)).toBe(
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
     // SHA-256(0x00): the leaf hash of empty data, the Certificate Transparency test vector.
     expect(hex(new MerkleTree([new Uint8Array()]).root)).toBe(
       "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -86,7 +88,9 @@ describe("the seal's Merkle tree (RFC 6962)", () => {
         const leaf = leaves[index]!;
         const proof = tree.proof(index);
         const altered =
-          leaf.length === 0 ? Uint8Array.of(bit % 256) : leaf.map((byte, i) => (i === bit % leaf.length ? byte ^ (1 << (bit % 8)) : byte));
+          leaf.length === 0
+            ? Uint8Array.of(bit % 256)
+            : leaf.map((byte, i) => (i === bit % leaf.length ? byte ^ (1 << (bit % 8)) : byte));
         expect(verifyInclusion(altered, index, tree.size, proof, tree.root)).toBe(false);
         const other = (index + 1) % leaves.length;
         if (hex(leaves[other]!) !== hex(leaf)) {
@@ -96,7 +100,9 @@ describe("the seal's Merkle tree (RFC 6962)", () => {
         expect(verifyInclusion(leaf, tree.size, tree.size, proof, tree.root)).toBe(false);
         if (proof.length > 0) {
           expect(verifyInclusion(leaf, index, tree.size, proof.slice(0, -1), tree.root)).toBe(false);
-          const flipped = proof.map((node, i) => (i === 0 ? node.map((byte, j) => (j === 0 ? byte ^ 1 : byte)) : node));
+          const flipped = proof.map((node, i) =>
+            i === 0 ? node.map((byte, j) => (j === 0 ? byte ^ 1 : byte)) : node,
+          );
           expect(verifyInclusion(leaf, index, tree.size, flipped, tree.root)).toBe(false);
         }
         expect(verifyInclusion(leaf, index, tree.size, [...proof, tree.root], tree.root)).toBe(false);
