@@ -146,6 +146,41 @@ describe("npm start, as an operator runs it", () => {
     }
   });
 
+  it("answers OCSP as openssl expects: good, revoked as the CRL says, malformed requests survived", async () => {
+    const pkiDir = join(dataDir, "pki");
+    const manifest = JSON.parse(readFileSync(join(pkiDir, "manifest.json"), "utf8")) as {
+      entries: { certificate: string; revoked: boolean }[];
+    };
+    const ocspUrl = `http://127.0.0.1:${crlPort + 1}`;
+    const garbage = await fetch(ocspUrl, { method: "POST", body: "not an OCSP request" });
+    // OCSPResponse { responseStatus malformedRequest(1) }, and the responder keeps answering.
+    expect(Buffer.from(await garbage.arrayBuffer()).toString("hex")).toBe("30030a0101");
+    const ask = async (certificate: string) =>
+      (
+        await run(
+          "openssl",
+          [
+            "ocsp",
+            "-issuer",
+            "intermediate-ca.pem",
+            "-cert",
+            certificate,
+            "-url",
+            ocspUrl,
+            "-CAfile",
+            "ca-chain.pem",
+          ],
+          { cwd: pkiDir, encoding: "utf8" },
+        )
+      ).stdout;
+    const good = manifest.entries.find((entry) => !entry.revoked)!.certificate;
+    const revoked = manifest.entries.find((entry) => entry.revoked)!.certificate;
+    expect(await ask(good)).toContain(`${good}: good`);
+    expect(await ask(revoked)).toMatch(
+      new RegExp(`${revoked}: revoked\\s+This Update: .*\\s+(Next Update: .*\\s+)?Reason: keyCompromise`),
+    );
+  });
+
   it("refuses a second runtime on the same data directory, before starting anything", async () => {
     const second = launch("node", [
       "--port",
