@@ -2,9 +2,10 @@ import { join } from "node:path";
 import { type Acknowledgment, CfnElement, Duration, Stack, Validations } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
-import { Charset, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Construct, type IConstruct } from "constructs";
+import type { BuildOptions } from "esbuild";
 import type { RouteDefinition } from "../functions/routes.ts";
 import { SEND_POLICY_VARIABLE, type SendPolicy } from "../shared/exchange/send-policy.ts";
 import { DEFAULT_FONT_PATHS } from "../shared/pdf/appearance/font.ts";
@@ -30,6 +31,81 @@ export const CREATE_REQUIRE_BANNER =
   'import { createRequire as __lienthongCreateRequire } from "node:module"; ' +
   "const require = __lienthongCreateRequire(import.meta.url);";
 
+/**
+ * How every route's bundle is built, in esbuild's terms: the one place the CDK app
+ * ({@link routeBundling}), the bundle tests and `bench/cold-start.ts` ({@link routeBuildOptions})
+ * read it from, so that what is measured is what is deployed.
+ */
+export const ROUTE_BUNDLE = {
+  format: "esm",
+  target: BUNDLE_TARGET,
+  minify: true,
+  mainFields: ["module", "main"],
+  /** JavaScript prepended to the bundle. */
+  banner: CREATE_REQUIRE_BANNER,
+  charset: "utf8",
+  // Bundle the AWS SDK too: the versions pinned in package-lock.json, not the runtime's.
+  external: [],
+} as const;
+
+/** CDK context flag asking for source maps in the functions' assets (`cdk synth -c sourceMaps=true`). */
+export const SOURCE_MAPS_CONTEXT = "sourceMaps";
+
+/**
+ * Source maps (without sources) cost a second file larger than the bundle and, with
+ * `--enable-source-maps`, time at every stack trace: off unless asked for.
+ */
+export function sourceMapsRequested(scope: IConstruct): boolean {
+  const value: unknown = scope.node.tryGetContext(SOURCE_MAPS_CONTEXT);
+  if (value === undefined || value === false || value === "false") {
+    return false;
+  }
+  if (value === true || value === "true") {
+    return true;
+  }
+  throw new Error(
+    `Expected CDK context "${SOURCE_MAPS_CONTEXT}" to be true or false, got ${JSON.stringify(value)}`,
+  );
+}
+
+/** esbuild options of one route's bundle, exactly as {@link routeBundling} has CDK run it. */
+export function routeBuildOptions(
+  entry: string,
+  outfile: string,
+  options: { readonly sourceMap: boolean },
+): BuildOptions {
+  return {
+    bundle: true,
+    platform: "node", // as NodejsFunction always passes
+    format: ROUTE_BUNDLE.format,
+    target: ROUTE_BUNDLE.target,
+    minify: ROUTE_BUNDLE.minify,
+    mainFields: [...ROUTE_BUNDLE.mainFields],
+    banner: { js: ROUTE_BUNDLE.banner },
+    charset: ROUTE_BUNDLE.charset,
+    external: [...ROUTE_BUNDLE.external],
+    entryPoints: [entry],
+    outfile,
+    ...(options.sourceMap ? { sourcemap: true, sourcesContent: false } : {}),
+  };
+}
+
+/** {@link ROUTE_BUNDLE} as NodejsFunction bundling options. */
+export function routeBundling(options: { readonly sourceMap: boolean }): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: ROUTE_BUNDLE.target,
+    minify: ROUTE_BUNDLE.minify,
+    sourceMap: options.sourceMap,
+    ...(options.sourceMap ? { sourcesContent: false } : {}),
+    mainFields: [...ROUTE_BUNDLE.mainFields],
+    banner: ROUTE_BUNDLE.banner,
+    // NodejsFunction declares `charset` but does not pass it to esbuild (aws-cdk-lib 2.276).
+    esbuildArgs: { "--charset": ROUTE_BUNDLE.charset },
+    externalModules: [...ROUTE_BUNDLE.external],
+  };
+}
+
 /** Options of {@link RouteFunction}. */
 export interface RouteFunctionProps {
   readonly route: RouteDefinition;
@@ -48,10 +124,10 @@ export interface RouteFunctionProps {
  * retention, X-Ray active tracing, and its own role holding exactly the route's `access`
  * (no AWS managed policy: logs are granted on its own log group only).
  *
- * Environment: `TABLE_NAME`, `BUCKET_NAME`, `NODE_OPTIONS=--enable-source-maps`,
- * `LIENTHONG_SEND_POLICY` (written out even when it is the default); `SIGNING_KEY_ID`
+ * Environment: `TABLE_NAME`, `BUCKET_NAME`, `LIENTHONG_SEND_POLICY` (written out even when it is the default); `SIGNING_KEY_ID`
  * (key ARN) when the route has `kms:sign`; `OBJECT_LOCK_MODE=COMPLIANCE` and
- * `OBJECT_LOCK_RETENTION_DAYS` when Object Lock is on and the route writes letters/ or evidence/.
+ * `OBJECT_LOCK_RETENTION_DAYS` when Object Lock is on and the route writes letters/ or evidence/;
+ * `NODE_OPTIONS=--enable-source-maps` only when source maps were asked for ({@link SOURCE_MAPS_CONTEXT}).
  *
  * @example
  * new RouteFunction(api, "list-inbox", { route, entry, settings, targets, objectLockRetentionDays: 3650, sendPolicy: "require-total-passed" });
@@ -82,9 +158,12 @@ export class RouteFunction extends Construct {
     const environment: Record<string, string> = {
       TABLE_NAME: targets.table.tableName,
       BUCKET_NAME: targets.bucket.bucketName,
-      NODE_OPTIONS: "--enable-source-maps",
       [SEND_POLICY_VARIABLE]: props.sendPolicy,
     };
+    const sourceMap = sourceMapsRequested(this);
+    if (sourceMap) {
+      environment.NODE_OPTIONS = "--enable-source-maps";
+    }
     const signs = route.access.includes("kms:sign");
     if (signs) {
       environment.SIGNING_KEY_ID = targets.signingKey.keyArn;
@@ -114,16 +193,7 @@ export class RouteFunction extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
       bundling: {
-        format: OutputFormat.ESM,
-        target: BUNDLE_TARGET,
-        sourceMap: true,
-        sourcesContent: false,
-        minify: true,
-        mainFields: ["module", "main"],
-        banner: CREATE_REQUIRE_BANNER,
-        charset: Charset.UTF8,
-        // Bundle the AWS SDK too: the versions pinned in package-lock.json, not the runtime's.
-        externalModules: [],
+        ...routeBundling({ sourceMap }),
         ...(signs ? { commandHooks: copyFonts } : {}),
       },
     });

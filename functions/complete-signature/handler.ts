@@ -1,13 +1,14 @@
 import { completeSignatureSchema } from "../../shared/exchange/letter-schema.ts";
 import { apiHandler } from "../../shared/http/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey, getRuntime } from "../runtime.ts";
+import { findApiKey } from "../runtime/base.ts";
+import { letterSigning } from "../runtime/signing.ts";
 
 /** POST /v1/sign/complete — phase 2: the signature value (or a whole CMS) finishes the prepared PDF. */
 export const handler = apiHandler(
   { findApiKey, action: routeAction("complete-signature"), body: completeSignatureSchema },
   async ({ caller, body }) => ({
     status: 200,
-    body: await (await getRuntime().letterSigning()).complete(caller, body),
+    body: await (await letterSigning()).complete(caller, body),
   }),
 );

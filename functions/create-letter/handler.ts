@@ -1,13 +1,14 @@
-import { createLetterSchema } from "../../shared/exchange/index.ts";
+import { createLetterSchema } from "../../shared/exchange/letter-schema.ts";
 import { apiHandler } from "../../shared/http/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey, getRuntime } from "../runtime.ts";
+import { findApiKey } from "../runtime/base.ts";
+import { documentExchange } from "../runtime/document-exchange.ts";
 
 /** POST /v1/letters — register a draft letter; answers with a presigned upload for its PDF. */
 export const handler = apiHandler(
   { findApiKey, action: routeAction("create-letter"), body: createLetterSchema },
   async ({ caller, body }) => ({
     status: 201,
-    body: await getRuntime().exchange.createLetter(caller, body),
+    body: await documentExchange().createLetter(caller, body),
   }),
 );

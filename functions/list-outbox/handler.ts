@@ -1,13 +1,14 @@
-import { listQuerySchema } from "../../shared/exchange/index.ts";
+import { listQuerySchema } from "../../shared/exchange/letter-schema.ts";
 import { apiHandler } from "../../shared/http/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey, getRuntime } from "../runtime.ts";
+import { findApiKey } from "../runtime/base.ts";
+import { tableExchange } from "../runtime/table-exchange.ts";
 
 /** GET /v1/outbox?limit=&cursor= — letters the caller organ created, newest first. */
 export const handler = apiHandler(
   { findApiKey, action: routeAction("list-outbox"), query: listQuerySchema },
   async ({ caller, query }) => ({
     status: 200,
-    body: await getRuntime().exchange.outbox(caller, query),
+    body: await tableExchange().outbox(caller, query),
   }),
 );

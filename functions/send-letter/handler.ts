@@ -1,6 +1,7 @@
 import { apiHandler } from "../../shared/http/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey, getRuntime } from "../runtime.ts";
+import { findApiKey } from "../runtime/base.ts";
+import { verifyingExchange } from "../runtime/verifying-exchange.ts";
 
 /**
  * POST /v1/letters/{id}/send — check the upload, verify it, and deliver to every recipient if the
@@ -11,6 +12,6 @@ export const handler = apiHandler(
   { findApiKey, action: routeAction("send-letter") },
   async ({ caller, pathParameters }) => ({
     status: 200,
-    body: await getRuntime().exchange.sendLetter(caller, pathParameters["id"] ?? ""),
+    body: await verifyingExchange().sendLetter(caller, pathParameters["id"] ?? ""),
   }),
 );

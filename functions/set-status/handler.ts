@@ -1,13 +1,14 @@
-import { setStatusSchema } from "../../shared/exchange/index.ts";
+import { setStatusSchema } from "../../shared/exchange/letter-schema.ts";
 import { apiHandler } from "../../shared/http/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey, getRuntime } from "../runtime.ts";
+import { findApiKey } from "../runtime/base.ts";
+import { tableExchange } from "../runtime/table-exchange.ts";
 
 /** POST /v1/letters/{id}/status — the recipient records an edXML status (02 needs a reason). */
 export const handler = apiHandler(
   { findApiKey, action: routeAction("set-status"), body: setStatusSchema },
   async ({ caller, body, pathParameters }) => ({
     status: 200,
-    body: await getRuntime().exchange.setStatus(caller, pathParameters["id"] ?? "", body),
+    body: await tableExchange().setStatus(caller, pathParameters["id"] ?? "", body),
   }),
 );

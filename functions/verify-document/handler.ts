@@ -1,10 +1,12 @@
-import { z } from "zod";
-import { ORGAN_CODE } from "../../shared/exchange/index.ts";
+// A namespace import: esbuild cannot shake `import { z }` (it keeps every zod locale, ~260 KB).
+import * as z from "zod";
+import { ORGAN_CODE } from "../../shared/exchange/letter-schema.ts";
 import { summariseVerification } from "../../shared/exchange/letter-verification.ts";
 import { apiHandler } from "../../shared/http/index.ts";
 import { renderReportPdf } from "../../shared/verification/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey, getRuntime } from "../runtime.ts";
+import { findApiKey } from "../runtime/base.ts";
+import { letterVerifier } from "../runtime/verifier.ts";
 
 /**
  * Lambda's synchronous payload limit is 6 MB, and API Gateway sends binary bodies base64-encoded:
@@ -30,7 +32,7 @@ export const handler = apiHandler(
     rawBody: { contentTypes: ["application/pdf"], maxBytes: MAX_PDF_BYTES },
   },
   async ({ query, rawBody }) => {
-    const report = await getRuntime().verifier.verify(rawBody!, query.organ);
+    const report = await letterVerifier().verify(rawBody!, query.organ);
     if (query.format === "pdf") {
       return { status: 200, body: await renderReportPdf(report), contentType: "application/pdf" };
     }

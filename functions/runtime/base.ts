@@ -1,0 +1,50 @@
+import { type RuntimeConfig, readConfig } from "../../shared/config.ts";
+import type { Caller } from "../../shared/exchange/types.ts";
+import { createDynamoClient } from "../../shared/storage/clients.ts";
+import { DynamoLedger } from "../../shared/storage/dynamo-ledger.ts";
+
+/**
+ * The composition roots of the API functions, one module per capability (`functions/runtime/`):
+ * each Lambda bundles one handler, and a handler imports only the root of what it does, so that
+ * listing the inbox does not load the PDF reader, the verifier or the S3 client (issue 9: cold
+ * starts). Everything is built on first use, once per Lambda container, from the environment.
+ *
+ * This module is what every function has: the configuration, the table and the API-key lookup.
+ */
+export interface BaseRuntime {
+  readonly config: RuntimeConfig;
+  readonly ledger: DynamoLedger;
+}
+
+/** `build` run once, on first call: importing a handler module neither reads the environment nor connects. */
+export function lazily<T>(build: () => T): () => T {
+  let value: { readonly built: T } | undefined;
+  return () => {
+    value ??= { built: build() };
+    return value.built;
+  };
+}
+
+export const baseRuntime = lazily((): BaseRuntime => {
+  const config = readConfig();
+  return { config, ledger: new DynamoLedger(createDynamoClient(config), config.tableName) };
+});
+
+export const findApiKey = (hash: string): Promise<Caller | undefined> =>
+  baseRuntime().ledger.findApiKey(hash);
+
+/**
+ * A port a composition deliberately leaves out (e.g. the S3 store of a function that reads the
+ * table only): using it is a wiring bug, so it throws saying which.
+ */
+export function notComposed<T extends object>(capability: string): T {
+  return new Proxy({} as T, {
+    get: (_target, property) =>
+      // `then` is probed by `await`; answering undefined keeps the stand-in from looking like a promise.
+      property === "then"
+        ? undefined
+        : () => {
+            throw new Error(`${capability} is not composed into this function (functions/runtime/)`);
+          },
+  });
+}

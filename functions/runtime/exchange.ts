@@ -1,0 +1,19 @@
+import { Exchange } from "../../shared/exchange/exchange.ts";
+import type { LetterVerifier } from "../../shared/exchange/letter-verification.ts";
+import type { DocumentStore } from "../../shared/exchange/ports.ts";
+import { baseRuntime } from "./base.ts";
+
+/** The exchange over the table, with the bucket and the verifier a composition gives it. */
+export function composeExchange(parts: {
+  readonly documents: DocumentStore;
+  readonly verifier: Pick<LetterVerifier, "verify">;
+}): Exchange {
+  const { config, ledger } = baseRuntime();
+  return new Exchange({
+    ledger,
+    documents: parts.documents,
+    verifier: parts.verifier,
+    sendPolicy: config.sendPolicy,
+    maxFileBytes: config.maxFileBytes,
+  });
+}
