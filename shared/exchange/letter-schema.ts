@@ -1,5 +1,6 @@
 import * as z from "zod"; // not `{ z }`: esbuild cannot tree-shake that binding and bundles every zod locale (~260 KB)
 import { STATUS_CODES } from "./status.ts";
+import { textFault } from "./text-rule.ts";
 
 /**
  * The request schemas of the exchange API, declared once. Field names follow the edXML
@@ -19,40 +20,7 @@ export const MAX_RECIPIENTS = 98;
 export const LETTER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * What no request string may hold, because it breaks or deceives whoever reads it later (a
- * recipient's `jq`, a terminal, a file manager): lone surrogates (not Unicode at all), C0 and C1
- * controls and DEL (NUL, terminal escapes), the bidirectional embeddings, overrides and isolates
- * (U+202A–U+202E, U+2066–U+2069: "gpj.exe" shown as "exe.jpg"), and noncharacters. Tab, LF and CR
- * only where a field is multi-line.
- */
-const FORBIDDEN = "\\p{Cs}\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069\\p{Noncharacter_Code_Point}";
-const FORBIDDEN_SINGLE_LINE = new RegExp(`[\\u0000-\\u001F${FORBIDDEN}]`, "u");
-const FORBIDDEN_MULTILINE = new RegExp(`[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F${FORBIDDEN}]`, "u");
-
-/**
- * Why `value` is not well-formed text, or undefined when it is: names the first offending
- * character by code point and position, never echoing the text.
- */
-export function textFault(value: string, multiline = false): string | undefined {
-  const match = (multiline ? FORBIDDEN_MULTILINE : FORBIDDEN_SINGLE_LINE).exec(value);
-  if (!match) {
-    return undefined;
-  }
-  const point = match[0].codePointAt(0) ?? 0;
-  const hex = `U+${point.toString(16).toUpperCase().padStart(4, "0")}`;
-  const kind =
-    point >= 0xd800 && point <= 0xdfff
-      ? "a lone surrogate (not valid Unicode)"
-      : point <= 0x9f
-        ? "a control character"
-        : point >= 0x202a && point <= 0x2069
-          ? "a bidirectional control"
-          : "a noncharacter";
-  return `contains ${hex}, ${kind}, at position ${[...value.slice(0, match.index)].length + 1}`;
-}
-
-/**
- * The one rule for a request's text: well-formed (see {@link textFault}), normalised to NFC and
+ * The one rule for a request's text: well-formed (`textFault`, text-rule.ts), normalised to NFC and
  * trimmed, and only then measured, so that a decomposed "ệ" (three code units) counts as the one
  * character it is.
  */

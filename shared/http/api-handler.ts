@@ -3,7 +3,6 @@ import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
 import { ExchangeError } from "../errors/index.ts";
-import { textFault } from "../exchange/letter-schema.ts";
 import {
   ACTION_DESCRIPTIONS,
   type Action,
@@ -12,6 +11,7 @@ import {
   ROLES,
   rolesAllowed,
 } from "../exchange/roles.ts";
+import { textFault } from "../exchange/text-rule.ts";
 import type { Caller } from "../exchange/types.ts";
 import { log } from "./log.ts";
 import { problemResponse, toProblem } from "./problem.ts";
