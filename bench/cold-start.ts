@@ -25,13 +25,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ROUTES } from "../functions/routes.ts";
 import {
   type BuiltBundle,
   buildBundle,
   buildRouteBundles,
   bundleBudget,
   REPO_ROOT,
+  ROUTES,
 } from "../test/support/lambda-bundles.ts";
 
 const FLOOR = "minimal-dynamodb";

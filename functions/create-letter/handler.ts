@@ -1,8 +1,8 @@
 import { createLetterSchema } from "../../shared/exchange/letter-schema.ts";
 import { apiHandler } from "../../shared/http/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey } from "../runtime/base.ts";
-import { documentExchange } from "../runtime/document-exchange.ts";
+import { findApiKey } from "../runtime.ts";
+import { documentExchange } from "../runtime-document-exchange.ts";
 
 /** POST /v1/letters — register a draft letter; answers with a presigned upload for its PDF. */
 export const handler = apiHandler(

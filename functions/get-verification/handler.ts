@@ -1,7 +1,7 @@
 import { apiHandler } from "../../shared/http/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey } from "../runtime/base.ts";
-import { documentExchange } from "../runtime/document-exchange.ts";
+import { findApiKey } from "../runtime.ts";
+import { documentExchange } from "../runtime-document-exchange.ts";
 
 /** GET /v1/letters/{id}/verification — the full verification report kept when the letter was sent. */
 export const handler = apiHandler(

@@ -1,8 +1,8 @@
 import { letterFileSchema } from "../../shared/exchange/letter-schema.ts";
 import { apiHandler } from "../../shared/http/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey } from "../runtime/base.ts";
-import { documentExchange } from "../runtime/document-exchange.ts";
+import { findApiKey } from "../runtime.ts";
+import { documentExchange } from "../runtime-document-exchange.ts";
 
 /** PUT /v1/letters/{id}/file — give a draft a new file; answers with a presigned upload for it. */
 export const handler = apiHandler(

@@ -1,7 +1,7 @@
 import { apiHandler } from "../../shared/http/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey } from "../runtime/base.ts";
-import { verifyingExchange } from "../runtime/verifying-exchange.ts";
+import { findApiKey } from "../runtime.ts";
+import { verifyingExchange } from "../runtime-verifying-exchange.ts";
 
 /**
  * POST /v1/letters/{id}/send — check the upload, verify it, and deliver to every recipient if the

@@ -5,8 +5,8 @@ import { summariseVerification } from "../../shared/exchange/letter-verification
 import { apiHandler } from "../../shared/http/index.ts";
 import { renderReportPdf } from "../../shared/verification/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey } from "../runtime/base.ts";
-import { letterVerifier } from "../runtime/verifier.ts";
+import { findApiKey } from "../runtime.ts";
+import { letterVerifier } from "../runtime-verifier.ts";
 
 /**
  * Lambda's synchronous payload limit is 6 MB, and API Gateway sends binary bodies base64-encoded:

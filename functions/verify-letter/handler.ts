@@ -1,8 +1,8 @@
 import { summariseVerification } from "../../shared/exchange/letter-verification.ts";
 import { apiHandler } from "../../shared/http/index.ts";
 import { routeAction } from "../routes.ts";
-import { findApiKey } from "../runtime/base.ts";
-import { verifyingExchange } from "../runtime/verifying-exchange.ts";
+import { findApiKey } from "../runtime.ts";
+import { verifyingExchange } from "../runtime-verifying-exchange.ts";
 
 /** POST /v1/letters/{id}/verify — verify a letter's file again now (e.g. after a CA published a new CRL). */
 export const handler = apiHandler(

@@ -10,6 +10,9 @@ import { build } from "esbuild";
 import { handlerEntry, ROUTES } from "../../functions/routes.ts";
 import { routeBuildOptions } from "../../infra/route-function.ts";
 
+/** The routes, for benchmarks (which may not import functions/ themselves: architecture.json). */
+export { ROUTES };
+
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** One built bundle. */

@@ -1,7 +1,7 @@
-import { Exchange } from "../../shared/exchange/exchange.ts";
-import type { LetterVerifier } from "../../shared/exchange/letter-verification.ts";
-import type { DocumentStore } from "../../shared/exchange/ports.ts";
-import { baseRuntime } from "./base.ts";
+import { Exchange } from "../shared/exchange/exchange.ts";
+import type { LetterVerifier } from "../shared/exchange/letter-verification.ts";
+import type { DocumentStore } from "../shared/exchange/ports.ts";
+import { baseRuntime } from "./runtime.ts";
 
 /** The exchange over the table, with the bucket and the verifier a composition gives it. */
 export function composeExchange(parts: {

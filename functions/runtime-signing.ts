@@ -1,16 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { RuntimeConfig } from "../../shared/config.ts";
-import { LetterSigning } from "../../shared/exchange/letter-signing.ts";
-import { HttpTsa } from "../../shared/signing/http-tsa.ts";
-import {
-  KmsOrganSigners,
-  type OrganSigners,
-  Pkcs12OrganSigners,
-} from "../../shared/signing/organ-signers.ts";
-import type { DynamoLedger } from "../../shared/storage/dynamo-ledger.ts";
-import { baseRuntime, lazily } from "./base.ts";
-import { documentStore } from "./documents.ts";
+import type { RuntimeConfig } from "../shared/config.ts";
+import { LetterSigning } from "../shared/exchange/letter-signing.ts";
+import { HttpTsa } from "../shared/signing/http-tsa.ts";
+import { KmsOrganSigners, type OrganSigners, Pkcs12OrganSigners } from "../shared/signing/organ-signers.ts";
+import type { DynamoLedger } from "../shared/storage/dynamo-ledger.ts";
+import { baseRuntime, lazily } from "./runtime.ts";
+import { documentStore } from "./runtime-documents.ts";
 
 /** Sealing and two-phase signing: the PDF writer, CMS, fonts and the organ's key (KMS or PKCS#12). */
 export const letterSigning = lazily(async (): Promise<LetterSigning> => {

@@ -1,10 +1,10 @@
-import { type RuntimeConfig, readConfig } from "../../shared/config.ts";
-import type { Caller } from "../../shared/exchange/types.ts";
-import { createDynamoClient } from "../../shared/storage/clients.ts";
-import { DynamoLedger } from "../../shared/storage/dynamo-ledger.ts";
+import { type RuntimeConfig, readConfig } from "../shared/config.ts";
+import type { Caller } from "../shared/exchange/types.ts";
+import { createDynamoClient } from "../shared/storage/clients.ts";
+import { DynamoLedger } from "../shared/storage/dynamo-ledger.ts";
 
 /**
- * The composition roots of the API functions, one module per capability (`functions/runtime/`):
+ * The composition roots of the API functions, one module per capability (`functions/runtime*.ts`):
  * each Lambda bundles one handler, and a handler imports only the root of what it does, so that
  * listing the inbox does not load the PDF reader, the verifier or the S3 client (issue 9: cold
  * starts). Everything is built on first use, once per Lambda container, from the environment.
@@ -44,7 +44,7 @@ export function notComposed<T extends object>(capability: string): T {
       property === "then"
         ? undefined
         : () => {
-            throw new Error(`${capability} is not composed into this function (functions/runtime/)`);
+            throw new Error(`${capability} is not composed into this function (functions/runtime*.ts)`);
           },
   });
 }

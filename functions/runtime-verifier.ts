@@ -1,5 +1,5 @@
-import { LetterVerifier } from "../../shared/exchange/letter-verification.ts";
-import { baseRuntime, lazily } from "./base.ts";
+import { LetterVerifier } from "../shared/exchange/letter-verification.ts";
+import { baseRuntime, lazily } from "./runtime.ts";
 
 /** The verifier (PDF reader, CMS, chains, revocation): only `send` and the verification routes load it. */
 export const letterVerifier = lazily((): LetterVerifier => {

@@ -1,6 +1,6 @@
-import { createS3Client } from "../../shared/storage/clients.ts";
-import { S3DocumentStore } from "../../shared/storage/s3-document-store.ts";
-import { baseRuntime, lazily } from "./base.ts";
+import { createS3Client } from "../shared/storage/clients.ts";
+import { S3DocumentStore } from "../shared/storage/s3-document-store.ts";
+import { baseRuntime, lazily } from "./runtime.ts";
 
 /** The letters bucket, for functions that presign, read or write letter files and reports. */
 export const documentStore = lazily((): S3DocumentStore => {
