@@ -21,14 +21,15 @@ export interface JsonObject {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
- * The RFC 8785 canonical text of a JSON value. Throws EVIDENCE_MALFORMED for anything that is not
- * I-JSON (NaN, Infinity, a bigint, a lone surrogate, a function, a class instance).
+ * The RFC 8785 canonical text of a JSON value. Typed documents (interfaces such as Receipt) are
+ * accepted as `object` and checked at run time: anything that is not I-JSON (NaN, Infinity, a
+ * bigint, a lone surrogate, a function, a class instance) throws EVIDENCE_MALFORMED.
  *
  * @example
  * canonicalJson({ b: 1, a: "é" }); // '{"a":"é","b":1}'
  */
-export function canonicalJson(value: JsonValue): string {
-  return serialise(value, "$");
+export function canonicalJson(value: JsonValue | object): string {
+  return serialise(value as JsonValue, "$");
 }
 
 /**
@@ -37,7 +38,7 @@ export function canonicalJson(value: JsonValue): string {
  * @example
  * const digest = createHash("sha256").update(canonicalBytes(receipt)).digest();
  */
-export function canonicalBytes(value: JsonValue): Uint8Array {
+export function canonicalBytes(value: JsonValue | object): Uint8Array {
   return new Uint8Array(Buffer.from(canonicalJson(value), "utf8"));
 }
 

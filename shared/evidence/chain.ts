@@ -55,7 +55,7 @@ export interface ChainHead {
  */
 export function eventHash(event: Omit<ChainEvent, "hash"> | ChainEvent): string {
   const { hash: _ignored, ...body } = event as ChainEvent;
-  return sha256Hex(canonicalBytes(body as unknown as JsonObject));
+  return sha256Hex(canonicalBytes(body));
 }
 
 /**

@@ -116,7 +116,7 @@ export function receiptFor(event: ChainEvent): Receipt {
  */
 export async function issueReceipt(event: ChainEvent, options: SignEvidenceOptions): Promise<SignedReceipt> {
   const receipt = receiptFor(event);
-  const json = canonicalBytes(receipt as unknown as JsonObject);
+  const json = canonicalBytes(receipt);
   const p7s = await signEvidence(json, { signingTime: new Date(receipt.time), ...options });
   return { receipt, json, p7s };
 }
@@ -157,9 +157,7 @@ export function parseReceipt(bytes: Uint8Array): Receipt {
 /** True when `receipt` restates `event` exactly (the receipt a stored event should have). */
 export function receiptMatchesEvent(receipt: Receipt, event: ChainEvent): boolean {
   try {
-    return Buffer.from(canonicalBytes(receiptFor(event) as unknown as JsonObject)).equals(
-      canonicalBytes(receipt as unknown as JsonObject),
-    );
+    return Buffer.from(canonicalBytes(receiptFor(event))).equals(canonicalBytes(receipt));
   } catch {
     return false;
   }

@@ -9,7 +9,7 @@
 import type { Tsa } from "../cms/ports.ts";
 import { ExchangeError } from "../errors/index.ts";
 import type { Certificate } from "../pki/certificate.ts";
-import { canonicalBytes, type JsonObject, parseCanonical } from "./canonical-json.ts";
+import { canonicalBytes, parseCanonical } from "./canonical-json.ts";
 import { type ChainEvent, type ChainHead, type ChainProblem, verifyChain } from "./chain.ts";
 import { checkEvidenceSignature } from "./check-evidence-signature.ts";
 import { MerkleTree, verifyInclusion } from "./merkle.ts";
@@ -93,7 +93,7 @@ export async function signSeal(
   document: SealDocument,
   options: SignEvidenceOptions & { readonly tsa: Tsa },
 ): Promise<SignedSeal> {
-  const json = canonicalBytes(document as unknown as JsonObject);
+  const json = canonicalBytes(document);
   return { json, p7s: await signEvidence(json, options) };
 }
 
@@ -128,7 +128,7 @@ export function parseSeal(bytes: Uint8Array): SealDocument {
       cause: error,
     });
   }
-  if (!Buffer.from(canonicalBytes(rebuilt as unknown as JsonObject)).equals(bytes)) {
+  if (!Buffer.from(canonicalBytes(rebuilt)).equals(bytes)) {
     throw new ExchangeError("EVIDENCE_MALFORMED", {
       detail: "the seal's root or head order does not recompute from its heads",
     });
@@ -221,6 +221,13 @@ export function verifyLetterAgainstSeal(
     return sealProblem(
       "NOT_SEALED",
       `the inclusion proof of ${proof.chain} does not lead to the root of ${document.day}`,
+    );
+  }
+  const foreign = events.find((event) => event.chain !== proof.chain);
+  if (foreign && events.every((event) => event.chain === foreign.chain)) {
+    return sealProblem(
+      "NOT_SEALED",
+      `the proof is for chain ${proof.chain}, the events are of chain ${foreign.chain}`,
     );
   }
   const sealedHead: ChainHead = { chain: proof.chain, seq: proof.seq, hash: proof.hash };

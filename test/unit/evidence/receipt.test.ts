@@ -145,7 +145,7 @@ describe("signed receipts of status changes", () => {
       claimedSigningTime: "2026-12-01T02:00:01.000Z",
     });
     const tampered = new Uint8Array(json);
-    tampered[tampered.length - 3] ^= 1;
+    tampered[tampered.length - 3] = tampered[tampered.length - 3]! ^ 1;
     const failed = await validateDetached(tampered, p7s, offlineOptions(pki));
     expect(failed.signatures[0]).toMatchObject({ indication: "TOTAL_FAILED", subIndication: "HASH_FAILURE" });
   });
