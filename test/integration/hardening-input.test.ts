@@ -138,6 +138,13 @@ describe("11. the HTTP wrapper's answers", () => {
     expect(response.body.detail).toBe('query parameter "limit" is given more than once; give it once');
   });
 
+  it("says why a cursor is refused", async () => {
+    const response = await raw("GET", "/v1/inbox?cursor=bm90LWEtY3Vyc29y");
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe("INVALID_CURSOR");
+    expect(response.body.detail).toMatch(/^the cursor cannot be used: .+/);
+  });
+
   it("refuses control characters in a query string", async () => {
     const response = await raw("GET", "/v1/inbox?cursor=%1B%5B2J");
     expect(response.status).toBe(400);
