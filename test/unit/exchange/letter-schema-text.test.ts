@@ -11,8 +11,8 @@ import {
 
 /**
  * The oracle: well-formed text by code unit arithmetic, written independently of the schema's
- * regular expressions. Refused: lone surrogates, C0 controls (tab, LF, CR allowed in multi-line
- * fields), DEL and C1, U+202A–U+202E, U+2066–U+2069, noncharacters (U+FDD0–U+FDEF and the last
+ * regular expressions. Refused: lone surrogates, C0 controls (tab, LF, CR, U+2028 and U+2029
+ * allowed in multi-line fields), DEL and C1, U+202A–U+202E, U+2066–U+2069, noncharacters (U+FDD0–U+FDEF and the last
  * two code points of every plane).
  */
 function wellFormed(value: string, multiline: boolean): boolean {
@@ -29,8 +29,12 @@ function wellFormed(value: string, multiline: boolean): boolean {
     } else if (unit >= 0xdc00 && unit <= 0xdfff) {
       return false;
     }
-    const allowedControl = multiline && (point === 0x09 || point === 0x0a || point === 0x0d);
-    if ((point < 0x20 && !allowedControl) || (point >= 0x7f && point <= 0x9f)) {
+    const lineBreak =
+      point === 0x09 || point === 0x0a || point === 0x0d || point === 0x2028 || point === 0x2029;
+    if (lineBreak && !multiline) {
+      return false;
+    }
+    if ((point < 0x20 && !lineBreak) || (point >= 0x7f && point <= 0x9f)) {
       return false;
     }
     if ((point >= 0x202a && point <= 0x202e) || (point >= 0x2066 && point <= 0x2069)) {
@@ -45,7 +49,7 @@ function wellFormed(value: string, multiline: boolean): boolean {
 
 /** Code units a reader trips on, mixed with ordinary and Vietnamese text (both forms of "ệ"). */
 const unit = fc.oneof(
-  fc.constantFrom("a", " ", "ệ", "e\u0323\u0302", "Đ", "\u0301", "😀", "\t", "\n", "\r"),
+  fc.constantFrom("a", " ", "ệ", "e\u0323\u0302", "Đ", "\u0301", "😀", "\t", "\n", "\r", "\u2028", "\u2029"),
   fc.constantFrom("\u0000", "\u001b", "\u007f", "\u0085", "\u009b", "\u202e", "\u2066", "\u2069"),
   fc.constantFrom("\ud800", "\udfff", "\ufdd0", "\ufffe", "\uffff", "\u{1fffe}", "\u{10ffff}"),
   fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
