@@ -86,6 +86,12 @@ export function checkEvidenceSignature(
         return { ok: false, detail: "the timestamp is not from a trusted TSA" };
       }
       timestampTime = parsedToken.genTime;
+      if (timestampTime < signer.notBefore || timestampTime > signer.notAfter) {
+        return {
+          ok: false,
+          detail: `signed at ${timestampTime.toISOString()}, outside the certificate's validity`,
+        };
+      }
     } catch (error) {
       return { ok: false, detail: `the timestamp does not verify (${detailOf(error)})` };
     }

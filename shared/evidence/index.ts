@@ -57,6 +57,7 @@ export {
   type SealProblem,
   type SealVerification,
   type SignedSeal,
+  sealProof,
   signSeal,
   type VerifySealOptions,
   verifyLetterAgainstSeal,

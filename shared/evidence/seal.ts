@@ -83,6 +83,17 @@ export function buildSeal(
 }
 
 /**
+ * The inclusion proof of a chain's head in a seal, recomputed from the seal document (so proofs
+ * need not be stored: the seal's heads are enough); undefined when the chain is not in the seal.
+ *
+ * @example
+ * const proof = sealProof(parseSeal(sealJson), letterChain(letterId));
+ */
+export function sealProof(document: SealDocument, chain: string): InclusionProof | undefined {
+  return buildSeal(document.day, document.heads).proofs.get(chain);
+}
+
+/**
  * Signs a seal document as detached CAdES-T: a TSA is required, since a seal without a trusted
  * time proves nothing about the day.
  *

@@ -16,6 +16,7 @@ import {
   type InclusionProof,
   parseSeal,
   type SignedSeal,
+  sealProof,
   signSeal,
   verifyLetterAgainstSeal,
 } from "../../../shared/evidence/seal.ts";
@@ -96,7 +97,10 @@ describe("the daily seal: chain heads under a signed, timestamped Merkle root", 
       expect(verifyInclusion(leaf, proof.index, proof.size, path, Buffer.from(document.root, "hex"))).toBe(
         true,
       );
+      // Nothing to store per chain: the proof recomputes from the seal document.
+      expect(sealProof(document, proof.chain)).toEqual(proof);
     }
+    expect(sealProof(document, letterChain("not-sealed"))).toBeUndefined();
   });
 
   it("verifies every untouched chain against the seal, also once it has grown since", () => {
