@@ -41,7 +41,9 @@ function attribute(key: KeyAttribute): { name: string; type: AttributeType } {
  * Production adds table deletion protection and S3 Object Lock. Object Lock has no default
  * retention on purpose: a bucket-wide default would also lock `incoming/`, whose unsent uploads must
  * expire. Writers of `letters/` and `evidence/` set COMPLIANCE retention per object instead, and
- * the bucket policy refuses any write there that does not.
+ * the bucket policy refuses any write there that does not. A locked object can never be removed,
+ * so the exchange writes there only what the table has committed (shared/exchange/exchange.ts):
+ * a refused or losing `send` leaves its bytes under `incoming/`, which expires.
  *
  * @example
  * const store = new DataStore(stack, "Data", { settings: profileSettings("dev"), webOrigins: [] });
@@ -121,12 +123,21 @@ export class DataStore extends Construct {
       serverAccessLogsPrefix: "letters-bucket/",
       lifecycleRules: [
         {
-          // Uploads that were never sent; `send` copies accepted files to letters/ (functions
-          // cannot delete, so expiry is what cleans incoming/).
+          // A draft's bytes: uploads, files the exchange signed, the reports of refused send
+          // attempts. `send` writes an accepted file to letters/ only after the table commits it,
+          // so nothing here is ever kept; functions cannot delete, so expiry is what cleans it
+          // (the current version becomes a delete marker, the data goes a day later).
           id: "expire-incoming",
           prefix: BUCKET_LAYOUT.incoming,
           expiration: incomingExpiry,
           noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+        {
+          // The delete markers left once their data has gone (S3 takes this in a rule of its own).
+          id: "remove-incoming-delete-markers",
+          prefix: BUCKET_LAYOUT.incoming,
+          expiredObjectDeleteMarker: true,
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
         { id: "abort-incomplete-multipart", abortIncompleteMultipartUploadAfter: Duration.days(7) },
