@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import {
+  bytesEqual,
   bytesToHex,
   children,
   type DerElement,
@@ -114,15 +115,15 @@ const CERT_LABELS = new Set(["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFI
  * console.log(cert.subject.text, cert.serialNumberHex);
  */
 export function parseCertificate(input: Uint8Array | string): Certificate {
-  let der: Uint8Array;
   if (typeof input === "string") {
-    der = pemOrBase64ToDer(input);
-  } else if (input[0] === 0x30) {
-    der = new Uint8Array(input);
-  } else {
-    der = pemOrBase64ToDer(Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1"));
+    return parseDer(pemOrBase64ToDer(input));
   }
-  return parseDer(der);
+  if (input[0] === 0x30) {
+    return parseDer(input);
+  }
+  return parseDer(
+    pemOrBase64ToDer(Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1")),
+  );
 }
 
 /**
@@ -172,9 +173,59 @@ function base64ToBytes(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text.replace(/\s+/g, ""), "base64"));
 }
 
+/**
+ * Certificates already decoded, by the SHA-256 of their DER. A letter's signers, their CAs and the
+ * trust anchors come back letter after letter, and decoding one (its key above all, through
+ * createPublicKey) costs far more than the signature checks that use it. Entries are frozen and
+ * hold their own copy of the DER; a hit counts only when those bytes equal the input's, so an
+ * entry never answers for other bytes. Oldest entries go first beyond {@link MAX_DECODED}.
+ */
+const decoded = new Map<string, Certificate>();
+const MAX_DECODED = 1024;
+
+/** Decodes `der` (or returns the same certificate decoded before); never keeps `der` itself. */
 function parseDer(der: Uint8Array): Certificate {
+  const sha256 = createHash("sha256").update(der).digest("hex");
+  const known = decoded.get(sha256);
+  if (known && bytesEqual(known.der, der)) {
+    return known;
+  }
+  const certificate = freezeCertificate(parseOwnCopy(new Uint8Array(der), sha256));
+  decoded.delete(sha256);
+  decoded.set(sha256, certificate);
+  if (decoded.size > MAX_DECODED) {
+    decoded.delete(decoded.keys().next().value!);
+  }
+  return certificate;
+}
+
+/** Freezes a decoded certificate and what it holds (but the byte views, which cannot be frozen). */
+function freezeCertificate(certificate: Certificate): Certificate {
+  for (const name of [certificate.subject, certificate.issuer]) {
+    name.attributes.forEach(Object.freeze);
+    Object.freeze(name.attributes);
+    Object.freeze(name);
+  }
+  certificate.extensions.forEach(Object.freeze);
+  for (const list of [
+    certificate.keyUsage,
+    certificate.extendedKeyUsage,
+    certificate.crlDistributionPoints,
+    certificate.ocspUrls,
+    certificate.caIssuerUrls,
+    certificate.certificatePolicies,
+    certificate.extensions,
+  ]) {
+    if (list) {
+      Object.freeze(list);
+    }
+  }
+  return Object.freeze(certificate);
+}
+
+function parseOwnCopy(der: Uint8Array, sha256: string): Certificate {
   try {
-    return decodeCertificate(der);
+    return decodeCertificate(der, sha256);
   } catch (error) {
     if (error instanceof ExchangeError) {
       throw error;
@@ -188,7 +239,7 @@ function parseDer(der: Uint8Array): Certificate {
 }
 
 /** RFC 5280 §4.1: Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } */
-function decodeCertificate(der: Uint8Array): Certificate {
+function decodeCertificate(der: Uint8Array, sha256: string): Certificate {
   const root = expectTag(decodeDer(der), TAG.SEQUENCE, "Certificate");
   const [tbs, sigAlg, sigValue] = children(root);
   expectTag(tbs, TAG.SEQUENCE, "TBSCertificate");
@@ -243,7 +294,7 @@ function decodeCertificate(der: Uint8Array): Certificate {
     ...key,
     ...extensionFields,
     extensions,
-    sha256: createHash("sha256").update(der).digest("hex"),
+    sha256,
   };
 }
 

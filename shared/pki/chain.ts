@@ -4,7 +4,12 @@
  * configured extras) to a trust anchor, checking each signature with node:crypto, basicConstraints
  * (cA, pathLenConstraint), keyCertSign on issuers, and validity at the validation time.
  */
-import { constants as cryptoConstants, verify as cryptoVerify, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  constants as cryptoConstants,
+  verify as cryptoVerify,
+  type KeyObject,
+} from "node:crypto";
 import { bytesEqual, children, decodeDer, decodeOid, decodeSmallInteger } from "../asn1/der.ts";
 import { OID } from "../asn1/oids.ts";
 import type { Certificate } from "./certificate.ts";
@@ -84,6 +89,52 @@ function pssParameters(algorithmDer: Uint8Array | undefined): { hash: string; sa
  * verifySignatureValue(cert.tbsDer, cert.signatureAlgorithmOid, cert.signatureValue, issuer.publicKey);
  */
 export function verifySignatureValue(
+  data: Uint8Array,
+  algorithmOid: string,
+  signature: Uint8Array,
+  publicKey: KeyObject,
+  algorithmDer?: Uint8Array,
+): boolean {
+  let known = verified.get(publicKey);
+  if (!known) {
+    known = new Map();
+    verified.set(publicKey, known);
+  }
+  const hash = createHash("sha256");
+  // Each part length-prefixed; an absent AlgorithmIdentifier (length -1) is not an empty one.
+  hash.update(lengthPrefix(algorithmDer ? algorithmDer.length : -1));
+  for (const part of [algorithmDer ?? EMPTY, data, signature]) {
+    hash.update(lengthPrefix(part.length)).update(part);
+  }
+  const key = `${algorithmOid} ${hash.digest("base64")}`;
+  let result = known.get(key);
+  if (result === undefined) {
+    result = verifyUncached(data, algorithmOid, signature, publicKey, algorithmDer);
+    if (known.size >= MAX_VERIFIED_PER_KEY) {
+      known.clear();
+    }
+    known.set(key, result);
+  }
+  return result;
+}
+
+/**
+ * Answers of {@link verifyUncached} per key object, by the SHA-256 of what was verified: the same
+ * CA certificates and CRLs are checked with the same CA keys letter after letter, and an RSA or
+ * ECDSA verification costs about ten times the hash. The answer is a function of exactly the
+ * hashed bytes (each part length-prefixed) and the key, so it cannot differ from a fresh check.
+ */
+const verified = new WeakMap<KeyObject, Map<string, boolean>>();
+const MAX_VERIFIED_PER_KEY = 4096;
+const EMPTY = new Uint8Array(0);
+
+function lengthPrefix(length: number): Uint8Array {
+  const prefix = new Uint8Array(8);
+  new DataView(prefix.buffer).setFloat64(0, length);
+  return prefix;
+}
+
+function verifyUncached(
   data: Uint8Array,
   algorithmOid: string,
   signature: Uint8Array,

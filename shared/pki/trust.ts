@@ -15,9 +15,22 @@ export interface TrustAnchors {
   isAnchor(certificate: Certificate): boolean;
 }
 
+/** The key as node:crypto re-encodes it (so that two encodings of one key compare equal), per certificate. */
+const spkiHexes = new WeakMap<Certificate, string>();
+
 function spkiHex(certificate: Certificate): string {
-  return certificate.publicKey.export({ type: "spki", format: "der" }).toString("hex");
+  let hex = spkiHexes.get(certificate);
+  if (hex === undefined) {
+    hex = certificate.publicKey.export({ type: "spki", format: "der" }).toString("hex");
+    if (Object.isFrozen(certificate)) {
+      spkiHexes.set(certificate, hex);
+    }
+  }
+  return hex;
 }
+
+const hex = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 
 /**
  * Trust anchors from parsed certificates.
@@ -27,9 +40,12 @@ function spkiHex(certificate: Certificate): string {
  */
 export function trustAnchorsFrom(certificates: readonly Certificate[]): TrustAnchors {
   const byFingerprint = new Set(certificates.map((c) => c.sha256));
-  const bySubjectKey = new Set(
-    certificates.map((c) => `${Buffer.from(c.subjectDer).toString("hex")}/${spkiHex(c)}`),
-  );
+  // Subject first: a key is compared (and re-encoded) only for a certificate named like an anchor.
+  const keysBySubject = new Map<string, Certificate[]>();
+  for (const anchor of certificates) {
+    const subject = hex(anchor.subjectDer);
+    keysBySubject.set(subject, [...(keysBySubject.get(subject) ?? []), anchor]);
+  }
   const frozen = Object.freeze([...certificates]);
   return Object.freeze({
     certificates: frozen,
@@ -37,9 +53,8 @@ export function trustAnchorsFrom(certificates: readonly Certificate[]): TrustAnc
       if (byFingerprint.has(certificate.sha256)) {
         return true;
       }
-      return bySubjectKey.has(
-        `${Buffer.from(certificate.subjectDer).toString("hex")}/${spkiHex(certificate)}`,
-      );
+      const named = keysBySubject.get(hex(certificate.subjectDer));
+      return named?.some((anchor) => spkiHex(anchor) === spkiHex(certificate)) ?? false;
     },
   });
 }
