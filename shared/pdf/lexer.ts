@@ -380,7 +380,22 @@ export class PdfLexer {
     if (end < 0) {
       throw malformed(`unterminated hex string starting at offset ${start}`);
     }
-    const out = new Uint8Array(Math.ceil((end - this.pos) / 2));
+    const digits = end - this.pos;
+    const out = new Uint8Array(Math.ceil(digits / 2));
+    // Fast path for the common case, a signature's /Contents: only hex digits, an even number.
+    // Node's hex decoder stops at the first pair that is not two hex digits, so writing them all
+    // means there was nothing else; otherwise the loop below reads (or refuses) the string.
+    if (digits % 2 === 0) {
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
+        "latin1",
+        this.pos,
+        end,
+      );
+      if (Buffer.from(out.buffer).write(text, "hex") === digits / 2) {
+        this.pos = end + 1;
+        return new PdfString(out, true, start, this.pos);
+      }
+    }
     let count = 0;
     let high = -1;
     for (let i = this.pos; i < end; i++) {
