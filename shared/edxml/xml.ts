@@ -45,7 +45,7 @@ export interface XmlLimits {
   readonly maxBytes: number;
   /** Element nesting (EDXML_TOO_DEEP). Default 64; edXML itself needs about 10. */
   readonly maxDepth: number;
-  /** Markup nodes: elements, comments, CDATA sections (EDXML_TOO_MANY_NODES). Default 20,000. */
+  /** Tags (start, end or empty), comments and CDATA sections: each `<` (EDXML_TOO_MANY_NODES). Default 50,000. */
   readonly maxNodes: number;
   /** Characters of one text outside the attachments' base64 (EDXML_TOO_LARGE). Default 1 MiB. */
   readonly maxTextChars: number;
@@ -54,7 +54,7 @@ export interface XmlLimits {
 export const DEFAULT_XML_LIMITS: XmlLimits = {
   maxBytes: 25 * 1024 * 1024,
   maxDepth: 64,
-  maxNodes: 20_000,
+  maxNodes: 50_000,
   maxTextChars: 1024 * 1024,
 };
 
@@ -168,7 +168,7 @@ function liftPayloads(text: string, limits: XmlLimits): { document: string; payl
   while (at !== -1) {
     nodes += 1;
     if (nodes > limits.maxNodes) {
-      throw new ExchangeError("EDXML_TOO_MANY_NODES", { detail: `more than ${limits.maxNodes} nodes` });
+      throw new ExchangeError("EDXML_TOO_MANY_NODES", { detail: `more than ${limits.maxNodes} tags` });
     }
     LIFTED_START.lastIndex = at;
     const start = LIFTED_START.exec(text);
