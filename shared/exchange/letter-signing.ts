@@ -167,16 +167,23 @@ export class LetterSigning {
       caller.organCode,
       this.now(),
     );
-    const preparedPdf = session ? await this.options.documents.read(session.preparedKey) : undefined;
-    const letter = session ? await this.options.ledger.getLetter(session.letterId) : undefined;
-    if (!session || !preparedPdf || !letter) {
-      throw new ExchangeError("SIGNING_SESSION_NOT_FOUND", {
+    const notFound = () =>
+      new ExchangeError("SIGNING_SESSION_NOT_FOUND", {
         detail: `signing ${input.signingId}: unknown, expired, completed, or being completed by another request`,
       });
+    if (!session) {
+      throw notFound();
     }
     if ((session.failedAttempts ?? 0) >= SIGNING_ATTEMPTS) {
-      await this.options.ledger.putSigningSession(session);
+      await this.options.ledger.putSigningSession(session); // stays spent, and says so next time
       throw spent(session);
+    }
+    const [preparedPdf, letter] = await Promise.all([
+      this.options.documents.read(session.preparedKey),
+      this.options.ledger.getLetter(session.letterId),
+    ]).catch((error: unknown) => this.giveBack(session, error));
+    if (!preparedPdf || !letter) {
+      throw notFound();
     }
     const bytes = (b64: string) => new Uint8Array(Buffer.from(b64, "base64"));
     const { prepared } = session;
@@ -205,8 +212,8 @@ export class LetterSigning {
 
   /**
    * Returns a session taken by `complete` whose completion failed: counting a wrong value (the
-   * last allowed one spends it), unchanged after any other failure (a TSA outage) so that the
-   * same value can be sent again. Always throws.
+   * last allowed one spends it), unchanged after any other failure (a TSA or storage outage) so
+   * that the same value can be sent again. Always throws.
    */
   private async giveBack(session: SigningSessionRecord, error: unknown): Promise<never> {
     if (!(error instanceof ExchangeError && WRONG_VALUE.has(error.code))) {
