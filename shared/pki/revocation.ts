@@ -25,7 +25,11 @@ export interface HttpFetcherOptions {
 }
 
 /**
- * The default fetcher: global `fetch` over http(s) with a timeout. Other schemes (ldap:) are refused.
+ * The default fetcher: http(s) GET or POST with one deadline for the whole exchange (connection,
+ * redirects, body), following up to {@link MAX_REDIRECTS} redirects as `fetch` does. Other schemes
+ * (ldap:) are refused. Written on node:http rather than the global `fetch`, whose implementation
+ * (undici) takes longer to load than the whole verification of a letter, in every CLI run that asks
+ * a responder.
  *
  * @example
  * const fetcher = httpFetcher({ timeoutMs: 3000 });
@@ -40,30 +44,98 @@ export function httpFetcher(options: HttpFetcherOptions = {}): RevocationFetcher
           detail: `expected an http(s) URL, got '${url}'`,
         });
       }
-      const response = await fetch(url, {
-        method: body ? "POST" : "GET",
-        signal: AbortSignal.timeout(timeoutMs),
-        ...(body ? { body: Buffer.from(body), headers: { "content-type": "application/ocsp-request" } } : {}),
-      }).catch((cause: unknown) => {
-        throw new ExchangeError("REVOCATION_UNAVAILABLE", {
-          detail: `no answer from ${url} within ${timeoutMs} ms`,
-          cause,
+      const deadline = AbortSignal.timeout(timeoutMs);
+      let location = url;
+      let payload = body;
+      for (let hop = 0; ; hop++) {
+        const answer = await request(location, payload, deadline, maxBytes).catch((cause: unknown) => {
+          if (cause instanceof ExchangeError) {
+            throw cause;
+          }
+          throw new ExchangeError("REVOCATION_UNAVAILABLE", {
+            detail: `no answer from ${url} within ${timeoutMs} ms`,
+            cause,
+          });
         });
-      });
-      if (!response.ok) {
-        throw new ExchangeError("REVOCATION_UNAVAILABLE", {
-          detail: `expected HTTP 2xx from ${url}, got ${response.status}`,
-        });
+        if (answer.redirect !== undefined && hop < MAX_REDIRECTS) {
+          const next = new URL(answer.redirect, location).href;
+          if (!/^https?:\/\//i.test(next)) {
+            throw new ExchangeError("REVOCATION_UNAVAILABLE", {
+              detail: `${url} redirects to '${next}', not an http(s) URL`,
+            });
+          }
+          // As fetch does: 303, and 301/302 after a POST, continue with a GET (RFC 9110 §15.4).
+          if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && payload)) {
+            payload = undefined;
+          }
+          location = next;
+          continue;
+        }
+        if (answer.status < 200 || answer.status > 299) {
+          throw new ExchangeError("REVOCATION_UNAVAILABLE", {
+            detail: `expected HTTP 2xx from ${url}, got ${answer.status}`,
+          });
+        }
+        return answer.bytes;
       }
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      if (bytes.length > maxBytes) {
-        throw new ExchangeError("REVOCATION_UNAVAILABLE", {
-          detail: `answer from ${url} is ${bytes.length} bytes, more than the ${maxBytes} allowed`,
-        });
-      }
-      return bytes;
     },
   };
+}
+
+const MAX_REDIRECTS = 20;
+
+/** One HTTP exchange: the status and, for a redirect, its Location; else the body (at most `maxBytes`). */
+async function request(
+  url: string,
+  body: Uint8Array | undefined,
+  signal: AbortSignal,
+  maxBytes: number,
+): Promise<{ status: number; redirect?: string; bytes: Uint8Array }> {
+  const { request: send } = url.toLowerCase().startsWith("https:")
+    ? await import("node:https")
+    : await import("node:http");
+  return new Promise((resolve, reject) => {
+    const outgoing = send(url, {
+      method: body ? "POST" : "GET",
+      signal,
+      headers: body
+        ? { "content-type": "application/ocsp-request", "content-length": String(body.length) }
+        : {},
+    });
+    outgoing.on("error", reject);
+    outgoing.on("response", (incoming) => {
+      const status = incoming.statusCode ?? 0;
+      const redirect = incoming.headers.location;
+      if ([301, 302, 303, 307, 308].includes(status) && redirect) {
+        incoming.resume();
+        resolve({ status, redirect, bytes: new Uint8Array(0) });
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let length = 0;
+      incoming.on("data", (chunk: Buffer) => {
+        length += chunk.length;
+        if (length > maxBytes) {
+          incoming.destroy();
+          reject(
+            new ExchangeError("REVOCATION_UNAVAILABLE", {
+              detail: `answer from ${url} is more than the ${maxBytes} bytes allowed`,
+            }),
+          );
+          return;
+        }
+        chunks.push(chunk);
+      });
+      incoming.on("error", reject);
+      incoming.on("end", () => resolve({ status, bytes: new Uint8Array(Buffer.concat(chunks, length)) }));
+      incoming.on("close", () => {
+        if (!incoming.complete) {
+          reject(new Error("the connection closed before the answer was complete"));
+        }
+      });
+    });
+    outgoing.end(body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined);
+  });
 }
 
 export type RevocationSource = "crl" | "ocsp" | "embedded-crl" | "none";
