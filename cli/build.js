@@ -58,4 +58,7 @@ const inputs = Object.keys(result.metafile.inputs)
   .map((path) => relative(root, resolve(root, path)))
   .sort();
 // Last: a bundle is only ever announced once all of its files are in place.
-writeAtomically(join(outdir, "inputs.json"), Buffer.from(`${JSON.stringify({ started, inputs }, null, 1)}\n`));
+writeAtomically(
+  join(outdir, "inputs.json"),
+  Buffer.from(`${JSON.stringify({ started, inputs }, null, 1)}\n`),
+);
