@@ -25,6 +25,8 @@ export interface BuiltBundle {
   readonly mapBytes: number;
   /** Repository-relative paths of the files that contributed code to the bundle. */
   readonly inputs: readonly string[];
+  /** Bytes each of those files contributed (after tree shaking and minification). */
+  readonly inputBytes: ReadonlyMap<string, number>;
 }
 
 /**
@@ -47,11 +49,13 @@ export async function buildBundle(
   if (!output) {
     throw new Error(`esbuild wrote no index.mjs for ${entry}`);
   }
-  const inputs = Object.entries(output[1].inputs)
-    .filter(([, input]) => input.bytesInOutput > 0)
-    .map(([path]) => relative(REPO_ROOT, resolve(REPO_ROOT, path)));
+  const inputBytes = new Map(
+    Object.entries(output[1].inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path, input]) => [relative(REPO_ROOT, resolve(REPO_ROOT, path)), input.bytesInOutput]),
+  );
   const mapBytes = options.sourceMap ? (await stat(`${file}.map`)).size : 0;
-  return { file, bytes: (await stat(file)).size, mapBytes, inputs };
+  return { file, bytes: (await stat(file)).size, mapBytes, inputs: [...inputBytes.keys()], inputBytes };
 }
 
 /** Builds every route's bundle (or the named ones) into `<outdir>/<route>/index.mjs`. */

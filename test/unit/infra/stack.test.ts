@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { App, Stack, Validations } from "aws-cdk-lib";
@@ -8,10 +8,11 @@ import { Bucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROUTES } from "../../../functions/routes.ts";
+import { handlerEntry, ROUTES } from "../../../functions/routes.ts";
 import { createApp } from "../../../infra/create-app.ts";
 import type { LienthongStack } from "../../../infra/lienthong-stack.ts";
 import { BUCKET_LAYOUT, TABLE_SCHEMA } from "../../../shared/storage/schema.ts";
+import { buildBundle } from "../../support/lambda-bundles.ts";
 import { allowedActions, logicalIdOf, render, roleStatements, tempFolder } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -223,7 +224,8 @@ describe("route functions", () => {
       const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(render(variables.TABLE_NAME)).toBe(`<${tableId}>`);
       expect(render(variables.BUCKET_NAME)).toBe(`<${bucketId}>`);
-      expect(variables.NODE_OPTIONS).toBe("--enable-source-maps");
+      // Source maps are opt-in (-c sourceMaps=true, test/unit/infra/bundling.test.ts).
+      expect(variables.NODE_OPTIONS).toBeUndefined();
       const signs = route.access.includes("kms:sign");
       expect(variables.SIGNING_KEY_ID !== undefined, route.name).toBe(signs);
       expect(variables.SIGNER_MODE, route.name).toBe(signs ? "kms" : undefined);
@@ -277,6 +279,41 @@ describe("route functions", () => {
     // Assess
     expect(outcome.type).toBe("function");
     expect(outcome.statusCode).toBe(401);
+  });
+});
+
+describe("function assets", () => {
+  function assetDirOf(name: string): string {
+    const fn = template.findResources("AWS::Lambda::Function")[
+      logicalIdOf(stack.functions.get(name)!.function, stack)
+    ]!.Properties as { Code: { S3Key: string } };
+    return join(assemblyDir, `asset.${fn.Code.S3Key.replace(/\.zip$/, "")}`);
+  }
+
+  it("ship no source map unless asked for", async () => {
+    for (const route of ROUTES) {
+      const files = await readdir(assetDirOf(route.name));
+      expect(files, route.name).toContain("index.mjs");
+      expect(
+        files.filter((file) => file.endsWith(".map")),
+        route.name,
+      ).toEqual([]);
+    }
+  });
+
+  it("are byte for byte what routeBuildOptions builds (what the budget tests and bench/cold-start.ts measure)", async () => {
+    const out = await tempFolder("lienthong-infra-bundle-");
+    try {
+      for (const name of ["list-inbox", "verify-letter"]) {
+        const route = ROUTES.find((candidate) => candidate.name === name)!;
+        const built = await buildBundle(handlerEntry(route), join(out.path, name));
+        const deployed = await readFile(join(assetDirOf(name), "index.mjs"));
+        expect(built.bytes, name).toBe(deployed.length);
+        expect((await readFile(built.file)).equals(deployed), name).toBe(true);
+      }
+    } finally {
+      await out.remove();
+    }
   });
 });
 
