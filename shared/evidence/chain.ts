@@ -90,7 +90,7 @@ export function headOf(event: ChainEvent): ChainHead {
 }
 
 /** How a chain fails, by name. */
-export type ChainProblemKind = "CHANGED" | "REMOVED" | "REORDERED" | "INSERTED" | "EMPTY";
+export type ChainProblemKind = "CHANGED" | "REMOVED" | "REORDERED" | "INSERTED";
 
 /** The first problem {@link verifyChain} finds. */
 export interface ChainProblem {

@@ -51,6 +51,7 @@ export {
 } from "./receipt.ts";
 export {
   buildSeal,
+  evidenceError,
   type InclusionProof,
   parseSeal,
   type SealDocument,

@@ -267,3 +267,16 @@ function hexBytes(hex: string): Uint8Array {
 function hexOf(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString("hex");
 }
+
+/**
+ * The stable error of a failed verification, for a route or the CLI that must refuse: SEAL_INVALID
+ * for a seal that fails, AUDIT_CHAIN_BROKEN for everything else (the problem is kept in `meta`).
+ *
+ * @example
+ * if (!result.ok) throw evidenceError(result.problem);
+ */
+export function evidenceError(problem: ChainProblem | SealProblem): ExchangeError {
+  const code = problem.kind === "SEAL_INVALID" ? "SEAL_INVALID" : "AUDIT_CHAIN_BROKEN";
+  const where = "index" in problem ? ` (event ${problem.index})` : "";
+  return new ExchangeError(code, { detail: `${problem.kind}${where}: ${problem.detail}`, meta: { problem } });
+}

@@ -13,6 +13,7 @@ import {
 import { verifyInclusion } from "../../../shared/evidence/merkle.ts";
 import {
   buildSeal,
+  evidenceError,
   type InclusionProof,
   parseSeal,
   type SignedSeal,
@@ -185,6 +186,15 @@ describe("the daily seal: chain heads under a signed, timestamped Merkle root", 
       const result = verifyLetterAgainstSeal(events, candidate, proof, opts as ReturnType<typeof options>);
       expect(!result.ok && result.problem.kind, what).toBe("SEAL_INVALID");
     }
+    const refused = verifyLetterAgainstSeal(events, seal, proof, {
+      trustedSigners: [pki.person.certificate],
+    });
+    expect(!refused.ok && evidenceError(refused.problem)).toMatchObject({ code: "SEAL_INVALID" });
+    const broken = verifyLetterAgainstSeal(events.slice(0, 2), seal, proof, options());
+    expect(!broken.ok && evidenceError(broken.problem)).toMatchObject({
+      code: "AUDIT_CHAIN_BROKEN",
+      meta: { problem: { kind: "REMOVED" } },
+    });
     const trusted = verifyLetterAgainstSeal(events, seal, proof, {
       ...options(),
       trustedTsas: [pki.tsa.certificate],
