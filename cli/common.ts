@@ -5,8 +5,8 @@
  * outputs atomically. Input a command cannot use is thrown as {@link UsageError} and reported
  * as VALIDATION_FAILED (exit 2) by {@link runCommand}.
  */
-import { constants, readFileSync } from "node:fs";
-import { access, rename, rm, stat, writeFile } from "node:fs/promises";
+import { closeSync, constants, openSync, readFileSync, writeFileSync } from "node:fs";
+import { access, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ERROR_CODES, type ErrorCode, isExchangeError } from "../shared/errors/index.ts";
@@ -180,10 +180,21 @@ export async function assertReadableFile(path: string, what?: string): Promise<v
  * @example
  * await writeAtomically(values.out, signedPdf);
  */
-export async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeAtomically(
+  path: string,
+  bytes: Uint8Array | readonly Uint8Array[],
+): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    await writeFile(temporary, bytes);
+    // Synchronous, and parts (a signed PDF is the input plus its update) written as they are, uncopied.
+    const fd = openSync(temporary, "w");
+    try {
+      for (const part of bytes instanceof Uint8Array ? [bytes] : bytes) {
+        writeFileSync(fd, part);
+      }
+    } finally {
+      closeSync(fd);
+    }
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });

@@ -1,10 +1,12 @@
 /**
  * `lienthong sign`: PAdES-signs a PDF letter as an incremental update (earlier signatures stay
  * valid), invisibly or with a Decree 30 appearance (signer, seal, stamp); optionally timestamped.
+ * A damaged but readable letter without signatures is rewritten as a clean file first, and the
+ * output says so; a damaged signed one is refused (PDF_DAMAGED_SIGNED).
  */
 import type { AppearanceKind, AppearanceOptions } from "../../shared/pdf/appearance/index.ts";
 import { stampLines } from "../../shared/pdf/appearance/index.ts";
-import { signPdf } from "../../shared/signing/sign-pdf.ts";
+import { signPdfParts } from "../../shared/signing/sign-pdf.ts";
 import type { Command } from "../common.ts";
 import {
   onePositional,
@@ -44,6 +46,9 @@ Options:
   --placeholder-bytes <n>  bytes reserved for the signature (default: estimated from the chain)
   -h, --help               show this help
 
+A damaged but readable file (wrong /Length, wrong cross-reference offsets) with no signature
+is rewritten as a clean file before signing, and the output says so; a damaged file that is
+already signed is refused, since rewriting it would invalidate its signatures.
 Nothing is written unless signing (and timestamping) succeeded.`;
 
 const OPTIONS = {
@@ -97,7 +102,7 @@ async function signCommand(argv: readonly string[]): Promise<number> {
           stampLines({ organisation: subject.organization ?? subject.commonName, signingTime }))
         : undefined,
   };
-  const signed = await signPdf(pdf, {
+  const signed = await signPdfParts(pdf, {
     signer,
     tsa,
     reason: values.reason ?? DEFAULT_REASON,
@@ -108,8 +113,17 @@ async function signCommand(argv: readonly string[]): Promise<number> {
     fieldName: values.field,
     hashAlgorithm: settings.hashAlgorithm,
     placeholderBytes,
+    repair: true,
   });
-  await writeAtomically(values.out, signed);
+  await writeAtomically(values.out, [signed.base, signed.update]);
+  if (signed.repaired) {
+    const problems = signed.repaired.problems;
+    console.log(
+      `${input}: damaged (${problems.slice(0, 3).join("; ")}${problems.length > 3 ? "; …" : ""}); ` +
+        "it had no signature and was rewritten as a clean file before signing / " +
+        "tệp bị hỏng, chưa có chữ ký, đã được ghi lại thành tệp sạch trước khi ký",
+    );
+  }
   console.log(
     `${values.out}: signed by ${subject.text}${tsa ? ", timestamped" : ""} (${kind === "none" ? "invisible" : kind})`,
   );

@@ -22,13 +22,19 @@ export interface IncrementalUpdateOptions {
   readonly xrefKind?: "table" | "stream";
 }
 
-export interface IncrementalUpdateResult {
-  /** The whole new file: the original bytes followed by the update. */
-  readonly bytes: Uint8Array;
+/** The appended section alone; the new file is `file.bytes` followed by `update`. */
+export interface IncrementalUpdate {
+  /** The bytes appended to the original (offsets below are of the whole new file). */
+  readonly update: Uint8Array;
   /** Object number → file offset of the first byte of its body (just after `N G obj\n`). */
   readonly bodyOffsets: ReadonlyMap<number, number>;
   /** Offset of the new cross-reference section (the new `startxref`). */
   readonly startxref: number;
+}
+
+export interface IncrementalUpdateResult extends Omit<IncrementalUpdate, "update"> {
+  /** The whole new file: the original bytes followed by the update. */
+  readonly bytes: Uint8Array;
 }
 
 /** Trailer entries carried over from the previous trailer (§7.5.5, §7.5.6). */
@@ -45,6 +51,19 @@ export function writeIncrementalUpdate(
   objects: readonly UpdateObject[],
   options: IncrementalUpdateOptions = {},
 ): IncrementalUpdateResult {
+  const { update, bodyOffsets, startxref } = buildIncrementalUpdate(file, objects, options);
+  return { bytes: Buffer.concat([file.bytes, update]), bodyOffsets, startxref };
+}
+
+/**
+ * The update {@link writeIncrementalUpdate} appends, without copying the original: a signer hashes
+ * and writes the two parts as they are (a 20 MB letter is then never copied).
+ */
+export function buildIncrementalUpdate(
+  file: PdfFile,
+  objects: readonly UpdateObject[],
+  options: IncrementalUpdateOptions = {},
+): IncrementalUpdate {
   const original = file.bytes;
   const newest = file.revisions[file.revisions.length - 1]!;
   const kind = options.xrefKind ?? newest.xrefKind;
@@ -108,7 +127,7 @@ export function writeIncrementalUpdate(
     push(serializeBody(stream));
     push(`\nendobj\nstartxref\n${startxref}\n%%EOF\n`);
   }
-  return { bytes: Buffer.concat([original, ...chunks], position), bodyOffsets, startxref };
+  return { update: Buffer.concat(chunks, position - original.length), bodyOffsets, startxref };
 }
 
 /** Contiguous runs of object numbers, for subsections and /Index. */

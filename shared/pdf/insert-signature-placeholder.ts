@@ -8,7 +8,7 @@
 import { ExchangeError } from "../errors/exchange-error.ts";
 import { appearancePage, INVISIBLE_RECT, isVisibleAppearance } from "./appearance/layout.ts";
 import type { AppearanceKind, AppearanceOptions, BuiltAppearance, Rect } from "./appearance/types.ts";
-import { type UpdateObject, writeIncrementalUpdate } from "./incremental-update.ts";
+import { buildIncrementalUpdate, type UpdateObject } from "./incremental-update.ts";
 import { malformed } from "./lexer.ts";
 import { PdfDict, PdfName, type PdfObject, PdfRef, textString } from "./objects.ts";
 import { listPages, type PdfPage } from "./pages.ts";
@@ -33,6 +33,14 @@ export interface InsertSignaturePlaceholderOptions extends Omit<SignatureDiction
   readonly fieldName?: string;
   /** Default invisible (`kind: "none"`). */
   readonly appearance?: AppearanceOptions;
+}
+
+/** The placeholder as the original file plus the appended update, neither copied into the other. */
+export interface SignatureUpdate extends Omit<SignaturePlaceholder, "bytes"> {
+  /** The file signed: the input, untouched. */
+  readonly original: Uint8Array;
+  /** The incremental update holding the placeholder; /Contents is at `contentsStart - original.length`. */
+  readonly update: Uint8Array;
 }
 
 export interface SignaturePlaceholder {
@@ -62,7 +70,15 @@ export async function insertSignaturePlaceholder(
   pdf: Uint8Array,
   options: InsertSignaturePlaceholderOptions,
 ): Promise<SignaturePlaceholder> {
-  const file = readPdf(pdf);
+  const { original, update, ...placed } = await buildSignatureUpdate(readPdf(pdf), options);
+  return { ...placed, bytes: Buffer.concat([original, update]) };
+}
+
+/** Like {@link insertSignaturePlaceholder} for a parsed file, returning the update alone (no copy of the file). */
+export async function buildSignatureUpdate(
+  file: PdfFile,
+  options: InsertSignaturePlaceholderOptions,
+): Promise<SignatureUpdate> {
   try {
     return await insert(file, options);
   } catch (error) {
@@ -73,10 +89,7 @@ export async function insertSignaturePlaceholder(
   }
 }
 
-async function insert(
-  file: PdfFile,
-  options: InsertSignaturePlaceholderOptions,
-): Promise<SignaturePlaceholder> {
+async function insert(file: PdfFile, options: InsertSignaturePlaceholderOptions): Promise<SignatureUpdate> {
   const rootRef = file.trailer.get("Root");
   const root = file.deref(rootRef);
   if (!(rootRef instanceof PdfRef) || !(root instanceof PdfDict)) {
@@ -157,14 +170,18 @@ async function insert(
   objects.push(...addToArray(file, page.ref, page.dict, "Annots", widgetRef));
   objects.push(...addField(file, rootRef, root, widgetRef, () => next++));
 
-  const update = writeIncrementalUpdate(file, objects);
-  const bodyOffset = update.bodyOffsets.get(signatureNumber)!;
+  const { update, bodyOffsets } = buildIncrementalUpdate(file, objects);
+  const original = file.bytes;
+  const bodyOffset = bodyOffsets.get(signatureNumber)!;
   const contentsStart = bodyOffset + signature.contentsAt;
   const contentsEnd = contentsStart + signature.contentsLength;
-  const byteRange = [0, contentsStart, contentsEnd, update.bytes.length - contentsEnd] as const;
-  patchByteRange(update.bytes, bodyOffset + signature.byteRangeAt, signature.byteRangeWidth, byteRange);
+  const length = original.length + update.length;
+  const byteRange = [0, contentsStart, contentsEnd, length - contentsEnd] as const;
+  const byteRangeAt = bodyOffset - original.length + signature.byteRangeAt;
+  patchByteRange(update, byteRangeAt, signature.byteRangeWidth, byteRange);
   return {
-    bytes: update.bytes,
+    original,
+    update,
     byteRange,
     contentsStart,
     contentsEnd,

@@ -38,8 +38,30 @@ export function formatHexString(bytes: Uint8Array): string {
   return `<${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex").toUpperCase()}>`;
 }
 
+/** How {@link formatObject} writes. */
+export interface FormatOptions {
+  /**
+   * Write reals exactly as parsed (the shortest text that reads back as the same number) instead
+   * of rounding to 6 decimals: for rewriting a file's own objects (a repair), where rounding a
+   * font's /W widths would move glyphs.
+   */
+  readonly exactNumbers?: boolean;
+}
+
+/** A real as the shortest decimal that reads back as the same double, never with an exponent. */
+function formatExactNumber(value: number): string {
+  if (!Number.isFinite(value)) {
+    throw new RangeError(`cannot write non-finite number ${value}`);
+  }
+  const text = String(value);
+  if (!text.includes("e")) {
+    return text;
+  }
+  return value.toFixed(20).replace(/0+$/, "").replace(/\.$/, "");
+}
+
 /** Serialises an object (not a stream) to its PDF text (Latin-1, in practice ASCII). */
-export function formatObject(value: PdfObject): string {
+export function formatObject(value: PdfObject, options: FormatOptions = {}): string {
   if (value === null) {
     return "null";
   }
@@ -47,7 +69,7 @@ export function formatObject(value: PdfObject): string {
     return value ? "true" : "false";
   }
   if (typeof value === "number") {
-    return formatNumber(value);
+    return options.exactNumbers ? formatExactNumber(value) : formatNumber(value);
   }
   if (value instanceof PdfName) {
     return formatName(value.value);
@@ -61,7 +83,7 @@ export function formatObject(value: PdfObject): string {
   if (value instanceof PdfDict) {
     let out = "<<";
     for (const [key, item] of value.map) {
-      out += `${formatName(key)} ${formatObject(item)}`;
+      out += `${formatName(key)} ${formatObject(item, options)}`;
       out += " ";
     }
     return `${out}>>`;
@@ -70,18 +92,18 @@ export function formatObject(value: PdfObject): string {
     throw new TypeError("a stream is an indirect object body: use serializeBody");
   }
   if (Array.isArray(value)) {
-    return `[${value.map((item) => formatObject(item)).join(" ")}]`;
+    return `[${value.map((item) => formatObject(item, options)).join(" ")}]`;
   }
   throw new TypeError("unknown PDF object");
 }
 
 /** The body of an indirect object: a direct object, or a stream with its /Length set. */
-export function serializeBody(value: PdfObject): Uint8Array {
+export function serializeBody(value: PdfObject, options: FormatOptions = {}): Uint8Array {
   if (value instanceof PdfStream) {
     const dict = value.dict.with({ Length: value.data.length });
-    const head = Buffer.from(`${formatObject(dict)}\nstream\n`, "latin1");
+    const head = Buffer.from(`${formatObject(dict, options)}\nstream\n`, "latin1");
     const tail = Buffer.from("\nendstream", "latin1");
     return Buffer.concat([head, value.data, tail]);
   }
-  return Buffer.from(formatObject(value), "latin1");
+  return Buffer.from(formatObject(value, options), "latin1");
 }

@@ -19,5 +19,11 @@ export {
   preparePdfSignature,
 } from "./pdf-external.ts";
 export { type ByteStream, hashStream, type SignDetachedOptions, signDetached } from "./sign-detached.ts";
-export { type SignPdfOptions, signPdf } from "./sign-pdf.ts";
+export {
+  type PdfRepairReport,
+  type SignPdfOptions,
+  type SignPdfResult,
+  signPdf,
+  signPdfParts,
+} from "./sign-pdf.ts";
 export { SoftwareSigner } from "./software-signer.ts";

@@ -67,9 +67,10 @@ export async function preparePdfSignature(
     certificate: options.certificate,
     chain: options.chain,
   });
+  const preparedPdf = Buffer.concat([placeholder.original, placeholder.update]);
   return {
-    id: sha256Hex(placeholder.bytes),
-    preparedPdf: placeholder.bytes,
+    id: sha256Hex(preparedPdf),
+    preparedPdf,
     toBeSigned: cms.signedAttributes,
     digestToSign: cms.digestToSign,
     hashAlgorithm,

@@ -2,17 +2,24 @@
  * PAdES signing of a PDF (ETSI EN 319 142-1 baseline B-B, B-T with a TSA): one incremental update
  * with a placeholder, the digest of its byte ranges, a CAdES signature from the CMS package, and
  * the CMS written into the placeholder. Earlier signatures stay valid (ISO 32000-1 §12.8.1).
+ *
+ * The input is never copied: the byte ranges are hashed over the input and the update as they
+ * are, and {@link signPdfParts} hands both back for a gathered write (a 20 MB letter is read once
+ * by the hash and once by the write, and held once).
  */
-
+import { createHash } from "node:crypto";
 import type { HashAlgorithm } from "../cms/algorithms.ts";
 import { createCmsSignature, estimateCmsSize } from "../cms/index.ts";
 import type { Signer, Tsa } from "../cms/ports.ts";
+import { ExchangeError, isExchangeError } from "../errors/index.ts";
 import type { AppearanceOptions } from "../pdf/appearance/index.ts";
-import { hashByteRange } from "../pdf/byte-range.ts";
 import {
-  insertSignaturePlaceholder,
-  type SignaturePlaceholder,
+  buildSignatureUpdate,
+  type InsertSignaturePlaceholderOptions,
+  type SignatureUpdate,
 } from "../pdf/insert-signature-placeholder.ts";
+import { readPdf } from "../pdf/read-pdf.ts";
+import { findDamage, repairPdf } from "../pdf/repair.ts";
 import { embedSignatureContents } from "../pdf/signature-placeholder.ts";
 import type { Certificate } from "../pki/certificate.ts";
 
@@ -40,6 +47,30 @@ export interface SignPdfOptions {
    * (with a timestamp when `tsa` is given).
    */
   readonly placeholderBytes?: number;
+  /**
+   * A damaged but readable file (wrong /Length, cross-reference offsets that miss their objects,
+   * a wrong startxref) without any signature is rewritten as a clean file first, and the result
+   * says so (`repaired`). Default false: such a file is refused (PDF_MALFORMED) or, when it reads,
+   * signed as it is. With a signature in it, a damaged file is refused (PDF_DAMAGED_SIGNED).
+   */
+  readonly repair?: boolean;
+}
+
+/** A signed PDF in two parts, never copied into one another: the file is `base` followed by `update`. */
+export interface SignPdfResult {
+  /** The file that was signed: the input itself, or its rewrite when `repaired` is set. */
+  readonly base: Uint8Array;
+  /** The incremental update holding the new signature. */
+  readonly update: Uint8Array;
+  readonly fieldName: string;
+  /** Set when the input was damaged and was rewritten before signing (option `repair`). */
+  readonly repaired?: PdfRepairReport;
+}
+
+/** What was wrong with a file that was rewritten before signing. */
+export interface PdfRepairReport {
+  /** What a reader would have had to work around, e.g. "object 7 0: /Length does not match its stream data". */
+  readonly problems: readonly string[];
 }
 
 /**
@@ -52,16 +83,40 @@ export interface SignPdfOptions {
  * const signed = await signPdf(pdf, { signer, reason: "Ký số văn bản", appearance: { kind: "signer", image } });
  */
 export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise<Uint8Array> {
+  const { base, update } = await signPdfParts(pdf, options);
+  return Buffer.concat([base, update]);
+}
+
+/**
+ * Like {@link signPdf}, without joining the parts (write them with one gathered write), and
+ * saying whether the input was repaired.
+ *
+ * @example
+ * const { base, update, repaired } = await signPdfParts(pdf, { signer, repair: true });
+ * fs.writevSync(fd, [base, update]);
+ */
+export async function signPdfParts(pdf: Uint8Array, options: SignPdfOptions): Promise<SignPdfResult> {
   const { signer } = options;
-  const { placeholder, contentDigest, hashAlgorithm } = await placeSignature(pdf, {
+  const { placeholder, contentDigest, hashAlgorithm, repaired } = await placeSignature(pdf, {
     ...options,
     certificate: signer.certificate,
     chain: signer.chain,
     timestamp: options.tsa !== undefined,
   });
   const cms = await createCmsSignature({ contentDigest, hashAlgorithm, signer, tsa: options.tsa });
-  embedSignatureContents(placeholder.bytes, placeholder.contentsStart, placeholder.contentsEnd, cms);
-  return placeholder.bytes;
+  const at = placeholder.original.length;
+  embedSignatureContents(
+    placeholder.update,
+    placeholder.contentsStart - at,
+    placeholder.contentsEnd - at,
+    cms,
+  );
+  return {
+    base: placeholder.original,
+    update: placeholder.update,
+    fieldName: placeholder.fieldName,
+    ...(repaired ? { repaired } : {}),
+  };
 }
 
 /** Input of {@link placeSignature}: the PDF options plus who signs, for sizing /Contents. */
@@ -73,12 +128,13 @@ export interface PlaceSignatureOptions extends Omit<SignPdfOptions, "signer" | "
   readonly timestamp: boolean;
 }
 
-/** The placed signature: the file with the placeholder and the digest of its byte ranges. */
+/** The placed signature: the file and the update with the placeholder, and the digest of its byte ranges. */
 export interface PlacedSignature {
-  readonly placeholder: SignaturePlaceholder;
+  readonly placeholder: SignatureUpdate;
   /** Digest of the byte ranges under `hashAlgorithm`: the CMS messageDigest. */
   readonly contentDigest: Uint8Array;
   readonly hashAlgorithm: HashAlgorithm;
+  readonly repaired?: PdfRepairReport;
 }
 
 /**
@@ -95,16 +151,79 @@ export async function placeSignature(
   const contentsBytes =
     options.placeholderBytes ??
     estimateCmsSize({ certificate: options.certificate, chain: options.chain, timestamp: options.timestamp });
-  const placeholder = await insertSignaturePlaceholder(pdf, {
-    contentsBytes,
-    signingTime: options.signingTime,
-    reason: options.reason,
-    location: options.location,
-    contactInfo: options.contactInfo,
-    name: options.name,
-    fieldName: options.fieldName,
-    appearance: options.appearance,
-  });
-  const contentDigest = hashByteRange(placeholder.bytes, placeholder.byteRange, hashAlgorithm);
-  return { placeholder, contentDigest, hashAlgorithm };
+  const { placeholder, repaired } = await placeholderUpdate(
+    pdf,
+    {
+      contentsBytes,
+      signingTime: options.signingTime,
+      reason: options.reason,
+      location: options.location,
+      contactInfo: options.contactInfo,
+      name: options.name,
+      fieldName: options.fieldName,
+      appearance: options.appearance,
+    },
+    options.repair === true,
+  );
+  const contentDigest = digestByteRanges(placeholder, hashAlgorithm);
+  return { placeholder, contentDigest, hashAlgorithm, ...(repaired ? { repaired } : {}) };
+}
+
+/**
+ * The placeholder update for `pdf`; with `repair`, for its rewrite when it is damaged and unsigned.
+ * Damage is what the reader refuses (PDF_MALFORMED) or has to work around ({@link findDamage}).
+ */
+async function placeholderUpdate(
+  pdf: Uint8Array,
+  options: InsertSignaturePlaceholderOptions,
+  repair: boolean,
+): Promise<{ placeholder: SignatureUpdate; repaired?: PdfRepairReport }> {
+  let problems: string[];
+  try {
+    const file = readPdf(pdf);
+    problems = repair ? findDamage(file) : [];
+    if (problems.length === 0) {
+      return { placeholder: await buildSignatureUpdate(file, options) };
+    }
+  } catch (error) {
+    if (!repair || !isExchangeError(error) || error.code !== "PDF_MALFORMED") {
+      throw error;
+    }
+    problems = [error.detail ?? error.message];
+  }
+  const signed = (): ExchangeError =>
+    new ExchangeError("PDF_DAMAGED_SIGNED", {
+      detail: `the file is damaged (${problems[0]}) and has a signature`,
+    });
+  // Conservative: any /ByteRange in the raw bytes is taken for a signature, even one the scan loses.
+  if (Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).includes("/ByteRange", 0, "latin1")) {
+    throw signed();
+  }
+  const rebuilt = readPdf(repairPdf(pdf).bytes);
+  let signatures: number;
+  try {
+    signatures = rebuilt.signatures().length;
+  } catch {
+    signatures = 1;
+  }
+  if (signatures > 0) {
+    throw signed();
+  }
+  const left = findDamage(rebuilt);
+  if (left.length > 0) {
+    throw new ExchangeError("PDF_MALFORMED", {
+      detail: `the file is damaged and could not be repaired: ${left[0]}`,
+    });
+  }
+  return { placeholder: await buildSignatureUpdate(rebuilt, options), repaired: { problems } };
+}
+
+/** Digest of the byte ranges [0, contentsStart) and [contentsEnd, end) over the two parts, uncopied. */
+function digestByteRanges(placeholder: SignatureUpdate, hashAlgorithm: HashAlgorithm): Uint8Array {
+  const { original, update, contentsStart, contentsEnd } = placeholder;
+  const hash = createHash(hashAlgorithm);
+  hash.update(original);
+  hash.update(update.subarray(0, contentsStart - original.length));
+  hash.update(update.subarray(contentsEnd - original.length));
+  return new Uint8Array(hash.digest());
 }
