@@ -13,13 +13,20 @@ export interface DataDirLock {
 
 export const LOCK_FILE = "lienthong.lock";
 
+/** Whether `pid` runs, and (where /proc tells) runs node: after a reboot the pid may be someone else's. */
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") {
+      return false;
+    }
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("node");
+  } catch {
+    return true; // no /proc: trust the pid
   }
 }
 

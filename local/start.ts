@@ -5,11 +5,12 @@
  *   npm start -- --reset            wipe .data/ first
  *   npm start -- --port 3001        serve the API elsewhere (default 3000, or $PORT)
  */
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { DemoKey } from "./bootstrap.ts";
+import { lockDataDir } from "./data-lock.ts";
 import { startLocalExchange } from "./exchange.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -59,6 +60,9 @@ async function main(): Promise<number> {
   }
   const dataDir = resolve(values["data-dir"] ?? join(root, ".data"));
   if (values.reset) {
+    if (existsSync(dataDir)) {
+      lockDataDir(dataDir).release(); // refuses to wipe a directory another runtime is using
+    }
     rmSync(dataDir, { recursive: true, force: true });
     console.log(`Wiped ${dataDir}`);
   }

@@ -197,6 +197,11 @@ describe("npm start, as an operator runs it", () => {
     );
     expect(second.output()).not.toContain("starting DynamoDB Local");
     expect(javaOf(processTree(runtime.child.pid!))).toHaveLength(1);
+    // --reset must not wipe a directory in use either.
+    const reset = launch("node", ["--reset", "--data-dir", dataDir]);
+    expect(await reset.exited).not.toBe(0);
+    expect(reset.output()).toContain("is in use by another Lienthong runtime");
+    expect(existsSync(join(dataDir, "demo-keys.json"))).toBe(true);
   });
 
   it("notices when DynamoDB Local dies, says so, and brings it back", async () => {
