@@ -343,6 +343,33 @@ export const ERROR_CODES = {
     etsi: "FORMAT_FAILURE",
   },
 
+  // Webhooks (issue 11 item 2): endpoints an organ registers and the messages parked in the dead-letter queue
+  WEBHOOK_URL_INVALID: {
+    status: 422,
+    en: "The webhook URL is not allowed: it must be an absolute https URL to a public host, without credentials (plain http only to this machine in the local runtime).",
+    vi: "URL webhook không được chấp nhận: phải là URL https tuyệt đối tới máy chủ công khai, không chứa thông tin đăng nhập (chỉ dùng http tới chính máy này khi chạy cục bộ).",
+  },
+  WEBHOOK_EVENTS_INVALID: {
+    status: 422,
+    en: "The webhook's events must be a non-empty list of letter.received, status.changed, recall.requested, receipt.issued.",
+    vi: "Danh sách sự kiện của webhook phải khác rỗng và chỉ gồm letter.received, status.changed, recall.requested, receipt.issued.",
+  },
+  WEBHOOK_ENDPOINT_NOT_FOUND: {
+    status: 404,
+    en: "There is no such webhook endpoint for this organ.",
+    vi: "Không có điểm nhận webhook này của cơ quan.",
+  },
+  WEBHOOK_MESSAGE_NOT_FOUND: {
+    status: 404,
+    en: "There is no such webhook message.",
+    vi: "Không có thông điệp webhook này.",
+  },
+  WEBHOOK_MESSAGE_NOT_DEAD: {
+    status: 409,
+    en: "The webhook message is not in the dead-letter queue, so it cannot be redelivered (it is still being retried or was delivered).",
+    vi: "Thông điệp webhook không nằm trong hàng đợi thư chết nên không thể gửi lại (vẫn đang được thử lại hoặc đã gửi thành công).",
+  },
+
   // Internal
   INTERNAL: {
     status: 500,
