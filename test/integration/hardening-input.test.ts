@@ -5,7 +5,10 @@ import { connect, createServer as createTcpServer, type Server, type Socket } fr
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { LienthongClient } from "../../local/api-client.ts";
+import type { Tsa } from "../../shared/cms/ports.ts";
 import type { RuntimeConfig } from "../../shared/config.ts";
+import { ExchangeError } from "../../shared/errors/index.ts";
+import { LetterSigning } from "../../shared/exchange/letter-signing.ts";
 import { apiHandler, RETRY_AFTER_SECONDS } from "../../shared/http/index.ts";
 import { loadPkcs12 } from "../../shared/pki/index.ts";
 import {
@@ -23,7 +26,9 @@ import {
   personEntry,
   samplePdf,
   sha256,
+  testLedger,
 } from "../support/exchange.ts";
+import { startTestTsa, type TestTsa } from "../support/tsa.ts";
 
 /**
  * Issue 9, items 6, 7, 10 and 11 (HTTP wrapper), against the running local exchange and the
@@ -412,5 +417,49 @@ describe("10. two-phase signing sessions", () => {
     const right = await complete(prepared.signingId, mine.sign(prepared));
     expect(right.body.code).toBe("SIGNING_SESSION_SPENT");
     expect(right.body.detail).toContain("/v1/sign/prepare again");
+  });
+});
+
+describe("10. a dependency failure while completing gives the session back", () => {
+  let tsa: TestTsa;
+  let tsaUp = false;
+  const s3 = createS3Client(config({}));
+  const signing = new LetterSigning({
+    ledger: testLedger(),
+    documents: new S3DocumentStore({ client: s3, bucket: "lienthong-letters", ttlSeconds: 60 }),
+    tsa: {
+      timestamp: (imprint, algorithm) =>
+        tsaUp
+          ? tsa.client.timestamp(imprint, algorithm)
+          : Promise.reject(new ExchangeError("TSA_UNAVAILABLE", { detail: "simulated outage" })),
+    } satisfies Tsa,
+  });
+  beforeAll(async () => {
+    tsa = await startTestTsa();
+  });
+  afterAll(async () => {
+    s3.destroy();
+    await tsa.close();
+  });
+
+  it("completes with the same value once the TSA is back", async () => {
+    const [organ] = codes as [string];
+    const letterId = await draftLetter(sender, await samplePdf(), [codes[1]!]);
+    const caller = { organCode: organ, role: "integration" as const };
+    const mine = token(organ);
+    const prepared = await signing.prepare(caller, {
+      letterId,
+      certificates: mine.certificates,
+      timestamp: true,
+      appearance: { kind: "none" },
+    });
+    const input = { signingId: prepared.signingId, signatureValue: mine.sign(prepared) };
+    await expect(signing.complete(caller, input)).rejects.toMatchObject({ code: "TSA_UNAVAILABLE" });
+    tsaUp = true;
+    const signed = await signing.complete(caller, input);
+    expect(signed.letterId).toBe(letterId);
+    await expect(signing.complete(caller, input)).rejects.toMatchObject({
+      code: "SIGNING_SESSION_NOT_FOUND",
+    });
   });
 });
