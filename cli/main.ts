@@ -7,6 +7,7 @@ import type { Command } from "./common.ts";
 export type { Command };
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  edxml: () => import("./commands/edxml.ts"),
   pki: () => import("./commands/pki.ts"),
   sign: () => import("./commands/sign.ts"),
   "sign-detached": () => import("./commands/sign-detached.ts"),
@@ -18,6 +19,7 @@ const USAGE = `lienthong — sign, verify and exchange official letters
 Usage: lienthong <command> [options]
 
 Commands:
+  edxml inspect   inspect an edXML letter or status package (QCVN 102:2016) offline
   pki init        create a demo/test PKI (root CA, intermediate, organ and person certificates)
   sign            sign a PDF letter (PAdES)
   sign-detached   sign any file with a detached CAdES signature (.p7s)
