@@ -118,12 +118,11 @@ export class Exchange {
    * letter as it is.
    */
   async sendLetter(caller: Caller, id: string): Promise<LetterView> {
-    await this.assertActive(caller);
     const letter = await this.letterForSender(caller, id);
     if (letter.state === "sent") {
       return this.view(letter, await this.options.ledger.listDeliveries(id));
     }
-    // Recipients are checked again here, not only at creation: an organ deactivated or merged
+    // The sender, and the recipients again (not only at creation): an organ deactivated or merged
     // since the draft was made receives nothing, and neither does any other recipient.
     await this.assertActive(caller, letter.recipients);
     const bytes = await this.options.documents.read(letter.file.key);
@@ -405,38 +404,8 @@ export class Exchange {
     return this.view(current, await this.options.ledger.listDeliveries(id));
   }
 
-  /**
-   * Every write needs the caller's organ active in the directory; a letter is created and sent
-   * only to active organs. Merged and inactive organs stay in the directory (their letters remain
-   * readable) but act and receive no more: a merged organ's letters are not forwarded to its
-   * successor, the sender addresses the successor itself. One directory read.
-   */
-  private async assertActive(caller: Caller, recipients: readonly string[] = []): Promise<void> {
-    const statuses = await this.options.ledger.organStatuses([caller.organCode, ...recipients]);
-    const own = statuses.get(caller.organCode);
-    if (own !== "active") {
-      throw new ExchangeError("ORGAN_INACTIVE", {
-        detail: `organ ${caller.organCode} is ${own ?? "not in the directory"}: its keys may only read`,
-        meta: { organCode: caller.organCode, status: own ?? "unknown" },
-      });
-    }
-    const missing = recipients.filter((code) => !statuses.has(code));
-    if (missing.length > 0) {
-      throw new ExchangeError("ORGAN_NOT_FOUND", {
-        detail: `unknown recipient organ code(s): ${missing.join(", ")}`,
-        meta: { missing },
-      });
-    }
-    const inactive = recipients.flatMap((code) => {
-      const status = statuses.get(code);
-      return status === "active" ? [] : [{ organCode: code, status }];
-    });
-    if (inactive.length > 0) {
-      throw new ExchangeError("RECIPIENT_INACTIVE", {
-        detail: `recipient(s) no longer active: ${inactive.map((r) => `${r.organCode} (${r.status})`).join(", ")}; nothing was delivered`,
-        meta: { inactive },
-      });
-    }
+  private assertActive(caller: Caller, recipients: readonly string[] = []): Promise<void> {
+    return assertActiveOrgans(this.options.ledger, caller, recipients);
   }
 
   /** The answer to a repeated status: the copy as it is, if the request asks nothing else. */
@@ -503,6 +472,49 @@ export class Exchange {
         .map(recipientView),
       ...(download ? { download } : {}),
     };
+  }
+}
+
+/**
+ * Every write needs the caller's organ active in the directory; a letter is created and sent only
+ * to active organs. Merged and inactive organs stay in the directory (their letters remain
+ * readable) but act and receive no more: a merged organ's letters are not forwarded to its
+ * successor, the sender addresses the successor itself. One directory read. Exported for the
+ * other writers of a draft (`letter-signing.ts`), so that they refuse before doing any work; the
+ * ledger's file replacement checks it again in its transaction.
+ *
+ * @example
+ * await assertActiveOrgans(ledger, caller); // ORGAN_INACTIVE for a merged or inactive organ
+ */
+export async function assertActiveOrgans(
+  ledger: Pick<ExchangeLedger, "organStatuses">,
+  caller: Caller,
+  recipients: readonly string[] = [],
+): Promise<void> {
+  const statuses = await ledger.organStatuses([caller.organCode, ...recipients]);
+  const own = statuses.get(caller.organCode);
+  if (own !== "active") {
+    throw new ExchangeError("ORGAN_INACTIVE", {
+      detail: `organ ${caller.organCode} is ${own ?? "not in the directory"}: its keys may only read`,
+      meta: { organCode: caller.organCode, status: own ?? "unknown" },
+    });
+  }
+  const missing = recipients.filter((code) => !statuses.has(code));
+  if (missing.length > 0) {
+    throw new ExchangeError("ORGAN_NOT_FOUND", {
+      detail: `unknown recipient organ code(s): ${missing.join(", ")}`,
+      meta: { missing },
+    });
+  }
+  const inactive = recipients.flatMap((code) => {
+    const status = statuses.get(code);
+    return status === "active" ? [] : [{ organCode: code, status }];
+  });
+  if (inactive.length > 0) {
+    throw new ExchangeError("RECIPIENT_INACTIVE", {
+      detail: `recipient(s) no longer active: ${inactive.map((r) => `${r.organCode} (${r.status})`).join(", ")}; nothing was delivered`,
+      meta: { inactive },
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 export {
+  assertActiveOrgans,
   Exchange,
   type ExchangeOptions,
   type InboxItem,
