@@ -27,7 +27,10 @@ export function lazily<T>(build: () => T): () => T {
 
 export const baseRuntime = lazily((): BaseRuntime => {
   const config = readConfig();
-  return { config, ledger: new DynamoLedger(createDynamoClient(config), config.tableName) };
+  const ledger = new DynamoLedger(createDynamoClient(config), config.tableName, {
+    cursorSecret: config.cursorSecret,
+  });
+  return { config, ledger };
 });
 
 export const findApiKey = (hash: string): Promise<Caller | undefined> =>
