@@ -531,6 +531,17 @@ function readAttachments(
         name: peek(element, "AttachmentName"),
       }),
     );
+  // References by ContentId (or, without one, by name), in manifest order: each is matched once.
+  const byKey = new Map<string, ManifestEntry[]>();
+  for (const entry of references) {
+    const key = entry.contentId === undefined ? `name:${entry.name}` : `id:${entry.contentId}`;
+    const same = byKey.get(key);
+    if (same) {
+      same.push(entry);
+    } else {
+      byKey.set(key, [entry]);
+    }
+  }
   const matched = new Map<ManifestEntry, number>();
   let kept = 0;
   const encoded = top.child("AttachmentEncoded");
@@ -541,11 +552,9 @@ function readAttachments(
         const ownName = reader.text("AttachmentName");
         const ownDescription = reader.text("Description");
         const ownType = reader.text("ContentType");
-        const free = references.filter((entry) => !matched.has(entry));
-        const reference =
-          contentId === undefined
-            ? free.find((entry) => entry.contentId === undefined && entry.name === ownName)
-            : free.find((entry) => entry.contentId === contentId);
+        const reference = byKey
+          .get(contentId === undefined ? `name:${ownName}` : `id:${contentId}`)
+          ?.find((entry) => !matched.has(entry));
         const name = reference?.name ?? ownName;
         const payloadReader = reader.child("ContentTransferEncoded");
         const payloadText = payloadReader?.value();

@@ -26,13 +26,29 @@ const NOT_XML_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 class Writer {
   private readonly parts: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n'];
   private readonly written = new Set<EdxmlExtra>();
+  /** The kept parts by the path of their parent, and every path with something kept at or below it. */
+  private readonly byPath = new Map<string, EdxmlExtra[]>();
+  private readonly occupied = new Set<string>();
   private depth = 0;
 
-  constructor(private readonly extra: readonly EdxmlExtra[]) {}
+  constructor(private readonly extra: readonly EdxmlExtra[]) {
+    for (const part of extra) {
+      const same = this.byPath.get(part.at);
+      if (same) {
+        same.push(part);
+      } else {
+        this.byPath.set(part.at, [part]);
+      }
+      const steps = part.at.split("/");
+      for (let length = 1; length <= steps.length; length += 1) {
+        this.occupied.add(steps.slice(0, length).join("/"));
+      }
+    }
+  }
 
   /** Whether anything is kept for `path` or below it. */
   has(path: string): boolean {
-    return this.extra.some((part) => part.at === path || part.at.startsWith(`${path}/`));
+    return this.occupied.has(path);
   }
 
   open(name: string, path: string, rootNs?: string): void {
@@ -40,8 +56,8 @@ class Writer {
     if (rootNs !== undefined) {
       tag += ` xmlns="${rootNs}"`;
     }
-    for (const part of this.extra) {
-      if (part.at === path && "attributes" in part) {
+    for (const part of this.byPath.get(path) ?? []) {
+      if ("attributes" in part) {
         this.written.add(part);
         for (const [attribute, value] of Object.entries(part.attributes)) {
           tag += ` ${attribute}="${escapeXml(value)}"`;
@@ -53,8 +69,8 @@ class Writer {
   }
 
   close(name: string, path: string): void {
-    for (const part of this.extra) {
-      if (part.at === path && "element" in part) {
+    for (const part of this.byPath.get(path) ?? []) {
+      if ("element" in part) {
         this.written.add(part);
         this.parts.push(`${"  ".repeat(this.depth)}${writeElement(part.element, EDXML_NS)}\n`);
       }
