@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isExchangeError } from "../../../shared/errors/index.ts";
 import { Exchange, type SendPolicy } from "../../../shared/exchange/index.ts";
@@ -173,5 +174,55 @@ describe("Exchange.sendLetter under each send policy", () => {
       /needs a verifier/,
     );
     expect(() => new Exchange({ ...base, sendPolicy: "record-only" })).not.toThrow();
+  });
+});
+
+describe("Exchange.sendLetter and the directory", () => {
+  const STATUSES = ["active", "inactive", "merged", "unknown"] as const;
+
+  it("delivers only when the sender and every recipient are active, and names exactly the others (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...STATUSES),
+        fc.constantFrom(...STATUSES),
+        fc.constantFrom(...STATUSES),
+        async (senderStatus, first, second) => {
+          // Prepare: the directory as generated; "unknown" is an organ the directory lacks.
+          const { exchange, ledger, documents, id } = setUp(undefined, "TOTAL_PASSED");
+          const set = (code: string, status: (typeof STATUSES)[number]) =>
+            status === "unknown" ? ledger.organs.delete(code) : ledger.organs.set(code, status);
+          set(caller.organCode, senderStatus);
+          set("000.00.11.H53", first);
+          set("000.00.12.H53", second);
+
+          const outcome = await exchange.sendLetter(caller, id).then(
+            () => undefined,
+            (error: unknown) => error as { code: string; meta?: Record<string, unknown> },
+          );
+
+          const recipients = { "000.00.11.H53": first, "000.00.12.H53": second };
+          const inactive = Object.entries(recipients).filter(([, s]) => s === "inactive" || s === "merged");
+          if (senderStatus !== "active") {
+            expect(outcome?.code).toBe("ORGAN_INACTIVE");
+          } else if (first === "unknown" || second === "unknown") {
+            expect(outcome?.code).toBe("ORGAN_NOT_FOUND");
+          } else if (inactive.length > 0) {
+            expect(outcome?.code).toBe("RECIPIENT_INACTIVE");
+            expect(outcome?.meta?.["inactive"]).toEqual(
+              inactive.map(([organCode, status]) => ({ organCode, status })),
+            );
+          } else {
+            expect(outcome).toBeUndefined();
+          }
+          // Assess: delivered to all or to none, and nothing kept under the locked prefixes unless sent.
+          const sent = outcome === undefined;
+          expect(ledger.deliveries).toHaveLength(sent ? 2 : 0);
+          const locked = [...documents.objects.keys()].filter(
+            (k) => k.startsWith("letters/") || k.startsWith("evidence/"),
+          );
+          expect(locked).toHaveLength(sent ? 2 : 0);
+        },
+      ),
+    );
   });
 });
