@@ -34,6 +34,9 @@ export async function xmllint(
       ]);
       return { valid: true, output: stderr };
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new Error("xmllint is not installed (Debian/Ubuntu: apt-get install libxml2-utils)");
+      }
       return { valid: false, output: String((error as { stderr?: string }).stderr ?? error) };
     }
   } finally {
