@@ -3,7 +3,6 @@ import * as z from "zod";
 import { ORGAN_CODE } from "../../shared/exchange/letter-schema.ts";
 import { summariseVerification } from "../../shared/exchange/letter-verification.ts";
 import { apiHandler } from "../../shared/http/index.ts";
-import { renderReportPdf } from "../../shared/verification/index.ts";
 import { routeAction } from "../routes.ts";
 import { findApiKey } from "../runtime.ts";
 import { letterVerifier } from "../runtime-verifier.ts";
@@ -34,6 +33,8 @@ export const handler = apiHandler(
   async ({ query, rawBody }) => {
     const report = await letterVerifier().verify(rawBody!, query.organ);
     if (query.format === "pdf") {
+      // pdf-lib and fontkit (~1.1 MB of the bundle) run their module code only when a printed report is asked for.
+      const { renderReportPdf } = await import("../../shared/verification/report-pdf.ts");
       return { status: 200, body: await renderReportPdf(report), contentType: "application/pdf" };
     }
     return {

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BuiltBundle,
@@ -60,7 +61,7 @@ beforeAll(async () => {
   const outdir = await tempFolder("lienthong-bundles-");
   removeOutdir = outdir.remove;
   bundles = await buildRouteBundles(outdir.path, {
-    names: [...LIGHT_ROUTES, "send-letter", "verify-letter", "sign-letter"],
+    names: [...LIGHT_ROUTES, "send-letter", "verify-letter", "sign-letter", "verify-document"],
   });
 }, 120_000);
 
@@ -115,6 +116,18 @@ describe("routes that verify", () => {
       expect(bundle.bytes).toBeLessThanOrEqual(bundleBudget(name).maxBytes);
     },
   );
+});
+
+describe("verify-document", () => {
+  it("carries the printed report's renderer in its one file, imported on demand", async () => {
+    const bundle = bundles.get("verify-document")!;
+    const text = await readFile(bundle.file, "utf8");
+
+    expect(bundle.inputs).toContain("shared/verification/report-pdf.ts");
+    expect(heavyPackages(bundle)).toContain("pdf-lib");
+    // The dynamic import was bundled, not left for run time (a Lambda asset has no sources).
+    expect(/import\(\s*["'][^"']*report-pdf[^"']*["']\s*\)/.test(text)).toBe(false);
+  });
 });
 
 describe("the light routes' remaining share of the crypto and PDF core", () => {
