@@ -13,7 +13,8 @@
  * GetItem (the key lookup) and answers 401. DynamoDB is a stub on 127.0.0.1 in this process
  * answering every call with `{}` (no item): both do the same HTTP round trip and parsing, without
  * a Java process competing for the CPU. "cold ms" is import + first answer measured inside the
- * child (Node's own start excluded, it is the same for all); "process ms" is spawn to exit.
+ * child (Node's own start excluded, it is the same for all), "cpu ms" the child's CPU time over the
+ * same span (steadier when other processes load the machine), "process ms" spawn to exit.
  *
  * `--source-maps` builds with maps and runs with `--enable-source-maps`, as the stack did before
  * maps were made opt-in.
@@ -22,7 +23,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -78,13 +79,17 @@ function eventFor(name: string): unknown {
 
 const CHILD = `
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 const { handler } = await import(process.env.BENCH_BUNDLE);
 const result = await handler(JSON.parse(process.env.BENCH_EVENT), { awsRequestId: "bench", getRemainingTimeInMillis: () => 10000 });
 const ms = performance.now() - t0;
-process.stdout.write("\\n" + JSON.stringify({ ms, status: result.statusCode }) + "\\n", () => process.exit(0));`;
+const cpu = process.cpuUsage(c0);
+process.stdout.write("\\n" + JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, status: result.statusCode }) + "\\n", () => process.exit(0));`;
 
 interface Sample {
   readonly ms: number;
+  /** CPU time (user + system) of the same span: steadier than wall time on a loaded machine. */
+  readonly cpuMs: number;
   readonly processMs: number;
   readonly status: number;
 }
@@ -123,8 +128,8 @@ function sample(bundle: BuiltBundle, name: string, endpoint: string): Promise<Sa
       const processMs = performance.now() - started;
       const last = out.trim().split("\n").at(-1) ?? "";
       try {
-        const { ms, status } = JSON.parse(last) as { ms: number; status: number };
-        resolve({ ms, processMs, status });
+        const { ms, cpuMs, status } = JSON.parse(last) as { ms: number; cpuMs: number; status: number };
+        resolve({ ms, cpuMs, processMs, status });
       } catch {
         reject(new Error(`${name}: child exited ${code}: ${err.slice(0, 2000) || out.slice(0, 2000)}`));
       }
@@ -155,6 +160,7 @@ async function startStub(): Promise<{ endpoint: string; calls: () => number; clo
 const kb = (bytes: number): string => (bytes / 1024).toFixed(0);
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0]!.toFixed(2);
   const outdir = await mkdtemp(join(tmpdir(), "lienthong-cold-"));
   const stub = await startStub();
   try {
@@ -179,15 +185,29 @@ async function main(): Promise<void> {
       }
     }
     const floorMs = median(samples.get(FLOOR)!.map((s) => s.ms));
+    const floorCpuMs = median(samples.get(FLOOR)!.map((s) => s.cpuMs));
     console.log(
       `cold start: ${runs} fresh processes per bundle, interleaved; DynamoDB = loopback stub (one GetItem each, ` +
-        `${stub.calls()} calls); source maps ${sourceMaps ? "on (--enable-source-maps)" : "off"}; node ${process.version}`,
+        `${stub.calls()} calls); source maps ${sourceMaps ? "on (--enable-source-maps)" : "off"}; node ${process.version}; ` +
+        `load average ${loadBefore} before, ${loadavg()[0]!.toFixed(2)} after (${availableParallelism()} CPUs)`,
     );
-    const header = ["route", "bundle KB", "map KB", "cold ms", "process ms", "ratio", "target", "result"];
+    const header = [
+      "route",
+      "bundle KB",
+      "map KB",
+      "cold ms",
+      "ratio",
+      "cpu ms",
+      "cpu ratio",
+      "process ms",
+      "target",
+      "result",
+    ];
     const rows: string[][] = [];
     let failures = 0;
     for (const [name, bundle] of all) {
       const ms = median(samples.get(name)!.map((s) => s.ms));
+      const cpuMs = median(samples.get(name)!.map((s) => s.cpuMs));
       const processMs = median(samples.get(name)!.map((s) => s.processMs));
       const ratio = ms / floorMs;
       let target = "floor";
@@ -204,8 +224,10 @@ async function main(): Promise<void> {
         kb(bundle.bytes),
         bundle.mapBytes ? kb(bundle.mapBytes) : "-",
         ms.toFixed(1),
-        processMs.toFixed(1),
         `${ratio.toFixed(2)}×`,
+        cpuMs.toFixed(1),
+        `${(cpuMs / floorCpuMs).toFixed(2)}×`,
+        processMs.toFixed(1),
         target,
         result,
       ]);
