@@ -5,7 +5,7 @@
  * All traffic goes to 127.0.0.1.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -59,14 +59,14 @@ interface Runtime {
 }
 
 /** `npm start` (through npm, as a user types it) or `node --import tsx local/start.ts`, with flags. */
-function launch(how: "npm" | "node", args: readonly string[]): Runtime {
+function launch(how: "npm" | "node", args: readonly string[], env: NodeJS.ProcessEnv = {}): Runtime {
   const [command, prefix] =
     how === "npm"
       ? ["npm", ["start", "--silent", "--"]]
       : [process.execPath, ["--import", "tsx", "local/start.ts"]];
   const child = spawn(command, [...prefix, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LOG_LEVEL: "silent" },
+    env: { ...process.env, LOG_LEVEL: "silent", ...env },
   });
   started.push(child);
   let output = "";
@@ -265,6 +265,52 @@ describe("kill -9 of the runtime's node process", () => {
     await untilRunning(second);
     second.child.kill("SIGINT");
     expect(await second.exited).toBe(0);
+  });
+});
+
+describe("with a Java that cannot run the loopback launcher (no jdk.compiler module)", () => {
+  it("says loudly that DynamoDB Local listens on every interface", async () => {
+    // A stand-in `java` that hides jdk.compiler from --list-modules, so the runtime believes it
+    // must start the plain jar; it still runs the launcher in its place, so nothing is exposed here.
+    const bin = join(scratch, "bin");
+    const launcher = join(process.cwd(), "local/emulators/LoopbackDynamoDbLocal.java");
+    const real = execFileSync("sh", ["-c", "command -v java"], { encoding: "utf8" }).trim();
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      join(bin, "java"),
+      `#!/bin/sh
+case " $* " in *" --list-modules "*) "${real}" --list-modules | grep -v '^jdk\\.compiler@'; exit 0;; esac
+jar=
+for a in "$@"; do
+  shift
+  if [ "$a" = "-jar" ]; then set -- "$@" -cp; jar=1
+  elif [ -n "$jar" ]; then set -- "$@" "$a" "${launcher}"; jar=
+  else set -- "$@" "$a"; fi
+done
+exec "${real}" "$@"
+`,
+      { mode: 0o755 },
+    );
+    const runtime = launch(
+      "node",
+      [
+        "--port",
+        String(await freePort()),
+        "--crl-port",
+        String(await freePort()),
+        "--data-dir",
+        join(scratch, "jre"),
+      ],
+      { PATH: `${bin}:${process.env["PATH"]}` },
+    );
+    await untilRunning(runtime);
+    await waitUntil(() => runtime.output().includes("!! WARNING"), 10_000, "the warning");
+    expect(runtime.output()).toMatch(
+      /!! WARNING: DynamoDB Local \(http:\/\/127\.0\.0\.1:\d+\) listens on EVERY network interface/,
+    );
+    expect(runtime.output()).toContain("jdk.compiler");
+    runtime.child.kill("SIGINT");
+    expect(await runtime.exited).toBe(0);
   });
 });
 
