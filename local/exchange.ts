@@ -162,7 +162,7 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     const s3Client = createS3Client(config);
     await ensureBucket(s3Client, config.bucketName);
     s3Client.destroy();
-    /** The table and what the exchange needs in it; idempotent, run again after DynamoDB Local restarts. */
+    /** The table and what the exchange needs in it; idempotent, run again when an in-memory DynamoDB Local restarts. */
     const prepareTable = async (): Promise<DemoKey[]> => {
       const dynamoClient = createDynamoClient(config);
       try {
@@ -219,7 +219,9 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
             await dynamo.stop();
             return;
           }
-          await prepareTable();
+          if (options.inMemory) {
+            await prepareTable(); // its tables went with the old process
+          }
           trouble(
             options.inMemory
               ? "!! DynamoDB Local is running again (in memory: its tables started empty and were re-seeded)"
