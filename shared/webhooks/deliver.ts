@@ -82,8 +82,9 @@ export async function attemptDelivery(options: AttemptOptions): Promise<AttemptR
       redirect: "manual",
       signal,
     });
-    const text = await readBounded(response, limit);
     const status = response.status;
+    // The status decides; a body that breaks off after it changes nothing.
+    const text = await readBounded(response, limit).catch(() => "");
     if (status >= 200 && status < 300) {
       return { outcome: "delivered", status };
     }
