@@ -5,6 +5,8 @@
  * again at the next retry or at the end of its lease, with the same webhook id and body.
  * Order between messages is not kept; receivers sort by the payload's timestamp.
  */
+import { randomBytes } from "node:crypto";
+import { ExchangeError } from "../errors/index.ts";
 import { type AttemptResult, attemptDelivery } from "./deliver.ts";
 import { activeSecrets, type WebhookEndpoint } from "./endpoint.ts";
 import { type ChangeRecord, webhookBody, webhookIdFor } from "./events.ts";
@@ -148,6 +150,37 @@ export class Notifier {
   /** Admin: puts a dead-letter entry back in the outbox, due now, with the same webhook id. */
   redeliver(webhookId: string, now: number = this.#clock()): Promise<OutboxEntry> {
     return this.#store.redeliver(webhookId, now);
+  }
+
+  /**
+   * Sends one signed `webhook.test` message straight to an endpoint, outside the outbox (no
+   * retry, no state change), for `lienthong webhooks test`. Throws WEBHOOK_ENDPOINT_NOT_FOUND.
+   */
+  async sendTest(endpointId: string): Promise<AttemptResult & { readonly webhookId: string }> {
+    const endpoint = await this.#store.getEndpoint(endpointId);
+    if (endpoint === undefined) {
+      throw new ExchangeError("WEBHOOK_ENDPOINT_NOT_FOUND", { detail: endpointId });
+    }
+    const at = this.#clock();
+    const webhookId = `msg_${randomBytes(16).toString("hex")}`;
+    const body = JSON.stringify({
+      type: "webhook.test",
+      timestamp: new Date(at).toISOString(),
+      data: { endpointId: endpoint.id, organ: endpoint.organ },
+    });
+    const result = await attemptDelivery({
+      url: endpoint.url,
+      body,
+      headers: signWebhook({
+        id: webhookId,
+        timestampSeconds: Math.floor(at / 1000),
+        body,
+        secrets: activeSecrets(endpoint, at),
+      }),
+      ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
+      ...(this.#options.fetch === undefined ? {} : { fetch: this.#options.fetch }),
+    });
+    return { webhookId, ...result };
   }
 
   async #attempt(item: ClaimedEntry, endpoint: WebhookEndpoint | undefined): Promise<AttemptRecord> {

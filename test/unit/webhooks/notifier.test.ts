@@ -207,4 +207,31 @@ describe("the notifier against a real receiver", () => {
     expect((await store.listDead())[0]).toMatchObject({ lastError: "endpoint deleted" });
     expect(receiver.received).toEqual([]);
   });
+
+  it("hands each entry to one of two notifiers running at once: every id arrives exactly once", async () => {
+    const { store, receiver, endpoint } = await setUp();
+    const records = Array.from({ length: 20 }, (_, i) => record(i));
+    const [a, b] = [new Notifier({ store, batchSize: 7 }), new Notifier({ store, batchSize: 7 })];
+    await a.notify(records);
+    await until(
+      async () => [...store.entries.values()].every((e) => e.state === "delivered"),
+      () => Promise.all([a.deliverDue(), b.deliverDue()]),
+    );
+    expect([...receiver.ids].sort()).toEqual(records.map((r) => webhookIdFor(r.eventId, endpoint.id)).sort());
+  });
+
+  it("sends a signed test message on request, and says when the endpoint does not exist", async () => {
+    const { receiver, endpoint, notifier, store } = await setUp();
+    const result = await notifier.sendTest(endpoint.id);
+    expect(result).toMatchObject({ outcome: "delivered", status: 204 });
+    expect(receiver.ids).toEqual([result.webhookId]);
+    expect(receiver.received[0]!.payload).toMatchObject({
+      type: "webhook.test",
+      data: { endpointId: endpoint.id },
+    });
+    expect(store.entries.size).toBe(0);
+    await expect(notifier.sendTest("ep_missing")).rejects.toMatchObject({
+      code: "WEBHOOK_ENDPOINT_NOT_FOUND",
+    });
+  });
 });
