@@ -4,9 +4,11 @@
  * A damaged but readable letter without signatures is rewritten as a clean file first, and the
  * output says so; a damaged signed one is refused (PDF_DAMAGED_SIGNED).
  */
+
+import type { HashAlgorithm } from "../../shared/cms/algorithms.ts";
 import type { AppearanceKind, AppearanceOptions } from "../../shared/pdf/appearance/index.ts";
 import { stampLines } from "../../shared/pdf/appearance/index.ts";
-import { signPdfParts } from "../../shared/signing/sign-pdf.ts";
+import { type PrehashedPdf, readPdfForSigning, signPdfParts } from "../../shared/signing/sign-pdf.ts";
 import type { Command } from "../common.ts";
 import {
   onePositional,
@@ -85,7 +87,7 @@ async function signCommand(argv: readonly string[]): Promise<number> {
   const page = positiveInteger(values.page, "--page");
   const placeholderBytes = positiveInteger(values["placeholder-bytes"], "--placeholder-bytes");
 
-  const pdf = await readInput(input);
+  const pdf = readPdf(input, settings.hashAlgorithm);
   const image = values.image === undefined ? undefined : await readInput(values.image);
   const { signer, tsa } = await openSigner(settings);
   const signingTime = new Date();
@@ -128,6 +130,15 @@ async function signCommand(argv: readonly string[]): Promise<number> {
     `${values.out}: signed by ${subject.text}${tsa ? ", timestamped" : ""} (${kind === "none" ? "invisible" : kind})`,
   );
   return 0;
+}
+
+/** The input, hashed while read (signing then does not read it again); a {@link UsageError} when it cannot be read. */
+function readPdf(path: string, hashAlgorithm: HashAlgorithm | undefined): PrehashedPdf {
+  try {
+    return readPdfForSigning(path, hashAlgorithm);
+  } catch (error) {
+    throw new UsageError(`cannot read '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }
 
 export const command: Command = {

@@ -21,6 +21,8 @@ export {
 export { type ByteStream, hashStream, type SignDetachedOptions, signDetached } from "./sign-detached.ts";
 export {
   type PdfRepairReport,
+  type PrehashedPdf,
+  readPdfForSigning,
   type SignPdfOptions,
   type SignPdfResult,
   signPdf,
