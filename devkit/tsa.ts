@@ -4,6 +4,7 @@
  * certificate must carry the critical EKU id-kp-timeStamping (RFC 3161 §2.3; OpenSSL checks it).
  */
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -68,7 +69,10 @@ export async function startLocalTsa(options: LocalTsaOptions): Promise<LocalTsa>
   await writeFile(files.cert, options.certPem);
   await writeFile(files.key, options.keyPem, { mode: 0o600 });
   await writeFile(files.chain, options.chainPem ?? "");
-  await writeFile(files.serial, "01\n");
+  // A kept work directory keeps its serial counter: serial numbers must stay unique (RFC 3161 §2.4.2).
+  if (!existsSync(files.serial)) {
+    await writeFile(files.serial, "01\n");
+  }
   await writeFile(files.config, opensslConfig(files.serial, options.policyOid ?? "1.3.6.1.4.1.99999.1.1"));
   const openssl = options.openssl ?? "openssl";
   let count = 0;

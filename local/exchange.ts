@@ -127,6 +127,8 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       certPem: pkiFile(manifest.tsa.certificate),
       keyPem: pkiFile(manifest.tsa.key),
       chainPem: pkiFile(manifest.chain),
+      // In the data directory, not /tmp: nothing is left behind when the runtime is killed.
+      workDir: join(options.dataDir, "tsa"),
     });
     stops.push(tsa.close);
 
