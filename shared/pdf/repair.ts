@@ -24,6 +24,13 @@ import { decodeStream } from "./stream-decode.ts";
 const MAX_PROBLEMS = 20;
 /** Bound on objects examined or recovered (hostile files). */
 const MAX_OBJECTS = 1_000_000;
+/**
+ * Bounds on work a hostile file can cause: each failed parse may have read far (an unterminated
+ * string, a stream without `endstream`), and each `trailer` keyword is parsed. A file needing more
+ * is not repaired (PDF_MALFORMED).
+ */
+const MAX_FAILED_PARSES = 100;
+const MAX_TRAILERS = 1_000;
 
 /**
  * What a careful reader would have to work around in `file`: each object the newest
@@ -92,14 +99,24 @@ export function repairPdf(bytes: Uint8Array): RepairedPdf {
   };
 
   let position = 0;
+  /** End of the last object read: a `trailer` before it is inside that object (stream data). */
+  let objectEnd = 0;
+  let failures = 0;
   let trailerAt = view.indexOf("trailer", 0, "latin1");
+  const tooDamaged = (what: string): ExchangeError =>
+    malformed(`the file is too damaged to be repaired (${what})`);
   for (;;) {
     const at = view.indexOf("obj", position, "latin1");
     // `trailer` dictionaries in file order, interleaved with the objects.
     while (trailerAt >= 0 && (at < 0 || trailerAt < at)) {
-      const dict = parseTrailerAt(bytes, trailerAt + 7);
-      if (dict) {
-        trailers.push(dict);
+      if (trailerAt >= objectEnd) {
+        if (trailers.length >= MAX_TRAILERS) {
+          throw tooDamaged(`more than ${MAX_TRAILERS} trailers`);
+        }
+        const dict = parseTrailerAt(bytes, trailerAt + 7);
+        if (dict) {
+          trailers.push(dict);
+        }
       }
       trailerAt = view.indexOf("trailer", trailerAt + 7, "latin1");
     }
@@ -118,9 +135,13 @@ export function repairPdf(bytes: Uint8Array): RepairedPdf {
     try {
       parsed = parseIndirectObject(bytes, header, lengthOf);
     } catch {
+      if (++failures > MAX_FAILED_PARSES) {
+        throw tooDamaged(`more than ${MAX_FAILED_PARSES} objects that do not parse`);
+      }
       continue;
     }
     position = Math.max(position, parsed.end);
+    objectEnd = position;
     const { value } = parsed;
     if (value instanceof PdfStream && value.dict.getName("Type") === "XRef") {
       trailers.push(value.dict);

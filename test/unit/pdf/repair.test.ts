@@ -125,6 +125,12 @@ describe("repairPdf over generated damage", () => {
     expect(pageContents(repaired)).toEqual(pageContents(readPdf(xrefStreamLetter)));
   });
 
+  it("bounds the work of a hostile file: objects that fail to parse after reading to the end", () => {
+    // Each header opens a string that never closes: each failed parse reads to the end of the file.
+    const hostile = bytesOf(`%PDF-1.7\n${"1 0 obj (\n".repeat(5_000)}%%EOF\n`);
+    expect(() => repairPdf(hostile)).toThrow(/PDF_MALFORMED: the file is too damaged to be repaired/);
+  });
+
   it("refuses an encrypted file and a file without a catalog", () => {
     const encrypted = bytesOf(latin1(letter).replace("trailer\n<<", "trailer\n<<\n/Encrypt 99 0 R"));
     expect(() => repairPdf(encrypted)).toThrow(/PDF_ENCRYPTED/);
