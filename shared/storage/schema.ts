@@ -15,6 +15,14 @@
  * | letter (letter)                      | DOC#<letterId>    | META                 |                                              | OUTBOX#<sender> / <createdAt>#<letterId> |
  * | delivery (delivery)                  | DOC#<letterId>    | TO#<recipient>       | INBOX#<recipient> / <deliveredAt>#<letterId> |                                          |
  * | event (event)                        | DOC#<letterId>    | EVT#<at>#<organCode> |                                              |                                          |
+ * | stats day (statsDay)                 | STATS#<organCode> | DAY#<yyyy-mm-dd>     |                                              |                                          |
+ * | open due copy (statsOpen)            | STATS#<organCode> | OPEN#<due>#<letterId>|                                              |                                          |
+ * | applied stream change (streamApplied)| APPLIED#<changeId>| APPLIED              |                                              |                                          |
+ *
+ * The stats items are written only by the stream consumer (shared/exchange/stats.ts): per-organ
+ * per-day counters (Vietnam calendar day of arrival), one item per received copy that has a due date
+ * and is not finished or refused yet (the overdue list is a range query on them), and a marker per
+ * applied change (expiring through `expiresAt`) that makes a redelivered stream record change nothing.
  *
  * Signing sessions expire through the table's TTL attribute (`expiresAt`, epoch seconds).
  */
@@ -35,6 +43,8 @@ export interface TableSchema {
   readonly globalIndexes: readonly GlobalIndex[];
   /** Attribute holding an epoch-seconds expiry (signing sessions). */
   readonly timeToLiveAttribute: string;
+  /** The table's change stream (DynamoDB Streams): the stream consumers need both images. */
+  readonly stream: "NEW_AND_OLD_IMAGES";
 }
 
 export const TABLE_SCHEMA: TableSchema = {
@@ -53,6 +63,7 @@ export const TABLE_SCHEMA: TableSchema = {
     },
   ],
   timeToLiveAttribute: "expiresAt",
+  stream: "NEW_AND_OLD_IMAGES",
 };
 
 /**
@@ -78,6 +89,15 @@ export const ITEM_KEYS = {
   /** GSI2 partition key of a sender's outbox; sort key {@link ITEM_KEYS.outboxSort}. */
   outbox: (organ: string) => `OUTBOX#${organ}`,
   outboxSort: (createdAt: string, letterId: string) => `${createdAt}#${letterId}`,
+  /** An organ's statistics: one item per day, and one per open copy with a due date. */
+  statsDay: (organ: string, day: string) => ({ PK: `STATS#${organ}`, SK: `DAY#${day}` }),
+  statsDays: (organ: string) => ({ PK: `STATS#${organ}`, SKPrefix: "DAY#" }),
+  statsOpen: (organ: string, due: string, letterId: string) => ({
+    PK: `STATS#${organ}`,
+    SK: `OPEN#${due}#${letterId}`,
+  }),
+  statsOpens: (organ: string) => ({ PK: `STATS#${organ}`, SKPrefix: "OPEN#" }),
+  streamApplied: (changeId: string) => ({ PK: `APPLIED#${changeId}`, SK: "APPLIED" }),
 } as const;
 
 /** Object key prefixes in the letters bucket: declared beside the DocumentStore port. */
