@@ -16,9 +16,26 @@ export const GENESIS = "0".repeat(64);
 /** The chain of admin changes (organs, keys, certificates, anchors, policy). */
 export const ADMIN_CHAIN = "admin";
 
-/** The chain id of a letter's events. */
+/** The chain id of a letter's sender-side events (sent, recall asked, revoked, replaced, updated). */
 export function letterChain(letterId: string): string {
   return `letter:${letterId}`;
+}
+
+/** The chain id of one copy's events: its arrival (01) and every later status of that recipient. */
+export function deliveryChain(letterId: string, recipient: string): string {
+  return `delivery:${letterId}:${recipient}`;
+}
+
+/** The letter (and, for a copy's chain, the recipient) a chain id names; undefined for other chains. */
+export function parseChainId(
+  chain: string,
+): { readonly letterId: string; readonly recipient?: string } | undefined {
+  const letter = /^letter:([^:]+)$/.exec(chain);
+  if (letter) {
+    return { letterId: letter[1]! };
+  }
+  const copy = /^delivery:([^:]+):([^:]+)$/.exec(chain);
+  return copy ? { letterId: copy[1]!, recipient: copy[2]! } : undefined;
 }
 
 /** One event of a chain, as stored. Hashes are lowercase hex SHA-256. */

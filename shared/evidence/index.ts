@@ -24,11 +24,13 @@ export {
   type ChainProblem,
   type ChainProblemKind,
   type ChainVerification,
+  deliveryChain,
   type EventInput,
   eventHash,
   GENESIS,
   headOf,
   letterChain,
+  parseChainId,
   type VerifyChainOptions,
   verifyChain,
 } from "./chain.ts";

@@ -1,33 +1,17 @@
 /**
  * Signed receipts (issue 10 item 5): every status change of a delivery, the arrival (01) the
- * exchange records included, is a `delivery.status` event in the letter's chain, and its receipt is
+ * exchange records included, is a `delivery.status` event in the copy's chain (`delivery:<letterId>:<recipient>`), and its receipt is
  * that event restated for people and signed by the exchange as detached CAdES. The receipt names
  * the event's hash and the previous one, so a receipt also proves where in the letter's history the
  * change sits; re-issuing it gives the same bytes (canonical JSON, signing-time = event time).
  */
 import { ExchangeError } from "../errors/index.ts";
-import { canonicalBytes, type JsonObject, parseCanonical } from "./canonical-json.ts";
-import { type ChainEvent, type EventInput, letterChain } from "./chain.ts";
+import { canonicalBytes, parseCanonical } from "./canonical-json.ts";
+import { type ChainEvent, parseChainId } from "./chain.ts";
 import { type SignEvidenceOptions, signEvidence } from "./sign-evidence.ts";
+import { STATUS_EVENT } from "./status-event.ts";
 
-/** The event type of a delivery status change. */
-export const STATUS_EVENT = "delivery.status";
-
-/** A status change as the exchange decides it. */
-export interface StatusChange {
-  readonly letterId: string;
-  /** SHA-256 (lowercase hex) of the letter's main file. */
-  readonly letterSha256: string;
-  /** Organ code of the delivery's recipient. */
-  readonly recipient: string;
-  /** Two-digit QCVN 102:2016 status, e.g. "01", "03", "13". */
-  readonly status: string;
-  readonly reason?: string;
-  /** ISO 8601 UTC time of the change. */
-  readonly at: string;
-  /** Who made the change: an organ code, or "exchange" for the arrival the exchange records. */
-  readonly actingOrgan: string;
-}
+export { STATUS_EVENT, type StatusChange, statusEvent } from "./status-event.ts";
 
 /** The receipt document; its canonical JSON bytes are what the exchange signs. */
 export interface Receipt {
@@ -55,29 +39,6 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const STATUS = /^[0-9]{2}$/;
 
 /**
- * The chain event input of a status change, for `appendEvent`.
- *
- * @example
- * const event = appendEvent(letterHead, statusEvent({ letterId, letterSha256, recipient, status: "03", at, actingOrgan }));
- */
-export function statusEvent(change: StatusChange): EventInput {
-  assertChange(change);
-  const data: JsonObject = {
-    letterSha256: change.letterSha256,
-    recipient: change.recipient,
-    status: change.status,
-    ...(change.reason === undefined ? {} : { reason: change.reason }),
-  };
-  return {
-    chain: letterChain(change.letterId),
-    at: change.at,
-    type: STATUS_EVENT,
-    actor: change.actingOrgan,
-    data,
-  };
-}
-
-/**
  * The receipt of a `delivery.status` event. Throws EVIDENCE_MALFORMED for any other event.
  *
  * @example
@@ -85,7 +46,8 @@ export function statusEvent(change: StatusChange): EventInput {
  */
 export function receiptFor(event: ChainEvent): Receipt {
   const { data } = event;
-  const letterId = event.chain.startsWith("letter:") ? event.chain.slice("letter:".length) : undefined;
+  // A copy's chain (delivery:<letterId>:<recipient>) or, as receipts were first chained, the letter's.
+  const letterId = parseChainId(event.chain)?.letterId;
   if (event.type !== STATUS_EVENT || !letterId) {
     throw new ExchangeError("EVIDENCE_MALFORMED", {
       detail: `event ${event.chain} #${event.seq} is a ${event.type}, not a ${STATUS_EVENT} of a letter`,
@@ -160,20 +122,6 @@ export function receiptMatchesEvent(receipt: Receipt, event: ChainEvent): boolea
     return Buffer.from(canonicalBytes(receiptFor(event))).equals(canonicalBytes(receipt));
   } catch {
     return false;
-  }
-}
-
-function assertChange(change: StatusChange): void {
-  const problems = [
-    HEX64.test(change.letterSha256) ? "" : "letterSha256 must be 64 lowercase hex digits",
-    STATUS.test(change.status) ? "" : `status must be two digits, got ${JSON.stringify(change.status)}`,
-    change.letterId && change.recipient && change.actingOrgan
-      ? ""
-      : "letterId, recipient and actingOrgan are required",
-    Number.isNaN(Date.parse(change.at)) ? `at is not a time: ${JSON.stringify(change.at)}` : "",
-  ].filter(Boolean);
-  if (problems.length > 0) {
-    throw new ExchangeError("VALIDATION_FAILED", { detail: problems.join("; ") });
   }
 }
 

@@ -6,6 +6,7 @@ import { canonicalBytes } from "../../../shared/evidence/canonical-json.ts";
 import {
   appendEvent,
   type ChainEvent,
+  deliveryChain,
   GENESIS,
   headOf,
   letterChain,
@@ -39,7 +40,7 @@ beforeAll(async () => {
   pki = await testPki();
   signer = SoftwareSigner.fromPkcs12(pki.organisation.p12, pki.organisation.p12Password);
   temp = await tempDir("lienthong-receipt-");
-  // A letter's chain: sent, arrived (recorded by the exchange), refused with a reason.
+  // The sender's chain holds `sent`; the copy's own chain: arrived (recorded by the exchange), refused with a reason.
   const sent = appendEvent(undefined, {
     chain: letterChain(LETTER),
     at: "2026-12-01T02:00:00.000Z",
@@ -48,7 +49,7 @@ beforeAll(async () => {
     data: { letterSha256: LETTER_SHA256, recipients: [RECIPIENT] },
   });
   const arrived = appendEvent(
-    headOf(sent),
+    undefined,
     statusEvent({
       letterId: LETTER,
       letterSha256: LETTER_SHA256,
@@ -87,7 +88,7 @@ describe("signed receipts of status changes", () => {
       status: "01",
       time: "2026-12-01T02:00:01.000Z",
       actingOrgan: "exchange",
-      prevEventHash: events[0]!.hash,
+      prevEventHash: GENESIS,
       eventHash: arrived!.hash,
     });
     expect(receiptFor(refused!)).toMatchObject({
@@ -184,7 +185,7 @@ describe("signed receipts of status changes", () => {
       actingOrgan: RECIPIENT,
     };
     expect(statusEvent(change)).toMatchObject({
-      chain: letterChain(LETTER),
+      chain: deliveryChain(LETTER, RECIPIENT),
       type: "delivery.status",
       actor: RECIPIENT,
     });
@@ -194,5 +195,6 @@ describe("signed receipts of status changes", () => {
       );
     }
     expect(events[0]!.prev).toBe(GENESIS);
+    expect(events[2]!.prev).toBe(events[1]!.hash);
   });
 });
