@@ -3,10 +3,11 @@
  * in-memory cache keyed by distribution-point URL that honours `nextUpdate`.
  *
  * CRLs of national CAs can run to megabytes, so they are walked with the PKI package's DER reader over
- * the `Uint8Array` itself (no forge binary string, no copies); the exact `tbsCertList` bytes the CA
- * signed are a view of the input.
+ * the `Uint8Array` itself (no forge binary string); the exact `tbsCertList` bytes the CA signed are
+ * a view of the DER.
  */
 
+import { createHash } from "node:crypto";
 import {
   bytesEqual,
   bytesToHex,
@@ -47,7 +48,7 @@ export interface RevokedEntry {
   readonly reason?: string;
 }
 
-/** A parsed CRL. Bytes are views into the input; nothing is copied. */
+/** A parsed CRL. Bytes are views of `der`: a private copy of the input, or the input itself above 4 MiB. */
 export interface Crl {
   readonly der: Uint8Array;
   /** TBSCertList exactly as signed. */
@@ -133,6 +134,62 @@ function crlDer(input: Uint8Array | string): Uint8Array {
  */
 export function parseCrl(input: Uint8Array | string): Crl {
   const der = crlDer(input);
+  if (der.length > MAX_DECODED_BYTES) {
+    return decodeCrl(der);
+  }
+  const sha256 = createHash("sha256").update(der).digest("hex");
+  const known = decoded.get(sha256);
+  if (known && bytesEqual(known.der, der)) {
+    return known;
+  }
+  const crl = Object.freeze(decodeCrl(new Uint8Array(der)));
+  decoded.delete(sha256);
+  decoded.set(sha256, crl);
+  if (decoded.size > MAX_DECODED) {
+    decoded.delete(decoded.keys().next().value!);
+  }
+  return crl;
+}
+
+/**
+ * CRLs already decoded, by the SHA-256 of their DER: a verifier given the CAs' CRLs (`--crl`, a warm
+ * Lambda's configuration) decodes the same ones for every letter. Entries are frozen, their list
+ * of revoked certificates read-only, and they hold their own copy of the DER; a hit counts only when
+ * those bytes equal the input's. CRLs above {@link MAX_DECODED_BYTES} are decoded every time over
+ * the caller's bytes, uncopied, as before.
+ */
+const decoded = new Map<string, Crl>();
+const MAX_DECODED = 32;
+const MAX_DECODED_BYTES = 4 * 1024 * 1024;
+
+/** A Map that refuses changes once built. */
+class ReadonlyEntries<K, V> extends Map<K, V> {
+  #locked = false;
+  lock(): this {
+    this.#locked = true;
+    return this;
+  }
+  override set(key: K, value: V): this {
+    if (this.#locked) {
+      throw new TypeError("a decoded CRL's entries are read-only");
+    }
+    return super.set(key, value);
+  }
+  override delete(key: K): boolean {
+    if (this.#locked) {
+      throw new TypeError("a decoded CRL's entries are read-only");
+    }
+    return super.delete(key);
+  }
+  override clear(): void {
+    if (this.#locked) {
+      throw new TypeError("a decoded CRL's entries are read-only");
+    }
+    super.clear();
+  }
+}
+
+function decodeCrl(der: Uint8Array): Crl {
   try {
     const outer = expectTag(decodeDer(der), TAG.SEQUENCE, "CertificateList");
     const [tbs, algorithm, signature] = children(outer);
@@ -158,7 +215,7 @@ export function parseCrl(input: Uint8Array | string): Crl {
       nextUpdate = decodeTime(fields[index]!);
       index++;
     }
-    const revoked = new Map<string, RevokedEntry>();
+    const revoked = new ReadonlyEntries<string, RevokedEntry>();
     if (fields[index]?.tag === TAG.SEQUENCE) {
       // Walk the entries one by one rather than materialising the whole list first (large CRLs).
       const list = fields[index]!;
@@ -184,11 +241,14 @@ export function parseCrl(input: Uint8Array | string): Crl {
             }
           }
         }
-        revoked.set(serialNumberHex, {
+        revoked.set(
           serialNumberHex,
-          revocationDate: decodeTime(date),
-          ...(reason ? { reason } : {}),
-        });
+          Object.freeze({
+            serialNumberHex,
+            revocationDate: decodeTime(date),
+            ...(reason ? { reason } : {}),
+          }),
+        );
       }
       index++;
     }
@@ -223,11 +283,11 @@ export function parseCrl(input: Uint8Array | string): Crl {
       issuerDer: issuer.bytes,
       thisUpdate,
       ...(nextUpdate ? { nextUpdate } : {}),
-      revoked,
+      revoked: revoked.lock(),
       ...(crlNumber ? { crlNumber } : {}),
       ...(authorityKeyIdentifier ? { authorityKeyIdentifier } : {}),
       isDelta,
-      unknownCriticalExtensions,
+      unknownCriticalExtensions: Object.freeze(unknownCriticalExtensions),
     };
   } catch (cause) {
     if (cause instanceof ExchangeError) {

@@ -69,6 +69,22 @@ export function trustAnchorsFrom(certificates: readonly Certificate[]): TrustAnc
  */
 export function loadTrustAnchors(pem: string | readonly string[]): TrustAnchors {
   const bundles = typeof pem === "string" ? [pem] : pem;
+  // The same bundles come with every letter a caller verifies: read them once (by their exact text).
+  const key = JSON.stringify(bundles);
+  let anchors = loaded.get(key);
+  if (!anchors) {
+    anchors = readTrustAnchors(bundles);
+    loaded.set(key, anchors);
+    if (loaded.size > 16) {
+      loaded.delete(loaded.keys().next().value!);
+    }
+  }
+  return anchors;
+}
+
+const loaded = new Map<string, TrustAnchors>();
+
+function readTrustAnchors(bundles: readonly string[]): TrustAnchors {
   const certificates = bundles.flatMap((bundle) => parseCertificates(bundle));
   if (certificates.length === 0) {
     throw new ExchangeError("TRUST_ANCHORS_MISSING", {

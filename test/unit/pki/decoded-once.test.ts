@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCertificate, parseCertificates } from "../../../shared/pki/certificate.ts";
 import { isSignedBy, verifySignatureValue } from "../../../shared/pki/chain.ts";
+import { parseCrl } from "../../../shared/pki/crl.ts";
 import { trustAnchorsFrom } from "../../../shared/pki/trust.ts";
 import { testPki } from "../../support/pki.ts";
 
@@ -35,6 +36,26 @@ describe("decoded certificates", () => {
     const again = parseCertificate(original);
     expect(again).not.toBe(decoded);
     expect(again.der).toEqual(original);
+  });
+});
+
+describe("decoded CRLs", () => {
+  it("decodes the same CRL once, read-only, and never for other bytes", async () => {
+    const pki = await testPki();
+    const bytes = new Uint8Array(pki.intermediateCrl);
+    const first = parseCrl(bytes);
+    expect(parseCrl(new Uint8Array(bytes))).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(() => (first.revoked as Map<string, unknown>).clear()).toThrow(TypeError);
+    expect(() =>
+      (first.revoked as Map<string, unknown>).delete(pki.revoked.certificate.serialNumberHex),
+    ).toThrow(TypeError);
+    expect(first.revoked.has(pki.revoked.certificate.serialNumberHex)).toBe(true);
+    const at = first.der.length - 5; // inside the signature
+    bytes[at] = bytes[at]! ^ 0xff;
+    const tampered = parseCrl(bytes);
+    expect(tampered).not.toBe(first);
+    expect(tampered.signatureValue).not.toEqual(first.signatureValue);
   });
 });
 
