@@ -3,9 +3,12 @@
  * PNG predictors 10–15 and TIFF predictor 2 (§7.4.4.4). Output is bounded so that a hostile
  * "zip bomb" stream cannot exhaust memory.
  */
-import { inflateSync } from "node:zlib";
 import { malformed } from "./lexer.ts";
 import { PdfDict, PdfName, type PdfObject, type PdfStream } from "./objects.ts";
+
+/** node:zlib, loaded with the first compressed stream: `lienthong verify` of a letter without one never loads it. */
+const inflateSync: typeof import("node:zlib").inflateSync = (data, options) =>
+  process.getBuiltinModule("node:zlib").inflateSync(data, options);
 
 /** Default bound on one decoded stream: 256 MiB. */
 export const DEFAULT_MAX_DECODED_BYTES = 256 * 1024 * 1024;
