@@ -370,6 +370,48 @@ export const ERROR_CODES = {
     vi: "Thông điệp webhook không nằm trong hàng đợi thư chết nên không thể gửi lại (vẫn đang được thử lại hoặc đã gửi thành công).",
   },
 
+  // Administration (shared/exchange/administration.ts): the directory, keys, certificates, anchors, policy
+  ADMIN_ORGAN_NOT_FOUND: {
+    status: 404,
+    en: "There is no organ with this code in the directory.",
+    vi: "Không có cơ quan có mã định danh này trong danh bạ.",
+  },
+  ADMIN_ORGAN_EXISTS: {
+    status: 409,
+    en: "An organ with this code is already in the directory (organs are never deleted; update it instead).",
+    vi: "Mã định danh này đã có trong danh bạ (cơ quan không bị xóa; hãy cập nhật thông tin).",
+  },
+  ADMIN_ORGAN_STATE: {
+    status: 409,
+    en: "The organ is not in a state that allows this: only an active organ is deactivated or merged, and only into another active organ.",
+    vi: "Trạng thái cơ quan không cho phép thao tác này: chỉ cơ quan đang hoạt động mới được ngừng hoạt động hoặc sáp nhập, và chỉ vào một cơ quan khác đang hoạt động.",
+  },
+  API_KEY_NOT_FOUND: {
+    status: 404,
+    en: "There is no API key with this id.",
+    vi: "Không có khóa API có mã này.",
+  },
+  API_KEY_NOT_LIVE: {
+    status: 409,
+    en: "This API key is revoked or expired: it cannot be rotated; create a new key instead.",
+    vi: "Khóa API này đã bị thu hồi hoặc hết hạn nên không thể thay khóa; hãy tạo khóa mới.",
+  },
+  ADMIN_CERTIFICATE_NOT_FOUND: {
+    status: 404,
+    en: "This certificate is not bound to the organ.",
+    vi: "Chứng thư số này chưa được gắn với cơ quan.",
+  },
+  ADMIN_TRUST_ANCHOR_NOT_FOUND: {
+    status: 404,
+    en: "This certificate is not a trust anchor of the exchange.",
+    vi: "Chứng thư số này không phải là chứng thư gốc tin cậy của hệ thống.",
+  },
+  ADMIN_CHANGE_CONFLICT: {
+    status: 409,
+    en: "Other administrative changes were being recorded at the same time; nothing was changed. Try again.",
+    vi: "Có thay đổi quản trị khác đang được ghi cùng lúc; chưa có gì thay đổi. Vui lòng thử lại.",
+  },
+
   // Internal
   INTERNAL: {
     status: 500,
