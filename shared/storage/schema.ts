@@ -16,7 +16,7 @@
  * | delivery (delivery)                  | DOC#<letterId>    | TO#<recipient>       | INBOX#<recipient> / <deliveredAt>#<letterId> |                                          |
  * | event (event)                        | DOC#<letterId>    | EVT#<at>#<organCode> |                                              |                                          |
  * | stats day (statsDay)                 | STATS#<organCode> | DAY#<yyyy-mm-dd>     |                                              |                                          |
- * | open due copy (statsOpen)            | STATS#<organCode> | OPEN#<due>#<letterId>|                                              |                                          |
+ * | open due copy (statsOpen)            | STATS#<organCode> | OPEN#<due>#<letterId>#<recipient> |                                              |                                          |
  * | applied stream change (streamApplied)| APPLIED#<changeId>| APPLIED              |                                              |                                          |
  *
  * The stats items are written only by the stream consumer (shared/exchange/stats.ts): per-organ
@@ -92,9 +92,9 @@ export const ITEM_KEYS = {
   /** An organ's statistics: one item per day, and one per open copy with a due date. */
   statsDay: (organ: string, day: string) => ({ PK: `STATS#${organ}`, SK: `DAY#${day}` }),
   statsDays: (organ: string) => ({ PK: `STATS#${organ}`, SKPrefix: "DAY#" }),
-  statsOpen: (organ: string, due: string, letterId: string) => ({
+  statsOpen: (organ: string, due: string, letterId: string, recipient: string) => ({
     PK: `STATS#${organ}`,
-    SK: `OPEN#${due}#${letterId}`,
+    SK: `OPEN#${due}#${letterId}#${recipient}`,
   }),
   statsOpens: (organ: string) => ({ PK: `STATS#${organ}`, SKPrefix: "OPEN#" }),
   streamApplied: (changeId: string) => ({ PK: `APPLIED#${changeId}`, SK: "APPLIED" }),
