@@ -46,6 +46,8 @@ export interface Organ {
 export interface Caller {
   readonly organCode: string;
   readonly role: Role;
+  /** The API key's id (SHA-256 of its secret), recorded with admin changes. */
+  readonly keyId?: string;
 }
 
 export interface LetterFile {
