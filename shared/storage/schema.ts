@@ -15,6 +15,9 @@
  * | letter (letter)                      | DOC#<letterId>    | META                 |                                              | OUTBOX#<sender> / <createdAt>#<letterId> |
  * | delivery (delivery)                  | DOC#<letterId>    | TO#<recipient>       | INBOX#<recipient> / <deliveredAt>#<letterId> |                                          |
  * | event (event)                        | DOC#<letterId>    | EVT#<at>#<organCode> |                                              |                                          |
+ * | chain event (chainEvent)             | DOC#<letterId>    | EVT#<recipient or SENDER>#<seq, 6 digits> |                         |                                          |
+ * | sealed head (sealedHead)             | DOC#<letterId>    | SEALED#<chain>       |                                              |                                          |
+ * | chain head of a day (auditHead)      | AUDIT#<day>       | <chain>              |                                              |                                          |
  * | stats day (statsDay)                 | STATS#<organCode> | DAY#<yyyy-mm-dd>     |                                              |                                          |
  * | open due copy (statsOpen)            | STATS#<organCode> | OPEN#<due>#<letterId>#<recipient> |                                              |                                          |
  * | applied stream change (streamApplied)| APPLIED#<changeId>| APPLIED              |                                              |                                          |
@@ -83,6 +86,17 @@ export const ITEM_KEYS = {
   delivery: (id: string, recipient: string) => ({ PK: `DOC#${id}`, SK: `TO#${recipient}` }),
   deliveries: (id: string) => ({ PK: `DOC#${id}`, SKPrefix: "TO#" }),
   event: (id: string, at: string, organ: string) => ({ PK: `DOC#${id}`, SK: `EVT#${at}#${organ}` }),
+  /** Event seq ≥ 1 of a chain of the letter: a copy's (`owner` = recipient) or the sender's (`SENDER`). */
+  chainEvent: (id: string, owner: string, seq: number) => ({
+    PK: `DOC#${id}`,
+    SK: `EVT#${owner}#${String(seq).padStart(6, "0")}`,
+  }),
+  chainEvents: (id: string) => ({ PK: `DOC#${id}`, SKPrefix: "EVT#" }),
+  sealedHead: (id: string, chain: string) => ({ PK: `DOC#${id}`, SK: `SEALED#${chain}` }),
+  sealedHeads: (id: string) => ({ PK: `DOC#${id}`, SKPrefix: "SEALED#" }),
+  /** The latest head of each chain that changed on a day (Vietnam time): what that day's seal gathers. */
+  auditHead: (day: string, chain: string) => ({ PK: `AUDIT#${day}`, SK: chain }),
+  auditHeads: (day: string) => ({ PK: `AUDIT#${day}` }),
   /** GSI1 partition key of a recipient's inbox; sort key {@link ITEM_KEYS.inboxSort}. */
   inbox: (organ: string) => `INBOX#${organ}`,
   inboxSort: (deliveredAt: string, letterId: string) => `${deliveredAt}#${letterId}`,
