@@ -15,6 +15,13 @@
  * | letter (letter)                      | DOC#<letterId>    | META                 |                                              | OUTBOX#<sender> / <createdAt>#<letterId> |
  * | delivery (delivery)                  | DOC#<letterId>    | TO#<recipient>       | INBOX#<recipient> / <deliveredAt>#<letterId> |                                          |
  * | event (event)                        | DOC#<letterId>    | EVT#<at>#<organCode> |                                              |                                          |
+ * | admin chain head (adminHead)         | CONFIG            | ADMIN#HEAD           |                                              |                                          |
+ * | admin event (adminEvent)             | CHAIN#admin       | EVT#<seq, 9 digits>  |                                              |                                          |
+ * | send policy setting (sendPolicy)     | CONFIG            | POLICY#SEND[#<organ>]|                                              |                                          |
+ *
+ * Organs are also in the directory index: GSI1 `DIRECTORY` / `<organCode>` (with the folded
+ * `search` text, shared/exchange/directory.ts); API keys in GSI2 `KEYS#<organCode>` /
+ * `<createdAt>#<sha256>` (listing an organ's keys). Both are partitions of their own.
  * | chain event (chainEvent)             | DOC#<letterId>    | EVT#<recipient or SENDER>#<seq, 6 digits> |                         |                                          |
  * | sealed head (sealedHead)             | DOC#<letterId>    | SEALED#<chain>       |                                              |                                          |
  * | chain head of a day (auditHead)      | AUDIT#<day>       | <chain>              |                                              |                                          |
@@ -97,6 +104,17 @@ export const ITEM_KEYS = {
   /** The latest head of each chain that changed on a day (Vietnam time): what that day's seal gathers. */
   auditHead: (day: string, chain: string) => ({ PK: `AUDIT#${day}`, SK: chain }),
   auditHeads: (day: string) => ({ PK: `AUDIT#${day}` }),
+  adminHead: { PK: "CONFIG", SK: "ADMIN#HEAD" },
+  adminEvent: (seq: number) => ({ PK: "CHAIN#admin", SK: `EVT#${String(seq).padStart(9, "0")}` }),
+  adminEvents: { PK: "CHAIN#admin", SKPrefix: "EVT#" },
+  /** The deployment's send policy setting, or a pilot organ's override. */
+  sendPolicy: (organ?: string) => ({ PK: "CONFIG", SK: organ ? `POLICY#SEND#${organ}` : "POLICY#SEND" }),
+  sendPolicies: { PK: "CONFIG", SKPrefix: "POLICY#SEND" },
+  /** GSI1 partition of the organ directory (sort key: the organ code). */
+  directory: "DIRECTORY",
+  /** GSI2 partition of an organ's API keys; sort key {@link ITEM_KEYS.apiKeySort}. */
+  apiKeys: (organ: string) => `KEYS#${organ}`,
+  apiKeySort: (createdAt: string, hash: string) => `${createdAt}#${hash}`,
   /** GSI1 partition key of a recipient's inbox; sort key {@link ITEM_KEYS.inboxSort}. */
   inbox: (organ: string) => `INBOX#${organ}`,
   inboxSort: (deliveredAt: string, letterId: string) => `${deliveredAt}#${letterId}`,
