@@ -1,7 +1,5 @@
-// A namespace import: esbuild cannot shake `import { z }` (it keeps every zod locale, ~260 KB).
-import * as z from "zod";
-import { ORGAN_CODE } from "../../shared/exchange/letter-schema.ts";
 import { summariseVerification } from "../../shared/exchange/letter-verification.ts";
+import { verifyDocumentQuerySchema } from "../../shared/exchange/verify-document-schema.ts";
 import { apiHandler } from "../../shared/http/index.ts";
 import { routeAction } from "../routes.ts";
 import { findApiKey } from "../runtime.ts";
@@ -13,21 +11,12 @@ import { letterVerifier } from "../runtime-verifier.ts";
  */
 const MAX_PDF_BYTES = 4 * 1024 * 1024;
 
-const query = z
-  .object({
-    /** The organ the letter claims to come from: every signer must be bound to it. */
-    organ: z.string().regex(ORGAN_CODE, "expected an organ code such as 000.00.11.H53").optional(),
-    /** `pdf`: the printable verification report instead of JSON. */
-    format: z.enum(["json", "pdf"]).default("json"),
-  })
-  .strict();
-
 /** POST /v1/verify — upload a signed PDF (Content-Type: application/pdf), get the verification report. */
 export const handler = apiHandler(
   {
     findApiKey,
     action: routeAction("verify-document"),
-    query,
+    query: verifyDocumentQuerySchema,
     rawBody: { contentTypes: ["application/pdf"], maxBytes: MAX_PDF_BYTES },
   },
   async ({ query, rawBody }) => {
