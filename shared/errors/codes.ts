@@ -412,6 +412,48 @@ export const ERROR_CODES = {
     vi: "Có thay đổi quản trị khác đang được ghi cùng lúc; chưa có gì thay đổi. Vui lòng thử lại.",
   },
 
+  // Lifecycle, receipts and audit (issue 10 items 4, 5, 8: shared/exchange/lifecycle.ts, receipts.ts, audit.ts)
+  STATUS_CONFLICT: {
+    status: 409,
+    en: "Another change to this copy was recorded at the same moment; only one is kept. Read the letter again, then decide.",
+    vi: "Một thay đổi khác đối với bản văn bản này vừa được ghi nhận cùng lúc; chỉ một thay đổi được giữ. Hãy xem lại văn bản rồi quyết định.",
+  },
+  LETTER_REVOKED: {
+    status: 409,
+    en: "The letter was revoked by its sender: it is frozen on every side and its status can no longer change.",
+    vi: "Văn bản đã bị bên gửi thu hồi: văn bản bị khóa ở mọi nơi và không thể thay đổi trạng thái nữa.",
+  },
+  LETTER_RECALLED: {
+    status: 409,
+    en: "The recipient agreed to give this letter back (recall/update): its copy is frozen and its status can no longer change.",
+    vi: "Nơi nhận đã đồng ý trả lại văn bản (thu hồi/cập nhật): bản văn bản bị khóa và không thể thay đổi trạng thái nữa.",
+  },
+  RECALL_NOT_PENDING: {
+    status: 409,
+    en: "The sender has not asked for this letter back (status 13), so there is no recall/update to agree to (15) or refuse (16).",
+    vi: "Bên gửi chưa đề nghị thu hồi/cập nhật văn bản (trạng thái 13) nên không có đề nghị nào để đồng ý (15) hoặc từ chối (16).",
+  },
+  NOT_THE_SENDER: {
+    status: 403,
+    en: "Only the letter's sender may do this (recall, revoke, replace or update a letter).",
+    vi: "Chỉ cơ quan gửi văn bản mới được thực hiện thao tác này (thu hồi, hủy, thay thế hoặc cập nhật văn bản).",
+  },
+  LETTER_NOT_SENT: {
+    status: 409,
+    en: "The letter has not been sent (yet): a draft has no recipients' copies to recall, revoke, replace or update.",
+    vi: "Văn bản chưa được gửi: bản dự thảo chưa có bản nào ở nơi nhận để thu hồi, hủy, thay thế hoặc cập nhật.",
+  },
+  RECEIPT_NOT_FOUND: {
+    status: 404,
+    en: "There is no such receipt for this letter (receipts are named <recipient>/<seq>.json or .p7s, as the receipts list gives them).",
+    vi: "Không có biên nhận này của văn bản (biên nhận có dạng <nơi nhận>/<số thứ tự>.json hoặc .p7s, như danh sách biên nhận liệt kê).",
+  },
+  SEAL_NOT_AVAILABLE: {
+    status: 503,
+    en: "The audit seal cannot be made here: the exchange has no signing key or timestamp authority configured.",
+    vi: "Không thể lập niêm phong nhật ký: hệ thống chưa được cấu hình khóa ký hoặc dịch vụ cấp dấu thời gian.",
+  },
+
   // Internal
   INTERNAL: {
     status: 500,
