@@ -1,8 +1,10 @@
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { TABLE_SCHEMA, type TableSchema } from "./schema.ts";
@@ -39,6 +41,7 @@ export function createTableInput(
       ],
       Projection: { ProjectionType: "ALL" },
     })),
+    StreamSpecification: { StreamEnabled: true, StreamViewType: schema.stream },
   };
 }
 
@@ -48,6 +51,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     await client.send(new CreateTableCommand(createTableInput(tableName)));
   } catch (error) {
     if (error instanceof ResourceInUseException) {
+      await ensureStream(client, tableName);
       return "existed";
     }
     throw error;
@@ -59,4 +63,18 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     }),
   );
   return "created";
+}
+
+/** A table made before it had a stream (a kept local data directory) gets one. */
+async function ensureStream(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) {
+    return;
+  }
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_SCHEMA.stream },
+    }),
+  );
 }
