@@ -21,6 +21,8 @@ export type Action =
   | "sign-external"
   /** Verify a letter's signatures now (`POST /v1/verify`, `POST /v1/letters/{id}/verify`). */
   | "verify"
+  /** Read handling statistics (`GET /v1/stats`): an organ its own; an admin any organ's or all. */
+  | "report"
   /** Manage the exchange itself: keys, the organ directory, trust (no API route yet). */
   | "administer";
 
@@ -46,9 +48,9 @@ export type Action =
  * must be bound to the caller's organ. Both may verify, which changes nothing.
  */
 export const ROLE_ACTIONS = {
-  clerk: ["read", "set-status", "seal", "sign-external", "verify"],
-  integration: ["read", "draft", "send", "sign-external", "verify"],
-  admin: ["administer"],
+  clerk: ["read", "set-status", "seal", "sign-external", "verify", "report"],
+  integration: ["read", "draft", "send", "sign-external", "verify", "report"],
+  admin: ["administer", "report"],
 } as const satisfies Record<Role, readonly Action[]>;
 
 export const ROLES = Object.keys(ROLE_ACTIONS) as readonly Role[];
@@ -62,6 +64,7 @@ export const ACTIONS: readonly Action[] = [
   "sign-external",
   "verify",
   "administer",
+  "report",
 ];
 
 /** What a refusal says the caller tried: "this key's role (clerk) may not send letters". */
@@ -74,6 +77,7 @@ export const ACTION_DESCRIPTIONS: Readonly<Record<Action, string>> = {
   "sign-external": "sign letters with an external key",
   verify: "verify letters",
   administer: "administer the exchange",
+  report: "read handling statistics",
 };
 
 export function isRole(value: unknown): value is Role {
