@@ -43,7 +43,7 @@ export function text(options: { readonly min?: number; readonly max: number; rea
 }
 
 /** A calendar date as YYYY-MM-DD: `2026-13-45` and `2026-02-30` are refused. */
-const isoDate = z
+export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date as YYYY-MM-DD")
   .refine((value) => {
