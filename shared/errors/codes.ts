@@ -454,6 +454,13 @@ export const ERROR_CODES = {
     vi: "Không thể lập niêm phong nhật ký: hệ thống chưa được cấu hình khóa ký hoặc dịch vụ cấp dấu thời gian.",
   },
 
+  // Queries and statistics (issue 10 items 9 and 10)
+  STATS_ORGAN_NOT_ALLOWED: {
+    status: 403,
+    en: "This key reads its own organ's statistics only; an admin key reads another organ's or all organs'.",
+    vi: "Khóa này chỉ xem được thống kê của chính cơ quan mình; khóa quản trị mới xem được của cơ quan khác hoặc toàn bộ.",
+  },
+
   // Internal
   INTERNAL: {
     status: 500,
