@@ -73,6 +73,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
   { name: "list-inbox", method: "GET", path: "/v1/inbox", action: "read", access: ["table:read"] },
   { name: "list-outbox", method: "GET", path: "/v1/outbox", action: "read", access: ["table:read"] },
+  // Handling statistics, kept by the stream consumer (functions/stream-events, not a route).
+  { name: "get-stats", method: "GET", path: "/v1/stats", action: "report", access: ["table:read"] },
   {
     name: "get-verification",
     method: "GET",
