@@ -23,8 +23,10 @@ export type Action =
   | "verify"
   /** Read handling statistics (`GET /v1/stats`): an organ its own; an admin any organ's or all. */
   | "report"
-  /** Manage the exchange itself: keys, the organ directory, trust (no API route yet). */
-  | "administer";
+  /** Manage the exchange itself: organs, keys, certificates, trust anchors, the send policy (`/v1/admin/…`). */
+  | "administer"
+  /** Search the organ directory (`GET /v1/organs`): every role, to address letters and show senders. */
+  | "read-directory";
 
 /**
  * The role matrix. Why it is so:
@@ -48,9 +50,9 @@ export type Action =
  * must be bound to the caller's organ. Both may verify, which changes nothing.
  */
 export const ROLE_ACTIONS = {
-  clerk: ["read", "set-status", "seal", "sign-external", "verify", "report"],
-  integration: ["read", "draft", "send", "sign-external", "verify", "report"],
-  admin: ["administer", "report"],
+  clerk: ["read", "set-status", "seal", "sign-external", "verify", "report", "read-directory"],
+  integration: ["read", "draft", "send", "sign-external", "verify", "report", "read-directory"],
+  admin: ["administer", "report", "read-directory"],
 } as const satisfies Record<Role, readonly Action[]>;
 
 export const ROLES = Object.keys(ROLE_ACTIONS) as readonly Role[];
@@ -65,6 +67,7 @@ export const ACTIONS: readonly Action[] = [
   "verify",
   "administer",
   "report",
+  "read-directory",
 ];
 
 /** What a refusal says the caller tried: "this key's role (clerk) may not send letters". */
@@ -78,6 +81,7 @@ export const ACTION_DESCRIPTIONS: Readonly<Record<Action, string>> = {
   verify: "verify letters",
   administer: "administer the exchange",
   report: "read handling statistics",
+  "read-directory": "search the organ directory",
 };
 
 export function isRole(value: unknown): value is Role {
