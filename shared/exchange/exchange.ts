@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
 import type { ValidationReport } from "../verification/report.ts";
+import { completeFanOut, deliveriesOf, type FanOutBytes, sentEventOf } from "./fan-out.ts";
 import type { CreateLetterInput, LetterFileInput, ListQuery, SetStatusInput } from "./letter-schema.ts";
 import {
   type LetterVerifier,
@@ -39,7 +40,7 @@ export interface RecipientView {
   readonly updatedAt: string;
 }
 
-export interface LetterView extends Omit<Letter, "file" | "verification"> {
+export interface LetterView extends Omit<Letter, "file" | "verification" | "pending" | "head"> {
   readonly file: Omit<Letter["file"], "key">;
   readonly verification?: Omit<SendVerification, "reportKey">;
   /** Status per recipient: every recipient for the sender, its own copy for a recipient. */
@@ -111,16 +112,16 @@ export class Exchange {
 
   /**
    * Checks the uploaded file against what was declared, verifies it, and, if the send policy in
-   * force accepts the verdict, files it under its content address and delivers the letter to every
-   * recipient in one transaction. A verdict the policy does not accept is refused
-   * (SIGNATURE_POLICY_FAILED): nothing is delivered, the draft is kept and records the attempt
-   * (its report stays retrievable). Sending twice is harmless: the second call answers with the
-   * letter as it is.
+   * force accepts the verdict, commits the send (the letter becomes `sending`) and fans it out to
+   * every recipient (`fan-out.ts`), after which it is `sent`. A verdict the policy does not accept
+   * is refused (SIGNATURE_POLICY_FAILED): nothing is delivered, the draft is kept and records the
+   * attempt (its report stays retrievable). Sending again is harmless: a committed send that was
+   * interrupted is completed (each recipient gets its copy once), a sent letter is answered as it is.
    */
   async sendLetter(caller: Caller, id: string): Promise<LetterView> {
     const letter = await this.letterForSender(caller, id);
-    if (letter.state === "sent") {
-      return this.view(letter, await this.options.ledger.listDeliveries(id));
+    if (letter.state !== "draft") {
+      return this.finishSend(letter);
     }
     // The sender, and the recipients again (not only at creation): an organ deactivated or merged
     // since the draft was made receives nothing, and neither does any other recipient.
@@ -146,52 +147,39 @@ export class Exchange {
       return this.refuse(caller, letter, checked);
     }
     // Under Object Lock, letters/ and evidence/ objects can never be removed: they are written
-    // only once the table has committed this send, so a send that loses a race writes none.
+    // only once the table has committed this send, so a send that loses a race writes none. The
+    // report waits under incoming/ (unlocked) so that a retry after a crash can still file it.
     // The bytes just checked are written, not copied: the upload key may change meanwhile
     // (POST /v1/sign), the content address never.
-    const finalKey = `${BUCKET_LAYOUT.letters}${id}/${sha256}`;
-
+    const report = checked ? Buffer.from(JSON.stringify(checked.report, null, 2), "utf8") : undefined;
+    const reportSourceKey = checked
+      ? `${BUCKET_LAYOUT.incoming}${id}/${sha256}/report-${randomUUID()}.json`
+      : undefined;
+    if (reportSourceKey && report) {
+      await this.options.documents.write(reportSourceKey, report, "application/json");
+    }
     const at = this.now().toISOString();
-    const sent: Letter = {
+    const committed: Letter = {
       ...letter,
-      state: "sent",
+      state: "sending",
       sentAt: at,
-      file: { ...letter.file, key: finalKey },
+      file: { ...letter.file, key: `${BUCKET_LAYOUT.letters}${id}/${sha256}` },
       ...(verification ? { verification } : {}),
+      pending: { sourceKey: letter.file.key, ...(reportSourceKey ? { reportSourceKey } : {}) },
     };
-    const deliveries = letter.recipients.map(
-      (recipient): Delivery => ({
-        letterId: id,
-        recipient,
-        sender: letter.sender,
-        status: "01",
-        deliveredAt: at,
-        updatedAt: at,
-        summary: {
-          code: letter.code,
-          documentType: letter.documentType,
-          subject: letter.subject,
-          urgency: letter.urgency,
-          ...(letter.dueDate ? { dueDate: letter.dueDate } : {}),
-          ...(verification ? { verdict: verification.verdict } : {}),
-        },
-      }),
-    );
-    const written = await this.options.ledger.markSent(sent, deliveries, {
-      letterId: id,
-      at,
-      organCode: caller.organCode,
-      type: "sent",
-    });
-    if (!written) {
+    const event = sentEventOf(committed);
+    const sending: Letter = { ...committed, head: { seq: event.seq, hash: event.hash } };
+    if (!(await this.options.ledger.beginSend(sending, sha256))) {
       return this.afterLostRace(caller, id);
     }
-    // A failure here leaves a sent letter whose objects are missing, never an orphan under lock.
-    await Promise.all([
-      this.options.documents.write(finalKey, bytes, letter.file.contentType),
-      ...(checked ? [this.keepReport(checked)] : []),
-    ]);
-    return this.view(sent, deliveries);
+    return this.finishSend(sending, { file: bytes, ...(report ? { report } : {}) });
+  }
+
+  /** Completes a committed send (again, after an interruption) and answers with the letter. */
+  private async finishSend(letter: Letter, bytes?: FanOutBytes): Promise<LetterView> {
+    const sent = await completeFanOut(this.options, letter, bytes);
+    // A first, uninterrupted attempt wrote exactly these copies; otherwise read what is there.
+    return this.view(sent, bytes ? deliveriesOf(sent) : await this.options.ledger.listDeliveries(letter.id));
   }
 
   /**
@@ -206,14 +194,14 @@ export class Exchange {
   ): Promise<{ letter: LetterView; upload: PresignedUpload }> {
     await this.assertActive(caller);
     const letter = await this.letterForSender(caller, id);
-    if (letter.state === "sent") {
+    if (letter.state !== "draft") {
       throw new ExchangeError("LETTER_ALREADY_SENT", { detail: `letter ${id} was sent at ${letter.sentAt}` });
     }
     this.checkFileSize(input.size);
     const file: Letter["file"] = { ...input, key: `${BUCKET_LAYOUT.incoming}${id}/${input.sha256}` };
     if (!(await this.options.ledger.replaceDraftFile(id, letter.file.sha256, file))) {
       const current = await this.letterForSender(caller, id);
-      throw current.state === "sent"
+      throw current.state !== "draft"
         ? new ExchangeError("LETTER_ALREADY_SENT", { detail: `letter ${id} was sent meanwhile` })
         : new ExchangeError("LETTER_CHANGED", { detail: "the letter's file changed meanwhile; try again" });
     }
@@ -394,14 +382,14 @@ export class Exchange {
   /** The draft changed between our read and write: sent by another request, or given another file. */
   private async afterLostRace(caller: Caller, id: string): Promise<LetterView> {
     const current = await this.letterForSender(caller, id);
-    if (current.state !== "sent") {
+    if (current.state === "draft") {
       // Signed again while being sent: the file checked above is no longer the draft's.
       throw new ExchangeError("LETTER_CHANGED", {
         detail: "the letter's file changed while it was being sent",
       });
     }
-    // Another request sent it first: answer with what is stored.
-    return this.view(current, await this.options.ledger.listDeliveries(id));
+    // Another request committed it first: finish it with that one (each copy once) and answer.
+    return this.finishSend(current);
   }
 
   private assertActive(caller: Caller, recipients: readonly string[] = []): Promise<void> {
@@ -440,7 +428,8 @@ export class Exchange {
     // Read whether or not the letter exists (or is a draft): a missing letter and another organ's
     // cost the same reads, so the time of the answer does not tell them apart.
     const delivery = await this.options.ledger.getDelivery(id, caller.organCode);
-    if (letter?.state !== "sent" || !delivery) {
+    // A copy exists only once the letter's file is stored (fan-out.ts), `sending` or `sent`.
+    if (!letter || letter.state === "draft" || !delivery) {
       throw notFound(id);
     }
     return { letter, delivery };
@@ -461,10 +450,11 @@ export class Exchange {
 
   private view(letter: Letter, deliveries: readonly Delivery[], download?: PresignedDownload): LetterView {
     const { key: _key, ...file } = letter.file;
+    const { pending: _pending, head: _head, ...shown } = letter;
     const verification = letter.verification ? withoutReportKey(letter.verification) : undefined;
     const order = new Map(letter.recipients.map((code, i) => [code, i]));
     return {
-      ...letter,
+      ...shown,
       file,
       ...(verification ? { verification } : {}),
       deliveries: [...deliveries]

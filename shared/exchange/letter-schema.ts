@@ -11,10 +11,11 @@ import { textFault } from "./text-rule.ts";
 export const ORGAN_CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
 
 /**
- * Recipients per letter: one DynamoDB transaction (at most 100 items) holds the letter update,
- * every delivery and the `sent` event.
+ * Recipients per letter (the documented limit). Copies are written in chunks after the send is
+ * committed (`fan-out.ts`), so no transaction bounds this; the letter item lists every recipient
+ * (1,000 codes are about 16 KB of the 400 KB an item may hold).
  */
-export const MAX_RECIPIENTS = 98;
+export const MAX_RECIPIENTS = 1000;
 
 /** Letter ids are the UUIDs the exchange issues. */
 export const LETTER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -3,7 +3,7 @@
  * `shared/storage/` and implement these; the exchange never imports them.
  */
 import type { StatusCode } from "./status.ts";
-import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "./types.ts";
+import type { Delivery, Letter, Organ, Page, Role } from "./types.ts";
 
 /** Object key prefixes in the letters bucket (the keys the exchange hands to the DocumentStore). */
 export const BUCKET_LAYOUT = {
@@ -112,10 +112,18 @@ export interface ExchangeLedger {
   getDelivery(letterId: string, recipient: string): Promise<Delivery | undefined>;
   listDeliveries(letterId: string): Promise<Delivery[]>;
   /**
-   * Atomically turns a draft into a sent letter and writes every delivery and the `sent` event.
-   * Returns false when the letter was no longer the draft with that file (nothing written).
+   * Commits a send: turns the draft that still has `expectedSha256` into the `sending` letter given
+   * (verdict, policy, final file key, `pending`), in one conditional write. Returns false when the
+   * letter was no longer that draft (nothing written).
    */
-  markSent(letter: Letter, deliveries: readonly Delivery[], event: LetterEvent): Promise<boolean>;
+  beginSend(letter: Letter, expectedSha256: string): Promise<boolean>;
+  /**
+   * Writes copies that do not exist yet; a copy already there is left as it is (its status may
+   * have moved on), so writing the same copies again is harmless.
+   */
+  putDeliveries(deliveries: readonly Delivery[]): Promise<void>;
+  /** Marks a `sending` letter `sent` (every copy exists); a letter already sent is left as it is. */
+  finishSend(letterId: string): Promise<void>;
   /**
    * Records a refused send attempt on a draft (its verification, with the send policy's decision)
    * if the draft still has the file that was verified. Delivers nothing. Returns false when the

@@ -1,3 +1,4 @@
+import type { ChainEvent } from "../evidence/chain.ts";
 import type { Indication, SubIndication } from "../verification/report.ts";
 import type { CreateLetterInput } from "./letter-schema.ts";
 import type { SendPolicy } from "./send-policy.ts";
@@ -60,7 +61,19 @@ export interface LetterFile {
   readonly key: string;
 }
 
-export type LetterState = "draft" | "sent";
+/**
+ * `sending`: the send is committed (verdict, policy, file key, recipients) and its copies are being
+ * written (`fan-out.ts`); `sent` once every copy exists.
+ */
+export type LetterState = "draft" | "sending" | "sent";
+
+/** A committed send's unfinished work: where the locked objects are copied from (`fan-out.ts`). */
+export interface PendingFanOut {
+  /** The verified upload (`incoming/…`), copied to the letter's content address. */
+  readonly sourceKey: string;
+  /** The verification report as kept before the commit (`incoming/…`), copied to `verification.reportKey`. */
+  readonly reportSourceKey?: string;
+}
 
 export interface Letter extends Omit<CreateLetterInput, "file"> {
   readonly id: string;
@@ -74,6 +87,14 @@ export interface Letter extends Omit<CreateLetterInput, "file"> {
    * decided. A draft carries its last refused attempt; a sent letter what it was delivered with.
    */
   readonly verification?: SendVerification;
+  /** While `sending`: what is left to copy into the locked prefixes. */
+  readonly pending?: PendingFanOut;
+  /**
+   * The head of the sender chain (`letter:<id>`). Its event 0, `letter.sent`, is not stored: it is
+   * a function of the committed letter (`sentEventOf` in fan-out.ts), and its hash is `head.hash`
+   * while no later event exists (keeps the letter item small: every write of it costs its size).
+   */
+  readonly head?: { readonly seq: number; readonly hash: string };
 }
 
 /** One copy of a letter on its way to one recipient. */
@@ -90,6 +111,9 @@ export interface Delivery {
     /** The verification verdict at send, so that the inbox shows it at a glance. */
     readonly verdict?: VerificationSummary["verdict"];
   };
+  /** The copy's arrival (01), event 0 of its chain `delivery:<letterId>:<recipient>`, and the chain's head. */
+  readonly arrival?: ChainEvent;
+  readonly head?: { readonly seq: number; readonly hash: string };
 }
 
 /** A status change or other event in a letter's history. */

@@ -371,6 +371,102 @@ export class DynamoLedger implements ExchangeLedger {
     return deliveries;
   }
 
+  async beginSend(letter: Letter, expectedSha256: string): Promise<boolean> {
+    const set: Record<string, unknown> = {
+      ":sending": "sending",
+      ":at": letter.sentAt,
+      ":file": letter.file,
+      ":pending": letter.pending,
+      ":head": letter.head,
+      ...(letter.verification ? { ":verification": letter.verification } : {}),
+    };
+    const assignments = [
+      "#state = :sending",
+      "sentAt = :at",
+      "#file = :file",
+      "pending = :pending",
+      "head = :head",
+      ...(letter.verification ? ["verification = :verification"] : []),
+    ];
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(keys.letter(letter.id)),
+          UpdateExpression: `SET ${assignments.join(", ")}`,
+          ConditionExpression: "#state = :draft AND #file.sha256 = :expected",
+          ExpressionAttributeNames: { "#state": "state", "#file": "file" },
+          ExpressionAttributeValues: marshall(
+            { ...set, ":draft": "draft", ":expected": expectedSha256 },
+            { removeUndefinedValues: true, convertClassInstanceToMap: true },
+          ),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  /** One conditional put per copy, a chunk at once; "already there" is success (fan-out.ts). */
+  async putDeliveries(deliveries: readonly Delivery[]): Promise<void> {
+    await Promise.all(
+      deliveries.map(async (delivery) => {
+        try {
+          await this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: this.deliveryItem(delivery),
+              ConditionExpression: "attribute_not_exists(PK)",
+            }),
+          );
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) {
+            throw error;
+          }
+        }
+      }),
+    );
+  }
+
+  async finishSend(letterId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(keys.letter(letterId)),
+          UpdateExpression: "SET #state = :sent REMOVE pending",
+          ConditionExpression: "#state = :sending",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: marshall({ ":sent": "sent", ":sending": "sending" }),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) {
+        throw error;
+      }
+    }
+  }
+
+  private deliveryItem(delivery: Delivery): Record<string, AttributeValue> {
+    return toItem(
+      {
+        ...keys.delivery(delivery.letterId, delivery.recipient),
+        GSI1PK: keys.inbox(delivery.recipient),
+        GSI1SK: keys.inboxSort(delivery.deliveredAt, delivery.letterId),
+      },
+      "delivery",
+      delivery,
+    );
+  }
+
+  /**
+   * The whole send in one transaction (at most 98 copies), from before fan-out; `Exchange` commits
+   * with {@link DynamoLedger.beginSend} instead. Kept for tests that set up sent letters.
+   */
   async markSent(letter: Letter, deliveries: readonly Delivery[], event: LetterEvent): Promise<boolean> {
     if (deliveries.length + 2 > 100) {
       // TransactWriteItems holds at most 100 items; the schema caps recipients below that.

@@ -24,14 +24,27 @@ class MemoryLedger {
   async listDeliveries(id: string) {
     return this.deliveries.filter((d) => d.letterId === id);
   }
-  async markSent(letter: Letter, deliveries: readonly Delivery[]) {
+  async beginSend(letter: Letter, expectedSha256: string) {
     const current = this.letters.get(letter.id);
-    if (current?.state !== "draft" || current.file.sha256 !== letter.file.sha256) {
+    if (current?.state !== "draft" || current.file.sha256 !== expectedSha256) {
       return false;
     }
     this.letters.set(letter.id, letter);
-    this.deliveries.push(...deliveries);
     return true;
+  }
+  async putDeliveries(deliveries: readonly Delivery[]) {
+    for (const delivery of deliveries) {
+      if (!this.deliveries.some((d) => d.letterId === delivery.letterId && d.recipient === delivery.recipient)) {
+        this.deliveries.push(delivery);
+      }
+    }
+  }
+  async finishSend(id: string) {
+    const current = this.letters.get(id);
+    if (current?.state === "sending") {
+      const { pending: _pending, ...rest } = current;
+      this.letters.set(id, { ...rest, state: "sent" });
+    }
   }
   async recordSendRefusal(id: string, sha256: string, verification: NonNullable<Letter["verification"]>) {
     const current = this.letters.get(id);

@@ -1,0 +1,179 @@
+import { randomInt } from "node:crypto";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { RuntimeConfig } from "../../shared/config.ts";
+import { appendEvent, statusEvent } from "../../shared/evidence/index.ts";
+import { deliveryChainOf, MAX_RECIPIENTS } from "../../shared/exchange/fan-out.ts";
+import { Exchange } from "../../shared/exchange/index.ts";
+import { LetterVerifier } from "../../shared/exchange/letter-verification.ts";
+import type { Caller } from "../../shared/exchange/types.ts";
+import {
+  createDynamoClient,
+  createS3Client,
+  DynamoLedger,
+  S3DocumentStore,
+} from "../../shared/storage/index.ts";
+import { letterMetadata, samplePdf, sha256 } from "../support/exchange.ts";
+import { installSdkMeter, type SdkMeter } from "../support/sdk-meter.ts";
+
+const config: RuntimeConfig = {
+  region: "ap-southeast-1",
+  tableName: "lienthong",
+  bucketName: "lienthong-letters",
+  dynamodbEndpoint: inject("dynamodbEndpoint"),
+  s3Endpoint: inject("s3Endpoint"),
+  presignTtlSeconds: 60,
+  maxFileBytes: 10 * 1024 * 1024,
+  revocation: "off",
+};
+const dynamo = createDynamoClient(config);
+const ledger = new DynamoLedger(dynamo, config.tableName);
+let s3: S3Client;
+let documents: S3DocumentStore;
+let meter: SdkMeter;
+
+/** A block of organ codes of this file only: `<prefix>.<hundreds>.<units>.F01`. */
+const prefix = randomInt(100, 999);
+const code = (i: number) =>
+  `${prefix}.${String(Math.floor(i / 100) + 10)}.${String(i % 100).padStart(2, "0")}.F${String(randomSuffix).padStart(2, "0")}`;
+const randomSuffix = randomInt(10, 99);
+
+const sender: Caller = { organCode: `${prefix}.99.99.F${randomSuffix}`, role: "integration" };
+const recipients = Array.from({ length: 500 }, (_, i) => code(i));
+
+beforeAll(async () => {
+  s3 = createS3Client(config);
+  documents = new S3DocumentStore({ client: s3, bucket: config.bucketName, ttlSeconds: 60 });
+  for (let i = 0; i < recipients.length + 1; i += 50) {
+    await Promise.all(
+      [sender.organCode, ...recipients]
+        .slice(i, i + 50)
+        .map((organCode) =>
+          ledger.putOrgan({ code: organCode, name: `Cơ quan ${organCode}`, status: "active" }),
+        ),
+    );
+  }
+  meter = installSdkMeter();
+}, 60_000);
+afterAll(() => {
+  meter.uninstall();
+  dynamo.destroy();
+  s3.destroy();
+});
+
+const exchange = () =>
+  new Exchange({
+    ledger,
+    documents,
+    verifier: new LetterVerifier({ ledger, revocation: "off" }),
+    maxFileBytes: config.maxFileBytes,
+    sendPolicy: "record-only",
+  });
+
+async function draft(to: string[]): Promise<{ id: string; pdf: Uint8Array }> {
+  const pdf = await samplePdf("fan-out");
+  const created = await exchange().createLetter(sender, {
+    ...letterMetadata(to),
+    urgency: 0,
+    file: { name: "cong-van.pdf", contentType: "application/pdf", size: pdf.length, sha256: sha256(pdf) },
+  });
+  await documents.write(`incoming/${created.letter.id}`, pdf, "application/pdf");
+  return { id: created.letter.id, pdf };
+}
+
+describe("fan-out", () => {
+  it("documents a limit of at least 1,000 recipients", () => {
+    expect(MAX_RECIPIENTS).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("delivers a letter to 500 recipients: every inbox holds it exactly once, with its arrival event", async () => {
+    const { id, pdf } = await draft(recipients);
+    meter.reset();
+    const sent = await exchange().sendLetter(sender, id);
+    const writes = structuredClone(meter.counts);
+    expect(sent.state).toBe("sent");
+    expect(sent.deliveries).toHaveLength(500);
+
+    const stored = await ledger.getLetter(id);
+    expect(stored?.state).toBe("sent");
+    expect(stored?.pending).toBeUndefined();
+    expect(Buffer.from((await documents.read(stored?.file.key ?? "")) ?? [])).toEqual(Buffer.from(pdf));
+
+    const copies = await ledger.listDeliveries(id);
+    expect(new Set(copies.map((c) => c.recipient))).toEqual(new Set(recipients));
+    expect(copies).toHaveLength(500);
+    for (const inboxes of chunks(recipients, 50)) {
+      await Promise.all(
+        inboxes.map(async (recipient) => {
+          const page = await ledger.inbox(recipient, 100);
+          expect(page.items.filter((item) => item.letterId === id)).toHaveLength(1);
+        }),
+      );
+    }
+    // Event 0 of each copy's chain is its arrival (01) as shared/evidence builds it.
+    const copy = copies.find((c) => c.recipient === recipients[7]);
+    const expected = appendEvent(undefined, {
+      ...statusEvent({
+        letterId: id,
+        letterSha256: sha256(pdf),
+        recipient: recipients[7] ?? "",
+        status: "01",
+        at: stored?.sentAt ?? "",
+        actingOrgan: "exchange",
+      }),
+      chain: deliveryChainOf(id, recipients[7] ?? ""),
+    });
+    expect(copy?.arrival).toEqual(expected);
+    expect(copy?.head).toEqual({ seq: 0, hash: expected.hash });
+    // A copy stays one write unit: under 1 KB as DynamoDB sizes it (names + values; marshalled JSON is larger).
+    expect(JSON.stringify(marshall(copy ?? {}, { removeUndefinedValues: true })).length).toBeLessThan(1400);
+
+    // The base table: the commit, one unit per copy, the `sent` mark (the letter item's size counts
+    // for the two letter writes: 500 codes are ~8 KB). Printed for the record.
+    const letterUnits = Math.ceil(
+      JSON.stringify(marshall(stored ?? {}, { removeUndefinedValues: true })).length / 1024,
+    );
+    expect(writes.tableWriteUnits).toBeGreaterThanOrEqual(500);
+    expect(writes.tableWriteUnits).toBeLessThanOrEqual(500 + 2 * letterUnits + 3);
+    console.info(
+      `500 recipients: ${writes.tableWriteUnits} table write units (+${writes.indexWriteUnits} on indexes), ` +
+        `${writes.tableReadUnits} read units, S3 ${JSON.stringify(writes.s3Calls)}, DynamoDB ${JSON.stringify(writes.dynamoCalls)}`,
+    );
+  }, 120_000);
+
+  it("costs one write unit per copy and two writes of the letter item (commit, then sent)", async () => {
+    const { id } = await draft(recipients.slice(0, 3));
+    meter.reset();
+    await exchange().sendLetter(sender, id);
+    const item = await ledger.getLetter(id);
+    const { tableUnitsBy, dynamoCalls, tableWriteUnits, indexWriteUnits } = meter.counts;
+    console.info(
+      `3 recipients: ${tableWriteUnits} table write units (+${indexWriteUnits} on indexes) by operation ` +
+        `${JSON.stringify(tableUnitsBy)}; letter item ~${JSON.stringify(item).length} bytes as JSON`,
+    );
+    expect(dynamoCalls["PutItem"]).toBe(3);
+    expect(tableUnitsBy["PutItem"]).toBe(3);
+    expect(dynamoCalls["UpdateItem"]).toBe(2);
+    expect(dynamoCalls["TransactWriteItems"] ?? 0).toBe(0);
+    // Each letter write costs the letter item's size in KB, rounded up.
+    expect(tableWriteUnits).toBe(3 + 2 * Math.ceil((tableUnitsBy["UpdateItem"] ?? 0) / 2));
+  });
+
+  it("answers a send repeated after completion with the letter as it is, writing nothing", async () => {
+    const { id } = await draft(recipients.slice(0, 30));
+    await exchange().sendLetter(sender, id);
+    meter.reset();
+    const again = await exchange().sendLetter(sender, id);
+    expect(again.state).toBe("sent");
+    expect(again.deliveries).toHaveLength(30);
+    expect(meter.counts.tableWriteUnits).toBe(0);
+    expect(meter.counts.s3Calls["PutObject"] ?? 0).toBe(0);
+  });
+});
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  );
+}
