@@ -4,26 +4,15 @@
  * indirect objects: a form XObject (§8.10) with an embedded, subset TrueType font (§9.6.4 subset
  * tag, §9.7.4 Type 0 / CIDFontType2, §9.10.3 /ToUnicode so the text can be extracted) and images.
  *
- * pdf-lib's object model and embedders are used as a builder only, in a fresh PDFContext whose
- * object numbers start at `firstObjectNumber`; the PDF writer appends the bodies as an incremental
- * update.
+ * Written with the project's own object model and serialiser, numbered from `firstObjectNumber`;
+ * the PDF writer appends the bodies as an incremental update. No PDF library: pdf-lib, its
+ * standard-font data and fontkit were ~1 MB of the signing bundles (issue 9, see truetype.ts).
  */
-import { createHash } from "node:crypto";
-import { deflateSync, inflateSync } from "node:zlib";
-import fontkit from "@pdf-lib/fontkit";
-import {
-  CustomFontSubsetEmbedder,
-  PDFArray,
-  PDFContext,
-  PDFDict,
-  PDFName,
-  PDFNumber,
-  type PDFObject,
-  PDFRawStream,
-  PDFRef,
-  PDFStream,
-} from "pdf-lib";
+import { deflateSync } from "node:zlib";
 import { ExchangeError } from "../../errors/exchange-error.ts";
+import { PdfDict, type PdfObject, PdfRef, PdfStream, name as pdfName } from "../objects.ts";
+import { serializeBody } from "../serialize.ts";
+import { EmbeddedFont, subsetTag } from "./embedded-font.ts";
 import { loadDefaultFont } from "./font.ts";
 import {
   assertRect,
@@ -49,7 +38,19 @@ const TEXT_COLOUR = "0 g";
 /** Stroke width of the stamp's thin border, in points. */
 const STAMP_BORDER_WIDTH = 0.5;
 
-type Embedder = CustomFontSubsetEmbedder;
+type Embedder = EmbeddedFont;
+
+/** The new objects, numbered consecutively from the first. */
+class ObjectStore {
+  readonly bodies = new Map<number, PdfObject>();
+  constructor(private next: number) {}
+  allocate(): number {
+    return this.next++;
+  }
+  set(objectNumber: number, body: PdfObject): void {
+    this.bodies.set(objectNumber, body);
+  }
+}
 
 /** Formats a number for a content stream: at most 3 decimals, no exponent (ISO 32000-1 §7.3.3). */
 function num(value: number): string {
@@ -62,45 +63,15 @@ function cleanLines(lines: readonly string[]): string[] {
   return lines.map((line) => line.normalize("NFC").replace(/\s+/g, " ").trim()).filter((line) => line !== "");
 }
 
-/**
- * The subset tag of ISO 32000-1 §9.6.4: six upper-case letters, here derived from the font and the
- * text so that the same input gives the same bytes.
- */
-function subsetTag(fontBytes: Uint8Array, texts: readonly string[]): string {
-  const hash = createHash("sha256").update(fontBytes).update(texts.join("\n")).digest();
-  let tag = "";
-  for (let i = 0; i < 6; i++) {
-    tag += String.fromCharCode(65 + (hash[i]! % 26));
-  }
-  return tag;
-}
-
-async function createFontEmbedder(fontBytes: Uint8Array, texts: readonly string[]): Promise<Embedder> {
-  let postscriptName: string;
-  let embedder: Embedder;
-  try {
-    const font = fontkit.create(fontBytes);
-    postscriptName = font.postscriptName || "Font";
-    embedder = await CustomFontSubsetEmbedder.for(
-      fontkit,
-      fontBytes,
-      `${subsetTag(fontBytes, texts)}+${postscriptName}`,
-    );
-  } catch (cause) {
-    throw new ExchangeError("APPEARANCE_FONT_INVALID", {
-      detail: `expected a TrueType/OpenType font, got ${fontBytes.length} bytes that fontkit cannot read`,
-      cause,
-    });
-  }
+function createFontEmbedder(fontBytes: Uint8Array, texts: readonly string[]): Embedder {
+  const embedder = EmbeddedFont.open(fontBytes, subsetTag(fontBytes, texts));
   for (const text of texts) {
-    for (const char of text) {
-      const codePoint = char.codePointAt(0)!;
-      if (!embedder.font.hasGlyphForCodePoint(codePoint)) {
-        const hex = codePoint.toString(16).toUpperCase().padStart(4, "0");
-        throw new ExchangeError("APPEARANCE_FONT_INVALID", {
-          detail: `font ${postscriptName} has no glyph for U+${hex}`,
-        });
-      }
+    const codePoint = embedder.missing(text);
+    if (codePoint !== undefined) {
+      const hex = codePoint.toString(16).toUpperCase().padStart(4, "0");
+      throw new ExchangeError("APPEARANCE_FONT_INVALID", {
+        detail: `font ${embedder.font.postscriptName} has no glyph for U+${hex}`,
+      });
     }
   }
   return embedder;
@@ -110,7 +81,7 @@ async function createFontEmbedder(fontBytes: Uint8Array, texts: readonly string[
  * Writes an RGBA raster as an image XObject (ISO 32000-1 §8.9.5) at `ref`, with its alpha channel
  * as a soft mask (§11.6.5.3) when any pixel is not opaque.
  */
-function embedImage(context: PDFContext, ref: PDFRef, image: RgbaImage): void {
+function embedImage(store: ObjectStore, objectNumber: number, image: RgbaImage): void {
   const pixels = image.width * image.height;
   const rgb = new Uint8Array(pixels * 3);
   const alpha = new Uint8Array(pixels);
@@ -122,27 +93,24 @@ function embedImage(context: PDFContext, ref: PDFRef, image: RgbaImage): void {
     alpha[i] = image.rgba[i * 4 + 3]!;
     translucent ||= alpha[i] !== 255;
   }
-  const common = {
-    Type: "XObject",
-    Subtype: "Image",
-    Width: image.width,
-    Height: image.height,
-    BitsPerComponent: 8,
-  };
-  const smask = translucent
-    ? context.register(
-        context.stream(deflateSync(alpha), { ...common, ColorSpace: "DeviceGray", Filter: "FlateDecode" }),
-      )
-    : undefined;
-  context.assign(
-    ref,
-    context.stream(deflateSync(rgb), {
-      ...common,
-      ColorSpace: "DeviceRGB",
-      Filter: "FlateDecode",
-      ...(smask ? { SMask: smask } : {}),
-    }),
-  );
+  const imageDict = (colourSpace: string, extra: readonly [string, PdfObject][] = []): PdfDict =>
+    new PdfDict([
+      ["Type", pdfName("XObject")],
+      ["Subtype", pdfName("Image")],
+      ["Width", image.width],
+      ["Height", image.height],
+      ["BitsPerComponent", 8],
+      ["ColorSpace", pdfName(colourSpace)],
+      ["Filter", pdfName("FlateDecode")],
+      ...extra,
+    ]);
+  let smask: [string, PdfObject][] = [];
+  if (translucent) {
+    const smaskNumber = store.allocate();
+    store.set(smaskNumber, new PdfStream(imageDict("DeviceGray"), deflateSync(alpha)));
+    smask = [["SMask", new PdfRef(smaskNumber)]];
+  }
+  store.set(objectNumber, new PdfStream(imageDict("DeviceRGB", smask), deflateSync(rgb)));
 }
 
 /** Accumulates the content stream of a form XObject whose /BBox is [0 0 w h] of `rect`. */
@@ -173,7 +141,7 @@ class FormContent {
     // Centre the ascent–descent span (hhea metrics) vertically in the band.
     const { ascent, descent, unitsPerEm } = embedder.font;
     const baseline = (band[1] + band[3]) / 2 - ((ascent + descent) / 2 / unitsPerEm) * size;
-    const hex = embedder.encodeText(line).toString();
+    const hex = embedder.encode(line);
     this.ops.push(
       `BT /${fontName} ${num(size)} Tf ${TEXT_COLOUR} 1 0 0 1 ${num(x - this.rect[0])} ${num(baseline - this.rect[1])} Tm ${hex} Tj ET`,
     );
@@ -205,11 +173,11 @@ class FormContent {
 interface FormParts {
   readonly rect: Rect;
   readonly content: FormContent;
-  readonly font?: { readonly name: string; readonly ref: PDFRef; readonly embedder: Embedder };
-  readonly image?: { readonly name: string; readonly ref: PDFRef; readonly raster: RgbaImage };
+  readonly font?: { readonly name: string; readonly objectNumber: number; readonly embedder: Embedder };
+  readonly image?: { readonly name: string; readonly objectNumber: number; readonly raster: RgbaImage };
 }
 
-async function signerParts(options: BuildAppearanceOptions, context: PDFContext): Promise<FormParts> {
+async function signerParts(options: BuildAppearanceOptions, store: ObjectStore): Promise<FormParts> {
   const rect = options.rect ?? defaultSignerRect(options.pageSize);
   assertRect(rect, "signer rect");
   const layout = signerLayout(rect);
@@ -225,14 +193,14 @@ async function signerParts(options: BuildAppearanceOptions, context: PDFContext)
   let image: FormParts["image"];
   if (options.image) {
     const raster = decodePng(options.image, "signature image");
-    image = { name: "Im1", ref: context.nextRef(), raster };
+    image = { name: "Im1", objectNumber: store.allocate(), raster };
     content.image(image.name, fitImage(layout.imageBox, raster.width, raster.height));
   }
   let font: FormParts["font"];
   if (texts.length > 0) {
     const fontBytes = options.boldFontBytes ?? options.fontBytes ?? (await loadDefaultFont("bold"));
-    const embedder = await createFontEmbedder(fontBytes, texts);
-    font = { name: "F1", ref: context.nextRef(), embedder };
+    const embedder = createFontEmbedder(fontBytes, texts);
+    font = { name: "F1", objectNumber: store.allocate(), embedder };
     // A title shorter than MAX_TITLE_LINES takes the bands nearest the image.
     const bands = layout.titleBands.slice(MAX_TITLE_LINES - title.length);
     title.forEach((line, i) => {
@@ -249,7 +217,7 @@ function inset(band: Rect, padding: number): Rect {
   return [band[0] + padding, band[1], band[2] - padding, band[3]];
 }
 
-async function sealParts(options: BuildAppearanceOptions, context: PDFContext): Promise<FormParts> {
+async function sealParts(options: BuildAppearanceOptions, store: ObjectStore): Promise<FormParts> {
   if (!options.image) {
     throw new ExchangeError("APPEARANCE_INVALID", { detail: "a seal appearance needs the seal image (PNG)" });
   }
@@ -263,12 +231,12 @@ async function sealParts(options: BuildAppearanceOptions, context: PDFContext): 
     ...(options.anchor ? { anchor: options.anchor } : {}),
   });
   const content = new FormContent(rect);
-  const image = { name: "Im1", ref: context.nextRef(), raster };
+  const image = { name: "Im1", objectNumber: store.allocate(), raster };
   content.image(image.name, rect);
   return { rect, content, image };
 }
 
-async function stampParts(options: BuildAppearanceOptions, context: PDFContext): Promise<FormParts> {
+async function stampParts(options: BuildAppearanceOptions, store: ObjectStore): Promise<FormParts> {
   const lines = cleanLines(options.lines ?? []);
   if (lines.length === 0) {
     throw new ExchangeError("APPEARANCE_INVALID", {
@@ -276,7 +244,7 @@ async function stampParts(options: BuildAppearanceOptions, context: PDFContext):
     });
   }
   const fontBytes = options.fontBytes ?? (await loadDefaultFont("regular"));
-  const embedder = await createFontEmbedder(fontBytes, lines);
+  const embedder = createFontEmbedder(fontBytes, lines);
   const widest = Math.max(...lines.map((line) => embedder.widthOfTextAtSize(line, STAMP_FONT_SIZE)));
   const layout = stampLayout({
     pageSize: options.pageSize,
@@ -286,71 +254,48 @@ async function stampParts(options: BuildAppearanceOptions, context: PDFContext):
   });
   const content = new FormContent(layout.rect);
   content.border(STAMP_BORDER_WIDTH);
-  const font = { name: "F1", ref: context.nextRef(), embedder };
+  const font = { name: "F1", objectNumber: store.allocate(), embedder };
   lines.forEach((line, i) => {
     content.text(embedder, font.name, line, layout.lineBands[i]!, layout.fontSize, "left");
   });
   return { rect: layout.rect, content, font };
 }
 
-/**
- * ISO 32000-1 §9.9, Table 127: an embedded TrueType program (/FontFile2) states its decoded length
- * in /Length1; pdf-lib leaves it out, and PDF/A validators require it.
- */
-function addLength1(context: PDFContext, fontRef: PDFRef): void {
-  const descendant = context.lookup(fontRef, PDFDict).lookup(PDFName.of("DescendantFonts"), PDFArray).get(0);
-  const descriptor = context.lookup(descendant, PDFDict).lookup(PDFName.of("FontDescriptor"), PDFDict);
-  const file = descriptor.lookup(PDFName.of("FontFile2"));
-  if (file instanceof PDFRawStream) {
-    file.dict.set(PDFName.of("Length1"), PDFNumber.of(inflateSync(file.contents).length));
-  }
-}
-
-function referencedNumbers(object: PDFObject, into: Set<number>): void {
-  if (object instanceof PDFRef) {
+function referencedNumbers(object: PdfObject, into: Set<number>): void {
+  if (object instanceof PdfRef) {
     into.add(object.objectNumber);
-  } else if (object instanceof PDFDict) {
-    for (const [, value] of object.entries()) {
-      referencedNumbers(value, into);
-    }
-  } else if (object instanceof PDFArray) {
-    for (const value of object.asArray()) {
-      referencedNumbers(value, into);
-    }
-  } else if (object instanceof PDFStream) {
+  } else if (object instanceof PdfStream) {
     referencedNumbers(object.dict, into);
+  } else if (object instanceof PdfDict) {
+    for (const value of object.map.values()) {
+      referencedNumbers(value, into);
+    }
+  } else if (Array.isArray(object)) {
+    for (const value of object) {
+      referencedNumbers(value, into);
+    }
   }
 }
 
 /**
- * Takes every object of the builder context, checks that they are numbered consecutively from
- * `first` and that every reference points at one of them (nothing of the host PDF is referenced),
- * and serialises their bodies.
+ * Checks that the objects are numbered consecutively from `first` and that every reference points
+ * at one of them (nothing of the host PDF is referenced), and serialises their bodies.
  */
-function collectObjects(context: PDFContext, first: number, root: PDFRef): AppearanceObject[] {
-  const entries = context
-    .enumerateIndirectObjects()
-    .filter(([ref]) => ref.objectNumber >= first)
-    .sort(([a], [b]) => a.objectNumber - b.objectNumber);
-  const numbers = new Set(entries.map(([ref]) => ref.objectNumber));
-  const referenced = new Set<number>([root.objectNumber]);
+function collectObjects(store: ObjectStore, first: number): AppearanceObject[] {
+  const entries = [...store.bodies].sort(([a], [b]) => a - b);
+  const numbers = new Set(entries.map(([n]) => n));
+  const referenced = new Set<number>([first]);
   for (const [, object] of entries) {
     referencedNumbers(object, referenced);
   }
-  const consecutive = entries.every(
-    ([ref], i) => ref.objectNumber === first + i && ref.generationNumber === 0,
-  );
+  const consecutive = entries.every(([n], i) => n === first + i);
   const closed = [...referenced].every((n) => numbers.has(n)) && referenced.size === numbers.size;
   if (!consecutive || !closed) {
     throw new ExchangeError("INTERNAL", {
       detail: `appearance objects must be numbered ${first}… consecutively and reference only each other, got [${[...numbers].join(",")}] referencing [${[...referenced].join(",")}]`,
     });
   }
-  return entries.map(([ref, object]) => {
-    const bytes = new Uint8Array(object.sizeInBytes());
-    object.copyBytesInto(bytes, 0);
-    return { objectNumber: ref.objectNumber, bytes };
-  });
+  return entries.map(([objectNumber, object]) => ({ objectNumber, bytes: serializeBody(object) }));
 }
 
 /**
@@ -382,20 +327,19 @@ export async function buildAppearance(options: BuildAppearanceOptions): Promise<
       detail: `firstObjectNumber must be a positive integer, got ${first}`,
     });
   }
-  const context = PDFContext.create();
-  context.largestObjectNumber = first - 1;
-  const formRef = context.nextRef();
+  const store = new ObjectStore(first);
+  const formNumber = store.allocate();
 
   let parts: FormParts;
   switch (options.kind) {
     case "signer":
-      parts = await signerParts(options, context);
+      parts = await signerParts(options, store);
       break;
     case "seal":
-      parts = await sealParts(options, context);
+      parts = await sealParts(options, store);
       break;
     case "stamp":
-      parts = await stampParts(options, context);
+      parts = await stampParts(options, store);
       break;
     default:
       throw new ExchangeError("APPEARANCE_INVALID", {
@@ -404,34 +348,39 @@ export async function buildAppearance(options: BuildAppearanceOptions): Promise<
   }
 
   const { rect, content, font, image } = parts;
-  const resources: Record<string, Record<string, PDFRef>> = {};
+  const resources = new PdfDict();
   if (font) {
-    resources["Font"] = { [font.name]: font.ref };
+    resources.map.set("Font", new PdfDict([[font.name, new PdfRef(font.objectNumber)]]));
   }
   if (image) {
-    resources["XObject"] = { [image.name]: image.ref };
+    resources.map.set("XObject", new PdfDict([[image.name, new PdfRef(image.objectNumber)]]));
   }
   // ISO 32000-1 §8.10.2: a form XObject with /BBox in its own space; the widget's /Rect maps onto it (§12.5.5).
-  const form = context.flateStream(content.bytes(), {
-    Type: "XObject",
-    Subtype: "Form",
-    FormType: 1,
-    BBox: [0, 0, rect[2] - rect[0], rect[3] - rect[1]].map((v) => Math.round(v * 1000) / 1000),
-    Resources: resources,
-  });
-  context.assign(formRef, form);
+  const form = new PdfStream(
+    new PdfDict([
+      ["Filter", pdfName("FlateDecode")],
+      ["Type", pdfName("XObject")],
+      ["Subtype", pdfName("Form")],
+      ["FormType", 1],
+      ["BBox", [0, 0, rect[2] - rect[0], rect[3] - rect[1]].map((v) => Math.round(v * 1000) / 1000)],
+      ["Resources", resources],
+    ]),
+    deflateSync(content.bytes()),
+  );
+  store.set(formNumber, form);
   // Embed after all text is encoded: the subset contains exactly the glyphs used.
   if (font) {
-    await font.embedder.embedIntoContext(context, font.ref);
-    addLength1(context, font.ref);
+    for (const [objectNumber, body] of font.embedder.embed(font.objectNumber, () => store.allocate())) {
+      store.set(objectNumber, body);
+    }
   }
   if (image) {
-    embedImage(context, image.ref, image.raster);
+    embedImage(store, image.objectNumber, image.raster);
   }
-  const objects = collectObjects(context, first, formRef);
+  const objects = collectObjects(store, first);
   return {
     rect,
-    appearanceObjectNumber: formRef.objectNumber,
+    appearanceObjectNumber: formNumber,
     objects,
     nextObjectNumber: first + objects.length,
   };

@@ -71,7 +71,7 @@ describe("buildAppearance: signer", () => {
     const form = dictionaryOf(objectsByNumber(built).get(42)!);
     expect(form).toMatch(/\/Type \/XObject/);
     expect(form).toMatch(/\/Subtype \/Form/);
-    const bbox = /\/BBox \[ ([\d. ]+) \]/.exec(form)![1]!.split(" ").map(Number);
+    const bbox = /\/BBox \[\s*([\d.]+(?: [\d.]+)*)\s*\]/.exec(form)![1]!.split(" ").map(Number);
     expect(bbox[0]).toBe(0);
     expect(bbox[1]).toBe(0);
     expect(bbox[2]).toBeCloseTo(built.rect[2] - built.rect[0], 2);
