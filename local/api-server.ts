@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
+import { apiDocsResponse } from "../functions/api-reference.ts";
 import { handlerEntry, ROUTES, type RouteDefinition } from "../functions/routes.ts";
 import { ExchangeError } from "../shared/errors/index.ts";
 import { log } from "../shared/http/log.ts";
@@ -88,6 +89,12 @@ async function serve(
     send(res, problemResponse(toProblem(new ExchangeError(code, { detail }), requestId)));
   const method = (req.method ?? "GET").toUpperCase();
   const url = URL.parse(req.url ?? "/", "http://localhost");
+  // The OpenAPI document and its reference page (functions/openapi.ts): no key needed.
+  const docs = url ? apiDocsResponse(method, url.pathname) : undefined;
+  if (docs) {
+    send(res, docs);
+    return;
+  }
   const matched = url ? match(routes, method, url.pathname) : undefined;
   if (!url || !matched) {
     refuse("ROUTE_NOT_FOUND", `${method} ${url?.pathname ?? req.url}`);

@@ -1,0 +1,233 @@
+import type * as z from "zod";
+import type { ErrorCode } from "../shared/errors/index.ts";
+import {
+  completeSignatureSchema,
+  createLetterSchema,
+  letterFileSchema,
+  listQuerySchema,
+  prepareSignatureSchema,
+  setStatusSchema,
+  signLetterSchema,
+} from "../shared/exchange/letter-schema.ts";
+import { verifyDocumentQuerySchema } from "../shared/exchange/verify-document-schema.ts";
+import {
+  inboxItemSchema,
+  letterIdPath,
+  letterViewSchema,
+  letterWithUploadSchema,
+  pageOf,
+  preparedSignatureSchema,
+  recipientViewSchema,
+  signedLetterFileSchema,
+  validationReportSchema,
+  verificationAnswerSchema,
+} from "../shared/http/response-schemas.ts";
+
+/**
+ * What each route of `functions/routes.ts` takes and answers, for the OpenAPI document
+ * (`functions/openapi.ts`). The request schemas are the very objects the handlers pass to
+ * `apiHandler` (test/unit/api/contracts.test.ts checks identity, route by route), so the document
+ * cannot drift from what is validated. Handlers never import this module: it pulls in the
+ * response schemas, which no Lambda bundle needs.
+ */
+export interface RouteContract {
+  readonly summary: string;
+  /** Markdown; the generator adds the roles that may call the route and its refusals. */
+  readonly description: string;
+  /** One member per `{param}` of the route's path. */
+  readonly path?: z.ZodObject;
+  readonly query?: z.ZodType;
+  /** A JSON body. */
+  readonly body?: z.ZodType;
+  /** A file body (the handler's `rawBody` option): its accepted content types. */
+  readonly rawBody?: { readonly contentTypes: readonly string[] };
+  readonly successStatus: number;
+  /** The JSON answer. */
+  readonly response: z.ZodType;
+  /** Other content types the success answer may have (e.g. a printed report). */
+  readonly alsoContent?: readonly string[];
+  /** Refusals typical of this route, listed in its description (every code may still come). */
+  readonly typicalErrors?: readonly ErrorCode[];
+  readonly examples?: { readonly body?: unknown; readonly response?: unknown };
+}
+
+const EXAMPLE_LETTER_ID = "3f1c2a4e-8b7d-4c6a-9e1f-2d3b4a5c6d7e";
+const EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+export const CONTRACTS = {
+  "create-letter": {
+    summary: "Register a draft letter",
+    description:
+      "Registers a draft with its metadata and the declared file (name, size, SHA-256), and answers with a " +
+      "presigned upload: PUT the PDF's bytes to `upload.url` with exactly `upload.headers`, then send the letter.",
+    body: createLetterSchema,
+    successStatus: 201,
+    response: letterWithUploadSchema,
+    typicalErrors: ["ORGAN_NOT_FOUND", "ORGAN_INACTIVE", "VALIDATION_FAILED"],
+    examples: {
+      body: {
+        code: { number: "123", notation: "UBND-VP" },
+        documentType: "Công văn",
+        subject: "Về việc tổ chức hội nghị tổng kết năm 2026",
+        recipients: ["000.00.11.H53"],
+        file: { name: "cong-van-123.pdf", size: 48213, sha256: EXAMPLE_SHA256 },
+      },
+    },
+  },
+  "send-letter": {
+    summary: "Send a draft to its recipients",
+    description:
+      "Checks the upload against the declared size and SHA-256, verifies its signatures and, if the send policy " +
+      "accepts the verdict, delivers a copy to every recipient. A refused send answers 422 `SIGNATURE_POLICY_FAILED` " +
+      "with the verification as an extension member of the problem; the draft is kept.",
+    path: letterIdPath,
+    successStatus: 200,
+    response: letterViewSchema,
+    typicalErrors: [
+      "UPLOAD_MISSING",
+      "UPLOAD_SIZE_MISMATCH",
+      "UPLOAD_CHECKSUM_MISMATCH",
+      "SIGNATURE_POLICY_FAILED",
+      "LETTER_ALREADY_SENT",
+      "RECIPIENT_INACTIVE",
+    ],
+  },
+  "replace-file": {
+    summary: "Give a draft a new file",
+    description:
+      "Declares a new file for a draft (e.g. the corrected one after a refused send) and answers with a presigned upload for it.",
+    path: letterIdPath,
+    body: letterFileSchema,
+    successStatus: 200,
+    response: letterWithUploadSchema,
+    typicalErrors: ["LETTER_NOT_FOUND", "LETTER_ALREADY_SENT"],
+    examples: { body: { name: "cong-van-123-sua.pdf", size: 48990, sha256: EXAMPLE_SHA256 } },
+  },
+  "get-letter": {
+    summary: "Read a letter",
+    description:
+      "A letter's metadata, the status of each recipient (every recipient for the sender, its own copy for a " +
+      "recipient) and a short-lived download URL for its file.",
+    path: letterIdPath,
+    successStatus: 200,
+    response: letterViewSchema,
+    typicalErrors: ["LETTER_NOT_FOUND"],
+  },
+  "list-inbox": {
+    summary: "List the inbox",
+    description: "The caller organ's deliveries, newest first, a page at a time (`limit`, `cursor`).",
+    query: listQuerySchema,
+    successStatus: 200,
+    response: pageOf(inboxItemSchema),
+    typicalErrors: ["INVALID_CURSOR"],
+    examples: {
+      response: {
+        items: [
+          {
+            letterId: EXAMPLE_LETTER_ID,
+            sender: "000.00.01.H53",
+            status: "01",
+            statusLabel: { vi: "Đã đến", en: "Arrived" },
+            deliveredAt: "2026-12-01T08:00:00.000Z",
+            updatedAt: "2026-12-01T08:00:00.000Z",
+            code: { number: "123", notation: "UBND-VP" },
+            documentType: "Công văn",
+            subject: "Về việc tổ chức hội nghị tổng kết năm 2026",
+            urgency: 0,
+            verdict: "TOTAL_PASSED",
+          },
+        ],
+      },
+    },
+  },
+  "list-outbox": {
+    summary: "List the outbox",
+    description: "Letters the caller organ created (drafts and sent), newest first, a page at a time.",
+    query: listQuerySchema,
+    successStatus: 200,
+    response: pageOf(letterViewSchema),
+    typicalErrors: ["INVALID_CURSOR"],
+  },
+  "get-verification": {
+    summary: "The verification report kept at send",
+    description:
+      "The full verification report kept when the letter was sent (or at its last refused attempt).",
+    path: letterIdPath,
+    successStatus: 200,
+    response: validationReportSchema,
+    typicalErrors: ["LETTER_NOT_FOUND", "LETTER_NOT_VERIFIED"],
+  },
+  "verify-letter": {
+    summary: "Verify a letter again now",
+    description:
+      "Verifies a letter's file again now (e.g. after a CA published a new CRL); nothing is changed.",
+    path: letterIdPath,
+    successStatus: 200,
+    response: verificationAnswerSchema,
+    typicalErrors: ["LETTER_NOT_FOUND", "REVOCATION_UNAVAILABLE"],
+  },
+  "sign-letter": {
+    summary: "Apply the organ's seal",
+    description:
+      "Signs a draft's PDF with the caller organ's key held by the exchange (KMS in AWS), as an incremental " +
+      "update; the signed file replaces the draft's.",
+    body: signLetterSchema,
+    successStatus: 200,
+    response: signedLetterFileSchema,
+    typicalErrors: ["LETTER_NOT_FOUND", "LETTER_ALREADY_SENT", "APPEARANCE_INVALID", "TSA_UNAVAILABLE"],
+    examples: { body: { letterId: EXAMPLE_LETTER_ID, appearance: { kind: "seal" } } },
+  },
+  "prepare-signature": {
+    summary: "Prepare an external signature (phase 1)",
+    description:
+      "Phase 1 of a signature made with a key outside the exchange (USB token, remote signing service): " +
+      "answers with the digest to sign; the certificate must be bound to the caller's organ.",
+    body: prepareSignatureSchema,
+    successStatus: 201,
+    response: preparedSignatureSchema,
+    typicalErrors: ["CERT_MALFORMED", "LETTER_NOT_FOUND", "LETTER_ALREADY_SENT"],
+  },
+  "complete-signature": {
+    summary: "Complete an external signature (phase 2)",
+    description:
+      "Phase 2: the signature value over `digestToSign` (or a whole CMS from a remote service) finishes the prepared PDF.",
+    body: completeSignatureSchema,
+    successStatus: 200,
+    response: signedLetterFileSchema,
+    typicalErrors: [
+      "SIGNING_SESSION_NOT_FOUND",
+      "SIGNING_SESSION_USED",
+      "SIGNING_SESSION_SPENT",
+      "SIGNATURE_VALUE_INVALID",
+    ],
+  },
+  "verify-document": {
+    summary: "Verify an uploaded PDF",
+    description:
+      "Upload a signed PDF (`Content-Type: application/pdf`, at most 4 MiB) and get its verification report; " +
+      "`format=pdf` answers with the printable report instead.",
+    query: verifyDocumentQuerySchema,
+    rawBody: { contentTypes: ["application/pdf"] },
+    successStatus: 200,
+    response: verificationAnswerSchema,
+    alsoContent: ["application/pdf"],
+    typicalErrors: ["PDF_MALFORMED", "SIGNATURE_NOT_FOUND", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"],
+  },
+  "set-status": {
+    summary: "Record a recipient's status",
+    description:
+      "The recipient records an edXML status of its copy: 02 refuse (needs a reason), 03 accept and register, " +
+      "04 assigned, 05 in progress, 06 finished.",
+    path: letterIdPath,
+    body: setStatusSchema,
+    successStatus: 200,
+    response: recipientViewSchema,
+    typicalErrors: ["LETTER_NOT_FOUND", "STATUS_NOT_ALLOWED", "NOT_A_RECIPIENT"],
+    examples: { body: { status: "03" } },
+  },
+} as const satisfies Record<string, RouteContract>;
+
+/** The contract of a route, or undefined when it has none yet (the unit test fails then). */
+export function contractOf(name: string): RouteContract | undefined {
+  return Object.hasOwn(CONTRACTS, name) ? (CONTRACTS as Record<string, RouteContract>)[name] : undefined;
+}

@@ -1,0 +1,172 @@
+import * as z from "zod"; // not `{ z }`: esbuild cannot tree-shake that binding and bundles every zod locale (~260 KB)
+import { ERROR_CODES, type ErrorCode } from "../errors/index.ts";
+
+/**
+ * What the API answers, as zod schemas, for the OpenAPI document only (`functions/contracts.ts`):
+ * the handlers return the exchange's own types and never import this module, so no route bundle
+ * carries it. The shapes follow `shared/exchange` (LetterView, InboxItem, RecipientView…) and
+ * `problem.ts`; objects stay open (unknown members allowed) so that a field added to a view is
+ * not a breaking change for clients.
+ */
+
+const isoDateTime = z.string().describe("ISO 8601 date and time (UTC)");
+const organCode = z.string().describe("an organ code, e.g. 000.00.11.H53");
+const statusCode = z
+  .string()
+  .regex(/^\d{2}$/)
+  .describe("edXML status code (QCVN 102:2016): 01 arrived … 06 finished; 13/15/16 recall and update");
+const bilingual = z.object({ vi: z.string(), en: z.string() });
+const indication = z.enum(["TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE"]);
+
+export const letterIdPath = z.object({
+  id: z.string().describe("the letter's id (a UUID issued by POST /v1/letters)"),
+});
+
+export const presignedUploadSchema = z.object({
+  method: z.literal("PUT"),
+  url: z.string().describe("PUT the file's bytes here, with exactly `headers`"),
+  headers: z
+    .record(z.string(), z.string())
+    .describe("headers that are part of the signature: send them unchanged"),
+  expiresAt: isoDateTime,
+});
+
+export const presignedDownloadSchema = z.object({ url: z.string(), expiresAt: isoDateTime });
+
+export const recipientViewSchema = z.object({
+  organCode,
+  status: statusCode,
+  statusLabel: bilingual,
+  reason: z.string().optional(),
+  updatedAt: isoDateTime,
+});
+
+export const verificationSummarySchema = z.object({
+  verdict: indication,
+  checkedAt: isoDateTime,
+  signatures: z.array(
+    z.object({
+      name: z.string().optional(),
+      organCode: z.string().optional(),
+      indication,
+      subIndication: z.string().optional(),
+    }),
+  ),
+  summary: bilingual,
+  policy: z.record(z.string(), z.unknown()).optional().describe("the send policy in force at this attempt"),
+  decision: z.enum(["delivered", "refused"]).optional(),
+  fileSha256: z.string().optional(),
+});
+
+export const letterViewSchema = z.object({
+  id: z.string(),
+  sender: organCode,
+  state: z.string().describe("draft, sending, sent (revoked once revoked)"),
+  code: z.object({ number: z.string(), notation: z.string() }),
+  documentType: z.string(),
+  subject: z.string(),
+  recipients: z.array(organCode),
+  urgency: z.number().int(),
+  dueDate: z.string().optional(),
+  promulgation: z.object({ place: z.string().optional(), date: z.string().optional() }).optional(),
+  signer: z
+    .object({
+      competence: z.string().optional(),
+      position: z.string().optional(),
+      fullName: z.string().optional(),
+    })
+    .optional(),
+  responseFor: z.string().optional(),
+  file: z.object({ name: z.string(), contentType: z.string(), size: z.number().int(), sha256: z.string() }),
+  createdAt: isoDateTime,
+  sentAt: isoDateTime.optional(),
+  verification: verificationSummarySchema.optional(),
+  deliveries: z.array(recipientViewSchema),
+  download: presignedDownloadSchema.optional(),
+});
+
+export const letterWithUploadSchema = z.object({ letter: letterViewSchema, upload: presignedUploadSchema });
+
+export const inboxItemSchema = z.object({
+  letterId: z.string(),
+  sender: organCode,
+  status: statusCode,
+  statusLabel: bilingual,
+  deliveredAt: isoDateTime,
+  updatedAt: isoDateTime,
+  code: z.object({ number: z.string(), notation: z.string() }),
+  documentType: z.string(),
+  subject: z.string(),
+  urgency: z.number().int(),
+  dueDate: z.string().optional(),
+  verdict: indication.optional(),
+});
+
+/** A page of a list: pass `nextCursor` back as `cursor`; absent on the last page. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().optional() });
+}
+
+/** The verifier's report (shared/verification/report.ts); signatures are described loosely. */
+export const validationReportSchema = z.object({
+  verdict: indication,
+  validationTime: isoDateTime,
+  document: z.object({
+    kind: z.enum(["pdf", "detached"]),
+    sha256: z.string(),
+    size: z.number().int(),
+    revisions: z.number().int(),
+  }),
+  policy: z.object({
+    revocation: z.enum(["require", "prefer", "off"]),
+    expectedOrganCode: z.string().optional(),
+  }),
+  problems: z.array(z.object({ code: z.string(), detail: z.string() })),
+  signatures: z.array(z.record(z.string(), z.unknown())),
+});
+
+export const verificationAnswerSchema = z.object({
+  verdict: indication,
+  summary: bilingual,
+  report: validationReportSchema,
+});
+
+export const signedLetterFileSchema = z.object({
+  letterId: z.string(),
+  file: z.object({ name: z.string(), contentType: z.string(), size: z.number().int(), sha256: z.string() }),
+  signer: z.object({
+    name: z.string().optional(),
+    organCode: z.string().optional(),
+    certificateSha256: z.string(),
+  }),
+  signedAt: isoDateTime,
+});
+
+export const preparedSignatureSchema = z.object({
+  signingId: z.string(),
+  letterId: z.string(),
+  hashAlgorithm: z.string(),
+  digestToSign: z.string().describe("base64: sign this with the signer's key"),
+  toBeSigned: z.string().describe("base64 DER signed attributes, for signers that hash themselves"),
+  expiresAt: isoDateTime,
+});
+
+/**
+ * The problem document of `problem.ts` (RFC 9457): `code` is the stable error code, one of the
+ * codes of `status` when `codes` is given. Extension members (`meta.problem`) may come beside.
+ */
+export function problemSchema(codes: readonly ErrorCode[] = Object.keys(ERROR_CODES) as ErrorCode[]) {
+  return z.looseObject({
+    type: z.string().describe("urn:problem:<code>"),
+    code: z.enum(codes as [ErrorCode, ...ErrorCode[]]),
+    status: z.number().int(),
+    title: z.string().describe("the code's message in English"),
+    detail: z.string().optional().describe("what was wrong, for a caller's mistake (4xx) only"),
+    messages: bilingual,
+    instance: z.string().optional().describe("the request id: quote it when reporting a problem"),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe("each invalid field, for VALIDATION_FAILED"),
+  });
+}
