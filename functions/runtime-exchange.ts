@@ -2,6 +2,7 @@ import { Exchange } from "../shared/exchange/exchange.ts";
 import type { LetterVerifier } from "../shared/exchange/letter-verification.ts";
 import type { DocumentStore } from "../shared/exchange/ports.ts";
 import { baseRuntime } from "./runtime.ts";
+import { adminStore } from "./runtime-admin-store.ts";
 
 /** The exchange over the table, with the bucket and the verifier a composition gives it. */
 export function composeExchange(parts: {
@@ -14,6 +15,8 @@ export function composeExchange(parts: {
     documents: parts.documents,
     verifier: parts.verifier,
     sendPolicy: config.sendPolicy,
+    // An admin's setting wins over LIENTHONG_SEND_POLICY (read at each send).
+    policySource: adminStore(),
     maxFileBytes: config.maxFileBytes,
   });
 }

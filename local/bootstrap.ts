@@ -49,7 +49,8 @@ type KeyFile = Record<string, string | Partial<Record<Role, string>>>;
 
 /**
  * Puts the demo organs in the directory and gives each one an API key per role of
- * `DEMO_KEY_ROLES`. The keys are kept in `keyFile` (local development only) so that they survive
+ * `DEMO_KEY_ROLES`; the first organ (the province's committee, which runs the exchange) also gets
+ * an `admin` key: admin keys administer the whole deployment. The keys are kept in `keyFile` (local development only) so that they survive
  * restarts; the table holds hashes only.
  */
 export async function seedDemoOrgans(
@@ -63,7 +64,7 @@ export async function seedDemoOrgans(
     await ledger.putOrgan({ code: organ.code, name: organ.name, status: "active" });
     const entry = known[organ.code];
     const kept = typeof entry === "string" ? { integration: entry } : (entry ?? {});
-    for (const role of DEMO_KEY_ROLES) {
+    for (const role of organ === organs[0] ? [...DEMO_KEY_ROLES, "admin" as const] : DEMO_KEY_ROLES) {
       const apiKey =
         kept[role] ??
         `lt_${organ.abbreviation.toLowerCase()}_${role}_${randomBytes(18).toString("base64url")}`;

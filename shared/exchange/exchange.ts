@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
 import type { ValidationReport } from "../verification/report.ts";
+import type { SendPolicySource } from "./admin-ports.ts";
 import { completeFanOut, deliveriesOf, type FanOutBytes, sentEventOf } from "./fan-out.ts";
 import type { CreateLetterInput, LetterFileInput, ListQuery, SetStatusInput } from "./letter-schema.ts";
 import {
@@ -11,7 +12,15 @@ import {
 } from "./letter-verification.ts";
 import type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "./ports.ts";
 import { BUCKET_LAYOUT } from "./ports.ts";
-import { DEFAULT_SEND_POLICY, SEND_POLICIES, type SendPolicy, sendPolicyAccepts } from "./send-policy.ts";
+import {
+  DEFAULT_SEND_POLICY,
+  environmentSetting,
+  SEND_POLICIES,
+  type SendPolicy,
+  type SendPolicySetting,
+  sendPolicyAccepts,
+  unmetRequirements,
+} from "./send-policy.ts";
 import { sha256Hex } from "./sha256.ts";
 import { allowedPredecessors, assertTransition, STATUS_LABELS, type StatusCode } from "./status.ts";
 import type { Caller, Delivery, Letter, Page } from "./types.ts";
@@ -27,6 +36,8 @@ export interface ExchangeOptions {
   readonly verifier?: Pick<LetterVerifier, "verify">;
   /** Which verdicts `send` delivers (`send-policy.ts`); default `require-total-passed`. */
   readonly sendPolicy?: SendPolicy;
+  /** The admin's send policy setting (read at each send); absent or unset: `sendPolicy` applies. */
+  readonly policySource?: SendPolicySource;
   /** Injected for tests; defaults to the system clock. */
   readonly now?: () => Date;
   readonly newId?: () => string;
@@ -327,7 +338,10 @@ export class Exchange {
     }
     // An unreadable PDF is refused here (PDF_MALFORMED), before anything is delivered.
     const report = await this.options.verifier.verify(bytes, letter.sender);
-    const decision = sendPolicyAccepts(this.sendPolicy, report.verdict) ? "delivered" : "refused";
+    const { setting, scope } = await this.policyFor(letter.sender);
+    const unmet = unmetRequirements(setting, report.signatures, letter.sender);
+    const decision =
+      sendPolicyAccepts(setting.verdicts, report.verdict) && unmet.length === 0 ? "delivered" : "refused";
     // One key per attempt: a concurrent send must not overwrite the report of the one that won
     // (the winner's key is what the letter records). A refused attempt's report stays with the
     // draft under incoming/ (unlocked, it expires with the draft's upload); only a delivered
@@ -339,11 +353,26 @@ export class Exchange {
       report,
       verification: {
         ...summariseVerification(report, reportKey),
-        policy: this.sendPolicy,
+        policy: setting.verdicts,
+        policySetting: { ...setting, scope },
+        ...(unmet.length > 0 ? { unmetRequirements: unmet } : {}),
         decision,
         fileSha256: sha256,
       },
     };
+  }
+
+  /**
+   * The policy in force for a sender: an admin's setting (the sender's pilot override, else the
+   * deployment's) read at each send, else the environment's verdicts with no signature requirement.
+   */
+  private async policyFor(sender: string): Promise<{ setting: SendPolicySetting; scope: string }> {
+    return (
+      (await this.options.policySource?.sendPolicyFor(sender)) ?? {
+        setting: environmentSetting(this.sendPolicy),
+        scope: "environment",
+      }
+    );
   }
 
   private keepReport({ report, verification }: CheckedSend): Promise<void> {
@@ -366,10 +395,12 @@ export class Exchange {
     }
     await this.keepReport(checked);
     const accepted = SEND_POLICIES[verification.policy].join(" or ");
+    const unmet = verification.unmetRequirements ?? [];
     throw new ExchangeError("SIGNATURE_POLICY_FAILED", {
       detail:
         `letter ${letter.id} was not sent: its verification verdict is ${verification.verdict}, and the ` +
-        `send policy in force (${verification.policy}) sends only letters whose verdict is ${accepted}`,
+        `send policy in force (${verification.policy}) sends only letters whose verdict is ${accepted}` +
+        (unmet.length > 0 ? ` and that carry the signatures it requires (missing: ${unmet.join(", ")})` : ""),
       meta: {
         problem: {
           verification: withoutReportKey(verification),
@@ -477,7 +508,7 @@ export class Exchange {
  * await assertActiveOrgans(ledger, caller); // ORGAN_INACTIVE for a merged or inactive organ
  */
 export async function assertActiveOrgans(
-  ledger: Pick<ExchangeLedger, "organStatuses">,
+  ledger: Pick<ExchangeLedger, "organStatuses" | "organSuccessors">,
   caller: Caller,
   recipients: readonly string[] = [],
 ): Promise<void> {
@@ -496,13 +527,22 @@ export async function assertActiveOrgans(
       meta: { missing },
     });
   }
-  const inactive = recipients.flatMap((code) => {
-    const status = statuses.get(code);
-    return status === "active" ? [] : [{ organCode: code, status }];
+  const gone = recipients.filter((code) => statuses.get(code) !== "active");
+  // Only on refusal: a merged organ's successor, so that the refusal names whom to address.
+  const successors =
+    gone.length > 0 && ledger.organSuccessors
+      ? await ledger.organSuccessors(gone)
+      : new Map<string, string>();
+  const inactive = gone.map((code) => {
+    const successor = successors.get(code);
+    return { organCode: code, status: statuses.get(code), ...(successor ? { successor } : {}) };
   });
   if (inactive.length > 0) {
+    const named = inactive.map(
+      (r) => `${r.organCode} (${r.status}${r.successor ? `: address its successor ${r.successor}` : ""})`,
+    );
     throw new ExchangeError("RECIPIENT_INACTIVE", {
-      detail: `recipient(s) no longer active: ${inactive.map((r) => `${r.organCode} (${r.status})`).join(", ")}; nothing was delivered`,
+      detail: `recipient(s) no longer active: ${named.join(", ")}; nothing was delivered`,
       meta: { inactive },
     });
   }

@@ -84,11 +84,16 @@ export interface SigningSessionRecord {
 
 /** The exchange's records (DynamoDB): organs, keys, letters, deliveries, events. */
 export interface ExchangeLedger {
-  findApiKey(keyHash: string): Promise<{ readonly organCode: string; readonly role: Role } | undefined>;
+  /** The key's organ and role; undefined for an unknown, revoked or expired (rotated) key. */
+  findApiKey(
+    keyHash: string,
+  ): Promise<{ readonly organCode: string; readonly role: Role; readonly keyId?: string } | undefined>;
   putApiKey(keyHash: string, organCode: string, role: Role): Promise<void>;
   putOrgan(organ: Organ): Promise<void>;
   /** The directory status of each of `codes` that the directory knows (one batch read). */
   organStatuses(codes: readonly string[]): Promise<ReadonlyMap<string, Organ["status"]>>;
+  /** The successor of each merged organ among `codes` (for refusals that name it). */
+  organSuccessors?(codes: readonly string[]): Promise<ReadonlyMap<string, string>>;
 
   /** PEM certificates the exchange trusts as roots when it verifies letters. */
   trustAnchors(): Promise<string[]>;

@@ -1,7 +1,7 @@
 import type { ChainEvent } from "../evidence/chain.ts";
 import type { Indication, SubIndication } from "../verification/report.ts";
 import type { CreateLetterInput } from "./letter-schema.ts";
-import type { SendPolicy } from "./send-policy.ts";
+import type { SendPolicy, SendPolicySetting, SignatureRequirement } from "./send-policy.ts";
 import type { StatusCode } from "./status.ts";
 
 /** What a letter record keeps of its verification; the whole report is stored as evidence. */
@@ -27,6 +27,10 @@ export interface VerificationSummary {
 export interface SendVerification extends VerificationSummary {
   /** The send policy in force at this attempt (`shared/exchange/send-policy.ts`). */
   readonly policy: SendPolicy;
+  /** The whole setting in force (verdicts and signature requirements) and where it came from. */
+  readonly policySetting?: SendPolicySetting & { readonly scope: string };
+  /** The policy's signature requirements this file did not meet (a refusal's reason). */
+  readonly unmetRequirements?: readonly SignatureRequirement[];
   /** What the policy decided: delivered to every recipient, or refused with the draft kept. */
   readonly decision: "delivered" | "refused";
   /** SHA-256 of the file that was verified (a draft's file may change after a refusal). */

@@ -20,6 +20,7 @@ import { LETTER_ID } from "../exchange/letter-schema.ts";
 import type { ExchangeLedger, OrganSignerRecord, SigningSessionRecord } from "../exchange/ports.ts";
 import type { StatusCode } from "../exchange/status.ts";
 import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
+import { apiKeyItem, organItem } from "./dynamo-admin.ts";
 import { PageCursors } from "./page-cursor.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
@@ -66,26 +67,86 @@ export class DynamoLedger implements ExchangeLedger {
     this.cursors = new PageCursors(options.cursorSecret);
   }
 
-  async findApiKey(keyHash: string): Promise<{ organCode: string; role: Role } | undefined> {
+  async findApiKey(keyHash: string): Promise<{ organCode: string; role: Role; keyId: string } | undefined> {
     const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: marshall(keys.apiKey(keyHash)) }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(keys.apiKey(keyHash)),
+        ConsistentRead: true,
+      }),
     );
-    return fromItem<{ organCode: string; role: Role }>(out.Item);
+    const key = fromItem<{
+      organCode: string;
+      role: Role;
+      revokedAt?: string;
+      validUntil?: string;
+      lastUsedAt?: string;
+    }>(out.Item);
+    const now = new Date();
+    if (!key || key.revokedAt || (key.validUntil && key.validUntil <= now.toISOString())) {
+      return undefined;
+    }
+    this.noteKeyUse(keyHash, key.lastUsedAt, now);
+    return { organCode: key.organCode, role: key.role, keyId: keyHash };
+  }
+
+  /**
+   * Records a key's last use, to the minute: a conditional update, sent only when the stored time
+   * is older than a minute and not awaited (fire and forget; a failure only loses a timestamp), so
+   * a busy key costs one write a minute and no request waits for it.
+   */
+  private noteKeyUse(keyHash: string, lastUsedAt: string | undefined, now: Date): void {
+    const minuteAgo = new Date(now.getTime() - 60_000).toISOString();
+    if (lastUsedAt && lastUsedAt > minuteAgo) {
+      return;
+    }
+    this.client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(keys.apiKey(keyHash)),
+          UpdateExpression: "SET lastUsedAt = :now",
+          ConditionExpression:
+            "attribute_exists(PK) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :minuteAgo)",
+          ExpressionAttributeValues: marshall({ ":now": now.toISOString(), ":minuteAgo": minuteAgo }),
+        }),
+      )
+      .catch(() => undefined);
   }
 
   async putApiKey(keyHash: string, organCode: string, role: Role): Promise<void> {
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: toItem(keys.apiKey(keyHash), "apiKey", { organCode, role }),
+        Item: apiKeyItem({ id: keyHash, organCode, role, createdAt: new Date().toISOString() }),
       }),
     );
   }
 
   async putOrgan(organ: Organ): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({ TableName: this.tableName, Item: toItem(keys.organ(organ.code), "organ", organ) }),
-    );
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: organItem(organ) }));
+  }
+
+  /** The successor of each of `codes` that was merged into another organ (one batch read). */
+  async organSuccessors(codes: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const successors = new Map<string, string>();
+    const unique = [...new Set(codes)];
+    for (let i = 0; i < unique.length; i += 100) {
+      const out = await this.client.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [this.tableName]: { Keys: unique.slice(i, i + 100).map((code) => marshall(keys.organ(code))) },
+          },
+        }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) {
+        const organ = fromItem<Organ & { successor?: string }>(item);
+        if (organ?.successor) {
+          successors.set(organ.code, organ.successor);
+        }
+      }
+    }
+    return successors;
   }
 
   async organStatuses(codes: readonly string[]): Promise<ReadonlyMap<string, Organ["status"]>> {

@@ -1,0 +1,701 @@
+/**
+ * `AdminStore` on the single table: every change and its admin-chain event in one
+ * TransactWriteItems, conditional on the chain head item (`ITEM_KEYS.adminHead`). When another
+ * admin change moved the head meanwhile, the transaction is rebuilt on the new head (a few times,
+ * then ADMIN_CHANGE_CONFLICT): the chain never forks and no change goes unrecorded.
+ */
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+  ScanCommand,
+  type ScanCommandOutput,
+  TransactionCanceledException,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { ExchangeError } from "../errors/index.ts";
+import {
+  type AdminEventInput,
+  type AdminStore,
+  type ApiKeyRecord,
+  adminEvent,
+  type ChainEvent,
+  type ChainHead,
+  type OrganPatch,
+  type OrganRecord,
+  type SendPolicySettings,
+} from "../exchange/admin-ports.ts";
+import { directorySearchText, searchTerms } from "../exchange/directory.ts";
+import type { SendPolicySetting } from "../exchange/send-policy.ts";
+import type { Page } from "../exchange/types.ts";
+import { PageCursors } from "./page-cursor.ts";
+import { ITEM_KEYS } from "./schema.ts";
+
+const keys = ITEM_KEYS;
+const INTERNAL_FIELDS = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "search"];
+/** Rebuilds of a transaction that lost the race for the chain head before giving up. */
+const HEAD_RETRIES = 5;
+
+function record<T>(item: Record<string, AttributeValue> | undefined): T | undefined {
+  if (!item) {
+    return undefined;
+  }
+  const value = unmarshall(item);
+  for (const field of INTERNAL_FIELDS) {
+    delete value[field];
+  }
+  return value as T;
+}
+
+const toItem = (keyAttributes: Record<string, string>, entity: string, value: object) =>
+  marshall(
+    { ...value, ...keyAttributes, entity },
+    { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  );
+
+/** An organ's item: its profile, in the directory index, with its folded search text. */
+export function organItem(organ: OrganRecord): Record<string, AttributeValue> {
+  return toItem(
+    {
+      ...keys.organ(organ.code),
+      GSI1PK: keys.directory,
+      GSI1SK: organ.code,
+      search: directorySearchText(organ),
+    },
+    "organ",
+    organ,
+  );
+}
+
+/** An API key's item, listed under its organ (GSI2). */
+export function apiKeyItem(key: ApiKeyRecord): Record<string, AttributeValue> {
+  return toItem(
+    {
+      ...keys.apiKey(key.id),
+      GSI2PK: keys.apiKeys(key.organCode),
+      GSI2SK: keys.apiKeySort(key.createdAt ?? "", key.id),
+    },
+    "apiKey",
+    key,
+  );
+}
+
+/** A change: its transaction items, and which refusal each item's failed condition means. */
+interface Change {
+  readonly items: readonly TransactWriteItem[];
+  /** Per item (same index): the error when its condition failed; undefined: cannot fail. */
+  readonly refusals: readonly (ExchangeError | undefined)[];
+}
+
+export class DynamoAdminStore implements AdminStore {
+  private readonly cursors: PageCursors;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    options: { readonly cursorSecret?: string } = {},
+  ) {
+    this.cursors = new PageCursors(options.cursorSecret);
+  }
+
+  // The directory
+
+  async listOrgans(query: { q?: string; limit: number; cursor?: string }): Promise<Page<OrganRecord>> {
+    const terms = searchTerms(query.q);
+    const filter = terms.map((_, i) => `contains(#search, :t${i})`).join(" AND ");
+    let startKey = query.cursor ? this.openCursor(query.cursor) : undefined;
+    const items: OrganRecord[] = [];
+    let last: Record<string, string> | undefined;
+    // A filter is applied after DynamoDB's Limit: read on until the page is full or the index ends.
+    do {
+      const out: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "GSI1",
+          KeyConditionExpression: "GSI1PK = :pk",
+          ...(filter ? { FilterExpression: filter, ExpressionAttributeNames: { "#search": "search" } } : {}),
+          ExpressionAttributeValues: marshall({
+            ":pk": keys.directory,
+            ...Object.fromEntries(terms.map((term, i) => [`:t${i}`, term])),
+          }),
+          Limit: terms.length > 0 ? Math.max(100, query.limit) : query.limit,
+          ...(startKey ? { ExclusiveStartKey: marshall(startKey) } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        if (items.length === query.limit) {
+          break;
+        }
+        items.push(record<OrganRecord>(item)!);
+        const plain = unmarshall(item);
+        last = { PK: plain["PK"], SK: plain["SK"], GSI1PK: plain["GSI1PK"], GSI1SK: plain["GSI1SK"] };
+      }
+      startKey = out.LastEvaluatedKey
+        ? (unmarshall(out.LastEvaluatedKey) as Record<string, string>)
+        : undefined;
+      if (items.length === query.limit) {
+        // More may follow unless the index ended exactly with this item.
+        const ended =
+          !startKey && last?.GSI1SK === (out.Items ?? []).map((i) => unmarshall(i)["GSI1SK"]).at(-1);
+        return ended ? { items } : { items, nextCursor: this.cursors.seal(last!, "GSI1", keys.directory) };
+      }
+    } while (startKey);
+    return { items };
+  }
+
+  private openCursor(cursor: string): Record<string, string> {
+    const key = this.cursors.open(cursor, "GSI1", keys.directory);
+    const names = ["PK", "SK", "GSI1PK", "GSI1SK"];
+    if (Object.keys(key).length !== names.length || !names.every((name) => typeof key[name] === "string")) {
+      throw new ExchangeError("INVALID_CURSOR", { detail: "the cursor holds no position in the directory" });
+    }
+    return key as Record<string, string>;
+  }
+
+  async getOrgan(code: string): Promise<OrganRecord | undefined> {
+    return record<OrganRecord>(await this.get(keys.organ(code)));
+  }
+
+  async createOrgan(organ: OrganRecord, event: AdminEventInput): Promise<ChainEvent> {
+    const exists = new ExchangeError("ADMIN_ORGAN_EXISTS", {
+      detail: `organ ${organ.code} is already in the directory`,
+    });
+    const items: TransactWriteItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: organItem(organ),
+          ConditionExpression: "attribute_not_exists(PK)",
+        },
+      },
+    ];
+    const refusals: (ExchangeError | undefined)[] = [exists];
+    if (organ.parent) {
+      items.push(this.organExists(organ.parent));
+      refusals.push(
+        new ExchangeError("ADMIN_ORGAN_NOT_FOUND", {
+          detail: `parent organ ${organ.parent} is not in the directory`,
+        }),
+      );
+    }
+    return this.commit({ items, refusals }, event);
+  }
+
+  async updateOrgan(code: string, patch: OrganPatch, event: AdminEventInput): Promise<OrganRecord> {
+    const current = await this.requireOrgan(code);
+    const updated: OrganRecord = { ...current, ...patch, updatedAt: event.at };
+    const items: TransactWriteItem[] = [this.replaceOrgan(current, updated)];
+    const refusals: (ExchangeError | undefined)[] = [changedMeanwhile(code)];
+    if (patch.parent) {
+      items.push(this.organExists(patch.parent));
+      refusals.push(
+        new ExchangeError("ADMIN_ORGAN_NOT_FOUND", {
+          detail: `parent organ ${patch.parent} is not in the directory`,
+        }),
+      );
+    }
+    await this.commit({ items, refusals }, event);
+    return updated;
+  }
+
+  async deactivateOrgan(code: string, event: AdminEventInput): Promise<OrganRecord> {
+    const current = await this.requireOrgan(code);
+    if (current.status !== "active") {
+      throw notActive(code, current.status);
+    }
+    const updated: OrganRecord = { ...current, status: "inactive", updatedAt: event.at };
+    await this.commit(
+      { items: [this.replaceOrgan(current, updated)], refusals: [changedMeanwhile(code)] },
+      event,
+    );
+    return updated;
+  }
+
+  async mergeOrgan(code: string, successor: string, event: AdminEventInput): Promise<OrganRecord> {
+    const [current, next] = await Promise.all([this.requireOrgan(code), this.requireOrgan(successor)]);
+    if (current.status === "merged") {
+      throw notActive(code, current.status);
+    }
+    if (next.status !== "active") {
+      throw notActive(successor, next.status);
+    }
+    const merged: OrganRecord = { ...current, status: "merged", successor, updatedAt: event.at };
+    const aliases = [...new Set([...(next.aliases ?? []), code, ...(current.aliases ?? [])])];
+    const heir: OrganRecord = { ...next, aliases, updatedAt: event.at };
+    await this.commit(
+      {
+        items: [this.replaceOrgan(current, merged), this.replaceOrgan(next, heir)],
+        refusals: [changedMeanwhile(code), changedMeanwhile(successor)],
+      },
+      event,
+    );
+    return merged;
+  }
+
+  /** Puts `next` over `current` only if the stored organ is still `current` (same updatedAt and status). */
+  private replaceOrgan(current: OrganRecord, next: OrganRecord): TransactWriteItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: organItem(next),
+        ConditionExpression: current.updatedAt
+          ? "#status = :status AND updatedAt = :updatedAt"
+          : "#status = :status AND attribute_not_exists(updatedAt)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: marshall({
+          ":status": current.status,
+          ...(current.updatedAt ? { ":updatedAt": current.updatedAt } : {}),
+        }),
+      },
+    };
+  }
+
+  private organExists(code: string): TransactWriteItem {
+    return {
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: marshall(keys.organ(code)),
+        ConditionExpression: "attribute_exists(PK)",
+      },
+    };
+  }
+
+  private async requireOrgan(code: string): Promise<OrganRecord> {
+    const organ = await this.getOrgan(code);
+    if (!organ) {
+      throw new ExchangeError("ADMIN_ORGAN_NOT_FOUND", { detail: `no organ ${code} in the directory` });
+    }
+    return organ;
+  }
+
+  // API keys
+
+  async listApiKeys(organCode: string): Promise<ApiKeyRecord[]> {
+    const found: ApiKeyRecord[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "GSI2",
+          KeyConditionExpression: "GSI2PK = :pk",
+          ExpressionAttributeValues: marshall({ ":pk": keys.apiKeys(organCode) }),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        found.push(withId(item));
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return found;
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const item = await this.get(keys.apiKey(id));
+    return item ? withId(item) : undefined;
+  }
+
+  async createApiKey(key: ApiKeyRecord, event: AdminEventInput): Promise<void> {
+    await this.commit(
+      {
+        items: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: apiKeyItem(key),
+              ConditionExpression: "attribute_not_exists(PK)",
+            },
+          },
+          this.organExists(key.organCode),
+        ],
+        refusals: [
+          new ExchangeError("INTERNAL", { detail: "a new API key's hash is already taken" }),
+          new ExchangeError("ADMIN_ORGAN_NOT_FOUND", {
+            detail: `no organ ${key.organCode} in the directory`,
+          }),
+        ],
+      },
+      event,
+    );
+  }
+
+  async rotateApiKey(
+    previousId: string,
+    next: ApiKeyRecord,
+    validUntil: string,
+    event: AdminEventInput,
+  ): Promise<void> {
+    await this.commit(
+      {
+        items: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: marshall(keys.apiKey(previousId)),
+              UpdateExpression: "SET validUntil = :until, replacedBy = :next",
+              ConditionExpression:
+                "attribute_exists(PK) AND attribute_not_exists(revokedAt) AND (attribute_not_exists(validUntil) OR validUntil > :at)",
+              ExpressionAttributeValues: marshall({
+                ":until": validUntil,
+                ":next": next.id,
+                ":at": event.at,
+              }),
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: apiKeyItem(next),
+              ConditionExpression: "attribute_not_exists(PK)",
+            },
+          },
+        ],
+        refusals: [
+          new ExchangeError("API_KEY_NOT_LIVE", {
+            detail: `API key ${previousId} was revoked, rotated or expired meanwhile`,
+          }),
+          new ExchangeError("INTERNAL", { detail: "a new API key's hash is already taken" }),
+        ],
+      },
+      event,
+    );
+  }
+
+  async revokeApiKey(id: string, at: string, event: AdminEventInput): Promise<void> {
+    await this.commit(
+      {
+        items: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: marshall(keys.apiKey(id)),
+              UpdateExpression: "SET revokedAt = :at",
+              ConditionExpression: "attribute_exists(PK) AND attribute_not_exists(revokedAt)",
+              ExpressionAttributeValues: marshall({ ":at": at }),
+            },
+          },
+        ],
+        refusals: [new ExchangeError("API_KEY_NOT_LIVE", { detail: `API key ${id} was revoked meanwhile` })],
+      },
+      event,
+    );
+  }
+
+  async anyAdminKey(): Promise<boolean> {
+    // Only `npm run admin:bootstrap` asks, once per deployment: a filtered scan is fine there.
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out: ScanCommandOutput = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: "entity = :apiKey AND #role = :admin AND attribute_not_exists(revokedAt)",
+          ExpressionAttributeNames: { "#role": "role" },
+          ExpressionAttributeValues: marshall({ ":apiKey": "apiKey", ":admin": "admin" }),
+          ProjectionExpression: "PK",
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      if ((out.Items ?? []).length > 0) {
+        return true;
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return false;
+  }
+
+  // Certificates and trust anchors
+
+  async listCertificates(organCode: string): Promise<{ sha256: string; pem: string }[]> {
+    return (await this.queryPrefix(keys.organ(organCode).PK, "CERT#")).map(({ SK, pem }) => ({
+      sha256: SK.slice("CERT#".length),
+      pem,
+    }));
+  }
+
+  async bindCertificate(
+    organCode: string,
+    sha256: string,
+    pem: string,
+    event: AdminEventInput,
+  ): Promise<void> {
+    await this.commit(
+      {
+        items: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: toItem(keys.organCertificate(organCode, sha256), "organCertificate", { pem }),
+            },
+          },
+          this.organExists(organCode),
+        ],
+        refusals: [
+          undefined,
+          new ExchangeError("ADMIN_ORGAN_NOT_FOUND", { detail: `no organ ${organCode} in the directory` }),
+        ],
+      },
+      event,
+    );
+  }
+
+  async unbindCertificate(organCode: string, sha256: string, event: AdminEventInput): Promise<void> {
+    await this.commit(
+      {
+        items: [this.deleteExisting(keys.organCertificate(organCode, sha256))],
+        refusals: [
+          new ExchangeError("ADMIN_CERTIFICATE_NOT_FOUND", {
+            detail: `certificate ${sha256} is not bound to ${organCode}`,
+          }),
+        ],
+      },
+      event,
+    );
+  }
+
+  async listTrustAnchors(): Promise<{ sha256: string; pem: string }[]> {
+    return (await this.queryPrefix(keys.trustAnchors.PK, keys.trustAnchors.SKPrefix)).map(({ SK, pem }) => ({
+      sha256: SK.slice(keys.trustAnchors.SKPrefix.length),
+      pem,
+    }));
+  }
+
+  async addTrustAnchor(sha256: string, pem: string, event: AdminEventInput): Promise<void> {
+    await this.commit(
+      {
+        items: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: toItem(keys.trustAnchor(sha256), "trustAnchor", { pem }),
+            },
+          },
+        ],
+        refusals: [undefined],
+      },
+      event,
+    );
+  }
+
+  async removeTrustAnchor(sha256: string, event: AdminEventInput): Promise<void> {
+    await this.commit(
+      {
+        items: [this.deleteExisting(keys.trustAnchor(sha256))],
+        refusals: [
+          new ExchangeError("ADMIN_TRUST_ANCHOR_NOT_FOUND", { detail: `no trust anchor ${sha256}` }),
+        ],
+      },
+      event,
+    );
+  }
+
+  // The send policy
+
+  async sendPolicySettings(): Promise<SendPolicySettings> {
+    const organs: Record<string, SendPolicySetting> = {};
+    let deployment: SendPolicySetting | undefined;
+    for (const { SK, policy } of await this.queryPrefix<{ policy: SendPolicySetting }>(
+      keys.sendPolicies.PK,
+      keys.sendPolicies.SKPrefix,
+    )) {
+      const organ = SK.slice(keys.sendPolicy().SK.length + 1);
+      if (organ) {
+        organs[organ] = policy;
+      } else {
+        deployment = policy;
+      }
+    }
+    return { ...(deployment ? { deployment } : {}), organs };
+  }
+
+  async sendPolicyFor(sender: string): Promise<{ setting: SendPolicySetting; scope: string } | undefined> {
+    const out = await this.client.send(
+      new BatchGetItemCommand({
+        RequestItems: {
+          [this.tableName]: {
+            Keys: [marshall(keys.sendPolicy(sender)), marshall(keys.sendPolicy())],
+            // An admin's change counts from the next send.
+            ConsistentRead: true,
+          },
+        },
+      }),
+    );
+    const found = (out.Responses?.[this.tableName] ?? []).map((item) => unmarshall(item));
+    // Two small keys: DynamoDB returns them unprocessed only under throttling, which the SDK retries.
+    const organ = found.find((item) => item["SK"] === keys.sendPolicy(sender).SK);
+    const deployment = found.find((item) => item["SK"] === keys.sendPolicy().SK);
+    if (organ) {
+      return { setting: organ["policy"] as SendPolicySetting, scope: sender };
+    }
+    return deployment
+      ? { setting: deployment["policy"] as SendPolicySetting, scope: "deployment" }
+      : undefined;
+  }
+
+  async putSendPolicy(
+    scope: string | undefined,
+    setting: SendPolicySetting | undefined,
+    event: AdminEventInput,
+  ): Promise<void> {
+    const key = keys.sendPolicy(scope);
+    await this.commit(
+      {
+        items: [
+          setting
+            ? {
+                Put: {
+                  TableName: this.tableName,
+                  Item: toItem(key, "sendPolicy", { policy: setting, updatedAt: event.at }),
+                },
+              }
+            : { Delete: { TableName: this.tableName, Key: marshall(key) } },
+        ],
+        refusals: [undefined],
+      },
+      event,
+    );
+  }
+
+  // The admin chain
+
+  async adminEvents(): Promise<ChainEvent[]> {
+    const events: ChainEvent[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "PK = :pk AND begins_with(SK, :evt)",
+          ExpressionAttributeValues: marshall({
+            ":pk": keys.adminEvents.PK,
+            ":evt": keys.adminEvents.SKPrefix,
+          }),
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        events.push(record<{ event: ChainEvent }>(item)!.event);
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return events;
+  }
+
+  /**
+   * Writes the change with the next admin event, conditional on the head read just before; rebuilt
+   * on a newer head when another admin change won. A failed condition of the change itself is its
+   * refusal (the first one that failed).
+   */
+  private async commit(change: Change, input: AdminEventInput): Promise<ChainEvent> {
+    for (let attempt = 0; attempt < HEAD_RETRIES; attempt++) {
+      const head = record<ChainHead>(await this.get(keys.adminHead));
+      const event = adminEvent(head, input);
+      const headItem: TransactWriteItem = {
+        Put: {
+          TableName: this.tableName,
+          Item: toItem(keys.adminHead, "adminHead", { chain: event.chain, seq: event.seq, hash: event.hash }),
+          ConditionExpression: head ? "seq = :seq AND #hash = :hash" : "attribute_not_exists(PK)",
+          ...(head
+            ? {
+                ExpressionAttributeNames: { "#hash": "hash" },
+                ExpressionAttributeValues: marshall({ ":seq": head.seq, ":hash": head.hash }),
+              }
+            : {}),
+        },
+      };
+      const eventItem: TransactWriteItem = {
+        Put: {
+          TableName: this.tableName,
+          Item: toItem(keys.adminEvent(event.seq), "adminEvent", { event }),
+          ConditionExpression: "attribute_not_exists(PK)",
+        },
+      };
+      try {
+        await this.client.send(
+          new TransactWriteItemsCommand({ TransactItems: [...change.items, headItem, eventItem] }),
+        );
+        return event;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) {
+          throw error;
+        }
+        const reasons = error.CancellationReasons ?? [];
+        const failed = change.items.findIndex((_, i) => reasons[i]?.Code === "ConditionalCheckFailed");
+        if (failed >= 0) {
+          throw change.refusals[failed] ?? error;
+        }
+        const lostHead = [change.items.length, change.items.length + 1].some(
+          (i) => reasons[i]?.Code === "ConditionalCheckFailed",
+        );
+        if (!lostHead && !reasons.some((reason) => reason.Code === "TransactionConflict")) {
+          throw error;
+        }
+      }
+    }
+    throw new ExchangeError("ADMIN_CHANGE_CONFLICT", {
+      detail: `the admin chain moved on ${HEAD_RETRIES} times while this change was being recorded`,
+    });
+  }
+
+  private deleteExisting(key: { PK: string; SK: string }): TransactWriteItem {
+    return {
+      Delete: { TableName: this.tableName, Key: marshall(key), ConditionExpression: "attribute_exists(PK)" },
+    };
+  }
+
+  private async get(key: { PK: string; SK: string }): Promise<Record<string, AttributeValue> | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(key), ConsistentRead: true }),
+    );
+    return out.Item;
+  }
+
+  private async queryPrefix<T = { pem: string }>(
+    pk: string,
+    prefix: string,
+  ): Promise<(T & { SK: string })[]> {
+    const found: (T & { SK: string })[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "PK = :pk AND begins_with(SK, :prefix)",
+          ExpressionAttributeValues: marshall({ ":pk": pk, ":prefix": prefix }),
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        found.push(unmarshall(item) as T & { SK: string });
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return found;
+  }
+}
+
+/** A key item as listed: its id is its hash (from the key; items written before ids carry none). */
+function withId(item: Record<string, AttributeValue>): ApiKeyRecord {
+  const pk = unmarshall(item)["PK"] as string;
+  return { ...record<ApiKeyRecord>(item)!, id: pk.slice("KEY#".length) };
+}
+
+function changedMeanwhile(code: string): ExchangeError {
+  return new ExchangeError("ADMIN_CHANGE_CONFLICT", {
+    detail: `organ ${code} was changed meanwhile; read it again and retry`,
+  });
+}
+
+function notActive(code: string, status: string): ExchangeError {
+  return new ExchangeError("ADMIN_ORGAN_STATE", {
+    detail: `organ ${code} is ${status}: only an active organ is deactivated, merged, or merged into`,
+    meta: { organCode: code, status },
+  });
+}
