@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { DEMO_ORGANS, type DemoOrgan } from "../devkit/demo-organs.ts";
 import { startLocalTsa } from "../devkit/tsa.ts";
 import type { RuntimeConfig } from "../shared/config.ts";
@@ -14,6 +15,7 @@ import { ensureDemoPki, serveCrls, serveOcsp } from "./demo-pki.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./emulators/dynamodb-local.ts";
 import { freePort } from "./emulators/ports.ts";
 import { startS3Server } from "./emulators/s3-server.ts";
+import { httpStreamReader, startStreamPoller } from "./stream-poller.ts";
 
 export interface LocalExchangeOptions {
   /** Repository root (handler modules are loaded from here). */
@@ -191,6 +193,31 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       ...(options.apiHost ? { host: options.apiHost } : {}),
     });
     stops.push(api.close);
+
+    progress("starting the stream poller");
+    // The table's stream runs the same handler as in AWS (functions/stream-events): statistics, webhooks.
+    const streamClient = createDynamoClient(config);
+    const streamHandler = (await import(
+      pathToFileURL(join(options.root, "functions/stream-events/handler.ts")).href
+    )) as {
+      handler: (event: { Records: unknown[] }) => Promise<void>;
+    };
+    const poller = startStreamPoller({
+      reader: httpStreamReader({
+        client: streamClient,
+        tableName: config.tableName,
+        endpoint: dynamo.endpoint,
+        region: config.region,
+      }),
+      handle: (records) => streamHandler.handler({ Records: records }),
+      checkpointPath: join(options.dataDir, "stream-checkpoint.json"),
+      deadLetterPath: join(options.dataDir, "stream-dead-letters.jsonl"),
+      onTrouble: trouble,
+    });
+    stops.push(async () => {
+      await poller.stop();
+      streamClient.destroy();
+    });
 
     // Supervision: a DynamoDB Local that dies is said so and restarted on the same port and data,
     // instead of every request failing silently; a crash loop stops the runtime.

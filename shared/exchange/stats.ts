@@ -502,3 +502,29 @@ export function statsCsv(report: StatsReport): string {
   );
   return `${summary}${row}\r\n${overdueHeader}${overdueRows.join("")}`;
 }
+
+// ---- who may read what ---------------------------------------------------------------------
+
+/**
+ * The organ a caller's request reads and its period. An organ reads its own figures (naming
+ * another organ is refused); an admin reads any organ's, or all organs' by default. The period
+ * defaults to the current month up to today (Vietnam time).
+ */
+export function statsScope(
+  caller: { readonly organCode: string; readonly role: string },
+  query: { readonly from?: string; readonly to?: string; readonly organ?: string },
+  now: Date,
+): { organ: string; from: string; to: string; today: string } {
+  const today = vietnamDay(now);
+  const to = query.to ?? today;
+  const from = query.from ?? `${to.slice(0, 8)}01`;
+  if (caller.role === "admin") {
+    return { organ: query.organ ?? ALL_ORGANS, from, to, today };
+  }
+  if (query.organ !== undefined && query.organ !== caller.organCode) {
+    throw new ExchangeError("STATS_ORGAN_NOT_ALLOWED", {
+      detail: `this key reads the statistics of ${caller.organCode} only; an admin key reads another organ's or all`,
+    });
+  }
+  return { organ: caller.organCode, from, to, today };
+}
