@@ -426,10 +426,11 @@ export class PdfLexer {
     const bytes = this.bytes;
     const start = this.pos;
     this.pos += 2;
-    const entries: [string, PdfObject][] = [];
-    const seen = new Set<string>();
-    const duplicates: string[] = [];
-    const realKeys = new Set<string>();
+    // Built as it is read, the bookkeeping allocated only when a key needs it: a letter's
+    // verification reads thousands of dictionaries.
+    const map = new Map<string, PdfObject>();
+    let duplicates: string[] | undefined;
+    let realKeys: Set<string> | undefined;
     for (;;) {
       this.skipWhitespace();
       const byte = bytes[this.pos];
@@ -438,9 +439,9 @@ export class PdfLexer {
       }
       if (byte === 0x3e && bytes[this.pos + 1] === 0x3e) {
         this.pos += 2;
-        return new PdfDict(entries, start, this.pos, {
-          duplicateKeys: duplicates,
-          realNumberKeys: [...realKeys],
+        return PdfDict.adopt(map, start, this.pos, {
+          ...(duplicates ? { duplicateKeys: duplicates } : {}),
+          ...(realKeys ? { realNumberKeys: [...realKeys] } : {}),
         });
       }
       if (byte !== 0x2f) {
@@ -450,19 +451,20 @@ export class PdfLexer {
       const value = this.parseObject(depth + 1);
       // Readers disagree on which of two entries with one key counts (we keep the last; poppler
       // sorts dictionaries of 32 entries or more and finds any): remember that there were two.
-      if (seen.has(key)) {
+      if (map.has(key)) {
+        duplicates ??= [];
         if (!duplicates.includes(key)) {
           duplicates.push(key);
         }
-      } else {
-        seen.add(key);
       }
       if (typeof value === "number" && !this.lastNumberIsInteger) {
+        realKeys ??= new Set();
         realKeys.add(key);
       } else {
-        realKeys.delete(key);
+        realKeys?.delete(key);
       }
-      entries.push([key, value]);
+      // As `new Map(entries)` would: a repeated key keeps its first place and takes the last value.
+      map.set(key, value);
     }
   }
 }

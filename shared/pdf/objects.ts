@@ -59,6 +59,16 @@ export interface PdfDictSyntax {
   readonly realNumberKeys?: readonly string[];
 }
 
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+/** A map handed to {@link PdfDict.adopt}; iterable as entries so that the constructor's type holds. */
+class Adopted implements Iterable<readonly [string, PdfObject]> {
+  constructor(readonly map: Map<string, PdfObject>) {}
+  [Symbol.iterator](): Iterator<readonly [string, PdfObject]> {
+    return this.map[Symbol.iterator]();
+  }
+}
+
 /** A dictionary (§7.3.7). Keys are name values without the slash; insertion order is kept. */
 export class PdfDict {
   readonly map: Map<string, PdfObject>;
@@ -79,11 +89,15 @@ export class PdfDict {
     end = -1,
     syntax: PdfDictSyntax = {},
   ) {
-    this.map = new Map(entries);
+    this.map = entries instanceof Adopted ? entries.map : new Map(entries);
     this.start = start;
     this.end = end;
-    this.duplicateKeys = syntax.duplicateKeys ?? [];
-    this.realNumberKeys = syntax.realNumberKeys ?? [];
+    this.duplicateKeys = syntax.duplicateKeys ?? NO_KEYS;
+    this.realNumberKeys = syntax.realNumberKeys ?? NO_KEYS;
+  }
+  /** A dictionary over `map` itself, uncopied: for the lexer, which holds it nowhere else. */
+  static adopt(map: Map<string, PdfObject>, start: number, end: number, syntax: PdfDictSyntax): PdfDict {
+    return new PdfDict(new Adopted(map), start, end, syntax);
   }
   /**
    * The value when it is a number written as an integer (`33`, not `33.0` or `33.`), else

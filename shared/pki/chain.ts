@@ -100,13 +100,10 @@ export function verifySignatureValue(
     known = new Map();
     verified.set(publicKey, known);
   }
-  const hash = createHash("sha256");
-  // Each part length-prefixed; an absent AlgorithmIdentifier (length -1) is not an empty one.
-  hash.update(lengthPrefix(algorithmDer ? algorithmDer.length : -1));
-  for (const part of [algorithmDer ?? EMPTY, data, signature]) {
-    hash.update(lengthPrefix(part.length)).update(part);
-  }
-  const key = `${algorithmOid} ${hash.digest("base64")}`;
+  // With the lengths in the key, the hash of data ‖ signature names both exactly.
+  const digest = createHash("sha256").update(data).update(signature).digest("base64");
+  const algorithm = algorithmDer ? Buffer.from(algorithmDer).toString("base64") : "-";
+  const key = `${algorithmOid} ${algorithm} ${data.length} ${signature.length} ${digest}`;
   let result = known.get(key);
   if (result === undefined) {
     result = verifyUncached(data, algorithmOid, signature, publicKey, algorithmDer);
@@ -121,19 +118,12 @@ export function verifySignatureValue(
 /**
  * Answers of {@link verifyUncached} per key object, by the SHA-256 of what was verified: the same
  * CA certificates and CRLs are checked with the same CA keys letter after letter, and an RSA or
- * ECDSA verification costs about ten times the hash. The answer is a function of exactly the
- * hashed bytes (each part length-prefixed) and the key, so it cannot differ from a fresh check.
+ * ECDSA verification costs about ten times the hash. The answer is a function of exactly what the
+ * key names (algorithm, parameters, lengths, hash of the bytes) and the key, so it cannot differ
+ * from a fresh check.
  */
 const verified = new WeakMap<KeyObject, Map<string, boolean>>();
 const MAX_VERIFIED_PER_KEY = 4096;
-const EMPTY = new Uint8Array(0);
-
-function lengthPrefix(length: number): Uint8Array {
-  const prefix = new Uint8Array(8);
-  new DataView(prefix.buffer).setFloat64(0, length);
-  return prefix;
-}
-
 function verifyUncached(
   data: Uint8Array,
   algorithmOid: string,

@@ -67,6 +67,21 @@ export interface SignedDataResult {
 
 /** A certificate for the report. */
 export function summariseCertificate(certificate: Certificate): CertificateSummary {
+  // A decoded certificate is frozen (shared/pki/certificate.ts): its summary is too, made once.
+  if (!Object.isFrozen(certificate)) {
+    return summaryOf(certificate);
+  }
+  let summary = summaries.get(certificate);
+  if (!summary) {
+    summary = Object.freeze(summaryOf(certificate));
+    summaries.set(certificate, summary);
+  }
+  return summary;
+}
+
+const summaries = new WeakMap<Certificate, CertificateSummary>();
+
+function summaryOf(certificate: Certificate): CertificateSummary {
   return {
     subject: certificate.subject.text,
     issuer: certificate.issuer.text,
