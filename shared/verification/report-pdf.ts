@@ -2,11 +2,16 @@
  * A printable verification report (A4, Vietnamese and English side by side) a clerk can attach to the
  * incoming-letter register: the verdict, the file's SHA-256, the validation time, and for every
  * signature the signer, times, revocation, coverage, modifications and each check with its code.
- * pdf-lib with an embedded, subset Liberation Serif (Vietnamese needs a Unicode font).
+ *
+ * Written as a small PDF by hand (lines of text, a subset Liberation Serif through
+ * ../pdf/appearance/embedded-font.ts, since Vietnamese needs a Unicode font) rather than with
+ * pdf-lib and fontkit: those were ~1 MB of the verify-document bundle (issue 9).
  */
-import fontkit from "@pdf-lib/fontkit";
-import { PDFDocument, type PDFFont, type PDFPage, rgb } from "pdf-lib";
+import { deflateSync } from "node:zlib";
+import { EmbeddedFont, subsetTag } from "../pdf/appearance/embedded-font.ts";
 import { loadDefaultFont } from "../pdf/appearance/font.ts";
+import { name, PdfDict, type PdfObject, PdfRef, PdfStream, textString } from "../pdf/objects.ts";
+import { serializeBody } from "../pdf/serialize.ts";
 import type { CheckStatus, Indication, SignatureReport, ValidationReport } from "./report.ts";
 import { displayTime, summariseSignature, WORDS } from "./summary.ts";
 
@@ -27,7 +32,10 @@ const STATUS_WORDS: Readonly<Record<CheckStatus, string>> = {
   unknown: "Chưa rõ / unknown",
   skipped: "Bỏ qua / skipped",
 };
-const VERDICT_COLOURS: Readonly<Record<Indication, ReturnType<typeof rgb>>> = {
+/** A DeviceRGB fill colour, components in 0–1. */
+type Colour = readonly [number, number, number];
+const rgb = (r: number, g: number, b: number): Colour => [r, g, b];
+const VERDICT_COLOURS: Readonly<Record<Indication, Colour>> = {
   TOTAL_PASSED: rgb(0.05, 0.45, 0.15),
   TOTAL_FAILED: rgb(0.75, 0.05, 0.05),
   INDETERMINATE: rgb(0.7, 0.4, 0),
@@ -40,25 +48,36 @@ function printable(text: string): string {
     .replace(/[^\u0009\u000a\u0020-\u024f\u1e00-\u1eff\u2013\u2014\u2018-\u201d\u2026]/g, "?");
 }
 
-class Writer {
-  readonly #doc: PDFDocument;
-  readonly #regular: PDFFont;
-  readonly #bold: PDFFont;
-  #page!: PDFPage;
-  #y = 0;
-  pages = 0;
+/** A page's content stream operators. */
+type PageContent = string[];
 
-  constructor(doc: PDFDocument, regular: PDFFont, bold: PDFFont) {
-    this.#doc = doc;
+/** Formats a number for a content stream: at most 3 decimals, no exponent. */
+function num(value: number): string {
+  const rounded = Math.round(value * 1000) / 1000;
+  return Object.is(rounded, -0) ? "0" : String(rounded);
+}
+
+class Writer {
+  readonly #regular: EmbeddedFont;
+  readonly #bold: EmbeddedFont;
+  readonly pageContents: PageContent[] = [];
+  #page!: PageContent;
+  #y = 0;
+
+  constructor(regular: EmbeddedFont, bold: EmbeddedFont) {
     this.#regular = regular;
     this.#bold = bold;
     this.newPage();
   }
 
+  get pages(): number {
+    return this.pageContents.length;
+  }
+
   newPage(): void {
-    this.#page = this.#doc.addPage([PAGE.width, PAGE.height]);
+    this.#page = [];
+    this.pageContents.push(this.#page);
     this.#y = PAGE.height - PAGE.margin;
-    this.pages++;
   }
 
   /** Starts a new page unless `height` points still fit. */
@@ -74,7 +93,7 @@ class Writer {
       readonly size?: number;
       readonly bold?: boolean;
       readonly indent?: number;
-      readonly colour?: ReturnType<typeof rgb>;
+      readonly colour?: Colour;
     } = {},
   ): void {
     const size = options.size ?? 10;
@@ -87,13 +106,11 @@ class Writer {
       const flush = (): void => {
         this.keep(size * 1.3);
         this.#y -= size * 1.3;
-        this.#page.drawText(line, {
-          x: PAGE.margin + indent,
-          y: this.#y,
-          size,
-          font,
-          color: options.colour ?? rgb(0, 0, 0),
-        });
+        const [r, g, b] = options.colour ?? rgb(0, 0, 0);
+        this.#page.push(
+          `BT /${options.bold ? "F2" : "F1"} ${num(size)} Tf ${num(r)} ${num(g)} ${num(b)} rg ` +
+            `1 0 0 1 ${num(PAGE.margin + indent)} ${num(this.#y)} Tm ${font.encode(line)} Tj ET`,
+        );
         line = "";
       };
       for (const word of words) {
@@ -218,18 +235,12 @@ export async function renderReportPdf(
   report: ValidationReport,
   options: ReportPdfOptions = {},
 ): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  doc.registerFontkit(fontkit);
-  const regular = await doc.embedFont(options.fontBytes ?? (await loadDefaultFont("regular")), {
-    subset: true,
-  });
-  const bold = await doc.embedFont(options.boldFontBytes ?? (await loadDefaultFont("bold")), {
-    subset: true,
-  });
-  doc.setTitle("Báo cáo kiểm tra chữ ký số / Signature verification report");
-  doc.setProducer("Lienthong");
-  doc.setCreationDate(new Date(report.validationTime));
-  const writer = new Writer(doc, regular, bold);
+  const regularBytes = options.fontBytes ?? (await loadDefaultFont("regular"));
+  const boldBytes = options.boldFontBytes ?? (await loadDefaultFont("bold"));
+  const seed = [report.document.sha256, report.validationTime];
+  const regular = EmbeddedFont.open(regularBytes, subsetTag(regularBytes, seed));
+  const bold = EmbeddedFont.open(boldBytes, subsetTag(boldBytes, seed));
+  const writer = new Writer(regular, bold);
   const vi = WORDS.vi;
   const en = WORDS.en;
   writer.text("BÁO CÁO KIỂM TRA CHỮ KÝ SỐ", { size: 16, bold: true });
@@ -264,5 +275,116 @@ export async function renderReportPdf(
   for (const signature of report.signatures) {
     signatureBlock(writer, signature);
   }
-  return doc.save();
+  return writePdf(writer.pageContents, regular, bold, {
+    title: "Báo cáo kiểm tra chữ ký số / Signature verification report",
+    creationDate: new Date(report.validationTime),
+  });
+}
+
+/** `D:YYYYMMDDHHmmSSZ` (ISO 32000-1 §7.9.4), or undefined for an invalid date. */
+function pdfDate(date: Date): string | undefined {
+  if (Number.isNaN(date.getTime())) {
+    return undefined;
+  }
+  return `D:${date.toISOString().replace(/[-:T]/g, "").slice(0, 14)}Z`;
+}
+
+/**
+ * A complete PDF (ISO 32000-1 §7.5: header, objects, cross-reference table, trailer): catalog 1,
+ * page tree 2, information dictionary 3, the two fonts, then each page and its content stream.
+ */
+function writePdf(
+  pages: readonly PageContent[],
+  regular: EmbeddedFont,
+  bold: EmbeddedFont,
+  info: { readonly title: string; readonly creationDate: Date },
+): Uint8Array {
+  const bodies: PdfObject[] = [];
+  const allocate = (): number => bodies.push(null);
+  const set = (objectNumber: number, body: PdfObject): void => {
+    bodies[objectNumber - 1] = body;
+  };
+  const catalog = allocate();
+  const pageTree = allocate();
+  const infoNumber = allocate();
+  const fonts = new PdfDict();
+  for (const [resource, font] of [
+    ["F1", regular],
+    ["F2", bold],
+  ] as const) {
+    const fontNumber = allocate();
+    for (const [objectNumber, body] of font.embed(fontNumber, allocate)) {
+      set(objectNumber, body);
+    }
+    fonts.map.set(resource, new PdfRef(fontNumber));
+  }
+  const kids: PdfRef[] = [];
+  for (const content of pages) {
+    const pageNumber = allocate();
+    const contentNumber = allocate();
+    kids.push(new PdfRef(pageNumber));
+    set(
+      pageNumber,
+      new PdfDict([
+        ["Type", name("Page")],
+        ["Parent", new PdfRef(pageTree)],
+        ["MediaBox", [0, 0, PAGE.width, PAGE.height]],
+        ["Resources", new PdfDict([["Font", fonts]])],
+        ["Contents", new PdfRef(contentNumber)],
+      ]),
+    );
+    set(
+      contentNumber,
+      new PdfStream(
+        new PdfDict([["Filter", name("FlateDecode")]]),
+        deflateSync(Buffer.from(`${content.join("\n")}\n`, "latin1")),
+      ),
+    );
+  }
+  set(
+    catalog,
+    new PdfDict([
+      ["Type", name("Catalog")],
+      ["Pages", new PdfRef(pageTree)],
+    ]),
+  );
+  set(
+    pageTree,
+    new PdfDict([
+      ["Type", name("Pages")],
+      ["Kids", kids],
+      ["Count", kids.length],
+    ]),
+  );
+  const created = pdfDate(info.creationDate);
+  set(
+    infoNumber,
+    new PdfDict([
+      ["Title", textString(info.title)],
+      ["Producer", textString("Lienthong")],
+      ...(created ? ([["CreationDate", textString(created)]] as const) : []),
+    ]),
+  );
+
+  const chunks: Uint8Array[] = [Buffer.from("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "latin1")];
+  let offset = chunks[0]!.length;
+  const offsets: number[] = [];
+  bodies.forEach((body, i) => {
+    offsets.push(offset);
+    for (const chunk of [
+      Buffer.from(`${i + 1} 0 obj\n`, "latin1"),
+      serializeBody(body),
+      Buffer.from("\nendobj\n", "latin1"),
+    ]) {
+      chunks.push(chunk);
+      offset += chunk.length;
+    }
+  });
+  let xref = `xref\n0 ${bodies.length + 1}\n0000000000 65535 f\r\n`;
+  for (const at of offsets) {
+    xref += `${String(at).padStart(10, "0")} 00000 n\r\n`;
+  }
+  xref += `trailer\n<< /Size ${bodies.length + 1} /Root ${catalog} 0 R /Info ${infoNumber} 0 R >>\nstartxref\n${offset}\n%%EOF\n`;
+  chunks.push(Buffer.from(xref, "latin1"));
+  return Buffer.concat(chunks);
 }
