@@ -70,6 +70,15 @@ export interface paths {
      */
     get: operations["listOutbox"];
   };
+  "/v1/stats": {
+    /**
+     * get-stats
+     * @description No contract yet (functions/contracts.ts).
+     *
+     * **Roles:** clerk, integration, admin (action `report`: read handling statistics).
+     */
+    get: operations["getStats"];
+  };
   "/v1/letters/{id}/verification": {
     /**
      * The verification report kept at send
@@ -292,6 +301,60 @@ export interface paths {
      */
     put: operations["putSendPolicy"];
   };
+  "/v1/letters/{id}/history": {
+    /**
+     * get-history
+     * @description No contract yet (functions/contracts.ts).
+     *
+     * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     */
+    get: operations["getHistory"];
+  };
+  "/v1/letters/{id}/recall": {
+    /**
+     * request-recall
+     * @description No contract yet (functions/contracts.ts).
+     *
+     * **Roles:** integration (action `send`: send letters).
+     */
+    post: operations["requestRecall"];
+  };
+  "/v1/letters/{id}/receipts": {
+    /**
+     * list-receipts
+     * @description No contract yet (functions/contracts.ts).
+     *
+     * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     */
+    get: operations["listReceipts"];
+  };
+  "/v1/letters/{id}/receipts/{recipient}/{file}": {
+    /**
+     * get-receipt
+     * @description No contract yet (functions/contracts.ts).
+     *
+     * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     */
+    get: operations["getReceipt"];
+  };
+  "/v1/admin/audit/seal": {
+    /**
+     * seal-audit
+     * @description No contract yet (functions/contracts.ts).
+     *
+     * **Roles:** admin (action `administer`: administer the exchange).
+     */
+    post: operations["sealAudit"];
+  };
+  "/v1/admin/audit/letters/{id}": {
+    /**
+     * verify-audit
+     * @description No contract yet (functions/contracts.ts).
+     *
+     * **Roles:** admin (action `administer`: administer the exchange).
+     */
+    get: operations["verifyAudit"];
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -383,6 +446,7 @@ export interface components {
         | "LETTER_NOT_SENT"
         | "RECEIPT_NOT_FOUND"
         | "SEAL_NOT_AVAILABLE"
+        | "STATS_ORGAN_NOT_ALLOWED"
         | "INTERNAL";
       status: number;
       /** @description the code's message in English */
@@ -416,7 +480,13 @@ export interface components {
     };
     Problem403: components["schemas"]["Problem"] & {
       /** @enum {string} */
-      code?: "FORBIDDEN" | "ROLE_NOT_ALLOWED" | "ORGAN_INACTIVE" | "NOT_A_RECIPIENT" | "NOT_THE_SENDER";
+      code?:
+        | "FORBIDDEN"
+        | "ROLE_NOT_ALLOWED"
+        | "ORGAN_INACTIVE"
+        | "NOT_A_RECIPIENT"
+        | "NOT_THE_SENDER"
+        | "STATS_ORGAN_NOT_ALLOWED";
       /** @constant */
       status?: 403;
     };
@@ -539,7 +609,7 @@ export interface components {
         "application/problem+json": components["schemas"]["Problem401"];
       };
     };
-    /** @description Refused (403): FORBIDDEN, ROLE_NOT_ALLOWED, ORGAN_INACTIVE, NOT_A_RECIPIENT, NOT_THE_SENDER. */
+    /** @description Refused (403): FORBIDDEN, ROLE_NOT_ALLOWED, ORGAN_INACTIVE, NOT_A_RECIPIENT, NOT_THE_SENDER, STATS_ORGAN_NOT_ALLOWED. */
     Problem403: {
       content: {
         "application/problem+json": components["schemas"]["Problem403"];
@@ -1328,6 +1398,31 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * get-stats
+   * @description No contract yet (functions/contracts.ts).
+   *
+   * **Roles:** clerk, integration, admin (action `report`: read handling statistics).
+   */
+  getStats: {
+    responses: {
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+      /** @description Undocumented. */
+      default: {
+        content: never;
+      };
     };
   };
   /**
@@ -2244,6 +2339,183 @@ export interface operations {
    * **Roles:** admin (action `administer`: administer the exchange).
    */
   putSendPolicy: {
+    responses: {
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+      /** @description Undocumented. */
+      default: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * get-history
+   * @description No contract yet (functions/contracts.ts).
+   *
+   * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   */
+  getHistory: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+      /** @description Undocumented. */
+      default: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * request-recall
+   * @description No contract yet (functions/contracts.ts).
+   *
+   * **Roles:** integration (action `send`: send letters).
+   */
+  requestRecall: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+      /** @description Undocumented. */
+      default: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * list-receipts
+   * @description No contract yet (functions/contracts.ts).
+   *
+   * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   */
+  listReceipts: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+      /** @description Undocumented. */
+      default: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * get-receipt
+   * @description No contract yet (functions/contracts.ts).
+   *
+   * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   */
+  getReceipt: {
+    parameters: {
+      path: {
+        id: string;
+        recipient: string;
+        file: string;
+      };
+    };
+    responses: {
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+      /** @description Undocumented. */
+      default: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * seal-audit
+   * @description No contract yet (functions/contracts.ts).
+   *
+   * **Roles:** admin (action `administer`: administer the exchange).
+   */
+  sealAudit: {
+    responses: {
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+      /** @description Undocumented. */
+      default: {
+        content: never;
+      };
+    };
+  };
+  /**
+   * verify-audit
+   * @description No contract yet (functions/contracts.ts).
+   *
+   * **Roles:** admin (action `administer`: administer the exchange).
+   */
+  verifyAudit: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
     responses: {
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
