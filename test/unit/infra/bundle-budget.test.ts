@@ -54,6 +54,15 @@ function heavyPackages(bundle: BuiltBundle): string[] {
   return [...found].sort();
 }
 
+/** Routes that sign a PDF, drawing the Decree 30 appearance (issue 9: ≤ 1.5 MB each). */
+const SIGNING_ROUTES = ["sign-letter", "prepare-signature", "complete-signature"];
+
+/** The appearance's own font embedding (shared/pdf/appearance/truetype.ts), in place of a PDF library. */
+const FONT_MODULES = ["shared/pdf/appearance/truetype.ts", "shared/pdf/appearance/embedded-font.ts"];
+
+const hasPdfLibrary = (bundle: BuiltBundle): string[] =>
+  heavyPackages(bundle).filter((name) => name === "pdf-lib" || name.startsWith("@pdf-lib/"));
+
 let bundles: Map<string, BuiltBundle>;
 let removeOutdir: () => Promise<void>;
 
@@ -61,7 +70,7 @@ beforeAll(async () => {
   const outdir = await tempFolder("lienthong-bundles-");
   removeOutdir = outdir.remove;
   bundles = await buildRouteBundles(outdir.path, {
-    names: [...LIGHT_ROUTES, "send-letter", "verify-letter", "sign-letter", "verify-document"],
+    names: [...LIGHT_ROUTES, "send-letter", "verify-letter", ...SIGNING_ROUTES, "verify-document"],
   });
 }, 120_000);
 
@@ -118,15 +127,40 @@ describe("routes that verify", () => {
   );
 });
 
+describe("routes that sign", () => {
+  it.each(SIGNING_ROUTES)(
+    "%s draws appearances with its own font embedder, no pdf-lib or fontkit, within 1.5 MB",
+    (name) => {
+      const bundle = bundles.get(name)!;
+
+      expect(bundle.inputs).toEqual(
+        expect.arrayContaining([...FONT_MODULES, "shared/pdf/appearance/build-appearance.ts"]),
+      );
+      expect(hasPdfLibrary(bundle)).toEqual([]);
+      expect(bundle.bytes).toBeLessThanOrEqual(bundleBudget(name).maxBytes);
+      expect(bundle.bytes).toBeLessThanOrEqual(1536 * 1024);
+    },
+  );
+});
+
 describe("verify-document", () => {
   it("carries the printed report's renderer in its one file, imported on demand", async () => {
     const bundle = bundles.get("verify-document")!;
     const text = await readFile(bundle.file, "utf8");
 
     expect(bundle.inputs).toContain("shared/verification/report-pdf.ts");
-    expect(heavyPackages(bundle)).toContain("pdf-lib");
+    // The report is written with the same font embedder as the appearances, not with pdf-lib.
+    expect(bundle.inputs).toEqual(expect.arrayContaining(FONT_MODULES));
+    expect(hasPdfLibrary(bundle)).toEqual([]);
     // The dynamic import was bundled, not left for run time (a Lambda asset has no sources).
     expect(/import\(\s*["'][^"']*report-pdf[^"']*["']\s*\)/.test(text)).toBe(false);
+  });
+
+  it("stays within 1.5 MB", () => {
+    expect(bundles.get("verify-document")!.bytes).toBeLessThanOrEqual(
+      bundleBudget("verify-document").maxBytes,
+    );
+    expect(bundles.get("verify-document")!.bytes).toBeLessThanOrEqual(1536 * 1024);
   });
 });
 
@@ -142,8 +176,6 @@ describe("the light routes' remaining share of the crypto and PDF core", () => {
 
   it("against far more in a signing route (the measure can fail)", () => {
     expect(coreBytes("sign-letter")).toBeGreaterThan(2 * CORE_CRYPTO_PDF_ALLOWANCE);
-    expect(heavyPackages(bundles.get("sign-letter")!)).toEqual(
-      expect.arrayContaining(["node-forge", "pdf-lib"]),
-    );
+    expect(heavyPackages(bundles.get("sign-letter")!)).toEqual(expect.arrayContaining(["node-forge"]));
   });
 });
