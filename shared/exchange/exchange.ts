@@ -543,7 +543,8 @@ export async function assertActiveOrgans(
     );
     throw new ExchangeError("RECIPIENT_INACTIVE", {
       detail: `recipient(s) no longer active: ${named.join(", ")}; nothing was delivered`,
-      meta: { inactive },
+      // In the problem document too: a client reads whom to address instead.
+      meta: { inactive, problem: { inactive } },
     });
   }
 }
