@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// The `lienthong` command. Runs the esbuild bundle in dist/cli (made by `npm run build`, which
-// `npm ci` runs through `prepare`) while none of the source files it was built from has changed
-// since (dist/cli/inputs.json lists them): a bundled, lazily loaded CLI starts several times
-// faster than TypeScript compiled on the fly. Otherwise it runs the sources through tsx, so it is
-// never stale. Only the bundle's own inputs are looked at (a few dozen stat calls), not every
-// source file of the checkout.
+// The `lienthong` command. Runs the esbuild bundles in dist/cli (made by `npm run build`, which
+// `npm ci` runs through `prepare`) while none of the source files a bundle was built from has
+// changed since (dist/cli/inputs.json lists them, a few dozen stat calls): a bundled, lazily
+// loaded CLI starts several times faster than TypeScript compiled on the fly. Otherwise it runs
+// the sources through tsx, so it is never stale. `verify` has a bundle of its own (cli/build.js);
+// every other command goes through cli/main.ts.
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -13,29 +13,39 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-function bundleIsFresh() {
+/** The URL of `name` in dist/cli when that bundle is fresh, else undefined. */
+function freshBundle(name) {
   let manifest;
   try {
     manifest = JSON.parse(readFileSync(join(root, "dist", "cli", "inputs.json"), "utf8"));
   } catch {
-    return false;
+    return undefined;
   }
-  const { started, inputs } = manifest;
-  if (typeof started !== "number" || !Array.isArray(inputs) || inputs.length === 0) {
-    return false;
+  const inputs = manifest.bundles?.[name];
+  if (typeof manifest.started !== "number" || !Array.isArray(inputs) || inputs.length === 0) {
+    return undefined;
   }
-  return inputs.every((path) => {
+  const fresh = inputs.every((path) => {
     const stats = statSync(join(root, path), { throwIfNoEntry: false });
-    return stats !== undefined && stats.mtimeMs <= started;
+    return stats !== undefined && stats.mtimeMs <= manifest.started;
   });
+  return fresh ? pathToFileURL(join(root, "dist", "cli", name)).href : undefined;
 }
 
-let main;
-if (bundleIsFresh()) {
-  ({ main } = await import(pathToFileURL(join(root, "dist", "cli", "main.js")).href));
+const argv = process.argv.slice(2);
+const verify = argv[0] === "verify" ? freshBundle("verify/verify.js") : undefined;
+if (verify) {
+  const { command } = await import(verify);
+  process.exitCode = await command.run(argv.slice(1));
 } else {
-  const { register } = await import("tsx/esm/api");
-  register();
-  ({ main } = await import(pathToFileURL(join(root, "cli", "main.ts")).href));
+  const bundle = freshBundle("main.js");
+  let main;
+  if (bundle) {
+    ({ main } = await import(bundle));
+  } else {
+    const { register } = await import("tsx/esm/api");
+    register();
+    ({ main } = await import(pathToFileURL(join(root, "cli", "main.ts")).href));
+  }
+  process.exitCode = await main(argv);
 }
-process.exitCode = await main(process.argv.slice(2));
