@@ -437,6 +437,7 @@ export interface components {
         | "API_KEY_NOT_LIVE"
         | "ADMIN_CERTIFICATE_NOT_FOUND"
         | "ADMIN_TRUST_ANCHOR_NOT_FOUND"
+        | "ADMIN_KEY_EXISTS"
         | "ADMIN_CHANGE_CONFLICT"
         | "STATUS_CONFLICT"
         | "LETTER_REVOKED"
@@ -522,6 +523,7 @@ export interface components {
         | "ADMIN_ORGAN_EXISTS"
         | "ADMIN_ORGAN_STATE"
         | "API_KEY_NOT_LIVE"
+        | "ADMIN_KEY_EXISTS"
         | "ADMIN_CHANGE_CONFLICT"
         | "STATUS_CONFLICT"
         | "LETTER_REVOKED"
@@ -621,7 +623,7 @@ export interface components {
         "application/problem+json": components["schemas"]["Problem404"];
       };
     };
-    /** @description Refused (409): LETTER_ALREADY_SENT, LETTER_CHANGED, UPLOAD_MISSING, STATUS_NOT_ALLOWED, SIGNING_SESSION_SPENT, SIGNING_SESSION_USED, AUDIT_CHAIN_BROKEN, RECIPIENT_INACTIVE, LETTER_NOT_VERIFIED, WEBHOOK_MESSAGE_NOT_DEAD, ADMIN_ORGAN_EXISTS, ADMIN_ORGAN_STATE, API_KEY_NOT_LIVE, ADMIN_CHANGE_CONFLICT, STATUS_CONFLICT, LETTER_REVOKED, LETTER_RECALLED, RECALL_NOT_PENDING, LETTER_NOT_SENT. */
+    /** @description Refused (409): LETTER_ALREADY_SENT, LETTER_CHANGED, UPLOAD_MISSING, STATUS_NOT_ALLOWED, SIGNING_SESSION_SPENT, SIGNING_SESSION_USED, AUDIT_CHAIN_BROKEN, RECIPIENT_INACTIVE, LETTER_NOT_VERIFIED, WEBHOOK_MESSAGE_NOT_DEAD, ADMIN_ORGAN_EXISTS, ADMIN_ORGAN_STATE, API_KEY_NOT_LIVE, ADMIN_KEY_EXISTS, ADMIN_CHANGE_CONFLICT, STATUS_CONFLICT, LETTER_REVOKED, LETTER_RECALLED, RECALL_NOT_PENDING, LETTER_NOT_SENT. */
     Problem409: {
       content: {
         "application/problem+json": components["schemas"]["Problem409"];
@@ -797,10 +799,8 @@ export interface operations {
                   vi: string;
                   en: string;
                 };
-                /** @description the send policy in force at this attempt */
-                policy?: {
-                  [key: string]: unknown;
-                };
+                /** @description the send policy in force at this attempt: require-total-passed, allow-indeterminate, record-only */
+                policy?: string;
                 /** @enum {string} */
                 decision?: "delivered" | "refused";
                 fileSha256?: string;
@@ -922,10 +922,8 @@ export interface operations {
                 vi: string;
                 en: string;
               };
-              /** @description the send policy in force at this attempt */
-              policy?: {
-                [key: string]: unknown;
-              };
+              /** @description the send policy in force at this attempt: require-total-passed, allow-indeterminate, record-only */
+              policy?: string;
               /** @enum {string} */
               decision?: "delivered" | "refused";
               fileSha256?: string;
@@ -1056,10 +1054,8 @@ export interface operations {
                   vi: string;
                   en: string;
                 };
-                /** @description the send policy in force at this attempt */
-                policy?: {
-                  [key: string]: unknown;
-                };
+                /** @description the send policy in force at this attempt: require-total-passed, allow-indeterminate, record-only */
+                policy?: string;
                 /** @enum {string} */
                 decision?: "delivered" | "refused";
                 fileSha256?: string;
@@ -1181,10 +1177,8 @@ export interface operations {
                 vi: string;
                 en: string;
               };
-              /** @description the send policy in force at this attempt */
-              policy?: {
-                [key: string]: unknown;
-              };
+              /** @description the send policy in force at this attempt: require-total-passed, allow-indeterminate, record-only */
+              policy?: string;
               /** @enum {string} */
               decision?: "delivered" | "refused";
               fileSha256?: string;
@@ -1356,10 +1350,8 @@ export interface operations {
                   vi: string;
                   en: string;
                 };
-                /** @description the send policy in force at this attempt */
-                policy?: {
-                  [key: string]: unknown;
-                };
+                /** @description the send policy in force at this attempt: require-total-passed, allow-indeterminate, record-only */
+                policy?: string;
                 /** @enum {string} */
                 decision?: "delivered" | "refused";
                 fileSha256?: string;

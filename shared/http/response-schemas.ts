@@ -53,7 +53,12 @@ export const verificationSummarySchema = z.object({
     }),
   ),
   summary: bilingual,
-  policy: z.record(z.string(), z.unknown()).optional().describe("the send policy in force at this attempt"),
+  policy: z
+    .string()
+    .optional()
+    .describe(
+      "the send policy in force at this attempt: require-total-passed, allow-indeterminate, record-only",
+    ),
   decision: z.enum(["delivered", "refused"]).optional(),
   fileSha256: z.string().optional(),
 });
