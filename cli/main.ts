@@ -7,6 +7,7 @@ import type { Command } from "./common.ts";
 export type { Command };
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  audit: () => import("./commands/audit.ts"),
   edxml: () => import("./commands/edxml.ts"),
   pki: () => import("./commands/pki.ts"),
   sign: () => import("./commands/sign.ts"),

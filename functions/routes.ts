@@ -254,6 +254,53 @@ export const ROUTES: readonly RouteDefinition[] = [
     action: "administer",
     access: ["table:read", "table:write"],
   },
+  // Lifecycle, receipts and audit (issue 10 items 4, 5, 8: shared/exchange/lifecycle.ts, receipts.ts, audit.ts)
+  {
+    name: "get-history",
+    method: "GET",
+    path: "/v1/letters/{id}/history",
+    action: "read",
+    access: ["table:read"],
+  },
+  {
+    name: "request-recall",
+    method: "POST",
+    path: "/v1/letters/{id}/recall",
+    action: "send",
+    access: ["table:read", "table:write"],
+  },
+  {
+    name: "list-receipts",
+    method: "GET",
+    path: "/v1/letters/{id}/receipts",
+    action: "read",
+    access: ["table:read"],
+  },
+  {
+    // Signed on request with the exchange's key (deterministic: the same bytes every time).
+    name: "get-receipt",
+    method: "GET",
+    path: "/v1/letters/{id}/receipts/{recipient}/{file}",
+    action: "read",
+    access: ["table:read", "kms:sign"],
+  },
+  {
+    name: "seal-audit",
+    method: "POST",
+    path: "/v1/admin/audit/seal",
+    action: "administer",
+    access: ["table:read", "table:write", "bucket:write-evidence", "kms:sign"],
+    timeoutSeconds: 29,
+  },
+  {
+    name: "verify-audit",
+    method: "GET",
+    path: "/v1/admin/audit/letters/{id}",
+    action: "administer",
+    // kms:sign only for the exchange's signer configuration (its certificate is what seals are checked against).
+    access: ["table:read", "bucket:read-evidence", "kms:sign"],
+    timeoutSeconds: 29,
+  },
 ];
 
 /** The action a route names, for its handler's `apiHandler` options; throws for an unknown route. */

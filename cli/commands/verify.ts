@@ -36,6 +36,7 @@ Options:
   --trust <pem>        PEM bundle of trusted root certificates; repeatable (default: $${TRUST_ENV})
   --crl <file>         a CA's current CRL (DER or PEM); repeatable. With the CAs' CRLs, no network is needed
   --p7s <file>         verify a detached CAdES signature over <file> instead of a PDF
+  --detached <file>    the same as --p7s (e.g. a receipt: lienthong verify receipt.json --detached receipt.p7s)
   --organ <code>       the organ that claims to send the letter; every signer must belong to it
   --offline            do not contact OCSP responders or CRL distribution points
   --revocation <mode>  require (default) | prefer | off
@@ -50,6 +51,7 @@ const OPTIONS = {
   trust: { type: "string", multiple: true },
   crl: { type: "string", multiple: true },
   p7s: { type: "string" },
+  detached: { type: "string" },
   organ: { type: "string" },
   offline: { type: "boolean" },
   revocation: { type: "string" },
@@ -89,8 +91,9 @@ async function verifyCommand(argv: readonly string[]): Promise<number> {
     ...(values.organ ? { expectedOrganCode: values.organ } : {}),
   } as const;
   let report: ValidationReport;
-  if (values.p7s) {
-    const p7s = await readInput(values.p7s, "signature");
+  const detached = values.p7s ?? values.detached;
+  if (detached) {
+    const p7s = await readInput(detached, "signature");
     // Fail early (exit 2) when the file is unreadable; then stream it, never holding it whole.
     await assertReadableFile(file, "file");
     const { createReadStream } = await import("node:fs");

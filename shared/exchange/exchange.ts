@@ -3,6 +3,7 @@ import { ExchangeError } from "../errors/index.ts";
 import type { ValidationReport } from "../verification/report.ts";
 import type { SendPolicySource } from "./admin-ports.ts";
 import { completeFanOut, deliveriesOf, type FanOutBytes, sentEventOf } from "./fan-out.ts";
+import type { CopyLifecycle } from "./event-ports.ts";
 import type { CreateLetterInput, LetterFileInput, ListQuery, SetStatusInput } from "./letter-schema.ts";
 import {
   type LetterVerifier,
@@ -10,6 +11,7 @@ import {
   summariseVerification,
   type VerificationSummary,
 } from "./letter-verification.ts";
+import { type CopyView, Lifecycle } from "./lifecycle.ts";
 import type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "./ports.ts";
 import { BUCKET_LAYOUT } from "./ports.ts";
 import {
@@ -22,7 +24,7 @@ import {
   unmetRequirements,
 } from "./send-policy.ts";
 import { sha256Hex } from "./sha256.ts";
-import { allowedPredecessors, assertTransition, STATUS_LABELS, type StatusCode } from "./status.ts";
+import { STATUS_LABELS, type StatusCode } from "./status.ts";
 import type { Caller, Delivery, Letter, Page } from "./types.ts";
 
 export interface ExchangeOptions {
@@ -49,6 +51,10 @@ export interface RecipientView {
   readonly statusLabel: { readonly vi: string; readonly en: string };
   readonly reason?: string;
   readonly updatedAt: string;
+  /** The recall/update handshake on this copy (13 asked, 15 agreed, 16 refused): `lifecycle.ts`. */
+  readonly recall?: CopyLifecycle["recall"];
+  /** Set when the letter was revoked: the copy is frozen. */
+  readonly revoked?: CopyLifecycle["revoked"];
 }
 
 export interface LetterView extends Omit<Letter, "file" | "verification" | "pending" | "head"> {
@@ -72,6 +78,8 @@ export interface InboxItem {
   readonly urgency: number;
   readonly dueDate?: string;
   readonly verdict?: VerificationSummary["verdict"];
+  readonly recall?: CopyLifecycle["recall"];
+  readonly revoked?: CopyLifecycle["revoked"];
 }
 
 /**
@@ -238,6 +246,7 @@ export class Exchange {
         deliveredAt: delivery.deliveredAt,
         updatedAt: delivery.updatedAt,
         ...delivery.summary,
+        ...lifecycleMarks(delivery),
       })),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     };
@@ -252,50 +261,12 @@ export class Exchange {
   }
 
   /**
-   * A recipient's clerk records what happened to its copy (edXML status 02–06). Repeating the
-   * status the copy already has changes nothing and answers it again (no new history event).
+   * A recipient's clerk records what happened to its copy (edXML status 02–06) or answers the
+   * sender's recall/update request (15, 16): one event of the copy's chain (`lifecycle.ts`).
    */
-  async setStatus(caller: Caller, id: string, input: SetStatusInput): Promise<RecipientView> {
-    await this.assertActive(caller);
-    const delivery = await this.options.ledger.getDelivery(id, caller.organCode);
-    if (!delivery) {
-      // Always this one further read, whether the letter is missing or another organ's: the two
-      // answers cost the same (no timing tells them apart).
-      const letter = await this.options.ledger.getLetter(id);
-      if (letter?.sender === caller.organCode) {
-        throw new ExchangeError("NOT_A_RECIPIENT", {
-          detail: `letter ${id} was sent by your organ (${caller.organCode}); only its recipients set statuses`,
-        });
-      }
-      throw notFound(id);
-    }
-    if (delivery.status === input.status) {
-      return this.unchanged(delivery, input);
-    }
-    assertTransition(delivery.status, input.status);
-    const at = this.now().toISOString();
-    const change = { status: input.status, at, ...(input.reason ? { reason: input.reason } : {}) };
-    const written = await this.options.ledger.updateDeliveryStatus(
-      delivery,
-      allowedPredecessors(input.status),
-      change,
-    );
-    if (!written) {
-      // The status moved on between our read and write: report against what is there now.
-      const current = (await this.options.ledger.getDelivery(id, caller.organCode)) ?? delivery;
-      if (current.status === input.status) {
-        return this.unchanged(current, input); // a concurrent identical request won
-      }
-      assertTransition(current.status, input.status);
-      throw new ExchangeError("STATUS_NOT_ALLOWED", { detail: "the status changed meanwhile; try again" });
-    }
-    const { reason: _previous, ...rest } = delivery;
-    return recipientView({
-      ...rest,
-      status: input.status,
-      updatedAt: at,
-      ...(input.reason ? { reason: input.reason } : {}),
-    });
+  setStatus(caller: Caller, id: string, input: SetStatusInput): Promise<CopyView> {
+    const { ledger } = this.options;
+    return new Lifecycle({ ledger, events: ledger.events, now: this.now }).setStatus(caller, id, input);
   }
 
   /**
@@ -427,17 +398,6 @@ export class Exchange {
     return assertActiveOrgans(this.options.ledger, caller, recipients);
   }
 
-  /** The answer to a repeated status: the copy as it is, if the request asks nothing else. */
-  private unchanged(delivery: Delivery, input: SetStatusInput): RecipientView {
-    if (input.reason !== undefined && input.reason !== delivery.reason) {
-      throw new ExchangeError("STATUS_NOT_ALLOWED", {
-        detail: `the copy already has status ${delivery.status} with another reason; a status's reason is not changed`,
-        meta: { from: delivery.status, to: input.status },
-      });
-    }
-    return recipientView(delivery);
-  }
-
   private checkFileSize(size: number): void {
     if (size > this.options.maxFileBytes) {
       throw new ExchangeError("PAYLOAD_TOO_LARGE", {
@@ -562,6 +522,15 @@ function recipientView(delivery: Delivery): RecipientView {
     statusLabel: STATUS_LABELS[delivery.status],
     ...(delivery.reason ? { reason: delivery.reason } : {}),
     updatedAt: delivery.updatedAt,
+    ...lifecycleMarks(delivery),
+  };
+}
+
+/** What the lifecycle records on a copy (recall handshake, revocation), shown wherever the copy is. */
+function lifecycleMarks(delivery: Delivery & CopyLifecycle): CopyLifecycle {
+  return {
+    ...(delivery.recall ? { recall: delivery.recall } : {}),
+    ...(delivery.revoked ? { revoked: delivery.revoked } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import * as z from "zod"; // not `{ z }`: esbuild cannot tree-shake that binding and bundles every zod locale (~260 KB)
-import { STATUS_CODES } from "./status.ts";
+import { RECALL_ANSWERS, STATUS_CODES } from "./status.ts";
 import { textFault } from "./text-rule.ts";
 
 /**
@@ -110,7 +110,8 @@ export type CreateLetterInput = z.infer<typeof createLetterSchema>;
 
 export const setStatusSchema = z
   .object({
-    status: z.enum(STATUS_CODES),
+    // 02–06: the clerk's handling; 15/16: the answer to the sender's recall/update request (13).
+    status: z.union([z.enum(STATUS_CODES), z.enum(RECALL_ANSWERS)]),
     reason: text({ max: 1000, multiline: true }).optional(),
   })
   .strict()

@@ -2,6 +2,7 @@
  * The exchange's ports: what `shared/exchange` needs from storage. The adapters (DynamoDB, S3) live in
  * `shared/storage/` and implement these; the exchange never imports them.
  */
+import type { EventStore } from "./event-ports.ts";
 import type { StatusCode } from "./status.ts";
 import type { Delivery, Letter, Organ, Page, Role } from "./types.ts";
 
@@ -84,6 +85,8 @@ export interface SigningSessionRecord {
 
 /** The exchange's records (DynamoDB): organs, keys, letters, deliveries, events. */
 export interface ExchangeLedger {
+  /** The letters' audit chains, on the same store (`event-ports.ts`): the lifecycle writes them. */
+  readonly events: EventStore;
   /** The key's organ and role; undefined for an unknown, revoked or expired (rotated) key. */
   findApiKey(
     keyHash: string,

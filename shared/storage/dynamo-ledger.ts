@@ -21,6 +21,7 @@ import type { ExchangeLedger, OrganSignerRecord, SigningSessionRecord } from "..
 import type { StatusCode } from "../exchange/status.ts";
 import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
 import { apiKeyItem, organItem } from "./dynamo-admin.ts";
+import { DynamoEvents } from "./dynamo-events.ts";
 import { PageCursors } from "./page-cursor.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
@@ -58,6 +59,8 @@ export interface DynamoLedgerOptions {
 /** `ExchangeLedger` on one DynamoDB table (AWS or DynamoDB Local: same code). */
 export class DynamoLedger implements ExchangeLedger {
   private readonly cursors: PageCursors;
+  /** The audit chains on the same table and client (`dynamo-events.ts`). */
+  readonly events: DynamoEvents;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -65,6 +68,7 @@ export class DynamoLedger implements ExchangeLedger {
     options: DynamoLedgerOptions = {},
   ) {
     this.cursors = new PageCursors(options.cursorSecret);
+    this.events = new DynamoEvents(client, tableName);
   }
 
   async findApiKey(keyHash: string): Promise<{ organCode: string; role: Role; keyId: string } | undefined> {
