@@ -406,6 +406,11 @@ export const ERROR_CODES = {
     en: "This certificate is not a trust anchor of the exchange.",
     vi: "Chứng thư số này không phải là chứng thư gốc tin cậy của hệ thống.",
   },
+  ADMIN_KEY_EXISTS: {
+    status: 409,
+    en: "An admin key already exists: the first admin key is made once per deployment; further keys come from an admin.",
+    vi: "Đã có khóa quản trị: khóa quản trị đầu tiên chỉ được tạo một lần cho mỗi hệ thống; các khóa khác do quản trị viên tạo.",
+  },
   ADMIN_CHANGE_CONFLICT: {
     status: 409,
     en: "Other administrative changes were being recorded at the same time; nothing was changed. Try again.",

@@ -24,7 +24,12 @@ import type {
 import { MAX_QUERY_CHARS } from "./directory.ts";
 import { ORGAN_CODE, text } from "./letter-schema.ts";
 import { ROLES } from "./roles.ts";
-import { SEND_POLICY_NAMES, type SendPolicy, type SendPolicySetting } from "./send-policy.ts";
+import {
+  RECOMMENDED_SEND_POLICY,
+  SEND_POLICY_NAMES,
+  type SendPolicy,
+  type SendPolicySetting,
+} from "./send-policy.ts";
 import { sha256Hex } from "./sha256.ts";
 import type { Caller, Page, Role } from "./types.ts";
 
@@ -367,4 +372,68 @@ export class Administration {
 /** Plain data as a JSON object for an event (undefined fields dropped). */
 function json(value: object): JsonObject {
   return JSON.parse(JSON.stringify(value)) as JsonObject;
+}
+
+export interface BootstrapOptions {
+  readonly organCode: string;
+  /** Needed when the organ is not in the directory yet. */
+  readonly name?: string;
+  /** Issue another admin key although one exists (e.g. every admin key was lost). */
+  readonly force?: boolean;
+  /** Leave the send policy unset (the environment's applies) instead of writing the recommended one. */
+  readonly keepPolicy?: boolean;
+  readonly now?: Date;
+}
+
+export interface BootstrapResult extends CreatedApiKey {
+  readonly organCreated: boolean;
+  /** The send policy setting written, when there was none. */
+  readonly policy?: SendPolicySetting;
+}
+
+/** Who the admin chain names for what `npm run admin:bootstrap` does (no API key exists yet). */
+export const BOOTSTRAP_ACTOR = "bootstrap";
+
+/**
+ * The first admin key of a fresh deployment (`npm run admin:bootstrap`): the operator's organ is
+ * put in the directory if needed, an admin key is made for it, and the recommended send policy is
+ * written if none is set; each in the admin chain. Refused while an admin key exists, unless forced.
+ */
+export async function bootstrapAdmin(store: AdminStore, options: BootstrapOptions): Promise<BootstrapResult> {
+  const organCode = options.organCode;
+  if (!ORGAN_CODE.test(organCode)) {
+    throw new ExchangeError("VALIDATION_FAILED", {
+      detail: `--organ: '${organCode}' is not an organ code such as 000.00.11.H53`,
+    });
+  }
+  if (!options.force && (await store.anyAdminKey())) {
+    throw new ExchangeError("ADMIN_KEY_EXISTS", {
+      detail:
+        "an admin key already exists: create more through POST /v1/admin/organs/{code}/keys (or pass --force)",
+    });
+  }
+  const at = (options.now ?? new Date()).toISOString();
+  const actor = { organCode: BOOTSTRAP_ACTOR, role: "admin" as const };
+  const administration = new Administration({ store, now: () => new Date(at) });
+  let organCreated = false;
+  if (!(await store.getOrgan(organCode))) {
+    if (!options.name) {
+      throw new ExchangeError("ADMIN_ORGAN_NOT_FOUND", {
+        detail: `organ ${organCode} is not in the directory: give its Vietnamese name with --name`,
+      });
+    }
+    const organ = createOrganSchema.safeParse({ code: organCode, name: options.name });
+    if (!organ.success) {
+      throw new ExchangeError("VALIDATION_FAILED", { detail: `--name: ${organ.error.issues[0]?.message}` });
+    }
+    await administration.createOrgan(actor, organ.data);
+    organCreated = true;
+  }
+  const created = await administration.createApiKey(actor, organCode, "admin");
+  const settings = await store.sendPolicySettings();
+  if (options.keepPolicy || settings.deployment) {
+    return { ...created, organCreated };
+  }
+  await administration.putSendPolicy(actor, undefined, RECOMMENDED_SEND_POLICY);
+  return { ...created, organCreated, policy: RECOMMENDED_SEND_POLICY };
 }
