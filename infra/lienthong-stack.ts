@@ -9,6 +9,7 @@ import { DataStore } from "./data-store.ts";
 import { ExchangeApi } from "./exchange-api.ts";
 import { type Profile, profileSettings, REPO_ROOT, type ThrottleOptions } from "./profile.ts";
 import { RouteFunction } from "./route-function.ts";
+import { StreamConsumer } from "./stream-consumer.ts";
 
 /** Options of {@link LienthongStack}. */
 export interface LienthongStackProps extends StackProps {
@@ -44,6 +45,8 @@ export class LienthongStack extends Stack {
   readonly api: ExchangeApi;
   /** Route functions by route name. */
   readonly functions: ReadonlyMap<string, RouteFunction>;
+  /** The table stream's consumer (statistics, webhooks): a function outside the API. */
+  readonly streamConsumer: StreamConsumer;
 
   constructor(scope: Construct, id: string, props: LienthongStackProps) {
     super(scope, id, props);
@@ -92,6 +95,12 @@ export class LienthongStack extends Stack {
       functions.set(route.name, routeFunction);
     }
     this.functions = functions;
+    this.streamConsumer = new StreamConsumer(this, "StreamConsumer", {
+      table: this.dataStore.table,
+      bucketName: this.dataStore.bucket.bucketName,
+      settings,
+      sendPolicy: props.sendPolicy ?? DEFAULT_SEND_POLICY,
+    });
 
     new CfnOutput(this, "ApiUrl", { value: this.api.url, description: "Base URL of the HTTP API" });
     new CfnOutput(this, "TableName", { value: this.dataStore.table.tableName });

@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROUTES } from "../../../functions/routes.ts";
 import { REPO_ROOT } from "../../../infra/profile.ts";
+import { STREAM_FUNCTION_COUNT } from "../../../infra/stream-consumer.ts";
 import { tempFolder } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -53,7 +54,7 @@ describe("npx cdk synth", () => {
     const functions = Object.values(template.Resources).filter(
       (resource) => resource.Type === "AWS::Lambda::Function",
     );
-    expect(functions).toHaveLength(ROUTES.length);
+    expect(functions).toHaveLength(ROUTES.length + STREAM_FUNCTION_COUNT);
   });
 
   it("leaves an empty validation report", async () => {

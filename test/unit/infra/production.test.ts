@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROUTES, type RouteDefinition } from "../../../functions/routes.ts";
 import { createApp } from "../../../infra/create-app.ts";
 import type { LienthongStack } from "../../../infra/lienthong-stack.ts";
+import { STREAM_FUNCTION_COUNT } from "../../../infra/stream-consumer.ts";
 import { BUCKET_LAYOUT } from "../../../shared/storage/schema.ts";
 import { allowedActions, logicalIdOf, render, roleStatements, tempFolder } from "./helpers.ts";
 
@@ -88,8 +89,8 @@ describe("production profile", () => {
   it("keeps function and access logs for one year", () => {
     const groups = Object.values(template.findResources("AWS::Logs::LogGroup"));
 
-    // One per function, and the API's access log.
-    expect(groups).toHaveLength(ROUTES.length + 1);
+    // One per function (the routes' and the stream consumer's), and the API's access log.
+    expect(groups).toHaveLength(ROUTES.length + STREAM_FUNCTION_COUNT + 1);
     for (const group of groups) {
       expect(group.Properties).toMatchObject({ RetentionInDays: 365 });
       expect(group.DeletionPolicy).toBe("Retain");
