@@ -1,5 +1,15 @@
-import type * as z from "zod";
+import * as z from "zod"; // not `{ z }`: esbuild cannot tree-shake that binding and bundles every zod locale (~260 KB)
 import type { ErrorCode } from "../shared/errors/index.ts";
+import {
+  createApiKeySchema,
+  createOrganSchema,
+  directoryQuerySchema,
+  mergeOrganSchema,
+  pemSchema,
+  putSendPolicySchema,
+  rotateApiKeySchema,
+  updateOrganSchema,
+} from "../shared/exchange/administration.ts";
 import {
   completeSignatureSchema,
   createLetterSchema,
@@ -9,16 +19,30 @@ import {
   setStatusSchema,
   signLetterSchema,
 } from "../shared/exchange/letter-schema.ts";
+import { statsQuerySchema } from "../shared/exchange/stats-schema.ts";
 import { verifyDocumentQuerySchema } from "../shared/exchange/verify-document-schema.ts";
 import {
+  apiKeyIdPath,
+  apiKeyRecordSchema,
+  certificatePath,
+  certificateSchema,
+  createdApiKeySchema,
   inboxItemSchema,
+  itemsOf,
   letterIdPath,
   letterViewSchema,
   letterWithUploadSchema,
+  organCodePath,
+  organRecordSchema,
   pageOf,
   preparedSignatureSchema,
   recipientViewSchema,
+  rotatedApiKeySchema,
+  sendPolicySettingsSchema,
+  sha256AnswerSchema,
   signedLetterFileSchema,
+  statsReportSchema,
+  trustAnchorPath,
   validationReportSchema,
   verificationAnswerSchema,
 } from "../shared/http/response-schemas.ts";
@@ -224,6 +248,179 @@ export const CONTRACTS = {
     response: recipientViewSchema,
     typicalErrors: ["LETTER_NOT_FOUND", "STATUS_NOT_ALLOWED", "NOT_A_RECIPIENT"],
     examples: { body: { status: "03" } },
+  },
+  "get-stats": {
+    summary: "Handling statistics",
+    description:
+      "Handling statistics of the caller's organ over a period of Vietnam calendar days (`from`, `to`, YYYY-MM-DD): " +
+      "received, sent, accepted, refused, finished, on-time share, median handling times and overdue copies. " +
+      "An admin key may ask for any organ, or `all`. `Accept: text/csv` answers with CSV instead.",
+    query: statsQuerySchema,
+    successStatus: 200,
+    response: statsReportSchema,
+    alsoContent: ["text/csv"],
+    typicalErrors: ["VALIDATION_FAILED", "FORBIDDEN"],
+  },
+  "list-organs": {
+    summary: "Search the organ directory",
+    description:
+      "The organ directory, searched by code, alias or name (`q`; diacritics and case ignored), a page at a time.",
+    query: directoryQuerySchema,
+    successStatus: 200,
+    response: pageOf(organRecordSchema),
+    typicalErrors: ["INVALID_CURSOR"],
+  },
+  "create-organ": {
+    summary: "Add an organ",
+    description: "Adds an active organ to the directory. Recorded in the admin audit chain.",
+    body: createOrganSchema,
+    successStatus: 201,
+    response: organRecordSchema,
+    typicalErrors: ["ADMIN_ORGAN_EXISTS", "ADMIN_ORGAN_NOT_FOUND", "ADMIN_CHANGE_CONFLICT"],
+    examples: {
+      body: {
+        code: "000.00.12.H53",
+        name: "Sở Tài chính tỉnh Mẫu",
+        aliases: ["STC"],
+        parent: "000.00.00.H53",
+      },
+    },
+  },
+  "update-organ": {
+    summary: "Change an organ",
+    description: "Changes an organ's name, aliases, parent or contact. Recorded in the admin audit chain.",
+    path: organCodePath,
+    body: updateOrganSchema,
+    successStatus: 200,
+    response: organRecordSchema,
+    typicalErrors: ["ADMIN_ORGAN_NOT_FOUND", "ADMIN_CHANGE_CONFLICT"],
+  },
+  "deactivate-organ": {
+    summary: "Deactivate an organ",
+    description: "The organ stops sending and receiving; its letters stay readable by its keys.",
+    path: organCodePath,
+    successStatus: 200,
+    response: organRecordSchema,
+    typicalErrors: ["ADMIN_ORGAN_NOT_FOUND", "ADMIN_ORGAN_STATE"],
+  },
+  "merge-organ": {
+    summary: "Merge an organ into its successor",
+    description:
+      "Merges the organ into an active successor: its code becomes an alias of the successor, and letters " +
+      "addressed to it are refused naming the successor.",
+    path: organCodePath,
+    body: mergeOrganSchema,
+    successStatus: 200,
+    response: organRecordSchema,
+    typicalErrors: ["ADMIN_ORGAN_NOT_FOUND", "ADMIN_ORGAN_STATE"],
+  },
+  "list-api-keys": {
+    summary: "List an organ's API keys",
+    description: "The organ's API keys: id, prefix, role, last use, expiry and revocation (never a secret).",
+    path: organCodePath,
+    successStatus: 200,
+    response: itemsOf(apiKeyRecordSchema),
+    typicalErrors: ["ADMIN_ORGAN_NOT_FOUND"],
+  },
+  "create-api-key": {
+    summary: "Create an API key",
+    description:
+      "A new key of a role for the organ; its secret is in this answer only (the exchange keeps its hash).",
+    path: organCodePath,
+    body: createApiKeySchema,
+    successStatus: 201,
+    response: createdApiKeySchema,
+    typicalErrors: ["ADMIN_ORGAN_NOT_FOUND", "ADMIN_ORGAN_STATE"],
+    examples: { body: { role: "integration" } },
+  },
+  "rotate-api-key": {
+    summary: "Rotate an API key",
+    description:
+      "A new key of the same organ and role; the old one keeps working for the grace period (`graceHours`, default 24, 0 ends it at once).",
+    path: apiKeyIdPath,
+    body: rotateApiKeySchema,
+    successStatus: 201,
+    response: rotatedApiKeySchema,
+    typicalErrors: ["API_KEY_NOT_FOUND", "API_KEY_NOT_LIVE"],
+  },
+  "revoke-api-key": {
+    summary: "Revoke an API key",
+    description: "The key stops working at once.",
+    path: apiKeyIdPath,
+    successStatus: 200,
+    response: apiKeyRecordSchema,
+    typicalErrors: ["API_KEY_NOT_FOUND", "API_KEY_NOT_LIVE"],
+  },
+  "list-certificates": {
+    summary: "List an organ's certificates",
+    description: "The certificates that may sign for the organ.",
+    path: organCodePath,
+    successStatus: 200,
+    response: itemsOf(certificateSchema),
+    typicalErrors: ["ADMIN_ORGAN_NOT_FOUND"],
+  },
+  "bind-certificate": {
+    summary: "Bind a certificate to an organ",
+    description: "A certificate (PEM) may sign for the organ from now on.",
+    path: organCodePath,
+    body: pemSchema,
+    successStatus: 201,
+    response: sha256AnswerSchema,
+    typicalErrors: ["CERT_MALFORMED", "ADMIN_ORGAN_NOT_FOUND"],
+  },
+  "unbind-certificate": {
+    summary: "Unbind a certificate",
+    description: "The certificate no longer signs for the organ.",
+    path: certificatePath,
+    successStatus: 200,
+    response: z.object({ unbound: z.string() }),
+    typicalErrors: ["ADMIN_CERTIFICATE_NOT_FOUND"],
+  },
+  "list-trust-anchors": {
+    summary: "List the trust anchors",
+    description: "The root certificates letters are verified against.",
+    successStatus: 200,
+    response: itemsOf(certificateSchema),
+  },
+  "add-trust-anchor": {
+    summary: "Trust a root certificate",
+    description: "Trusts a root certificate (PEM); verifiers reread the anchors within 5 minutes.",
+    body: pemSchema,
+    successStatus: 201,
+    response: sha256AnswerSchema,
+    typicalErrors: ["CERT_MALFORMED"],
+  },
+  "remove-trust-anchor": {
+    summary: "Stop trusting a root",
+    description: "Stops trusting a root certificate; verifiers reread the anchors within 5 minutes.",
+    path: trustAnchorPath,
+    successStatus: 200,
+    response: z.object({ removed: z.string() }),
+    typicalErrors: ["ADMIN_TRUST_ANCHOR_NOT_FOUND"],
+  },
+  "get-send-policy": {
+    summary: "Read the send policy settings",
+    description: "The deployment's send policy setting and the pilot organs' own settings.",
+    successStatus: 200,
+    response: sendPolicySettingsSchema,
+  },
+  "put-send-policy": {
+    summary: "Set the send policy",
+    description:
+      "Sets (or, with `policy: null`, removes) the deployment's setting or a pilot organ's (`organCode`); the next send follows it.",
+    body: putSendPolicySchema,
+    successStatus: 200,
+    response: sendPolicySettingsSchema,
+    typicalErrors: ["ADMIN_ORGAN_NOT_FOUND", "ADMIN_CHANGE_CONFLICT"],
+    examples: {
+      body: {
+        policy: {
+          verdicts: "require-total-passed",
+          requirePersonSignature: true,
+          requireFinalOrganSignature: true,
+        },
+      },
+    },
   },
 } as const satisfies Record<string, RouteContract>;
 

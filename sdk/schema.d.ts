@@ -72,10 +72,12 @@ export interface paths {
   };
   "/v1/stats": {
     /**
-     * get-stats
-     * @description No contract yet (functions/contracts.ts).
+     * Handling statistics
+     * @description Handling statistics of the caller's organ over a period of Vietnam calendar days (`from`, `to`, YYYY-MM-DD): received, sent, accepted, refused, finished, on-time share, median handling times and overdue copies. An admin key may ask for any organ, or `all`. `Accept: text/csv` answers with CSV instead.
      *
      * **Roles:** clerk, integration, admin (action `report`: read handling statistics).
+     *
+     * **Typical refusals:** `VALIDATION_FAILED`, `FORBIDDEN`.
      */
     get: operations["getStats"];
   };
@@ -158,146 +160,176 @@ export interface paths {
   };
   "/v1/organs": {
     /**
-     * list-organs
-     * @description No contract yet (functions/contracts.ts).
+     * Search the organ directory
+     * @description The organ directory, searched by code, alias or name (`q`; diacritics and case ignored), a page at a time.
      *
      * **Roles:** clerk, integration, admin (action `read-directory`: search the organ directory).
+     *
+     * **Typical refusals:** `INVALID_CURSOR`.
      */
     get: operations["listOrgans"];
   };
   "/v1/admin/organs": {
     /**
-     * create-organ
-     * @description No contract yet (functions/contracts.ts).
+     * Add an organ
+     * @description Adds an active organ to the directory. Recorded in the admin audit chain.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `ADMIN_ORGAN_EXISTS`, `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_CHANGE_CONFLICT`.
      */
     post: operations["createOrgan"];
   };
   "/v1/admin/organs/{code}": {
     /**
-     * update-organ
-     * @description No contract yet (functions/contracts.ts).
+     * Change an organ
+     * @description Changes an organ's name, aliases, parent or contact. Recorded in the admin audit chain.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_CHANGE_CONFLICT`.
      */
     put: operations["updateOrgan"];
   };
   "/v1/admin/organs/{code}/deactivate": {
     /**
-     * deactivate-organ
-     * @description No contract yet (functions/contracts.ts).
+     * Deactivate an organ
+     * @description The organ stops sending and receiving; its letters stay readable by its keys.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_ORGAN_STATE`.
      */
     post: operations["deactivateOrgan"];
   };
   "/v1/admin/organs/{code}/merge": {
     /**
-     * merge-organ
-     * @description No contract yet (functions/contracts.ts).
+     * Merge an organ into its successor
+     * @description Merges the organ into an active successor: its code becomes an alias of the successor, and letters addressed to it are refused naming the successor.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_ORGAN_STATE`.
      */
     post: operations["mergeOrgan"];
   };
   "/v1/admin/organs/{code}/keys": {
     /**
-     * list-api-keys
-     * @description No contract yet (functions/contracts.ts).
+     * List an organ's API keys
+     * @description The organ's API keys: id, prefix, role, last use, expiry and revocation (never a secret).
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`.
      */
     get: operations["listApiKeys"];
     /**
-     * create-api-key
-     * @description No contract yet (functions/contracts.ts).
+     * Create an API key
+     * @description A new key of a role for the organ; its secret is in this answer only (the exchange keeps its hash).
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_ORGAN_STATE`.
      */
     post: operations["createApiKey"];
   };
   "/v1/admin/keys/{id}/rotate": {
     /**
-     * rotate-api-key
-     * @description No contract yet (functions/contracts.ts).
+     * Rotate an API key
+     * @description A new key of the same organ and role; the old one keeps working for the grace period (`graceHours`, default 24, 0 ends it at once).
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `API_KEY_NOT_FOUND`, `API_KEY_NOT_LIVE`.
      */
     post: operations["rotateApiKey"];
   };
   "/v1/admin/keys/{id}": {
     /**
-     * revoke-api-key
-     * @description No contract yet (functions/contracts.ts).
+     * Revoke an API key
+     * @description The key stops working at once.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `API_KEY_NOT_FOUND`, `API_KEY_NOT_LIVE`.
      */
     delete: operations["revokeApiKey"];
   };
   "/v1/admin/organs/{code}/certificates": {
     /**
-     * list-certificates
-     * @description No contract yet (functions/contracts.ts).
+     * List an organ's certificates
+     * @description The certificates that may sign for the organ.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`.
      */
     get: operations["listCertificates"];
     /**
-     * bind-certificate
-     * @description No contract yet (functions/contracts.ts).
+     * Bind a certificate to an organ
+     * @description A certificate (PEM) may sign for the organ from now on.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `CERT_MALFORMED`, `ADMIN_ORGAN_NOT_FOUND`.
      */
     post: operations["bindCertificate"];
   };
   "/v1/admin/organs/{code}/certificates/{sha256}": {
     /**
-     * unbind-certificate
-     * @description No contract yet (functions/contracts.ts).
+     * Unbind a certificate
+     * @description The certificate no longer signs for the organ.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `ADMIN_CERTIFICATE_NOT_FOUND`.
      */
     delete: operations["unbindCertificate"];
   };
   "/v1/admin/trust-anchors": {
     /**
-     * list-trust-anchors
-     * @description No contract yet (functions/contracts.ts).
+     * List the trust anchors
+     * @description The root certificates letters are verified against.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
      */
     get: operations["listTrustAnchors"];
     /**
-     * add-trust-anchor
-     * @description No contract yet (functions/contracts.ts).
+     * Trust a root certificate
+     * @description Trusts a root certificate (PEM); verifiers reread the anchors within 5 minutes.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `CERT_MALFORMED`.
      */
     post: operations["addTrustAnchor"];
   };
   "/v1/admin/trust-anchors/{sha256}": {
     /**
-     * remove-trust-anchor
-     * @description No contract yet (functions/contracts.ts).
+     * Stop trusting a root
+     * @description Stops trusting a root certificate; verifiers reread the anchors within 5 minutes.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `ADMIN_TRUST_ANCHOR_NOT_FOUND`.
      */
     delete: operations["removeTrustAnchor"];
   };
   "/v1/admin/send-policy": {
     /**
-     * get-send-policy
-     * @description No contract yet (functions/contracts.ts).
+     * Read the send policy settings
+     * @description The deployment's send policy setting and the pilot organs' own settings.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
      */
     get: operations["getSendPolicy"];
     /**
-     * put-send-policy
-     * @description No contract yet (functions/contracts.ts).
+     * Set the send policy
+     * @description Sets (or, with `policy: null`, removes) the deployment's setting or a pilot organ's (`organCode`); the next send follows it.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_CHANGE_CONFLICT`.
      */
     put: operations["putSendPolicy"];
   };
@@ -1393,13 +1425,64 @@ export interface operations {
     };
   };
   /**
-   * get-stats
-   * @description No contract yet (functions/contracts.ts).
+   * Handling statistics
+   * @description Handling statistics of the caller's organ over a period of Vietnam calendar days (`from`, `to`, YYYY-MM-DD): received, sent, accepted, refused, finished, on-time share, median handling times and overdue copies. An admin key may ask for any organ, or `all`. `Accept: text/csv` answers with CSV instead.
    *
    * **Roles:** clerk, integration, admin (action `report`: read handling statistics).
+   *
+   * **Typical refusals:** `VALIDATION_FAILED`, `FORBIDDEN`.
    */
   getStats: {
+    parameters: {
+      query?: {
+        from?: string;
+        to?: string;
+        organ?: string;
+      };
+    };
     responses: {
+      /** @description Handling statistics */
+      200: {
+        content: {
+          "application/json": {
+            organ: string;
+            from: string;
+            to: string;
+            received: number;
+            sent: number;
+            sentCopies: number;
+            accepted: number;
+            refused: number;
+            finished: number;
+            onTime: {
+              finishedWithDueDate: number;
+              onTime: number;
+              late: number;
+              sharePercent: number | null;
+            };
+            medianSeconds: {
+              arrivedToAccepted: number | null;
+              arrivedToFinished: number | null;
+              relativeError: number;
+            };
+            overdue: {
+              letterId: string;
+              /** @description an organ code, e.g. 000.00.11.H53 */
+              recipient: string;
+              /** @description an organ code, e.g. 000.00.11.H53 */
+              sender: string;
+              dueDate: string;
+              /** @description ISO 8601 date and time (UTC) */
+              deliveredAt: string;
+              number?: string;
+              notation?: string;
+              subject?: string;
+            }[];
+            overdueTruncated: boolean;
+          };
+          "text/csv": string;
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -1411,10 +1494,6 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
@@ -1869,13 +1948,51 @@ export interface operations {
     };
   };
   /**
-   * list-organs
-   * @description No contract yet (functions/contracts.ts).
+   * Search the organ directory
+   * @description The organ directory, searched by code, alias or name (`q`; diacritics and case ignored), a page at a time.
    *
    * **Roles:** clerk, integration, admin (action `read-directory`: search the organ directory).
+   *
+   * **Typical refusals:** `INVALID_CURSOR`.
    */
   listOrgans: {
+    parameters: {
+      query?: {
+        q?: string;
+        limit?: string;
+        cursor?: string;
+      };
+    };
     responses: {
+      /** @description Search the organ directory */
+      200: {
+        content: {
+          "application/json": {
+            items: {
+              /** @description an organ code, e.g. 000.00.11.H53 */
+              code: string;
+              name: string;
+              aliases?: string[];
+              /** @enum {string} */
+              status: "active" | "merged" | "inactive";
+              /** @description an organ code, e.g. 000.00.11.H53 */
+              parent?: string;
+              contact?: {
+                email?: string;
+                phone?: string;
+                address?: string;
+              };
+              /** @description for a merged organ: the organ that took it over */
+              successor?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              createdAt?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              updatedAt?: string;
+            }[];
+            nextCursor?: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -1887,20 +2004,69 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * create-organ
-   * @description No contract yet (functions/contracts.ts).
+   * Add an organ
+   * @description Adds an active organ to the directory. Recorded in the admin audit chain.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `ADMIN_ORGAN_EXISTS`, `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_CHANGE_CONFLICT`.
    */
   createOrgan: {
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *   "code": "000.00.12.H53",
+         *   "name": "Sở Tài chính tỉnh Mẫu",
+         *   "aliases": [
+         *     "STC"
+         *   ],
+         *   "parent": "000.00.00.H53"
+         * }
+         */
+        "application/json": {
+          code: string;
+          name: string;
+          aliases?: string[];
+          parent?: string;
+          contact?: {
+            email?: string;
+            phone?: string;
+            address?: string;
+          };
+        };
+      };
+    };
     responses: {
+      /** @description Add an organ */
+      201: {
+        content: {
+          "application/json": {
+            /** @description an organ code, e.g. 000.00.11.H53 */
+            code: string;
+            name: string;
+            aliases?: string[];
+            /** @enum {string} */
+            status: "active" | "merged" | "inactive";
+            /** @description an organ code, e.g. 000.00.11.H53 */
+            parent?: string;
+            contact?: {
+              email?: string;
+              phone?: string;
+              address?: string;
+            };
+            /** @description for a merged organ: the organ that took it over */
+            successor?: string;
+            /** @description ISO 8601 date and time (UTC) */
+            createdAt?: string;
+            /** @description ISO 8601 date and time (UTC) */
+            updatedAt?: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -1912,25 +2078,64 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * update-organ
-   * @description No contract yet (functions/contracts.ts).
+   * Change an organ
+   * @description Changes an organ's name, aliases, parent or contact. Recorded in the admin audit chain.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_CHANGE_CONFLICT`.
    */
   updateOrgan: {
     parameters: {
       path: {
+        /** @description an organ code, e.g. 000.00.11.H53 */
         code: string;
       };
     };
+    requestBody: {
+      content: {
+        "application/json": {
+          name?: string;
+          aliases?: string[];
+          parent?: string;
+          contact?: {
+            email?: string;
+            phone?: string;
+            address?: string;
+          };
+        };
+      };
+    };
     responses: {
+      /** @description Change an organ */
+      200: {
+        content: {
+          "application/json": {
+            /** @description an organ code, e.g. 000.00.11.H53 */
+            code: string;
+            name: string;
+            aliases?: string[];
+            /** @enum {string} */
+            status: "active" | "merged" | "inactive";
+            /** @description an organ code, e.g. 000.00.11.H53 */
+            parent?: string;
+            contact?: {
+              email?: string;
+              phone?: string;
+              address?: string;
+            };
+            /** @description for a merged organ: the organ that took it over */
+            successor?: string;
+            /** @description ISO 8601 date and time (UTC) */
+            createdAt?: string;
+            /** @description ISO 8601 date and time (UTC) */
+            updatedAt?: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -1942,25 +2147,50 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * deactivate-organ
-   * @description No contract yet (functions/contracts.ts).
+   * Deactivate an organ
+   * @description The organ stops sending and receiving; its letters stay readable by its keys.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_ORGAN_STATE`.
    */
   deactivateOrgan: {
     parameters: {
       path: {
+        /** @description an organ code, e.g. 000.00.11.H53 */
         code: string;
       };
     };
     responses: {
+      /** @description Deactivate an organ */
+      200: {
+        content: {
+          "application/json": {
+            /** @description an organ code, e.g. 000.00.11.H53 */
+            code: string;
+            name: string;
+            aliases?: string[];
+            /** @enum {string} */
+            status: "active" | "merged" | "inactive";
+            /** @description an organ code, e.g. 000.00.11.H53 */
+            parent?: string;
+            contact?: {
+              email?: string;
+              phone?: string;
+              address?: string;
+            };
+            /** @description for a merged organ: the organ that took it over */
+            successor?: string;
+            /** @description ISO 8601 date and time (UTC) */
+            createdAt?: string;
+            /** @description ISO 8601 date and time (UTC) */
+            updatedAt?: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -1972,25 +2202,57 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * merge-organ
-   * @description No contract yet (functions/contracts.ts).
+   * Merge an organ into its successor
+   * @description Merges the organ into an active successor: its code becomes an alias of the successor, and letters addressed to it are refused naming the successor.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_ORGAN_STATE`.
    */
   mergeOrgan: {
     parameters: {
       path: {
+        /** @description an organ code, e.g. 000.00.11.H53 */
         code: string;
       };
     };
+    requestBody: {
+      content: {
+        "application/json": {
+          successor: string;
+        };
+      };
+    };
     responses: {
+      /** @description Merge an organ into its successor */
+      200: {
+        content: {
+          "application/json": {
+            /** @description an organ code, e.g. 000.00.11.H53 */
+            code: string;
+            name: string;
+            aliases?: string[];
+            /** @enum {string} */
+            status: "active" | "merged" | "inactive";
+            /** @description an organ code, e.g. 000.00.11.H53 */
+            parent?: string;
+            contact?: {
+              email?: string;
+              phone?: string;
+              address?: string;
+            };
+            /** @description for a merged organ: the organ that took it over */
+            successor?: string;
+            /** @description ISO 8601 date and time (UTC) */
+            createdAt?: string;
+            /** @description ISO 8601 date and time (UTC) */
+            updatedAt?: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2002,25 +2264,48 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * list-api-keys
-   * @description No contract yet (functions/contracts.ts).
+   * List an organ's API keys
+   * @description The organ's API keys: id, prefix, role, last use, expiry and revocation (never a secret).
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`.
    */
   listApiKeys: {
     parameters: {
       path: {
+        /** @description an organ code, e.g. 000.00.11.H53 */
         code: string;
       };
     };
     responses: {
+      /** @description List an organ's API keys */
+      200: {
+        content: {
+          "application/json": {
+            items: {
+              id: string;
+              prefix?: string;
+              /** @description an organ code, e.g. 000.00.11.H53 */
+              organCode: string;
+              /** @enum {string} */
+              role: "clerk" | "integration" | "admin";
+              /** @description ISO 8601 date and time (UTC) */
+              createdAt?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              lastUsedAt?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              validUntil?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              revokedAt?: string;
+              replacedBy?: string;
+            }[];
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2032,25 +2317,63 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * create-api-key
-   * @description No contract yet (functions/contracts.ts).
+   * Create an API key
+   * @description A new key of a role for the organ; its secret is in this answer only (the exchange keeps its hash).
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_ORGAN_STATE`.
    */
   createApiKey: {
     parameters: {
       path: {
+        /** @description an organ code, e.g. 000.00.11.H53 */
         code: string;
       };
     };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *   "role": "integration"
+         * }
+         */
+        "application/json": {
+          /** @enum {string} */
+          role: "clerk" | "integration" | "admin";
+        };
+      };
+    };
     responses: {
+      /** @description Create an API key */
+      201: {
+        content: {
+          "application/json": {
+            key: {
+              id: string;
+              prefix?: string;
+              /** @description an organ code, e.g. 000.00.11.H53 */
+              organCode: string;
+              /** @enum {string} */
+              role: "clerk" | "integration" | "admin";
+              /** @description ISO 8601 date and time (UTC) */
+              createdAt?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              lastUsedAt?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              validUntil?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              revokedAt?: string;
+              replacedBy?: string;
+            };
+            /** @description the key itself: shown in this answer only */
+            secret: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2062,25 +2385,63 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * rotate-api-key
-   * @description No contract yet (functions/contracts.ts).
+   * Rotate an API key
+   * @description A new key of the same organ and role; the old one keeps working for the grace period (`graceHours`, default 24, 0 ends it at once).
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `API_KEY_NOT_FOUND`, `API_KEY_NOT_LIVE`.
    */
   rotateApiKey: {
     parameters: {
       path: {
+        /** @description the key's id (SHA-256 hex of its secret) */
         id: string;
       };
     };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @default 24 */
+          graceHours?: number;
+        };
+      };
+    };
     responses: {
+      /** @description Rotate an API key */
+      201: {
+        content: {
+          "application/json": {
+            key: {
+              id: string;
+              prefix?: string;
+              /** @description an organ code, e.g. 000.00.11.H53 */
+              organCode: string;
+              /** @enum {string} */
+              role: "clerk" | "integration" | "admin";
+              /** @description ISO 8601 date and time (UTC) */
+              createdAt?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              lastUsedAt?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              validUntil?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              revokedAt?: string;
+              replacedBy?: string;
+            };
+            /** @description the key itself: shown in this answer only */
+            secret: string;
+            previous: {
+              id: string;
+              /** @description ISO 8601 date and time (UTC) */
+              validUntil: string;
+            };
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2092,25 +2453,46 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * revoke-api-key
-   * @description No contract yet (functions/contracts.ts).
+   * Revoke an API key
+   * @description The key stops working at once.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `API_KEY_NOT_FOUND`, `API_KEY_NOT_LIVE`.
    */
   revokeApiKey: {
     parameters: {
       path: {
+        /** @description the key's id (SHA-256 hex of its secret) */
         id: string;
       };
     };
     responses: {
+      /** @description Revoke an API key */
+      200: {
+        content: {
+          "application/json": {
+            id: string;
+            prefix?: string;
+            /** @description an organ code, e.g. 000.00.11.H53 */
+            organCode: string;
+            /** @enum {string} */
+            role: "clerk" | "integration" | "admin";
+            /** @description ISO 8601 date and time (UTC) */
+            createdAt?: string;
+            /** @description ISO 8601 date and time (UTC) */
+            lastUsedAt?: string;
+            /** @description ISO 8601 date and time (UTC) */
+            validUntil?: string;
+            /** @description ISO 8601 date and time (UTC) */
+            revokedAt?: string;
+            replacedBy?: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2122,25 +2504,35 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * list-certificates
-   * @description No contract yet (functions/contracts.ts).
+   * List an organ's certificates
+   * @description The certificates that may sign for the organ.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`.
    */
   listCertificates: {
     parameters: {
       path: {
+        /** @description an organ code, e.g. 000.00.11.H53 */
         code: string;
       };
     };
     responses: {
+      /** @description List an organ's certificates */
+      200: {
+        content: {
+          "application/json": {
+            items: {
+              sha256: string;
+              pem: string;
+            }[];
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2152,25 +2544,39 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * bind-certificate
-   * @description No contract yet (functions/contracts.ts).
+   * Bind a certificate to an organ
+   * @description A certificate (PEM) may sign for the organ from now on.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `CERT_MALFORMED`, `ADMIN_ORGAN_NOT_FOUND`.
    */
   bindCertificate: {
     parameters: {
       path: {
+        /** @description an organ code, e.g. 000.00.11.H53 */
         code: string;
       };
     };
+    requestBody: {
+      content: {
+        "application/json": {
+          pem: string;
+        };
+      };
+    };
     responses: {
+      /** @description Bind a certificate to an organ */
+      201: {
+        content: {
+          "application/json": {
+            sha256: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2182,26 +2588,34 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * unbind-certificate
-   * @description No contract yet (functions/contracts.ts).
+   * Unbind a certificate
+   * @description The certificate no longer signs for the organ.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `ADMIN_CERTIFICATE_NOT_FOUND`.
    */
   unbindCertificate: {
     parameters: {
       path: {
+        /** @description an organ code, e.g. 000.00.11.H53 */
         code: string;
+        /** @description SHA-256 (hex) of the certificate's DER */
         sha256: string;
       };
     };
     responses: {
+      /** @description Unbind a certificate */
+      200: {
+        content: {
+          "application/json": {
+            unbound: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2213,20 +2627,27 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * list-trust-anchors
-   * @description No contract yet (functions/contracts.ts).
+   * List the trust anchors
+   * @description The root certificates letters are verified against.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
    */
   listTrustAnchors: {
     responses: {
+      /** @description List the trust anchors */
+      200: {
+        content: {
+          "application/json": {
+            items: {
+              sha256: string;
+              pem: string;
+            }[];
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2238,20 +2659,33 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * add-trust-anchor
-   * @description No contract yet (functions/contracts.ts).
+   * Trust a root certificate
+   * @description Trusts a root certificate (PEM); verifiers reread the anchors within 5 minutes.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `CERT_MALFORMED`.
    */
   addTrustAnchor: {
+    requestBody: {
+      content: {
+        "application/json": {
+          pem: string;
+        };
+      };
+    };
     responses: {
+      /** @description Trust a root certificate */
+      201: {
+        content: {
+          "application/json": {
+            sha256: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2263,25 +2697,32 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * remove-trust-anchor
-   * @description No contract yet (functions/contracts.ts).
+   * Stop trusting a root
+   * @description Stops trusting a root certificate; verifiers reread the anchors within 5 minutes.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `ADMIN_TRUST_ANCHOR_NOT_FOUND`.
    */
   removeTrustAnchor: {
     parameters: {
       path: {
+        /** @description SHA-256 (hex) of the root's DER */
         sha256: string;
       };
     };
     responses: {
+      /** @description Stop trusting a root */
+      200: {
+        content: {
+          "application/json": {
+            removed: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2293,20 +2734,38 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * get-send-policy
-   * @description No contract yet (functions/contracts.ts).
+   * Read the send policy settings
+   * @description The deployment's send policy setting and the pilot organs' own settings.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
    */
   getSendPolicy: {
     responses: {
+      /** @description Read the send policy settings */
+      200: {
+        content: {
+          "application/json": {
+            deployment?: {
+              /** @description require-total-passed, allow-indeterminate or record-only */
+              verdicts: string;
+              requirePersonSignature: boolean;
+              requireFinalOrganSignature: boolean;
+            };
+            /** @description pilot organs' own settings, by organ code */
+            organs: {
+              [key: string]: {
+                /** @description require-total-passed, allow-indeterminate or record-only */
+                verdicts: string;
+                requirePersonSignature: boolean;
+                requireFinalOrganSignature: boolean;
+              };
+            };
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2318,20 +2777,62 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * put-send-policy
-   * @description No contract yet (functions/contracts.ts).
+   * Set the send policy
+   * @description Sets (or, with `policy: null`, removes) the deployment's setting or a pilot organ's (`organCode`); the next send follows it.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `ADMIN_ORGAN_NOT_FOUND`, `ADMIN_CHANGE_CONFLICT`.
    */
   putSendPolicy: {
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *   "policy": {
+         *     "verdicts": "require-total-passed",
+         *     "requirePersonSignature": true,
+         *     "requireFinalOrganSignature": true
+         *   }
+         * }
+         */
+        "application/json": {
+          organCode?: string;
+          policy: {
+            /** @enum {string} */
+            verdicts: "require-total-passed" | "allow-indeterminate" | "record-only";
+            requirePersonSignature: boolean;
+            requireFinalOrganSignature: boolean;
+          } | null;
+        };
+      };
+    };
     responses: {
+      /** @description Set the send policy */
+      200: {
+        content: {
+          "application/json": {
+            deployment?: {
+              /** @description require-total-passed, allow-indeterminate or record-only */
+              verdicts: string;
+              requirePersonSignature: boolean;
+              requireFinalOrganSignature: boolean;
+            };
+            /** @description pilot organs' own settings, by organ code */
+            organs: {
+              [key: string]: {
+                /** @description require-total-passed, allow-indeterminate or record-only */
+                verdicts: string;
+                requirePersonSignature: boolean;
+                requireFinalOrganSignature: boolean;
+              };
+            };
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2343,10 +2844,6 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**

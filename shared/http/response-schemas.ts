@@ -175,3 +175,102 @@ export function problemSchema(codes: readonly ErrorCode[] = Object.keys(ERROR_CO
       .describe("each invalid field, for VALIDATION_FAILED"),
   });
 }
+
+// ---- administration (shared/exchange/administration.ts) -----------------------------------------
+
+export const organCodePath = z.object({ code: organCode });
+export const apiKeyIdPath = z.object({ id: z.string().describe("the key's id (SHA-256 hex of its secret)") });
+export const certificatePath = z.object({
+  code: organCode,
+  sha256: z.string().describe("SHA-256 (hex) of the certificate's DER"),
+});
+export const trustAnchorPath = z.object({ sha256: z.string().describe("SHA-256 (hex) of the root's DER") });
+
+export const organRecordSchema = z.object({
+  code: organCode,
+  name: z.string(),
+  aliases: z.array(z.string()).optional(),
+  status: z.enum(["active", "merged", "inactive"]),
+  parent: organCode.optional(),
+  contact: z
+    .object({ email: z.string().optional(), phone: z.string().optional(), address: z.string().optional() })
+    .optional(),
+  successor: organCode.optional().describe("for a merged organ: the organ that took it over"),
+  createdAt: isoDateTime.optional(),
+  updatedAt: isoDateTime.optional(),
+});
+
+export const apiKeyRecordSchema = z.object({
+  id: z.string(),
+  prefix: z.string().optional(),
+  organCode,
+  role: z.enum(["clerk", "integration", "admin"]),
+  createdAt: isoDateTime.optional(),
+  lastUsedAt: isoDateTime.optional(),
+  validUntil: isoDateTime.optional(),
+  revokedAt: isoDateTime.optional(),
+  replacedBy: z.string().optional(),
+});
+
+export const createdApiKeySchema = z.object({
+  key: apiKeyRecordSchema,
+  secret: z.string().describe("the key itself: shown in this answer only"),
+});
+
+export const rotatedApiKeySchema = createdApiKeySchema.extend({
+  previous: z.object({ id: z.string(), validUntil: isoDateTime }),
+});
+
+export const itemsOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+export const certificateSchema = z.object({ sha256: z.string(), pem: z.string() });
+export const sha256AnswerSchema = z.object({ sha256: z.string() });
+
+const sendPolicySetting = z.object({
+  verdicts: z.string().describe("require-total-passed, allow-indeterminate or record-only"),
+  requirePersonSignature: z.boolean(),
+  requireFinalOrganSignature: z.boolean(),
+});
+
+export const sendPolicySettingsSchema = z.object({
+  deployment: sendPolicySetting.optional(),
+  organs: z.record(z.string(), sendPolicySetting).describe("pilot organs' own settings, by organ code"),
+});
+
+// ---- statistics (shared/exchange/stats.ts) --------------------------------------------------------
+
+export const statsReportSchema = z.object({
+  organ: z.string(),
+  from: z.string(),
+  to: z.string(),
+  received: z.number().int(),
+  sent: z.number().int(),
+  sentCopies: z.number().int(),
+  accepted: z.number().int(),
+  refused: z.number().int(),
+  finished: z.number().int(),
+  onTime: z.object({
+    finishedWithDueDate: z.number().int(),
+    onTime: z.number().int(),
+    late: z.number().int(),
+    sharePercent: z.number().nullable(),
+  }),
+  medianSeconds: z.object({
+    arrivedToAccepted: z.number().nullable(),
+    arrivedToFinished: z.number().nullable(),
+    relativeError: z.number(),
+  }),
+  overdue: z.array(
+    z.object({
+      letterId: z.string(),
+      recipient: organCode,
+      sender: organCode,
+      dueDate: z.string(),
+      deliveredAt: isoDateTime,
+      number: z.string().optional(),
+      notation: z.string().optional(),
+      subject: z.string().optional(),
+    }),
+  ),
+  overdueTruncated: z.boolean(),
+});
