@@ -7,7 +7,7 @@
 // Files are written only when new or changed, each through a temporary file and a rename: a
 // `lienthong` process started meanwhile (a test, a benchmark) never reads a half-written chunk.
 // Chunk names are content hashes, so an old chunk is never rewritten; stale ones are left behind.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -72,3 +72,6 @@ writeAtomically(
   join(outdir, "inputs.json"),
   Buffer.from(`${JSON.stringify({ started, bundles: inputs }, null, 1)}\n`),
 );
+// main.js dated by this build even when unchanged: bench/costly.ts still judges by its date.
+const now = new Date();
+utimesSync(join(outdir, "main.js"), now, now);
