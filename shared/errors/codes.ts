@@ -466,6 +466,23 @@ export const ERROR_CODES = {
     vi: "Khóa này chỉ xem được thống kê của chính cơ quan mình; khóa quản trị mới xem được của cơ quan khác hoặc toàn bộ.",
   },
 
+  // Idempotency and numbering (issue 10 items 6 and 7)
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 409,
+    en: "This Idempotency-Key was already used by your organ for a different request (within 24 hours).",
+    vi: "Khóa Idempotency-Key này đã được cơ quan của bạn dùng cho một yêu cầu khác (trong 24 giờ).",
+  },
+  IDEMPOTENCY_KEY_IN_PROGRESS: {
+    status: 409,
+    en: "A request with this Idempotency-Key is still being processed; retry once it has finished.",
+    vi: "Yêu cầu với khóa Idempotency-Key này đang được xử lý; hãy thử lại khi yêu cầu đó hoàn tất.",
+  },
+  LETTER_NUMBER_TAKEN: {
+    status: 409,
+    en: "Your organ already has a letter with this number and notation this year.",
+    vi: "Cơ quan của bạn đã có văn bản mang số và ký hiệu này trong năm.",
+  },
+
   // Internal
   INTERNAL: {
     status: 500,
