@@ -28,6 +28,14 @@
  * | stats day (statsDay)                 | STATS#<organCode> | DAY#<yyyy-mm-dd>     |                                              |                                          |
  * | open due copy (statsOpen)            | STATS#<organCode> | OPEN#<due>#<letterId>#<recipient> |                                              |                                          |
  * | applied stream change (streamApplied)| APPLIED#<changeId>| APPLIED              |                                              |                                          |
+ * | idempotency record (Powertools)      | IDEM#<sha256>     | IDEMPOTENCY          |                                              |                                          |
+ * | number counter (numberCounter)       | NUM#<organCode>   | SERIES#<year>#<notation> |                                          |                                          |
+ * | number taken (numberTaken)           | NUM#<organCode>   | TAKEN#<year>#<notation>#<number> |                                  |                                          |
+ *
+ * Idempotency records (shared/http/idempotency.ts) expire through `expiresAt` after 24 hours; one
+ * partition per key, not Powertools' single static partition. Number items (shared/exchange/
+ * numbering.ts): one counter per organ, year (Vietnam time) and notation series, and one item per
+ * number in use, written in the letter's own transaction so that a number is used once.
  *
  * The stats items are written only by the stream consumer (shared/exchange/stats.ts): per-organ
  * per-day counters (Vietnam calendar day of arrival), one item per received copy that has a due date
@@ -130,6 +138,16 @@ export const ITEM_KEYS = {
   }),
   statsOpens: (organ: string) => ({ PK: `STATS#${organ}`, SKPrefix: "OPEN#" }),
   streamApplied: (changeId: string) => ({ PK: `APPLIED#${changeId}`, SK: "APPLIED" }),
+  /** An Idempotency-Key record (the hash already scopes it to the organ and the function). */
+  idempotency: (hash: string) => ({ PK: `IDEM#${hash}`, SK: "IDEMPOTENCY" }),
+  numberCounter: (organ: string, year: number, notation: string) => ({
+    PK: `NUM#${organ}`,
+    SK: `SERIES#${year}#${notation}`,
+  }),
+  numberTaken: (organ: string, year: number, notation: string, number: string) => ({
+    PK: `NUM#${organ}`,
+    SK: `TAKEN#${year}#${notation}#${number}`,
+  }),
 } as const;
 
 /** Object key prefixes in the letters bucket: declared beside the DocumentStore port. */
