@@ -19,14 +19,17 @@ import {
   setStatusSchema,
   signLetterSchema,
 } from "../shared/exchange/letter-schema.ts";
+import { copyQuerySchema, recallSchema, sealQuerySchema } from "../shared/exchange/lifecycle-schema.ts";
 import { statsQuerySchema } from "../shared/exchange/stats-schema.ts";
 import { verifyDocumentQuerySchema } from "../shared/exchange/verify-document-schema.ts";
 import {
   apiKeyIdPath,
   apiKeyRecordSchema,
+  auditReportSchema,
   certificatePath,
   certificateSchema,
   createdApiKeySchema,
+  historyViewSchema,
   inboxItemSchema,
   itemsOf,
   letterIdPath,
@@ -36,8 +39,12 @@ import {
   organRecordSchema,
   pageOf,
   preparedSignatureSchema,
+  recallAnswerSchema,
+  receiptListSchema,
+  receiptPath,
   recipientViewSchema,
   rotatedApiKeySchema,
+  sealResultSchema,
   sendPolicySettingsSchema,
   sha256AnswerSchema,
   signedLetterFileSchema,
@@ -421,6 +428,75 @@ export const CONTRACTS = {
         },
       },
     },
+  },
+  "get-history": {
+    summary: "A letter's history",
+    description:
+      "Who did what, when and why, chain by chain: the sender's chain (`letter:<id>`) and each copy's " +
+      "(`delivery:<id>:<recipient>`); `recipient` narrows to one copy. A recipient sees its own copy.",
+    path: letterIdPath,
+    query: copyQuerySchema,
+    successStatus: 200,
+    response: historyViewSchema,
+    typicalErrors: ["LETTER_NOT_FOUND"],
+  },
+  "request-recall": {
+    summary: "Ask for a letter back",
+    description:
+      "The sender asks every recipient for the letter back (status 13; `purpose: update` to let the sender update it). " +
+      "Recipients answer with 15 (agree) or 16 (refuse).",
+    path: letterIdPath,
+    body: recallSchema,
+    successStatus: 200,
+    response: recallAnswerSchema,
+    typicalErrors: [
+      "LETTER_NOT_FOUND",
+      "NOT_THE_SENDER",
+      "LETTER_NOT_SENT",
+      "LETTER_REVOKED",
+      "LETTER_RECALLED",
+    ],
+    examples: { body: { reason: "Sai sót số ký hiệu, đề nghị thu hồi." } },
+  },
+  "list-receipts": {
+    summary: "List a letter's receipts",
+    description:
+      "The receipts of every status change the caller may read, by copy and sequence number: each is canonical " +
+      "JSON with a detached CAdES signature by the exchange (checkable with openssl).",
+    path: letterIdPath,
+    query: copyQuerySchema,
+    successStatus: 200,
+    response: receiptListSchema,
+    typicalErrors: ["LETTER_NOT_FOUND"],
+  },
+  "get-receipt": {
+    summary: "Download a receipt",
+    description: "`<seq>.json`: the receipt's bytes; `<seq>.p7s`: its detached CAdES signature (DER).",
+    path: receiptPath,
+    successStatus: 200,
+    response: z
+      .record(z.string(), z.unknown())
+      .describe("the receipt (`<seq>.json`), canonical JSON (RFC 8785)"),
+    alsoContent: ["application/pkcs7-signature"],
+    typicalErrors: ["LETTER_NOT_FOUND", "RECEIPT_NOT_FOUND"],
+  },
+  "seal-audit": {
+    summary: "Seal the audit chains of a day",
+    description:
+      "Seals the heads of the chains that changed on `day` (default today, Vietnam time) into a signed, " +
+      "timestamped Merkle root (in AWS a scheduled job does this daily).",
+    query: sealQuerySchema,
+    successStatus: 200,
+    response: sealResultSchema,
+    typicalErrors: ["TSA_UNAVAILABLE", "SEAL_NOT_AVAILABLE"],
+  },
+  "verify-audit": {
+    summary: "Verify a letter's audit chains",
+    description: "Recomputes the letter's chains against their stored heads and the day's seal.",
+    path: letterIdPath,
+    successStatus: 200,
+    response: auditReportSchema,
+    typicalErrors: ["LETTER_NOT_FOUND", "AUDIT_CHAIN_BROKEN", "SEAL_INVALID"],
   },
 } as const satisfies Record<string, RouteContract>;
 

@@ -335,55 +335,67 @@ export interface paths {
   };
   "/v1/letters/{id}/history": {
     /**
-     * get-history
-     * @description No contract yet (functions/contracts.ts).
+     * A letter's history
+     * @description Who did what, when and why, chain by chain: the sender's chain (`letter:<id>`) and each copy's (`delivery:<id>:<recipient>`); `recipient` narrows to one copy. A recipient sees its own copy.
      *
      * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     *
+     * **Typical refusals:** `LETTER_NOT_FOUND`.
      */
     get: operations["getHistory"];
   };
   "/v1/letters/{id}/recall": {
     /**
-     * request-recall
-     * @description No contract yet (functions/contracts.ts).
+     * Ask for a letter back
+     * @description The sender asks every recipient for the letter back (status 13; `purpose: update` to let the sender update it). Recipients answer with 15 (agree) or 16 (refuse).
      *
      * **Roles:** integration (action `send`: send letters).
+     *
+     * **Typical refusals:** `LETTER_NOT_FOUND`, `NOT_THE_SENDER`, `LETTER_NOT_SENT`, `LETTER_REVOKED`, `LETTER_RECALLED`.
      */
     post: operations["requestRecall"];
   };
   "/v1/letters/{id}/receipts": {
     /**
-     * list-receipts
-     * @description No contract yet (functions/contracts.ts).
+     * List a letter's receipts
+     * @description The receipts of every status change the caller may read, by copy and sequence number: each is canonical JSON with a detached CAdES signature by the exchange (checkable with openssl).
      *
      * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     *
+     * **Typical refusals:** `LETTER_NOT_FOUND`.
      */
     get: operations["listReceipts"];
   };
   "/v1/letters/{id}/receipts/{recipient}/{file}": {
     /**
-     * get-receipt
-     * @description No contract yet (functions/contracts.ts).
+     * Download a receipt
+     * @description `<seq>.json`: the receipt's bytes; `<seq>.p7s`: its detached CAdES signature (DER).
      *
      * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     *
+     * **Typical refusals:** `LETTER_NOT_FOUND`, `RECEIPT_NOT_FOUND`.
      */
     get: operations["getReceipt"];
   };
   "/v1/admin/audit/seal": {
     /**
-     * seal-audit
-     * @description No contract yet (functions/contracts.ts).
+     * Seal the audit chains of a day
+     * @description Seals the heads of the chains that changed on `day` (default today, Vietnam time) into a signed, timestamped Merkle root (in AWS a scheduled job does this daily).
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `TSA_UNAVAILABLE`, `SEAL_NOT_AVAILABLE`.
      */
     post: operations["sealAudit"];
   };
   "/v1/admin/audit/letters/{id}": {
     /**
-     * verify-audit
-     * @description No contract yet (functions/contracts.ts).
+     * Verify a letter's audit chains
+     * @description Recomputes the letter's chains against their stored heads and the day's seal.
      *
      * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `LETTER_NOT_FOUND`, `AUDIT_CHAIN_BROKEN`, `SEAL_INVALID`.
      */
     get: operations["verifyAudit"];
   };
@@ -480,6 +492,9 @@ export interface components {
         | "RECEIPT_NOT_FOUND"
         | "SEAL_NOT_AVAILABLE"
         | "STATS_ORGAN_NOT_ALLOWED"
+        | "IDEMPOTENCY_KEY_REUSED"
+        | "IDEMPOTENCY_KEY_IN_PROGRESS"
+        | "LETTER_NUMBER_TAKEN"
         | "INTERNAL";
       status: number;
       /** @description the code's message in English */
@@ -561,7 +576,10 @@ export interface components {
         | "LETTER_REVOKED"
         | "LETTER_RECALLED"
         | "RECALL_NOT_PENDING"
-        | "LETTER_NOT_SENT";
+        | "LETTER_NOT_SENT"
+        | "IDEMPOTENCY_KEY_REUSED"
+        | "IDEMPOTENCY_KEY_IN_PROGRESS"
+        | "LETTER_NUMBER_TAKEN";
       /** @constant */
       status?: 409;
     };
@@ -655,7 +673,7 @@ export interface components {
         "application/problem+json": components["schemas"]["Problem404"];
       };
     };
-    /** @description Refused (409): LETTER_ALREADY_SENT, LETTER_CHANGED, UPLOAD_MISSING, STATUS_NOT_ALLOWED, SIGNING_SESSION_SPENT, SIGNING_SESSION_USED, AUDIT_CHAIN_BROKEN, RECIPIENT_INACTIVE, LETTER_NOT_VERIFIED, WEBHOOK_MESSAGE_NOT_DEAD, ADMIN_ORGAN_EXISTS, ADMIN_ORGAN_STATE, API_KEY_NOT_LIVE, ADMIN_KEY_EXISTS, ADMIN_CHANGE_CONFLICT, STATUS_CONFLICT, LETTER_REVOKED, LETTER_RECALLED, RECALL_NOT_PENDING, LETTER_NOT_SENT. */
+    /** @description Refused (409): LETTER_ALREADY_SENT, LETTER_CHANGED, UPLOAD_MISSING, STATUS_NOT_ALLOWED, SIGNING_SESSION_SPENT, SIGNING_SESSION_USED, AUDIT_CHAIN_BROKEN, RECIPIENT_INACTIVE, LETTER_NOT_VERIFIED, WEBHOOK_MESSAGE_NOT_DEAD, ADMIN_ORGAN_EXISTS, ADMIN_ORGAN_STATE, API_KEY_NOT_LIVE, ADMIN_KEY_EXISTS, ADMIN_CHANGE_CONFLICT, STATUS_CONFLICT, LETTER_REVOKED, LETTER_RECALLED, RECALL_NOT_PENDING, LETTER_NOT_SENT, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, LETTER_NUMBER_TAKEN. */
     Problem409: {
       content: {
         "application/problem+json": components["schemas"]["Problem409"];
@@ -2847,18 +2865,43 @@ export interface operations {
     };
   };
   /**
-   * get-history
-   * @description No contract yet (functions/contracts.ts).
+   * A letter's history
+   * @description Who did what, when and why, chain by chain: the sender's chain (`letter:<id>`) and each copy's (`delivery:<id>:<recipient>`); `recipient` narrows to one copy. A recipient sees its own copy.
    *
    * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   *
+   * **Typical refusals:** `LETTER_NOT_FOUND`.
    */
   getHistory: {
     parameters: {
+      query?: {
+        recipient?: string;
+      };
       path: {
+        /** @description the letter's id (a UUID issued by POST /v1/letters) */
         id: string;
       };
     };
     responses: {
+      /** @description A letter's history */
+      200: {
+        content: {
+          "application/json": {
+            letterId: string;
+            revoked?: {
+              [key: string]: unknown;
+            };
+            chains: {
+              /** @description letter:<id> or delivery:<id>:<recipient> */
+              chain: string;
+              owner: string;
+              events: {
+                [key: string]: unknown;
+              }[];
+            }[];
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2870,25 +2913,59 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * request-recall
-   * @description No contract yet (functions/contracts.ts).
+   * Ask for a letter back
+   * @description The sender asks every recipient for the letter back (status 13; `purpose: update` to let the sender update it). Recipients answer with 15 (agree) or 16 (refuse).
    *
    * **Roles:** integration (action `send`: send letters).
+   *
+   * **Typical refusals:** `LETTER_NOT_FOUND`, `NOT_THE_SENDER`, `LETTER_NOT_SENT`, `LETTER_REVOKED`, `LETTER_RECALLED`.
    */
   requestRecall: {
     parameters: {
       path: {
+        /** @description the letter's id (a UUID issued by POST /v1/letters) */
         id: string;
       };
     };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *   "reason": "Sai sót số ký hiệu, đề nghị thu hồi."
+         * }
+         */
+        "application/json": {
+          reason: string;
+          /**
+           * @default recall
+           * @enum {string}
+           */
+          purpose?: "recall" | "update";
+        };
+      };
+    };
     responses: {
+      /** @description Ask for a letter back */
+      200: {
+        content: {
+          "application/json": {
+            letterId: string;
+            recall: {
+              reason: string;
+              /** @enum {string} */
+              purpose: "recall" | "update";
+              /** @description ISO 8601 date and time (UTC) */
+              at: string;
+            };
+            copies: {
+              [key: string]: unknown;
+            }[];
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2900,25 +2977,46 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * list-receipts
-   * @description No contract yet (functions/contracts.ts).
+   * List a letter's receipts
+   * @description The receipts of every status change the caller may read, by copy and sequence number: each is canonical JSON with a detached CAdES signature by the exchange (checkable with openssl).
    *
    * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   *
+   * **Typical refusals:** `LETTER_NOT_FOUND`.
    */
   listReceipts: {
     parameters: {
+      query?: {
+        recipient?: string;
+      };
       path: {
+        /** @description the letter's id (a UUID issued by POST /v1/letters) */
         id: string;
       };
     };
     responses: {
+      /** @description List a letter's receipts */
+      200: {
+        content: {
+          "application/json": {
+            items: {
+              seq: number;
+              statusLabel?: {
+                vi: string;
+                en: string;
+              };
+              /** @description path of the receipt's JSON bytes */
+              json: string;
+              /** @description path of its detached signature */
+              p7s: string;
+              [key: string]: unknown;
+            }[];
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2930,27 +3028,37 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * get-receipt
-   * @description No contract yet (functions/contracts.ts).
+   * Download a receipt
+   * @description `<seq>.json`: the receipt's bytes; `<seq>.p7s`: its detached CAdES signature (DER).
    *
    * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   *
+   * **Typical refusals:** `LETTER_NOT_FOUND`, `RECEIPT_NOT_FOUND`.
    */
   getReceipt: {
     parameters: {
       path: {
+        /** @description the letter's id (a UUID issued by POST /v1/letters) */
         id: string;
+        /** @description the copy's recipient organ code, or SENDER for the sender's chain */
         recipient: string;
+        /** @description `<seq>.json` (the receipt, RFC 8785 JSON) or `<seq>.p7s` (its detached CAdES) */
         file: string;
       };
     };
     responses: {
+      /** @description Download a receipt */
+      200: {
+        content: {
+          "application/json": {
+            [key: string]: unknown;
+          };
+          "application/pkcs7-signature": string;
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2962,20 +3070,36 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * seal-audit
-   * @description No contract yet (functions/contracts.ts).
+   * Seal the audit chains of a day
+   * @description Seals the heads of the chains that changed on `day` (default today, Vietnam time) into a signed, timestamped Merkle root (in AWS a scheduled job does this daily).
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `TSA_UNAVAILABLE`, `SEAL_NOT_AVAILABLE`.
    */
   sealAudit: {
+    parameters: {
+      query?: {
+        day?: string;
+      };
+    };
     responses: {
+      /** @description Seal the audit chains of a day */
+      200: {
+        content: {
+          "application/json": {
+            day: string;
+            /** @description the Merkle root of the chain heads sealed */
+            root: string;
+            count: number;
+            json: string;
+            p7s: string;
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -2987,25 +3111,42 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
   /**
-   * verify-audit
-   * @description No contract yet (functions/contracts.ts).
+   * Verify a letter's audit chains
+   * @description Recomputes the letter's chains against their stored heads and the day's seal.
    *
    * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `LETTER_NOT_FOUND`, `AUDIT_CHAIN_BROKEN`, `SEAL_INVALID`.
    */
   verifyAudit: {
     parameters: {
       path: {
+        /** @description the letter's id (a UUID issued by POST /v1/letters) */
         id: string;
       };
     };
     responses: {
+      /** @description Verify a letter's audit chains */
+      200: {
+        content: {
+          "application/json": {
+            letterId: string;
+            ok: boolean;
+            /** @description ISO 8601 date and time (UTC) */
+            checkedAt: string;
+            chains: {
+              chain: string;
+              owner: string;
+              ok: boolean;
+              count: number;
+              [key: string]: unknown;
+            }[];
+          };
+        };
+      };
       400: components["responses"]["Problem400"];
       401: components["responses"]["Problem401"];
       403: components["responses"]["Problem403"];
@@ -3017,10 +3158,6 @@ export interface operations {
       500: components["responses"]["Problem500"];
       502: components["responses"]["Problem502"];
       503: components["responses"]["Problem503"];
-      /** @description Undocumented. */
-      default: {
-        content: never;
-      };
     };
   };
 }

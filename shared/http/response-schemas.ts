@@ -274,3 +274,60 @@ export const statsReportSchema = z.object({
   ),
   overdueTruncated: z.boolean(),
 });
+
+// ---- lifecycle, receipts and audit (shared/exchange/{history,lifecycle,receipts,audit}.ts) -------
+// Their nested entries are described loosely (open objects): the evidence modules define them.
+
+const looseEntry = z.record(z.string(), z.unknown());
+
+export const receiptPath = z.object({
+  id: letterIdPath.shape.id,
+  recipient: z.string().describe("the copy's recipient organ code, or SENDER for the sender's chain"),
+  file: z.string().describe("`<seq>.json` (the receipt, RFC 8785 JSON) or `<seq>.p7s` (its detached CAdES)"),
+});
+
+export const historyViewSchema = z.object({
+  letterId: z.string(),
+  revoked: looseEntry.optional(),
+  chains: z.array(
+    z.object({
+      chain: z.string().describe("letter:<id> or delivery:<id>:<recipient>"),
+      owner: z.string(),
+      events: z.array(looseEntry),
+    }),
+  ),
+});
+
+export const recallAnswerSchema = z.object({
+  letterId: z.string(),
+  recall: z.object({ reason: z.string(), purpose: z.enum(["recall", "update"]), at: isoDateTime }),
+  copies: z.array(looseEntry),
+});
+
+export const receiptListSchema = z.object({
+  items: z.array(
+    z.looseObject({
+      seq: z.number().int(),
+      statusLabel: bilingual.optional(),
+      json: z.string().describe("path of the receipt's JSON bytes"),
+      p7s: z.string().describe("path of its detached signature"),
+    }),
+  ),
+});
+
+export const sealResultSchema = z.object({
+  day: z.string(),
+  root: z.string().describe("the Merkle root of the chain heads sealed"),
+  count: z.number().int(),
+  json: z.string(),
+  p7s: z.string(),
+});
+
+export const auditReportSchema = z.object({
+  letterId: z.string(),
+  ok: z.boolean(),
+  checkedAt: isoDateTime,
+  chains: z.array(
+    z.looseObject({ chain: z.string(), owner: z.string(), ok: z.boolean(), count: z.number().int() }),
+  ),
+});
