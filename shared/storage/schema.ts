@@ -27,6 +27,7 @@
  * | chain head of a day (auditHead)      | AUDIT#<day>       | <chain>              |                                              |                                          |
  * | stats day (statsDay)                 | STATS#<organCode> | DAY#<yyyy-mm-dd>     |                                              |                                          |
  * | open due copy (statsOpen)            | STATS#<organCode> | OPEN#<due>#<letterId>#<recipient> |                                              |                                          |
+ * | inbox totals (statsTotals)           | STATS#<organCode> | TOTALS               |                                              |                                          |
  * | applied stream change (streamApplied)| APPLIED#<changeId>| APPLIED              |                                              |                                          |
  * | idempotency record (Powertools)      | IDEM#<sha256>     | IDEMPOTENCY          |                                              |                                          |
  * | number counter (numberCounter)       | NUM#<organCode>   | SERIES#<year>#<notation> |                                          |                                          |
@@ -138,6 +139,8 @@ export const ITEM_KEYS = {
   }),
   statsOpens: (organ: string) => ({ PK: `STATS#${organ}`, SKPrefix: "OPEN#" }),
   streamApplied: (changeId: string) => ({ PK: `APPLIED#${changeId}`, SK: "APPLIED" }),
+  /** An organ's running inbox totals (badge counts), kept by the stream consumer. */
+  statsTotals: (organ: string) => ({ PK: `STATS#${organ}`, SK: "TOTALS" }),
   /** An Idempotency-Key record (the hash already scopes it to the organ and the function). */
   idempotency: (hash: string) => ({ PK: `IDEM#${hash}`, SK: "IDEMPOTENCY" }),
   numberCounter: (organ: string, year: number, notation: string) => ({
