@@ -204,7 +204,9 @@ export class Audit {
       this.options.documents.read(keys.json),
       this.options.documents.read(keys.p7s),
     ]);
-    return json && p7s ? { json, p7s } : undefined;
+    // Fresh copies: a store may hand out views into a shared buffer (Node's Buffer pool), and the
+    // DER reader expects its bytes to start at offset 0 of their buffer.
+    return json && p7s ? { json: new Uint8Array(json), p7s: new Uint8Array(p7s) } : undefined;
   }
 }
 
