@@ -120,10 +120,14 @@ describe("a letter signed with visible appearances", () => {
       ),
     ].map((m) => ({ box: m.slice(1, 5).map(Number), text: m[5]! }));
     const file = readPdf(signed);
-    const rectOf = (index: number): number[] =>
-      (file.resolve(file.signatures()[index]!.fieldRef) as PdfDict).getArray("Rect")!.map(Number);
+    const rectOf = (index: number): [number, number, number, number] => {
+      const [llx, lly, urx, ury] = (file.resolve(file.signatures()[index]!.fieldRef) as PdfDict)
+        .getArray("Rect")!
+        .map(Number);
+      return [llx!, lly!, urx!, ury!];
+    };
     /** The words inside a widget's /Rect, as lines top to bottom. */
-    const linesIn = ([llx, lly, urx, ury]: number[]): string[] => {
+    const linesIn = ([llx, lly, urx, ury]: readonly [number, number, number, number]): string[] => {
       const lines = new Map<number, string[]>();
       for (const { box, text } of words) {
         const inside =
