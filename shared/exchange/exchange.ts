@@ -23,12 +23,16 @@ import {
   sendPolicyAccepts,
   unmetRequirements,
 } from "./send-policy.ts";
+import type { InboxCounts, InboxFilter, LetterQueries, OutboxFilter } from "./queries.ts";
 import { sha256Hex } from "./sha256.ts";
+import { vietnamDay } from "./stats.ts";
 import { STATUS_LABELS, type StatusCode } from "./status.ts";
 import type { Caller, Delivery, Letter, Page } from "./types.ts";
 
 export interface ExchangeOptions {
   readonly ledger: ExchangeLedger;
+  /** The filtered inbox and outbox and the badge counts (queries.ts); absent: unfiltered pages only. */
+  readonly queries?: LetterQueries;
   readonly documents: DocumentStore;
   readonly maxFileBytes: number;
   /**
@@ -235,8 +239,10 @@ export class Exchange {
     return this.view(letter, deliveries, await this.download(letter));
   }
 
-  async inbox(caller: Caller, query: ListQuery): Promise<Page<InboxItem>> {
-    const page = await this.options.ledger.inbox(caller.organCode, query.limit, query.cursor);
+  async inbox(caller: Caller, query: ListQuery & InboxFilter): Promise<Page<InboxItem>> {
+    const page = this.options.queries
+      ? await this.options.queries.inbox(caller.organCode, query, query, vietnamDay(this.now()))
+      : await this.options.ledger.inbox(caller.organCode, query.limit, query.cursor);
     return {
       items: page.items.map((delivery) => ({
         letterId: delivery.letterId,
@@ -252,12 +258,22 @@ export class Exchange {
     };
   }
 
-  async outbox(caller: Caller, query: ListQuery): Promise<Page<LetterView>> {
-    const page = await this.options.ledger.outbox(caller.organCode, query.limit, query.cursor);
+  async outbox(caller: Caller, query: ListQuery & OutboxFilter): Promise<Page<LetterView>> {
+    const page = this.options.queries
+      ? await this.options.queries.outbox(caller.organCode, query, query)
+      : await this.options.ledger.outbox(caller.organCode, query.limit, query.cursor);
     return {
       items: page.items.map((letter) => this.view(letter, [])),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     };
+  }
+
+  /** Badge counts of the caller organ's inbox (unread, open, overdue, due today). */
+  async inboxCounts(caller: Caller): Promise<InboxCounts> {
+    if (!this.options.queries) {
+      throw new Error("inbox counts need the queries port (functions/runtime-exchange.ts)");
+    }
+    return this.options.queries.inboxCounts(caller.organCode, vietnamDay(this.now()));
   }
 
   /**
