@@ -137,6 +137,62 @@ export const listQuerySchema = z
 
 export type ListQuery = z.infer<typeof listQuerySchema>;
 
+/** A comma-separated list of allowed values in a query parameter ("01,03"), each once. */
+function listOf<T extends string>(values: readonly [T, ...T[]]) {
+  return z
+    .string()
+    .transform((value) => value.split(","))
+    .pipe(
+      z
+        .array(z.enum(values))
+        .min(1)
+        .refine((items) => new Set(items).size === items.length, "values must not repeat"),
+    );
+}
+
+const VERDICTS = ["TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE"] as const;
+
+/** Filters shared by the inbox and the outbox (shared/exchange/queries.ts says what each means). */
+const listFilters = {
+  urgency: z
+    .string()
+    .regex(/^[0-4]$/, "expected an urgency from 0 to 4")
+    .transform(Number)
+    .optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  dueBefore: isoDate.optional(),
+  verdict: z.enum(VERDICTS).optional(),
+  /** Words of the number, notation or subject; diacritics and case do not matter. */
+  q: text({ min: 1, max: 200 }).optional(),
+};
+
+/** `GET /v1/inbox`: paging and filters. */
+export const inboxQuerySchema = listQuerySchema
+  .extend({
+    ...listFilters,
+    status: listOf(STATUS_CODES).optional(),
+    sender: z.string().regex(ORGAN_CODE, "expected an organ code such as 000.00.11.H53").optional(),
+    overdue: z
+      .enum(["true", "false"])
+      .transform((value) => value === "true")
+      .optional(),
+  })
+  .strict();
+
+export type InboxQuery = z.infer<typeof inboxQuerySchema>;
+
+/** `GET /v1/outbox`: paging and filters. */
+export const outboxQuerySchema = listQuerySchema
+  .extend({
+    ...listFilters,
+    state: listOf(["draft", "sending", "sent"]).optional(),
+    recipient: z.string().regex(ORGAN_CODE, "expected an organ code such as 000.00.11.H53").optional(),
+  })
+  .strict();
+
+export type OutboxQuery = z.infer<typeof outboxQuerySchema>;
+
 const base64Png = z
   .string()
   .max(2_000_000, "the image must be under 1.5 MB")
