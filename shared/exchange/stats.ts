@@ -77,6 +77,8 @@ export interface StatsChange {
   readonly add: readonly { readonly organ: string; readonly day: string; readonly counts: Increments }[];
   readonly open?: readonly OpenCopy[];
   readonly close?: readonly Pick<OpenCopy, "organ" | "letterId" | "recipient" | "dueDate">[];
+  /** Increments of an organ's running inbox totals (badge counts: `unread`, `open`). */
+  readonly totals?: readonly { readonly organ: string; readonly counts: Increments }[];
 }
 
 /** Counter and histogram-bucket increments (`h03_12` → 1). */
@@ -229,11 +231,13 @@ export function statsChangeOf(change: TableChange): StatsChange | undefined {
         ...both(now.sender, arrival, { sentCopies: 1 }),
       ],
       ...(open.length > 0 ? { open } : {}),
+      totals: [{ organ: now.recipient, counts: totalsOf(undefined, now.status) }],
     };
   }
   if (before.status === now.status) {
     return undefined;
   }
+  const totals = [{ organ: now.recipient, counts: totalsOf(before.status, now.status) }];
   const at = now.updatedAt ?? change.at;
   const seconds = secondsBetween(now.deliveredAt, at);
   const close = due
@@ -244,12 +248,14 @@ export function statsChangeOf(change: TableChange): StatsChange | undefined {
       return {
         id: `status:${copy}:03`,
         add: both(now.recipient, arrival, { accepted: 1, [`h03_${bucketOf(seconds)}`]: 1 }),
+        totals,
       };
     case "02":
       return {
         id: `status:${copy}:02`,
         add: both(now.recipient, arrival, { refused: 1 }),
         ...(close ? { close } : {}),
+        totals,
       };
     case "06": {
       const timing: Increments = due
@@ -259,11 +265,25 @@ export function statsChangeOf(change: TableChange): StatsChange | undefined {
         id: `status:${copy}:06`,
         add: both(now.recipient, arrival, { finished: 1, ...timing, [`h06_${bucketOf(seconds)}`]: 1 }),
         ...(close ? { close } : {}),
+        totals,
       };
     }
-    default:
-      return undefined;
+    default: {
+      // Statuses the figures do not follow (04, 05, the recall codes) may still move the badges.
+      const counts = totals[0]?.counts ?? {};
+      return Object.values(counts).some((n) => n !== 0)
+        ? { id: `status:${copy}:${before.status}>${now.status}`, add: [], totals }
+        : undefined;
+    }
   }
+}
+
+/** How a copy moving from `before` to `after` changes its recipient's unread and open totals. */
+function totalsOf(before: string | undefined, after: string): Increments {
+  const unread = (status: string | undefined) => (status === "01" ? 1 : 0);
+  const open = (status: string | undefined) =>
+    status === undefined || status === "02" || status === "06" ? 0 : 1;
+  return { unread: unread(after) - unread(before), open: open(after) - open(before) };
 }
 
 /** The same increments for the organ and for {@link ALL_ORGANS}. */

@@ -73,6 +73,22 @@ export class DynamoStats implements StatsStore {
           },
         };
       }),
+      ...(change.totals ?? []).map(({ organ, counts }): TransactWriteItem => {
+        const entries = Object.entries(counts).filter(([name]) => /^[a-zA-Z]+$/.test(name));
+        return {
+          Update: {
+            TableName: this.tableName,
+            Key: marshall(ITEM_KEYS.statsTotals(organ)),
+            UpdateExpression: `SET entity = :entity, organ = :organ ADD ${entries.map((_, i) => `#t${i} :t${i}`).join(", ")}`,
+            ExpressionAttributeNames: Object.fromEntries(entries.map(([name], i) => [`#t${i}`, name])),
+            ExpressionAttributeValues: marshall({
+              ...Object.fromEntries(entries.map(([, value], i) => [`:t${i}`, value])),
+              ":entity": "statsTotals",
+              ":organ": organ,
+            }),
+          },
+        };
+      }),
       ...(change.open ?? []).map(
         (copy): TransactWriteItem => ({
           Put: {

@@ -1,0 +1,264 @@
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { ExchangeError } from "../errors/index.ts";
+import {
+  CLOSED_STATUSES,
+  type InboxCounts,
+  type InboxFilter,
+  type LetterQueries,
+  type OutboxFilter,
+  type PageRequest,
+  searchTerms,
+} from "../exchange/queries.ts";
+import { addDays } from "../exchange/stats.ts";
+import type { Delivery, Letter, Page } from "../exchange/types.ts";
+import { PageCursors } from "./page-cursor.ts";
+import { ITEM_KEYS } from "./schema.ts";
+
+/**
+ * Most items one listing request reads from the index before it answers (with what it found and a
+ * cursor to go on): a filter that matches little cannot make a request read a whole inbox.
+ */
+export const MAX_EVALUATED_PER_REQUEST = 1000;
+
+/** Attributes that are the table's, not the record's. */
+const TABLE_FIELDS = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "search"];
+
+/** A filter expression under construction: named attributes and values, clauses joined by AND. */
+class Conditions {
+  readonly clauses: string[] = [];
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  private n = 0;
+
+  /** `#a.#b` for the path `a.b`. */
+  path(path: string): string {
+    return path
+      .split(".")
+      .map((part) => {
+        this.names[`#${part}`] = part;
+        return `#${part}`;
+      })
+      .join(".");
+  }
+
+  value(value: unknown): string {
+    const name = `:v${this.n++}`;
+    this.values[name] = value;
+    return name;
+  }
+
+  add(clause: string): void {
+    this.clauses.push(clause);
+  }
+}
+
+/** The first instant of a Vietnam calendar day, as the ISO text the sort keys begin with. */
+function startOfDay(day: string): string {
+  return new Date(`${day}T00:00:00+07:00`).toISOString();
+}
+
+/** `LetterQueries` on the inbox (GSI1) and outbox (GSI2) indexes and the stats items. */
+export class DynamoQueries implements LetterQueries {
+  private readonly cursors: PageCursors;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    options: { readonly cursorSecret?: string } = {},
+  ) {
+    this.cursors = new PageCursors(options.cursorSecret);
+  }
+
+  inbox(organ: string, filter: InboxFilter, page: PageRequest, today: string): Promise<Page<Delivery>> {
+    const c = new Conditions();
+    if (filter.status?.length) {
+      c.add(`${c.path("status")} IN (${filter.status.map((s) => c.value(s)).join(", ")})`);
+    }
+    if (filter.sender) {
+      c.add(`${c.path("sender")} = ${c.value(filter.sender)}`);
+    }
+    if (filter.urgency !== undefined) {
+      c.add(`${c.path("summary.urgency")} = ${c.value(filter.urgency)}`);
+    }
+    if (filter.dueBefore) {
+      c.add(`${c.path("summary.dueDate")} <= ${c.value(filter.dueBefore)}`);
+    }
+    if (filter.overdue) {
+      c.add(`${c.path("summary.dueDate")} < ${c.value(today)}`);
+      c.add(`NOT (${c.path("status")} IN (${CLOSED_STATUSES.map((s) => c.value(s)).join(", ")}))`);
+    }
+    if (filter.verdict) {
+      c.add(`${c.path("summary.verdict")} = ${c.value(filter.verdict)}`);
+    }
+    this.search(c, filter.q);
+    return this.page<Delivery>("GSI1", ITEM_KEYS.inbox(organ), filter, c, page);
+  }
+
+  outbox(organ: string, filter: OutboxFilter, page: PageRequest): Promise<Page<Letter>> {
+    const c = new Conditions();
+    if (filter.state?.length) {
+      c.add(`${c.path("state")} IN (${filter.state.map((s) => c.value(s)).join(", ")})`);
+    }
+    if (filter.recipient) {
+      c.add(`contains(${c.path("recipients")}, ${c.value(filter.recipient)})`);
+    }
+    if (filter.urgency !== undefined) {
+      c.add(`${c.path("urgency")} = ${c.value(filter.urgency)}`);
+    }
+    if (filter.dueBefore) {
+      c.add(`${c.path("dueDate")} <= ${c.value(filter.dueBefore)}`);
+    }
+    if (filter.verdict) {
+      c.add(`${c.path("verification.verdict")} = ${c.value(filter.verdict)}`);
+    }
+    this.search(c, filter.q);
+    return this.page<Letter>("GSI2", ITEM_KEYS.outbox(organ), filter, c, page);
+  }
+
+  async inboxCounts(organ: string, today: string): Promise<InboxCounts> {
+    const totals = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(ITEM_KEYS.statsTotals(organ)) }),
+    );
+    const read = totals.Item ? unmarshall(totals.Item) : {};
+    const { PK, SKPrefix } = ITEM_KEYS.statsOpens(organ);
+    // The open copies with a due date are one item each (kept by the stream consumer): counting the
+    // overdue ones reads exactly those, never the inbox.
+    const overdue = await this.count("PK = :pk AND SK BETWEEN :low AND :high", {
+      ":pk": PK,
+      ":low": SKPrefix,
+      ":high": `${SKPrefix}${today}`,
+    });
+    const dueToday = await this.count("PK = :pk AND begins_with(SK, :day)", {
+      ":pk": PK,
+      ":day": `${SKPrefix}${today}#`,
+    });
+    const number = (value: unknown) => (typeof value === "number" ? Math.max(0, value) : 0);
+    return { unread: number(read["unread"]), open: number(read["open"]), overdue, dueToday };
+  }
+
+  private search(c: Conditions, q: string | undefined): void {
+    for (const term of q ? searchTerms(q) : []) {
+      c.add(`contains(${c.path("search")}, ${c.value(term)})`);
+    }
+  }
+
+  private async count(condition: string, values: Record<string, unknown>): Promise<number> {
+    let total = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: marshall(values),
+          Select: "COUNT",
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      total += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return total;
+  }
+
+  /**
+   * Newest first on the index partition, the date range as a key condition and the rest as a
+   * filter, until `limit` items or {@link MAX_EVALUATED_PER_REQUEST} evaluated. The cursor is the
+   * key of the last item returned (or evaluated), so the next page starts right after it.
+   */
+  private async page<T>(
+    index: "GSI1" | "GSI2",
+    partition: string,
+    range: { readonly from?: string; readonly to?: string },
+    c: Conditions,
+    request: PageRequest,
+  ): Promise<Page<T>> {
+    const sortKey = `${index}SK`;
+    let keyCondition = `${index}PK = :pk`;
+    const keyValues: Record<string, unknown> = { ":pk": partition };
+    if (range.from && range.to) {
+      keyCondition += ` AND ${sortKey} BETWEEN :lo AND :hi`;
+      Object.assign(keyValues, { ":lo": startOfDay(range.from), ":hi": startOfDay(addDays(range.to, 1)) });
+    } else if (range.from) {
+      keyCondition += ` AND ${sortKey} >= :lo`;
+      keyValues[":lo"] = startOfDay(range.from);
+    } else if (range.to) {
+      keyCondition += ` AND ${sortKey} < :hi`;
+      keyValues[":hi"] = startOfDay(addDays(range.to, 1));
+    }
+    let startKey = request.cursor
+      ? marshall(startKeyOf(this.cursors.open(request.cursor, index, partition), index))
+      : undefined;
+    const items: T[] = [];
+    let evaluated = 0;
+    let last: Record<string, unknown> | undefined;
+    while (items.length < request.limit && evaluated < MAX_EVALUATED_PER_REQUEST) {
+      const out: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index,
+          KeyConditionExpression: keyCondition,
+          ...(c.clauses.length > 0 ? { FilterExpression: c.clauses.join(" AND ") } : {}),
+          ...(Object.keys(c.names).length > 0 ? { ExpressionAttributeNames: c.names } : {}),
+          ExpressionAttributeValues: marshall({ ...keyValues, ...c.values }, { removeUndefinedValues: true }),
+          ScanIndexForward: false,
+          // Without a filter every item read is returned; with one, read ahead in larger steps.
+          Limit:
+            c.clauses.length > 0
+              ? Math.min(100, MAX_EVALUATED_PER_REQUEST - evaluated)
+              : request.limit - items.length,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      evaluated += out.ScannedCount ?? 0;
+      const found = (out.Items ?? []).map((item) => unmarshall(item));
+      const room = request.limit - items.length;
+      for (const item of found.slice(0, room)) {
+        items.push(recordOf<T>(item));
+        last = keyOf(item, index);
+      }
+      if (found.length > room) {
+        break; // stopped inside this page: the cursor is the last item returned
+      }
+      last = out.LastEvaluatedKey ? unmarshall(out.LastEvaluatedKey) : undefined;
+      if (!out.LastEvaluatedKey) {
+        break;
+      }
+      startKey = out.LastEvaluatedKey;
+    }
+    return last ? { items, nextCursor: this.cursors.seal(last, index, partition) } : { items };
+  }
+}
+
+function recordOf<T>(item: Record<string, unknown>): T {
+  const record = { ...item };
+  for (const field of TABLE_FIELDS) {
+    delete record[field];
+  }
+  return record as T;
+}
+
+function keyOf(item: Record<string, unknown>, index: string): Record<string, unknown> {
+  return Object.fromEntries(["PK", "SK", `${index}PK`, `${index}SK`].map((name) => [name, item[name]]));
+}
+
+/** The start key inside an authentic cursor: exactly the keys a page of this index ends with. */
+function startKeyOf(key: Record<string, unknown>, index: string): Record<string, string> {
+  const names = ["PK", "SK", `${index}PK`, `${index}SK`];
+  const valid =
+    Object.keys(key).length === names.length &&
+    names.every((name) => typeof key[name] === "string" && (key[name] as string).length > 0);
+  if (!valid) {
+    throw new ExchangeError("INVALID_CURSOR", {
+      detail: "the cursor holds no page position of this listing",
+    });
+  }
+  return key as Record<string, string>;
+}
