@@ -18,6 +18,7 @@ import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ExchangeError } from "../errors/index.ts";
 import { LETTER_ID } from "../exchange/letter-schema.ts";
 import type { ExchangeLedger, OrganSignerRecord, SigningSessionRecord } from "../exchange/ports.ts";
+import { searchFieldOf } from "../exchange/queries.ts";
 import type { StatusCode } from "../exchange/status.ts";
 import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
 import { apiKeyItem, organItem } from "./dynamo-admin.ts";
@@ -28,11 +29,12 @@ import { ITEM_KEYS } from "./schema.ts";
 /** Item keys of the single-table layout (see `schema.ts`). */
 const keys = ITEM_KEYS;
 
-const KEY_FIELDS = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity"] as const;
+/** Attributes of the table, not of the record (`search`: the folded text the queries match, queries.ts). */
+const KEY_FIELDS = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "search"] as const;
 
 const toItem = (keyAttributes: Record<string, string>, entity: string, record: object) =>
   marshall(
-    { ...record, ...keyAttributes, entity },
+    { ...record, ...keyAttributes, entity, ...searchFieldOf(entity, record) },
     { removeUndefinedValues: true, convertClassInstanceToMap: true },
   );
 
