@@ -3,6 +3,7 @@ import type { LetterVerifier } from "../shared/exchange/letter-verification.ts";
 import type { DocumentStore } from "../shared/exchange/ports.ts";
 import { baseRuntime } from "./runtime.ts";
 import { adminStore } from "./runtime-admin-store.ts";
+import { letterQueries } from "./runtime-queries.ts";
 
 /** The exchange over the table, with the bucket and the verifier a composition gives it. */
 export function composeExchange(parts: {
@@ -18,5 +19,6 @@ export function composeExchange(parts: {
     // An admin's setting wins over LIENTHONG_SEND_POLICY (read at each send).
     policySource: adminStore(),
     maxFileBytes: config.maxFileBytes,
+    queries: letterQueries(),
   });
 }
