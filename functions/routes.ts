@@ -75,6 +75,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   { name: "list-outbox", method: "GET", path: "/v1/outbox", action: "read", access: ["table:read"] },
   // Handling statistics, kept by the stream consumer (functions/stream-events, not a route).
   { name: "get-stats", method: "GET", path: "/v1/stats", action: "report", access: ["table:read"] },
+  { name: "inbox-counts", method: "GET", path: "/v1/inbox/counts", action: "read", access: ["table:read"] },
   {
     name: "get-verification",
     method: "GET",
