@@ -162,7 +162,7 @@ describe("organ status is enforced at every action (item 5)", () => {
       expect(refused.code).toBe("RECIPIENT_INACTIVE");
       expect(refused.detail).toContain(leaves.organCode);
       expect(refused.detail).not.toContain(stays.organCode);
-      expect(refused.meta).toEqual({ inactive: [{ organCode: leaves.organCode, status }] });
+      expect(refused.meta).toMatchObject({ inactive: [{ organCode: leaves.organCode, status }] });
       expect((await ledger.getLetter(id))?.state).toBe("draft");
       expect(await ledger.listDeliveries(id)).toEqual([]);
       expect((await exchange.inbox(stays, { limit: 50 })).items.map((i) => i.letterId)).not.toContain(id);
