@@ -1,9 +1,15 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { demoSealPng } from "../../devkit/demo-images.ts";
 import { createCertificateAuthority } from "../../devkit/pki.ts";
 import { LienthongClient } from "../../local/api-client.ts";
 import { type ChainEvent, verifyChain } from "../../shared/evidence/index.ts";
 import { foldText } from "../../shared/exchange/directory.ts";
+import {
+  RECOMMENDED_SEND_POLICY,
+  type SignatureFacts,
+  unmetRequirements,
+} from "../../shared/exchange/send-policy.ts";
 import { DynamoAdminStore } from "../../shared/storage/dynamo-admin.ts";
 import { createDynamoClient, type DynamoLedger } from "../../shared/storage/index.ts";
 import {
@@ -12,6 +18,7 @@ import {
   organClients,
   organCodes,
   samplePdf,
+  signedPdf,
   testLedger,
 } from "../support/exchange.ts";
 
@@ -360,6 +367,39 @@ describe("the send policy", () => {
       policy: { verdicts: "anything", requirePersonSignature: false, requireFinalOrganSignature: false },
     });
     expect([bad.status, bad.body.code]).toEqual([400, "VALIDATION_FAILED"]);
+  });
+});
+
+describe("the signature requirements, on the demo PKI's real certificates", () => {
+  /** The report `POST /v1/letters/{id}/verify` gives for a draft of the first demo organ. */
+  async function signaturesOf(pdf: Uint8Array, seal: boolean) {
+    const [integration] = organClients();
+    const [clerk] = organClients("clerk");
+    const id = await draftLetter(integration!, pdf, [codes[1]!]);
+    if (seal) {
+      await clerk!.call("POST", "/v1/sign", {
+        letterId: id,
+        appearance: { kind: "seal", image: Buffer.from(demoSealPng()).toString("base64") },
+      });
+    }
+    const { report } = await clerk!.call<{ report: { signatures: SignatureFacts[] } }>(
+      "POST",
+      `/v1/letters/${id}/verify`,
+    );
+    return report.signatures;
+  }
+
+  it("a person's signature with the organ's seal last meets the recommended policy; either alone does not", async () => {
+    const sender = codes[0]!;
+    const personOnly = await signaturesOf(await signedPdf(sender), false);
+    expect(unmetRequirements(RECOMMENDED_SEND_POLICY, personOnly, sender)).toEqual(["final-organ-signature"]);
+    const sealOnly = await signaturesOf(await samplePdf("seal only"), true);
+    expect(unmetRequirements(RECOMMENDED_SEND_POLICY, sealOnly, sender)).toEqual(["person-signature"]);
+    const both = await signaturesOf(await signedPdf(sender), true);
+    expect(both.map((signature) => signature.indication)).toEqual(["TOTAL_PASSED", "TOTAL_PASSED"]);
+    expect(unmetRequirements(RECOMMENDED_SEND_POLICY, both, sender)).toEqual([]);
+    // Bound to the sender: the same file sent by another organ does not meet it.
+    expect(unmetRequirements(RECOMMENDED_SEND_POLICY, both, codes[1]!)).toEqual(["final-organ-signature"]);
   });
 });
 
