@@ -264,6 +264,13 @@ export const ROUTES: readonly RouteDefinition[] = [
     access: ["table:read"],
   },
   {
+    name: "get-thread",
+    method: "GET",
+    path: "/v1/letters/{id}/thread",
+    action: "read",
+    access: ["table:read"],
+  },
+  {
     name: "request-recall",
     method: "POST",
     path: "/v1/letters/{id}/recall",

@@ -43,8 +43,16 @@ export interface CopyLifecycle {
   readonly revoked?: RevokedMark;
 }
 
+/** edXML BussinessDocType: a new letter (0), or one that revokes (1), updates (2) or replaces (3) an earlier one. */
+export type BusinessType = "new" | "revoke" | "update" | "replace";
+
 /** What the lifecycle keeps on a letter beside send's fields. */
 export interface LetterLifecycle {
+  readonly businessType?: BusinessType;
+  /** The earlier letter a revoke, update or replace names. */
+  readonly references?: string;
+  /** Why the earlier letter is revoked, updated or replaced. */
+  readonly businessReason?: string;
   /** The sender's open recall/update request, once its event is in the sender chain. */
   readonly recall?: Omit<RecallState, "status">;
   readonly revoked?: RevokedMark;
@@ -94,4 +102,8 @@ export interface EventStore {
   markSealed(day: string, heads: readonly ChainHead[]): Promise<void>;
   /** The sealed head of each of the letter's chains that a seal holds. */
   sealedHeads(letterId: string): Promise<ReadonlyMap<string, SealedHead>>;
+  /** Files `replyId` (a letter whose `responseFor` is `letterId`) under the letter; idempotent. */
+  linkReply(letterId: string, replyId: string): Promise<void>;
+  /** The letters filed as replies to `letterId`. */
+  replies(letterId: string): Promise<string[]>;
 }

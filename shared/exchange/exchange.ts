@@ -118,6 +118,7 @@ export class Exchange {
       });
     }
     await this.assertActive(caller, input.recipients);
+    await this.lifecycle().checkBusiness(caller, input); // a revoke/update/replace names a letter of the caller's
     const id = this.newId();
     const { file, ...metadata } = input;
     const letter: Letter = {
@@ -201,6 +202,7 @@ export class Exchange {
   /** Completes a committed send (again, after an interruption) and answers with the letter. */
   private async finishSend(letter: Letter, bytes?: FanOutBytes): Promise<LetterView> {
     const sent = await completeFanOut(this.options, letter, bytes);
+    await this.lifecycle().afterSend(sent); // replies join their thread; revoke/replace freeze the earlier letter
     // A first, uninterrupted attempt wrote exactly these copies; otherwise read what is there.
     return this.view(sent, bytes ? deliveriesOf(sent) : await this.options.ledger.listDeliveries(letter.id));
   }
@@ -281,8 +283,12 @@ export class Exchange {
    * sender's recall/update request (15, 16): one event of the copy's chain (`lifecycle.ts`).
    */
   setStatus(caller: Caller, id: string, input: SetStatusInput): Promise<CopyView> {
+    return this.lifecycle().setStatus(caller, id, input);
+  }
+
+  private lifecycle(): Lifecycle {
     const { ledger } = this.options;
-    return new Lifecycle({ ledger, events: ledger.events, now: this.now }).setStatus(caller, id, input);
+    return new Lifecycle({ ledger, events: ledger.events, now: this.now });
   }
 
   /**

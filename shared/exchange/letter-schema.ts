@@ -102,6 +102,11 @@ export const createLetterSchema = z
       .strict()
       .optional(),
     responseFor: text({ max: 200 }).optional(),
+    /** edXML BussinessDocType (lifecycle.ts): revoke, update and replace name the earlier letter in `references`. */
+    businessType: z.enum(["new", "revoke", "update", "replace"]).optional(),
+    references: z.string().regex(LETTER_ID, "expected the id of an earlier letter").optional(),
+    /** Why the earlier letter is revoked (required), updated or replaced. */
+    businessReason: text({ min: 1, max: 1000, multiline: true }).optional(),
     file: letterFileSchema,
   })
   .strict();

@@ -7,7 +7,7 @@
  */
 
 import { ExchangeError } from "../errors/index.ts";
-import { appendEvent, type ChainEvent, letterChain } from "../evidence/chain.ts";
+import { appendEvent, type ChainEvent, deliveryChain, letterChain } from "../evidence/chain.ts";
 import { statusEvent } from "../evidence/status-event.ts";
 import type {
   CopyChange,
@@ -18,6 +18,7 @@ import type {
   RevokedMark,
 } from "./event-ports.ts";
 import { arrivalOf, headAfter, notFound, sentEventOf } from "./history.ts";
+import { LETTER_ID } from "./letter-schema.ts";
 import type { ExchangeLedger } from "./ports.ts";
 import {
   assertTransition,
@@ -52,8 +53,24 @@ export interface RecallInput {
   readonly purpose: "recall" | "update";
 }
 
-/** Attempts per copy when a recipient's own change races the sender's request (13). */
+/** Attempts per item when a concurrent change races the sender's own (13, revoke, replace). */
 const RECALL_ATTEMPTS = 3;
+/** Letters a thread lists at most. */
+const MAX_THREAD = 200;
+
+/** One letter of a thread. */
+export interface ThreadItem {
+  readonly letterId: string;
+  readonly sender: string;
+  readonly recipients: readonly string[];
+  readonly code: LifecycleLetter["code"];
+  readonly subject: string;
+  readonly sentAt: string;
+  readonly responseFor?: string;
+  readonly businessType?: LifecycleLetter["businessType"];
+  readonly references?: string;
+  readonly revoked?: RevokedMark;
+}
 
 export class Lifecycle {
   private readonly now: () => Date;
@@ -195,6 +212,162 @@ export class Lifecycle {
     };
   }
 
+  /**
+   * At creation: a revoke, update or replace names an earlier letter the caller sent and that is
+   * not revoked (a revoke says why); a new letter names none. Called by `Exchange.createLetter`.
+   */
+  async checkBusiness(
+    caller: Caller,
+    input: Pick<LifecycleLetter, "businessType" | "references" | "businessReason">,
+  ): Promise<void> {
+    const type = input.businessType ?? "new";
+    if (type === "new") {
+      if (input.references) {
+        throw invalid(
+          "references",
+          "only a revoke, update or replace names an earlier letter (businessType)",
+        );
+      }
+      return;
+    }
+    if (!input.references) {
+      throw invalid("references", `a ${type} names the earlier letter it concerns`);
+    }
+    if (type === "revoke" && !input.businessReason) {
+      throw invalid("businessReason", "a revoke says why (thu hồi, with a reason)");
+    }
+    await this.senderLetter(caller, input.references);
+  }
+
+  /**
+   * After every send attempt (idempotent, so a retried send completes it): files a reply under
+   * the letter it answers, and applies a revoke, update or replace to the earlier letter: an event
+   * in its sender chain, and for revoke and replace a `delivery.revoked` event on each of its
+   * copies, which freezes them. Called by `Exchange` once the letter is sent.
+   */
+  async afterSend(sent: LifecycleLetter): Promise<void> {
+    const { ledger, events } = this.options;
+    if (sent.responseFor && LETTER_ID.test(sent.responseFor)) {
+      const parent = await ledger.getLetter(sent.responseFor);
+      const seen =
+        parent && (parent.sender === sent.sender || (await ledger.getDelivery(parent.id, sent.sender)));
+      if (seen) {
+        await events.linkReply(parent.id, sent.id);
+      }
+    }
+    const type = sent.businessType ?? "new";
+    if (type === "new" || !sent.references) {
+      return;
+    }
+    const reason = sent.businessReason ?? `${type} by letter ${sent.id}`;
+    const at = sent.sentAt ?? this.now().toISOString();
+    const freezes = type === "revoke" || type === "replace";
+    const mark: RevokedMark = { by: sent.id, reason, at };
+    for (let attempt = 1; ; attempt++) {
+      const earlier = (await ledger.getLetter(sent.references)) as LifecycleLetter | undefined;
+      if (!earlier || earlier.supersededBy?.includes(sent.id)) {
+        break;
+      }
+      const event = appendEvent(headAfter(sentEventOf(earlier), earlier.head), {
+        chain: letterChain(earlier.id),
+        at,
+        type: `letter.${type === "revoke" ? "revoked" : type === "replace" ? "replaced" : "updated"}`,
+        actor: sent.sender,
+        data: { by: sent.id, reason },
+      });
+      if (
+        await events.appendToLetter(earlier, event, {
+          supersededBy: sent.id,
+          ...(freezes ? { revoked: mark } : {}),
+        })
+      ) {
+        break;
+      }
+      if (attempt >= RECALL_ATTEMPTS) {
+        throw conflict(earlier.id);
+      }
+    }
+    if (!freezes) {
+      return;
+    }
+    for (const listed of await ledger.listDeliveries(sent.references)) {
+      let copy = listed as LifecycleDelivery;
+      for (let attempt = 1; !copy.revoked; attempt++) {
+        const sha256 = await this.letterSha256(copy);
+        const event = appendEvent(headAfter(arrivalOf(copy, sha256), copy.head), {
+          chain: deliveryChain(copy.letterId, copy.recipient),
+          at,
+          type: "delivery.revoked",
+          actor: sent.sender,
+          data: { by: sent.id, businessType: type, reason },
+        });
+        const change: CopyChange = { revoked: mark, updatedAt: at };
+        if (await events.appendToCopy(copy, event, change)) {
+          break;
+        }
+        if (attempt >= RECALL_ATTEMPTS) {
+          throw conflict(copy.letterId);
+        }
+        copy =
+          ((await ledger.getDelivery(copy.letterId, copy.recipient)) as LifecycleDelivery | undefined) ??
+          copy;
+      }
+    }
+  }
+
+  /**
+   * `GET /v1/letters/{id}/thread`: the letter, the letters it answers (`responseFor`, up to the
+   * first) and every reply below that, as far as the caller may see them (sender or recipient).
+   */
+  async thread(
+    caller: Caller,
+    id: string,
+  ): Promise<{ readonly letterId: string; readonly root: string; readonly items: ThreadItem[] }> {
+    const { ledger, events } = this.options;
+    const visible = async (letterId: string): Promise<LifecycleLetter | undefined> => {
+      const letter = (await ledger.getLetter(letterId)) as LifecycleLetter | undefined;
+      if (!letter || letter.state === "draft") {
+        return undefined;
+      }
+      return letter.sender === caller.organCode || (await ledger.getDelivery(letterId, caller.organCode))
+        ? letter
+        : undefined;
+    };
+    const start = await visible(id);
+    if (!start) {
+      throw notFound(id);
+    }
+    let root = start;
+    const above = new Set([start.id]);
+    while (root.responseFor && LETTER_ID.test(root.responseFor) && !above.has(root.responseFor)) {
+      const parent = await visible(root.responseFor);
+      if (!parent) {
+        break;
+      }
+      above.add(parent.id);
+      root = parent;
+    }
+    const items: ThreadItem[] = [];
+    const done = new Set<string>();
+    const queue: LifecycleLetter[] = [root];
+    while (queue.length > 0 && items.length < MAX_THREAD) {
+      const letter = queue.shift()!;
+      if (done.has(letter.id)) {
+        continue;
+      }
+      done.add(letter.id);
+      items.push(threadItem(letter));
+      for (const replyId of await events.replies(letter.id)) {
+        const reply = await visible(replyId);
+        if (reply) {
+          queue.push(reply);
+        }
+      }
+    }
+    items.sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
+    return { letterId: id, root: root.id, items };
+  }
+
   /** The letter, if the caller sent it and it went out; refuses otherwise. */
   private async senderLetter(caller: Caller, id: string): Promise<LifecycleLetter> {
     const { ledger } = this.options;
@@ -245,6 +418,7 @@ export class Lifecycle {
   }
 
   private async letterSha256(copy: LifecycleDelivery, letter?: LifecycleLetter): Promise<string> {
+    // The copy's arrival names the file it delivered; a copy written before the chains: the letter's.
     const fromArrival = copy.arrival?.data["letterSha256"];
     if (typeof fromArrival === "string") {
       return fromArrival;
@@ -305,6 +479,28 @@ function applied(copy: LifecycleDelivery, change: CopyChange, event: ChainEvent)
     updatedAt: change.updatedAt,
     head: { seq: event.seq, hash: event.hash },
   };
+}
+
+function threadItem(letter: LifecycleLetter): ThreadItem {
+  return {
+    letterId: letter.id,
+    sender: letter.sender,
+    recipients: letter.recipients,
+    code: letter.code,
+    subject: letter.subject,
+    sentAt: letter.sentAt ?? letter.createdAt,
+    ...(letter.responseFor ? { responseFor: letter.responseFor } : {}),
+    ...(letter.businessType ? { businessType: letter.businessType } : {}),
+    ...(letter.references ? { references: letter.references } : {}),
+    ...(letter.revoked ? { revoked: letter.revoked } : {}),
+  };
+}
+
+function invalid(field: string, message: string): ExchangeError {
+  return new ExchangeError("VALIDATION_FAILED", {
+    detail: message,
+    meta: { errors: [{ path: `body.${field}`, message }] },
+  });
 }
 
 /** The copy as the API shows it (no object keys, no event bodies). */

@@ -9,6 +9,7 @@ import {
   type AttributeValue,
   BatchWriteItemCommand,
   type DynamoDBClient,
+  PutItemCommand,
   QueryCommand,
   type QueryCommandOutput,
   TransactionCanceledException,
@@ -271,6 +272,20 @@ export class DynamoEvents implements EventStore {
       heads.set(head.chain, head);
     }
     return heads;
+  }
+
+  async linkReply(letterId: string, replyId: string): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall({ ...keys.reply(letterId, replyId), entity: "reply", replyId }),
+      }),
+    );
+  }
+
+  async replies(letterId: string): Promise<string[]> {
+    const { PK, SKPrefix } = keys.replies(letterId);
+    return (await this.query(PK, SKPrefix)).map((item) => String(item["replyId"]));
   }
 
   /** Every item of a partition (under a sort-key prefix), in sort-key order, strongly consistent. */

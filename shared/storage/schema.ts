@@ -24,6 +24,7 @@
  * `<createdAt>#<sha256>` (listing an organ's keys). Both are partitions of their own.
  * | chain event (chainEvent)             | DOC#<letterId>    | EVT#<recipient or SENDER>#<seq, 6 digits> |                         |                                          |
  * | sealed head (sealedHead)             | DOC#<letterId>    | SEALED#<chain>       |                                              |                                          |
+ * | reply link (reply)                   | DOC#<letterId>    | REPLY#<replyId>      |                                              |                                          |
  * | chain head of a day (auditHead)      | AUDIT#<day>       | <chain>              |                                              |                                          |
  * | stats day (statsDay)                 | STATS#<organCode> | DAY#<yyyy-mm-dd>     |                                              |                                          |
  * | open due copy (statsOpen)            | STATS#<organCode> | OPEN#<due>#<letterId>#<recipient> |                                              |                                          |
@@ -110,6 +111,9 @@ export const ITEM_KEYS = {
   chainEvents: (id: string) => ({ PK: `DOC#${id}`, SKPrefix: "EVT#" }),
   sealedHead: (id: string, chain: string) => ({ PK: `DOC#${id}`, SK: `SEALED#${chain}` }),
   sealedHeads: (id: string) => ({ PK: `DOC#${id}`, SKPrefix: "SEALED#" }),
+  /** A reply (`responseFor`) filed under the letter it answers: the thread's links. */
+  reply: (id: string, replyId: string) => ({ PK: `DOC#${id}`, SK: `REPLY#${replyId}` }),
+  replies: (id: string) => ({ PK: `DOC#${id}`, SKPrefix: "REPLY#" }),
   /** The latest head of each chain that changed on a day (Vietnam time): what that day's seal gathers. */
   auditHead: (day: string, chain: string) => ({ PK: `AUDIT#${day}`, SK: chain }),
   auditHeads: (day: string) => ({ PK: `AUDIT#${day}` }),
