@@ -1,6 +1,8 @@
 import { type RuntimeConfig, readConfig } from "../shared/config.ts";
 import type { Caller } from "../shared/exchange/types.ts";
+import { useIdempotencyStore } from "../shared/http/idempotency.ts";
 import { createDynamoClient } from "../shared/storage/clients.ts";
+import { TableIdempotencyStore } from "../shared/storage/dynamo-idempotency.ts";
 import { DynamoLedger } from "../shared/storage/dynamo-ledger.ts";
 
 /**
@@ -31,6 +33,13 @@ export const baseRuntime = lazily((): BaseRuntime => {
     cursorSecret: config.cursorSecret,
   });
   return { config, ledger };
+});
+
+// Idempotency-Key records of every POST (shared/http/idempotency.ts), in the same table; built on
+// the first keyed POST.
+useIdempotencyStore(() => {
+  const { config } = baseRuntime();
+  return new TableIdempotencyStore(createDynamoClient(config), config.tableName);
 });
 
 export const findApiKey = (hash: string): Promise<Caller | undefined> =>

@@ -13,6 +13,7 @@ import {
 } from "../exchange/roles.ts";
 import { textFault } from "../exchange/text-rule.ts";
 import type { Caller } from "../exchange/types.ts";
+import { idempotency } from "./idempotency.ts";
 import { log } from "./log.ts";
 import { problemResponse, toProblem } from "./problem.ts";
 
@@ -77,38 +78,42 @@ export function apiHandler<
   options: ApiHandlerOptions<TBody, TQuery>,
   logic: (request: ApiRequest<z.output<TBody>, z.output<TQuery>>) => Promise<ApiReply>,
 ) {
-  return middy<Event, Result, Error, ApiContext>()
-    .use(accessLog())
-    .use(problemResponses())
-    .use(authenticate(options.findApiKey, options.action))
-    .use(parseInput(options))
-    .handler(async (event, context) => {
-      const reply = await logic({
-        caller: context.caller as Caller,
-        body: context.body as z.output<TBody>,
-        query: context.query as z.output<TQuery>,
-        pathParameters: event.pathParameters ?? {},
-        headers: event.headers,
-        rawBody: context.rawBody,
-        requestId: event.requestContext.requestId,
-      });
-      if (reply.body instanceof Uint8Array) {
+  return (
+    middy<Event, Result, Error, ApiContext>()
+      .use(accessLog())
+      .use(problemResponses())
+      .use(authenticate(options.findApiKey, options.action))
+      .use(parseInput(options))
+      // Idempotency-Key on POSTs: after authentication (scoped to the caller's organ), before the logic.
+      .use(idempotency())
+      .handler(async (event, context) => {
+        const reply = await logic({
+          caller: context.caller as Caller,
+          body: context.body as z.output<TBody>,
+          query: context.query as z.output<TQuery>,
+          pathParameters: event.pathParameters ?? {},
+          headers: event.headers,
+          rawBody: context.rawBody,
+          requestId: event.requestContext.requestId,
+        });
+        if (reply.body instanceof Uint8Array) {
+          return {
+            statusCode: reply.status,
+            headers: {
+              "content-type": reply.contentType ?? "application/octet-stream",
+              "cache-control": "no-store",
+            },
+            body: Buffer.from(reply.body).toString("base64"),
+            isBase64Encoded: true,
+          };
+        }
         return {
           statusCode: reply.status,
-          headers: {
-            "content-type": reply.contentType ?? "application/octet-stream",
-            "cache-control": "no-store",
-          },
-          body: Buffer.from(reply.body).toString("base64"),
-          isBase64Encoded: true,
+          headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+          body: JSON.stringify(reply.body),
         };
-      }
-      return {
-        statusCode: reply.status,
-        headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-        body: JSON.stringify(reply.body),
-      };
-    });
+      })
+  );
 }
 
 function accessLog(): MiddlewareObj<Event, Result, Error, ApiContext> {

@@ -14,6 +14,8 @@ export interface SdkCounts {
   tableReadUnits: number;
   indexReadUnits: number;
   dynamoCalls: Record<string, number>;
+  /** Calls that failed (e.g. a conditional write whose condition did not hold: it wrote nothing). */
+  dynamoFailed: Record<string, number>;
   /** Base-table units by operation. */
   tableUnitsBy: Record<string, number>;
   s3Calls: Record<string, number>;
@@ -46,6 +48,7 @@ const zero = (): SdkCounts => ({
   tableReadUnits: 0,
   indexReadUnits: 0,
   dynamoCalls: {},
+  dynamoFailed: {},
   tableUnitsBy: {},
   s3Calls: {},
 });
@@ -62,9 +65,13 @@ export function installSdkMeter(): SdkMeter {
     if (CAPACITY.has(operation)) {
       command.input["ReturnConsumedCapacity"] = "INDEXES";
     }
-    const out = (await dynamoSend.call(this, command, ...rest)) as {
-      ConsumedCapacity?: Capacity | Capacity[];
-    };
+    let out: { ConsumedCapacity?: Capacity | Capacity[] };
+    try {
+      out = (await dynamoSend.call(this, command, ...rest)) as typeof out;
+    } catch (error) {
+      counts.dynamoFailed[operation] = (counts.dynamoFailed[operation] ?? 0) + 1;
+      throw error;
+    }
     const write = WRITES.has(operation);
     for (const capacity of [out?.ConsumedCapacity ?? []].flat()) {
       const table = capacity.Table?.CapacityUnits ?? capacity.CapacityUnits ?? 0;
@@ -98,6 +105,18 @@ export function installSdkMeter(): SdkMeter {
       (S3Client.prototype as unknown as { send: Send }).send = s3Send;
     },
   };
+}
+
+/** DynamoDB writes that took effect, and S3 PUTs. */
+export function writesDone(counts: SdkCounts): number {
+  const done = (operation: string) =>
+    (counts.dynamoCalls[operation] ?? 0) - (counts.dynamoFailed[operation] ?? 0);
+  return (
+    ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"].reduce(
+      (sum, operation) => sum + done(operation),
+      0,
+    ) + (counts.s3Calls["PutObject"] ?? 0)
+  );
 }
 
 /** Sum of a call-count record. */
