@@ -25,6 +25,9 @@ import { ITEM_KEYS, TABLE_SCHEMA } from "./schema.ts";
  */
 const MARKER_TTL_SECONDS = 7 * 24 * 3600;
 
+/** Attempts of a change whose transaction met a concurrent one on a counter item. */
+const MAX_CONFLICT_ATTEMPTS = 6;
+
 const COUNTER = /^(?:h0[36]_\d{1,3}|[a-zA-Z]+)$/;
 
 /**
@@ -113,17 +116,24 @@ export class DynamoStats implements StatsStore {
         }),
       ),
     ];
-    try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
-      return true;
-    } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed"
-      ) {
-        return false; // applied before: a redelivered record
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        return true;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) {
+          throw error;
+        }
+        if (error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") {
+          return false; // applied before: a redelivered record
+        }
+        // Another shard's consumer wrote the same counter item at that moment: try again shortly.
+        const conflict = error.CancellationReasons?.some((reason) => reason.Code === "TransactionConflict");
+        if (!conflict || attempt >= MAX_CONFLICT_ATTEMPTS) {
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
       }
-      throw error;
     }
   }
 
