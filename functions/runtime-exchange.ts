@@ -2,7 +2,7 @@ import { Exchange } from "../shared/exchange/exchange.ts";
 import type { LetterVerifier } from "../shared/exchange/letter-verification.ts";
 import type { DocumentStore } from "../shared/exchange/ports.ts";
 import { baseRuntime } from "./runtime.ts";
-import { adminStore } from "./runtime-admin-store.ts";
+import { sendPolicySource } from "./runtime-send-policy.ts";
 import { letterQueries } from "./runtime-queries.ts";
 
 /** The exchange over the table, with the bucket and the verifier a composition gives it. */
@@ -17,7 +17,7 @@ export function composeExchange(parts: {
     verifier: parts.verifier,
     sendPolicy: config.sendPolicy,
     // An admin's setting wins over LIENTHONG_SEND_POLICY (read at each send).
-    policySource: adminStore(),
+    policySource: sendPolicySource(),
     maxFileBytes: config.maxFileBytes,
     queries: letterQueries(),
   });

@@ -6,7 +6,6 @@
  */
 import {
   type AttributeValue,
-  BatchGetItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
@@ -30,9 +29,10 @@ import {
   type OrganRecord,
   type SendPolicySettings,
 } from "../exchange/admin-ports.ts";
-import { directorySearchText, searchTerms } from "../exchange/directory.ts";
+import { searchTerms } from "../exchange/directory.ts";
 import type { SendPolicySetting } from "../exchange/send-policy.ts";
 import type { Page } from "../exchange/types.ts";
+import { apiKeyItem, DynamoSendPolicySource, organItem, toItem } from "./admin-items.ts";
 import { PageCursors } from "./page-cursor.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
@@ -52,39 +52,6 @@ function record<T>(item: Record<string, AttributeValue> | undefined): T | undefi
   return value as T;
 }
 
-const toItem = (keyAttributes: Record<string, string>, entity: string, value: object) =>
-  marshall(
-    { ...value, ...keyAttributes, entity },
-    { removeUndefinedValues: true, convertClassInstanceToMap: true },
-  );
-
-/** An organ's item: its profile, in the directory index, with its folded search text. */
-export function organItem(organ: OrganRecord): Record<string, AttributeValue> {
-  return toItem(
-    {
-      ...keys.organ(organ.code),
-      GSI1PK: keys.directory,
-      GSI1SK: organ.code,
-      search: directorySearchText(organ),
-    },
-    "organ",
-    organ,
-  );
-}
-
-/** An API key's item, listed under its organ (GSI2). */
-export function apiKeyItem(key: ApiKeyRecord): Record<string, AttributeValue> {
-  return toItem(
-    {
-      ...keys.apiKey(key.id),
-      GSI2PK: keys.apiKeys(key.organCode),
-      GSI2SK: keys.apiKeySort(key.createdAt ?? "", key.id),
-    },
-    "apiKey",
-    key,
-  );
-}
-
 /** A change: its transaction items, and which refusal each item's failed condition means. */
 interface Change {
   readonly items: readonly TransactWriteItem[];
@@ -94,6 +61,7 @@ interface Change {
 
 export class DynamoAdminStore implements AdminStore {
   private readonly cursors: PageCursors;
+  private readonly policies: DynamoSendPolicySource;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -101,6 +69,7 @@ export class DynamoAdminStore implements AdminStore {
     options: { readonly cursorSecret?: string } = {},
   ) {
     this.cursors = new PageCursors(options.cursorSecret);
+    this.policies = new DynamoSendPolicySource(client, tableName);
   }
 
   // The directory
@@ -513,28 +482,8 @@ export class DynamoAdminStore implements AdminStore {
     return { ...(deployment ? { deployment } : {}), organs };
   }
 
-  async sendPolicyFor(sender: string): Promise<{ setting: SendPolicySetting; scope: string } | undefined> {
-    const out = await this.client.send(
-      new BatchGetItemCommand({
-        RequestItems: {
-          [this.tableName]: {
-            Keys: [marshall(keys.sendPolicy(sender)), marshall(keys.sendPolicy())],
-            // An admin's change counts from the next send.
-            ConsistentRead: true,
-          },
-        },
-      }),
-    );
-    const found = (out.Responses?.[this.tableName] ?? []).map((item) => unmarshall(item));
-    // Two small keys: DynamoDB returns them unprocessed only under throttling, which the SDK retries.
-    const organ = found.find((item) => item["SK"] === keys.sendPolicy(sender).SK);
-    const deployment = found.find((item) => item["SK"] === keys.sendPolicy().SK);
-    if (organ) {
-      return { setting: organ["policy"] as SendPolicySetting, scope: sender };
-    }
-    return deployment
-      ? { setting: deployment["policy"] as SendPolicySetting, scope: "deployment" }
-      : undefined;
+  sendPolicyFor(sender: string): Promise<{ setting: SendPolicySetting; scope: string } | undefined> {
+    return this.policies.sendPolicyFor(sender);
   }
 
   async putSendPolicy(

@@ -21,7 +21,7 @@ import type { ExchangeLedger, OrganSignerRecord, SigningSessionRecord } from "..
 import { searchFieldOf } from "../exchange/queries.ts";
 import type { StatusCode } from "../exchange/status.ts";
 import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
-import { apiKeyItem, organItem } from "./dynamo-admin.ts";
+import { apiKeyItem, organItem } from "./admin-items.ts";
 import { DynamoEvents } from "./dynamo-events.ts";
 import { PageCursors } from "./page-cursor.ts";
 import { ITEM_KEYS } from "./schema.ts";

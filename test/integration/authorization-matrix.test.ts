@@ -185,6 +185,13 @@ const RULES: Readonly<Record<string, Rule>> = {
     other: "ok",
     request: () => ({ method: "GET", path: "/v1/outbox?limit=100" }),
   },
+  "inbox-counts": {
+    roles: CLERK_INTEGRATION,
+    ownOrgan: "recipient",
+    own: "ok",
+    other: "ok", // its own counts
+    request: () => ({ method: "GET", path: "/v1/inbox/counts" }),
+  },
   "get-stats": {
     roles: EVERY_ROLE,
     own: "through",
@@ -401,6 +408,12 @@ const RULES: Readonly<Record<string, Rule>> = {
     own: "through",
     other: "refused",
     request: () => ({ method: "GET", path: letterPath("/history") }),
+  },
+  "get-thread": {
+    roles: CLERK_INTEGRATION,
+    own: "through",
+    other: "refused",
+    request: () => ({ method: "GET", path: letterPath("/thread") }),
   },
   "request-recall": {
     roles: ["integration"],
