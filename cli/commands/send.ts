@@ -1,0 +1,185 @@
+/**
+ * `lienthong send <file.pdf> --to <code|name>… --number … --notation … --subject …`: registers a
+ * draft, uploads the PDF to the presigned URL (progress on stderr), optionally applies the
+ * organ's seal on the exchange (`--sign`, POST /v1/sign: a clerk's key, so `--sign-profile`
+ * may name another profile than the sending one), then sends it; prints the letter's id and each
+ * recipient's status.
+ */
+import { basename } from "node:path";
+import { ORGAN_CODE } from "../../shared/exchange/letter-schema.ts";
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  connect,
+  fileDigest,
+  ok,
+  output,
+  type Remote,
+  runRemote,
+  table,
+  uploadFile,
+} from "../api-client.ts";
+import { assertReadableFile, type Command, onePositional, parseCommandArgs, UsageError } from "../common.ts";
+
+const USAGE = `lienthong send — send a PDF letter to other organs through the exchange
+
+Usage: lienthong send <file.pdf> --to <code|name> [--to …] --number <n> --notation <x> --subject <text> [options]
+
+Letter:
+  --to <code|name>       a recipient: an organ code (000.00.11.H53) or a name looked up in the
+                         directory (GET /v1/organs?q=); repeat for each recipient
+  --number <n>           the letter's number (số), e.g. 123
+  --notation <x>         its notation (ký hiệu), e.g. UBND-VP
+  --subject <text>       its subject (trích yếu)
+  --type <text>          document type (default: Công văn)
+  --urgency <0-3>        0 normal (default), 1 urgent, 2 very urgent, 3 flash
+  --due <yyyy-mm-dd>     answer due by
+  --response-for <id>    the letter this one answers
+  --sign                 apply the organ's seal on the exchange before sending (POST /v1/sign)
+  --sign-profile <name>  the profile whose (clerk) key seals; default: the sending connection
+  --appearance <kind>    seal, signer, stamp or none (the exchange's default when not given)
+${CONNECTION_HELP}
+
+Examples:
+  lienthong send cong-van.pdf --to 000.00.11.H53 --to "Sở Tài chính" \\
+    --number 123 --notation UBND-VP --subject "V/v tổng kết năm 2026"
+  lienthong send cv.pdf --to 000.00.11.H53 --number 7 --notation STC --subject "…" --sign --sign-profile van-thu --json`;
+
+const OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  to: { type: "string", multiple: true },
+  number: { type: "string" },
+  notation: { type: "string" },
+  subject: { type: "string" },
+  type: { type: "string" },
+  urgency: { type: "string" },
+  due: { type: "string" },
+  "response-for": { type: "string" },
+  sign: { type: "boolean" },
+  "sign-profile": { type: "string" },
+  appearance: { type: "string" },
+} as const;
+
+const APPEARANCES = ["seal", "signer", "stamp", "none"] as const;
+type Appearance = (typeof APPEARANCES)[number];
+
+/** Organ codes for `--to` values: codes as given, names through the directory (one match each). */
+export async function resolveRecipients(remote: Remote, values: readonly string[]): Promise<string[]> {
+  const codes: string[] = [];
+  for (const value of values) {
+    if (ORGAN_CODE.test(value)) {
+      codes.push(value);
+      continue;
+    }
+    const found = await ok(remote.api.GET("/v1/organs", { params: { query: { q: value, limit: "20" } } }));
+    const fold = (text: string) => text.normalize("NFC").toLocaleLowerCase("vi");
+    const exact = found.items.filter(
+      (organ) =>
+        fold(organ.name) === fold(value) || (organ.aliases ?? []).some((a) => fold(a) === fold(value)),
+    );
+    const candidates = exact.length > 0 ? exact : found.items;
+    if (candidates.length === 1) {
+      codes.push(candidates[0]!.code);
+      continue;
+    }
+    if (candidates.length === 0) {
+      throw new UsageError(`--to '${value}': no organ of that name or code in the directory`);
+    }
+    const list = candidates
+      .slice(0, 5)
+      .map((organ) => `${organ.code} ${organ.name}`)
+      .join("; ");
+    throw new UsageError(`--to '${value}' matches ${candidates.length} organs (${list}): give the code`);
+  }
+  return [...new Set(codes)];
+}
+
+function urgency(value: string | undefined): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!/^[0-3]$/.test(value)) {
+    throw new UsageError(`--urgency: expected 0, 1, 2 or 3, got '${value}'`);
+  }
+  return Number(value);
+}
+
+async function send(argv: readonly string[]): Promise<number> {
+  const args = parseCommandArgs(argv, OPTIONS, USAGE);
+  if (!args) {
+    return 0;
+  }
+  const { values, positionals } = args;
+  const path = onePositional(positionals, USAGE, "PDF file");
+  const missing = (["number", "notation", "subject"] as const).filter((name) => !values[name]);
+  if (!values.to?.length) {
+    missing.unshift("to" as never);
+  }
+  if (missing.length > 0) {
+    throw new UsageError(`missing ${missing.map((name) => `--${name}`).join(", ")}`);
+  }
+  const appearance = values.appearance;
+  if (appearance !== undefined && !(APPEARANCES as readonly string[]).includes(appearance)) {
+    throw new UsageError(`--appearance: expected one of ${APPEARANCES.join(", ")}, got '${appearance}'`);
+  }
+  await assertReadableFile(path, "letter");
+  const remote = connect(values);
+  const sealer = values.sign
+    ? values["sign-profile"]
+      ? connect({ profile: values["sign-profile"] })
+      : remote
+    : undefined;
+  const digest = await fileDigest(path);
+  const recipients = await resolveRecipients(remote, values.to ?? []);
+  const level = urgency(values.urgency);
+
+  const created = await ok(
+    remote.api.POST("/v1/letters", {
+      body: {
+        code: { number: values.number!, notation: values.notation! },
+        documentType: values.type ?? "Công văn",
+        subject: values.subject!,
+        recipients,
+        ...(level !== undefined ? { urgency: level } : {}),
+        ...(values.due ? { dueDate: values.due } : {}),
+        ...(values["response-for"] ? { responseFor: values["response-for"] } : {}),
+        file: {
+          name: basename(path),
+          contentType: "application/pdf",
+          size: digest.size,
+          sha256: digest.sha256,
+        },
+      },
+    }),
+  );
+  const id = created.letter.id;
+  await uploadFile(created.upload, path, `upload ${basename(path)}`);
+  const sealed = sealer
+    ? await ok(
+        sealer.api.POST("/v1/sign", {
+          body: { letterId: id, ...(appearance ? { appearance: { kind: appearance as Appearance } } : {}) },
+        }),
+      )
+    : undefined;
+  const sent = await ok(remote.api.POST("/v1/letters/{id}/send", { params: { path: { id } } }));
+  output(values.json, sent, () =>
+    [
+      `sent letter ${sent.id} (${sent.code.number}/${sent.code.notation}: ${sent.subject})`,
+      ...(sealed ? [`sealed by ${sealed.signer.name ?? sealed.signer.organCode ?? "the organ"}`] : []),
+      `verdict: ${sent.verification?.verdict ?? "not verified"}`,
+      table(
+        ["RECIPIENT", "STATUS"],
+        sent.deliveries.map((delivery) => [
+          delivery.organCode,
+          `${delivery.status} ${delivery.statusLabel.en}`,
+        ]),
+      ),
+    ].join("\n"),
+  );
+  return 0;
+}
+
+export const command: Command = {
+  summary: "send a PDF letter to other organs",
+  run: (argv) => runRemote("send", argv, () => send(argv)),
+};
