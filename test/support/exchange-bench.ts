@@ -1,0 +1,221 @@
+/**
+ * The machinery of bench/exchange.ts (kept here because benches reach the runtime through the test
+ * support): the local exchange started in this process (its handlers' SDK clients are then counted
+ * by {@link installSdkMeter}), concurrent clients doing today's flow (create, upload, send), and a
+ * count of every recipient's inbox afterwards.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PDFDocument, StandardFonts } from "pdf-lib";
+import { demoSignaturePng } from "../../devkit/demo-images.ts";
+import { type CreatedLetter, LienthongClient, uploadFile } from "../../local/api-client.ts";
+import { type LocalExchange, startLocalExchange } from "../../local/exchange.ts";
+import type { DemoPkiManifest } from "../../shared/pki/index.ts";
+import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
+import { createDynamoClient, DynamoLedger } from "../../shared/storage/index.ts";
+import { installSdkMeter, type SdkCounts, type SdkMeter } from "./sdk-meter.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface BenchRuntime {
+  readonly exchange: LocalExchange;
+  readonly ledger: DynamoLedger;
+  readonly meter: SdkMeter;
+  stop(): Promise<void>;
+}
+
+/** The local exchange on loopback, in memory, in this process. */
+export async function startBenchRuntime(): Promise<BenchRuntime> {
+  const dataDir = mkdtempSync(join(tmpdir(), "lienthong-bench-"));
+  process.env["LOG_LEVEL"] ??= "silent";
+  const exchange = await startLocalExchange({
+    root,
+    cacheDir: join(root, ".cache"),
+    dataDir,
+    inMemory: true,
+    apiPort: 0,
+    crlPort: 0,
+    // Letters are verified as always; their verdict is recorded, whatever the admin policy asks.
+    sendPolicy: "record-only",
+  });
+  const client = createDynamoClient(exchange.config);
+  const meter = installSdkMeter();
+  return {
+    exchange,
+    ledger: new DynamoLedger(client, exchange.config.tableName),
+    meter,
+    async stop() {
+      meter.uninstall();
+      client.destroy();
+      await exchange.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A client of the demo organ `code` with its office software's key. */
+export function clientOf(runtime: BenchRuntime, code: string): LienthongClient {
+  const key = runtime.exchange.keys.find((k) => k.organCode === code && k.role === "integration");
+  if (!key) {
+    throw new Error(`no integration key for ${code}`);
+  }
+  return new LienthongClient(runtime.exchange.apiUrl, key.apiKey);
+}
+
+/** Organs added through the ledger for a fan-out (`<block>.<hundreds+10>.<units>.B01`). */
+export async function addOrgans(runtime: BenchRuntime, count: number, block: number): Promise<string[]> {
+  const codes = Array.from(
+    { length: count },
+    (_, i) => `${block}.${String(Math.floor(i / 100) + 10)}.${String(i % 100).padStart(2, "0")}.B01`,
+  );
+  for (let i = 0; i < codes.length; i += 50) {
+    await Promise.all(
+      codes
+        .slice(i, i + 50)
+        .map((code) => runtime.ledger.putOrgan({ code, name: `Đơn vị ${code}`, status: "active" })),
+    );
+  }
+  return codes;
+}
+
+/**
+ * A letter as the demo signs it: one page, the competent signer's visible signature with its
+ * handwritten image, padded with body text to about `targetBytes`.
+ */
+export async function signedLetter(runtime: BenchRuntime, organCode: string, targetBytes = 33_000) {
+  const pdf = await PDFDocument.create();
+  const font = await pdf.embedFont(StandardFonts.TimesRoman);
+  const page = pdf.addPage([595.28, 841.89]);
+  page.drawText(`Cong van ${organCode} ${Date.now()}`, { x: 72, y: 780, size: 14, font });
+  // Incompressible-looking body text (pdf-lib does not compress content streams) to reach the size.
+  const line = (i: number) => createHash("sha256").update(`${organCode}:${i}`).digest("hex").slice(0, 60);
+  let body = "";
+  for (let i = 0; body.length < targetBytes * 0.55; i += 1) {
+    body += `${line(i)}\n`;
+  }
+  page.drawText(body, { x: 72, y: 760, size: 4, lineHeight: 4.5, font });
+  const manifest = JSON.parse(
+    readFileSync(join(runtime.exchange.pkiDir, "manifest.json"), "utf8"),
+  ) as DemoPkiManifest;
+  const entry = manifest.entries.find((e) => e.organCode === organCode && e.role === "person" && !e.revoked);
+  if (!entry) {
+    throw new Error(`no person certificate for ${organCode}`);
+  }
+  const signer = SoftwareSigner.fromPkcs12(
+    readFileSync(join(runtime.exchange.pkiDir, entry.p12)),
+    manifest.password,
+  );
+  return signPdf(await pdf.save(), {
+    signer,
+    reason: "Ký ban hành văn bản",
+    appearance: { kind: "signer", image: demoSignaturePng(), title: "CHỦ TỊCH", signerName: "Nguyễn Văn A" },
+  });
+}
+
+export interface FlowResult {
+  readonly letterIds: string[];
+  /** Milliseconds of each `send` call, and of each whole flow (create, upload, send). */
+  readonly sendMs: number[];
+  readonly flowMs: number[];
+  readonly failures: string[];
+  readonly wallMs: number;
+}
+
+let serial = 0;
+
+/** `letters` letters of `pdf` from `sender` to `recipients`, by `clients` concurrent clients. */
+export async function runFlows(options: {
+  readonly sender: LienthongClient;
+  readonly recipients: readonly string[];
+  readonly pdf: Uint8Array;
+  readonly letters: number;
+  readonly clients: number;
+}): Promise<FlowResult> {
+  const { sender, recipients, pdf } = options;
+  const sha256 = createHash("sha256").update(pdf).digest("hex");
+  const letterIds: string[] = [];
+  const sendMs: number[] = [];
+  const flowMs: number[] = [];
+  const failures: string[] = [];
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < options.letters) {
+      next += 1;
+      serial += 1;
+      const t0 = performance.now();
+      try {
+        const created = await sender.call<CreatedLetter>("POST", "/v1/letters", {
+          code: { number: String(serial), notation: "BENCH" },
+          documentType: "Công văn",
+          subject: `V/v thử tải số ${serial}`,
+          recipients,
+          file: { name: "cong-van.pdf", contentType: "application/pdf", size: pdf.length, sha256 },
+        });
+        await uploadFile(created.upload, pdf);
+        const t1 = performance.now();
+        const sent = await sender.call<{ state: string }>("POST", `/v1/letters/${created.letter.id}/send`);
+        const t2 = performance.now();
+        if (sent.state !== "sent") {
+          failures.push(`${created.letter.id}: ${sent.state}`);
+        }
+        letterIds.push(created.letter.id);
+        sendMs.push(t2 - t1);
+        flowMs.push(t2 - t0);
+      } catch (error) {
+        failures.push(String(error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.clients }, worker));
+  return { letterIds, sendMs, flowMs, failures, wallMs: performance.now() - started };
+}
+
+/** Every recipient's inbox, read to the end: copies of `letterIds` missing and repeated. */
+export async function countInboxes(
+  ledger: DynamoLedger,
+  recipients: readonly string[],
+  letterIds: readonly string[],
+): Promise<{ lost: number; duplicated: number; copies: number }> {
+  const wanted = new Set(letterIds);
+  let lost = 0;
+  let duplicated = 0;
+  let copies = 0;
+  for (let i = 0; i < recipients.length; i += 20) {
+    await Promise.all(
+      recipients.slice(i, i + 20).map(async (recipient) => {
+        const seen = new Map<string, number>();
+        let cursor: string | undefined;
+        do {
+          const page = await ledger.inbox(recipient, 100, cursor);
+          for (const item of page.items) {
+            if (wanted.has(item.letterId)) {
+              seen.set(item.letterId, (seen.get(item.letterId) ?? 0) + 1);
+            }
+          }
+          cursor = page.nextCursor;
+        } while (cursor);
+        for (const id of wanted) {
+          const n = seen.get(id) ?? 0;
+          copies += n;
+          lost += n === 0 ? 1 : 0;
+          duplicated += Math.max(0, n - 1);
+        }
+      }),
+    );
+  }
+  return { lost, duplicated, copies };
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) {
+    return Number.NaN;
+  }
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+export type { SdkCounts };
