@@ -5,6 +5,7 @@ import type { Construct } from "constructs";
 import { handlerEntry, ROUTES, type RouteDefinition } from "../functions/routes.ts";
 import { DEFAULT_SEND_POLICY, type SendPolicy } from "../shared/exchange/send-policy.ts";
 import type { AccessTargets } from "./access-policy.ts";
+import { AuditSeal, SEAL_ROUTE } from "./audit-seal.ts";
 import { DataStore } from "./data-store.ts";
 import { ExchangeApi } from "./exchange-api.ts";
 import { type Profile, profileSettings, REPO_ROOT, type ThrottleOptions } from "./profile.ts";
@@ -29,6 +30,8 @@ export interface LienthongStackProps extends StackProps {
   readonly throttle?: ThrottleOptions;
   /** Which verification verdicts `send` delivers (`LIENTHONG_SEND_POLICY`). Default `require-total-passed`. */
   readonly sendPolicy?: SendPolicy;
+  /** RFC 3161 timestamp authority of the daily audit seal (infra/audit-seal.ts). */
+  readonly tsaUrl?: string;
 }
 
 /**
@@ -95,6 +98,10 @@ export class LienthongStack extends Stack {
       functions.set(route.name, routeFunction);
     }
     this.functions = functions;
+    const sealFunction = functions.get(SEAL_ROUTE)?.function;
+    if (sealFunction) {
+      new AuditSeal(this, "AuditSeal", { sealFunction, ...(props.tsaUrl ? { tsaUrl: props.tsaUrl } : {}) });
+    }
     this.streamConsumer = new StreamConsumer(this, "StreamConsumer", {
       table: this.dataStore.table,
       bucketName: this.dataStore.bucket.bucketName,
