@@ -393,8 +393,8 @@ export const ERROR_CODES = {
   },
   API_KEY_NOT_LIVE: {
     status: 409,
-    en: "This API key is revoked or expired: it cannot be rotated; create a new key instead.",
-    vi: "Khóa API này đã bị thu hồi hoặc hết hạn nên không thể thay khóa; hãy tạo khóa mới.",
+    en: "This API key is revoked, expired or already rotated: it cannot be rotated; rotate its successor or create a new key.",
+    vi: "Khóa API này đã bị thu hồi, hết hạn hoặc đã được thay nên không thể thay khóa; hãy thay khóa kế tiếp hoặc tạo khóa mới.",
   },
   ADMIN_CERTIFICATE_NOT_FOUND: {
     status: 404,

@@ -336,10 +336,17 @@ export class Administration {
   /** A key that still works: rotation of a revoked or expired key is refused. */
   private async liveKey(id: string): Promise<ApiKeyRecord> {
     const key = await this.existingKey(id);
-    if (key.revokedAt || (key.validUntil && key.validUntil <= this.stamp())) {
-      throw new ExchangeError("API_KEY_NOT_LIVE", {
-        detail: `API key ${id} is ${key.revokedAt ? `revoked (${key.revokedAt})` : `expired (${key.validUntil})`}`,
-      });
+    // A key already rotated is not rotated again: its grace period would be extended, and a
+    // second successor made.
+    const state = key.revokedAt
+      ? `revoked (${key.revokedAt})`
+      : key.replacedBy
+        ? `already rotated (replaced by ${key.replacedBy})`
+        : key.validUntil && key.validUntil <= this.stamp()
+          ? `expired (${key.validUntil})`
+          : undefined;
+    if (state) {
+      throw new ExchangeError("API_KEY_NOT_LIVE", { detail: `API key ${id} is ${state}` });
     }
     return key;
   }

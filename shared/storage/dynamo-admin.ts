@@ -309,7 +309,7 @@ export class DynamoAdminStore implements AdminStore {
               Key: marshall(keys.apiKey(previousId)),
               UpdateExpression: "SET validUntil = :until, replacedBy = :next",
               ConditionExpression:
-                "attribute_exists(PK) AND attribute_not_exists(revokedAt) AND (attribute_not_exists(validUntil) OR validUntil > :at)",
+                "attribute_exists(PK) AND attribute_not_exists(revokedAt) AND attribute_not_exists(replacedBy) AND (attribute_not_exists(validUntil) OR validUntil > :at)",
               ExpressionAttributeValues: marshall({
                 ":until": validUntil,
                 ":next": next.id,

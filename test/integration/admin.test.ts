@@ -242,6 +242,9 @@ describe("API keys", () => {
     expect(Date.parse(graced.previous.validUntil) - Date.now()).toBeGreaterThan(23 * 3_600_000);
     expect((await client(first.secret).request("GET", "/v1/inbox")).status).toBe(200);
     expect((await client(graced.secret).request("GET", "/v1/inbox")).status).toBe(200);
+    // Rotated once: not again (no second successor, no longer grace).
+    const twice = await admin.request<Problem>("POST", `/v1/admin/keys/${first.key.id}/rotate`, {});
+    expect([twice.status, twice.body.code]).toEqual([409, "API_KEY_NOT_LIVE"]);
     const now = await admin.call<{ secret: string }>("POST", `/v1/admin/keys/${graced.key.id}/rotate`, {
       graceHours: 0,
     });
