@@ -13,8 +13,9 @@ import {
 import {
   completeSignatureSchema,
   createLetterSchema,
+  inboxQuerySchema,
   letterFileSchema,
-  listQuerySchema,
+  outboxQuerySchema,
   prepareSignatureSchema,
   setStatusSchema,
   signLetterSchema,
@@ -30,6 +31,7 @@ import {
   certificateSchema,
   createdApiKeySchema,
   historyViewSchema,
+  inboxCountsSchema,
   inboxItemSchema,
   itemsOf,
   letterIdPath,
@@ -49,6 +51,7 @@ import {
   sha256AnswerSchema,
   signedLetterFileSchema,
   statsReportSchema,
+  threadSchema,
   trustAnchorPath,
   validationReportSchema,
   verificationAnswerSchema,
@@ -146,8 +149,10 @@ export const CONTRACTS = {
   },
   "list-inbox": {
     summary: "List the inbox",
-    description: "The caller organ's deliveries, newest first, a page at a time (`limit`, `cursor`).",
-    query: listQuerySchema,
+    description:
+      "The caller organ's deliveries, newest first, a page at a time (`limit`, `cursor`), filtered by status, " +
+      "sender, urgency, period, due date, overdue, verdict or text (`q`).",
+    query: inboxQuerySchema,
     successStatus: 200,
     response: pageOf(inboxItemSchema),
     typicalErrors: ["INVALID_CURSOR"],
@@ -173,8 +178,10 @@ export const CONTRACTS = {
   },
   "list-outbox": {
     summary: "List the outbox",
-    description: "Letters the caller organ created (drafts and sent), newest first, a page at a time.",
-    query: listQuerySchema,
+    description:
+      "Letters the caller organ created (drafts and sent), newest first, a page at a time, filtered by state, " +
+      "recipient, urgency, period, due date, verdict or text (`q`).",
+    query: outboxQuerySchema,
     successStatus: 200,
     response: pageOf(letterViewSchema),
     typicalErrors: ["INVALID_CURSOR"],
@@ -497,6 +504,21 @@ export const CONTRACTS = {
     successStatus: 200,
     response: auditReportSchema,
     typicalErrors: ["LETTER_NOT_FOUND", "AUDIT_CHAIN_BROKEN", "SEAL_INVALID"],
+  },
+  "inbox-counts": {
+    summary: "Inbox badge counts",
+    description: "Counts of the caller organ's inbox: unread (01), open, overdue and due today.",
+    successStatus: 200,
+    response: inboxCountsSchema,
+  },
+  "get-thread": {
+    summary: "A letter's thread",
+    description:
+      "The letter with the letters it answers and its replies (`responseFor`), as far as the caller may see.",
+    path: letterIdPath,
+    successStatus: 200,
+    response: threadSchema,
+    typicalErrors: ["LETTER_NOT_FOUND"],
   },
 } as const satisfies Record<string, RouteContract>;
 

@@ -51,7 +51,7 @@ export interface paths {
   "/v1/inbox": {
     /**
      * List the inbox
-     * @description The caller organ's deliveries, newest first, a page at a time (`limit`, `cursor`).
+     * @description The caller organ's deliveries, newest first, a page at a time (`limit`, `cursor`), filtered by status, sender, urgency, period, due date, overdue, verdict or text (`q`).
      *
      * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
      *
@@ -62,7 +62,7 @@ export interface paths {
   "/v1/outbox": {
     /**
      * List the outbox
-     * @description Letters the caller organ created (drafts and sent), newest first, a page at a time.
+     * @description Letters the caller organ created (drafts and sent), newest first, a page at a time, filtered by state, recipient, urgency, period, due date, verdict or text (`q`).
      *
      * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
      *
@@ -80,6 +80,15 @@ export interface paths {
      * **Typical refusals:** `VALIDATION_FAILED`, `FORBIDDEN`.
      */
     get: operations["getStats"];
+  };
+  "/v1/inbox/counts": {
+    /**
+     * Inbox badge counts
+     * @description Counts of the caller organ's inbox: unread (01), open, overdue and due today.
+     *
+     * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     */
+    get: operations["inboxCounts"];
   };
   "/v1/letters/{id}/verification": {
     /**
@@ -343,6 +352,17 @@ export interface paths {
      * **Typical refusals:** `LETTER_NOT_FOUND`.
      */
     get: operations["getHistory"];
+  };
+  "/v1/letters/{id}/thread": {
+    /**
+     * A letter's thread
+     * @description The letter with the letters it answers and its replies (`responseFor`), as far as the caller may see.
+     *
+     * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     *
+     * **Typical refusals:** `LETTER_NOT_FOUND`.
+     */
+    get: operations["getThread"];
   };
   "/v1/letters/{id}/recall": {
     /**
@@ -780,6 +800,10 @@ export interface operations {
             fullName?: string;
           };
           responseFor?: string;
+          /** @enum {string} */
+          businessType?: "new" | "revoke" | "update" | "replace";
+          references?: string;
+          businessReason?: string;
           file: {
             name: string;
             /**
@@ -1269,7 +1293,7 @@ export interface operations {
   };
   /**
    * List the inbox
-   * @description The caller organ's deliveries, newest first, a page at a time (`limit`, `cursor`).
+   * @description The caller organ's deliveries, newest first, a page at a time (`limit`, `cursor`), filtered by status, sender, urgency, period, due date, overdue, verdict or text (`q`).
    *
    * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
    *
@@ -1280,6 +1304,15 @@ export interface operations {
       query?: {
         limit?: string;
         cursor?: string;
+        urgency?: string;
+        from?: string;
+        to?: string;
+        dueBefore?: string;
+        verdict?: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+        q?: string;
+        status?: string;
+        sender?: string;
+        overdue?: "true" | "false";
       };
     };
     responses: {
@@ -1331,7 +1364,7 @@ export interface operations {
   };
   /**
    * List the outbox
-   * @description Letters the caller organ created (drafts and sent), newest first, a page at a time.
+   * @description Letters the caller organ created (drafts and sent), newest first, a page at a time, filtered by state, recipient, urgency, period, due date, verdict or text (`q`).
    *
    * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
    *
@@ -1342,6 +1375,14 @@ export interface operations {
       query?: {
         limit?: string;
         cursor?: string;
+        urgency?: string;
+        from?: string;
+        to?: string;
+        dueBefore?: string;
+        verdict?: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+        q?: string;
+        state?: string;
+        recipient?: string;
       };
     };
     responses: {
@@ -1499,6 +1540,42 @@ export interface operations {
             overdueTruncated: boolean;
           };
           "text/csv": string;
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * Inbox badge counts
+   * @description Counts of the caller organ's inbox: unread (01), open, overdue and due today.
+   *
+   * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   */
+  inboxCounts: {
+    responses: {
+      /** @description Inbox badge counts */
+      200: {
+        content: {
+          "application/json": {
+            /** @description copies still at 01 */
+            unread: number;
+            /** @description copies neither finished (06) nor refused (02) */
+            open: number;
+            /** @description open copies whose due date has passed */
+            overdue: number;
+            /** @description open copies due today */
+            dueToday: number;
+          };
         };
       };
       400: components["responses"]["Problem400"];
@@ -2898,6 +2975,60 @@ export interface operations {
               events: {
                 [key: string]: unknown;
               }[];
+            }[];
+          };
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * A letter's thread
+   * @description The letter with the letters it answers and its replies (`responseFor`), as far as the caller may see.
+   *
+   * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   *
+   * **Typical refusals:** `LETTER_NOT_FOUND`.
+   */
+  getThread: {
+    parameters: {
+      path: {
+        /** @description the letter's id (a UUID issued by POST /v1/letters) */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description A letter's thread */
+      200: {
+        content: {
+          "application/json": {
+            letterId: string;
+            /** @description the first letter of the thread */
+            root: string;
+            items: {
+              letterId: string;
+              /** @description an organ code, e.g. 000.00.11.H53 */
+              sender: string;
+              recipients: string[];
+              code: {
+                number: string;
+                notation: string;
+              };
+              subject: string;
+              /** @description ISO 8601 date and time (UTC) */
+              sentAt: string;
+              responseFor?: string;
+              [key: string]: unknown;
             }[];
           };
         };

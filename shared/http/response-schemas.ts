@@ -331,3 +331,28 @@ export const auditReportSchema = z.object({
     z.looseObject({ chain: z.string(), owner: z.string(), ok: z.boolean(), count: z.number().int() }),
   ),
 });
+
+// ---- queries (shared/exchange/queries.ts) and threads (shared/exchange/lifecycle.ts) -------------
+
+export const inboxCountsSchema = z.object({
+  unread: z.number().int().describe("copies still at 01"),
+  open: z.number().int().describe("copies neither finished (06) nor refused (02)"),
+  overdue: z.number().int().describe("open copies whose due date has passed"),
+  dueToday: z.number().int().describe("open copies due today"),
+});
+
+export const threadSchema = z.object({
+  letterId: z.string(),
+  root: z.string().describe("the first letter of the thread"),
+  items: z.array(
+    z.looseObject({
+      letterId: z.string(),
+      sender: organCode,
+      recipients: z.array(organCode),
+      code: z.object({ number: z.string(), notation: z.string() }),
+      subject: z.string(),
+      sentAt: isoDateTime,
+      responseFor: z.string().optional(),
+    }),
+  ),
+});
