@@ -106,7 +106,11 @@ export function networkReason(error: unknown): string | undefined {
     }
     current = (current as { cause?: unknown }).cause;
   }
-  return error instanceof TypeError && error.message === "fetch failed" ? "fetch failed" : undefined;
+  if (error instanceof TypeError && error.message === "fetch failed") {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error && cause.message ? cause.message : "fetch failed";
+  }
+  return undefined;
 }
 
 export interface ErrorReport {

@@ -1,0 +1,310 @@
+/**
+ * The whole exchange through the `lienthong` command only (issue 11 item 6): each step spawns
+ * cli/bin.js as a user would, with a fresh HOME and XDG_CONFIG_HOME, against the local API the
+ * global setup started. Login (three profiles: the sender's office software, its clerk who seals,
+ * the recipient's clerk), a letter signed with `lienthong sign`, sealed on the exchange and sent
+ * to two organs (one named by code, one by its name in the directory), the recipient's inbox,
+ * show, status 03, download (SHA-256 checked), the receipts (downloaded and checked with
+ * `lienthong verify --detached`), the outbox, a recall, and `lienthong audit verify`.
+ * The API has no attachment or edXML export routes yet, so the letter goes without attachment.
+ */
+import { execFile } from "node:child_process";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { demoPki, organCodes, personEntry, samplePdf, sha256 } from "../support/exchange.ts";
+import { type TempDir, tempDir } from "../support/temp-dir.ts";
+
+const ROOT = join(import.meta.dirname, "../..");
+const BIN = join(ROOT, "cli/bin.js");
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let temp: TempDir;
+let env: Record<string, string>;
+
+/** Runs `lienthong …args` in the temp directory; never throws for an exit code. */
+function lienthong(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: temp.dir, env: { ...env, ...extraEnv }, timeout: 50_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** `lienthong … --json` that must succeed: its parsed stdout. */
+async function json<T>(args: readonly string[], extraEnv?: Record<string, string>): Promise<T> {
+  const run = await lienthong([...args, "--json"], extraEnv);
+  expect(run.code, `lienthong ${args.join(" ")}\n${run.stderr}`).toBe(0);
+  return JSON.parse(run.stdout) as T;
+}
+
+function key(organCode: string, role: "integration" | "clerk" | "admin"): string {
+  const found = inject("demoKeys").find((k) => k.organCode === organCode && k.role === role);
+  if (!found) {
+    throw new Error(`the local exchange gave ${organCode} no ${role} key`);
+  }
+  return found.apiKey;
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let codes: string[];
+let url: string;
+
+beforeAll(async () => {
+  temp = await tempDir("lienthong-cli-exchange-");
+  url = inject("apiUrl");
+  codes = organCodes();
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith("LIENTHONG_"),
+    ),
+  );
+  env = { ...inherited, HOME: join(temp.dir, "home"), XDG_CONFIG_HOME: join(temp.dir, "config") };
+});
+
+afterAll(async () => {
+  await temp?.cleanup();
+});
+
+describe("the whole exchange through the lienthong CLI", () => {
+  it("logs in, sends a signed and sealed letter to two organs, and the recipient handles it", async () => {
+    // Login: a wrong key and an unreachable exchange are refused and save nothing.
+    const wrong = await lienthong(["login", "--profile", "sender", "--url", url, "--key", "lt_wrong_key"]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim()).toMatch(
+      /^lienthong login: UNAUTHENTICATED \(HTTP 401\): the API key was refused/,
+    );
+    expect(wrong.stderr.trim().split("\n")).toHaveLength(1);
+    const closed = `http://127.0.0.1:${await closedPort()}`;
+    const down = await lienthong(["login", "--url", closed, "--key", key(codes[0]!, "integration")]);
+    expect(down.code).toBe(3);
+    expect(down.stderr.trim()).toBe(
+      `lienthong login: UNREACHABLE: cannot reach the exchange at ${closed} (ECONNREFUSED): is the URL right and the exchange running?`,
+    );
+    expect(() => statSync(join(temp.dir, "config", "lienthong", "profiles.json"))).toThrow();
+
+    const sender = await json<{ profile: string; default: boolean }>([
+      "login",
+      "--profile",
+      "sender",
+      "--url",
+      url,
+      "--key",
+      key(codes[0]!, "integration"),
+    ]);
+    expect(sender).toMatchObject({ profile: "sender", default: true });
+    await json(["login", "--profile", "sealer", "--url", url, "--key", key(codes[0]!, "clerk")]);
+    await json(["login", "--profile", "recipient", "--url", url, "--key", key(codes[1]!, "clerk")]);
+    const dir = join(temp.dir, "config", "lienthong");
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "profiles.json")).mode & 0o777).toBe(0o600);
+
+    // Signed on the desk with `lienthong sign` (the competent signer's token), sealed on the exchange.
+    const pki = demoPki();
+    const person = personEntry(pki.manifest, codes[0]!);
+    writeFileSync(join(temp.dir, "draft.pdf"), await samplePdf("CLI exchange letter"));
+    const signed = await lienthong([
+      "sign",
+      "draft.pdf",
+      "-o",
+      "cong-van.pdf",
+      "--p12",
+      pki.path(person.p12),
+      "--password",
+      pki.manifest.password,
+    ]);
+    expect(signed.code, signed.stderr).toBe(0);
+
+    const secondName = inject("demoKeys").find((k) => k.organCode === codes[2])!.organName;
+    const send = await lienthong([
+      "send",
+      "cong-van.pdf",
+      "--to",
+      codes[1]!,
+      "--to",
+      secondName,
+      "--number",
+      "4711",
+      "--notation",
+      "STC-CLI",
+      "--subject",
+      "V/v kiểm thử dòng lệnh liên thông",
+      "--sign",
+      "--sign-profile",
+      "sealer",
+      "--json",
+    ]);
+    expect(send.code, send.stderr).toBe(0);
+    // Progress lines (stderr is not a terminal here) end at 100%; stdout is the JSON alone.
+    expect(send.stderr).toMatch(/upload cong-van\.pdf: 100% \(\d+ of \d+ bytes\)/);
+    const sent = JSON.parse(send.stdout) as {
+      id: string;
+      state: string;
+      file: { sha256: string };
+      verification: { verdict: string; signatures: unknown[] };
+      deliveries: { organCode: string; status: string }[];
+    };
+    expect(sent.state).toBe("sent");
+    expect(sent.verification.verdict).toBe("TOTAL_PASSED");
+    expect(sent.verification.signatures).toHaveLength(2); // the signer's, then the organ's seal
+    expect(sent.deliveries.map((d) => [d.organCode, d.status]).sort()).toEqual([
+      [codes[1], "01"],
+      [codes[2], "01"],
+    ]);
+    // The sealed file is not the one uploaded.
+    expect(sent.file.sha256).not.toBe(sha256(readFileSync(join(temp.dir, "cong-van.pdf"))));
+    const id = sent.id;
+
+    // The recipient's inbox: the table names the letter with its verdict; --json has it too.
+    const table = await lienthong(["inbox", "--profile", "recipient"]);
+    expect(table.code, table.stderr).toBe(0);
+    const line = table.stdout.split("\n").find((row) => row.startsWith(id));
+    expect(line).toContain("TOTAL_PASSED");
+    expect(line).toContain("4711/STC-CLI");
+    const inbox = await json<{ items: { letterId: string; status: string }[] }>([
+      "inbox",
+      "--profile",
+      "recipient",
+      "--all",
+    ]);
+    expect(inbox.items.find((item) => item.letterId === id)?.status).toBe("01");
+
+    const shown = await json<{ id: string; deliveries: { organCode: string }[] }>(["show", id], {
+      LIENTHONG_PROFILE: "recipient",
+    });
+    expect(shown.id).toBe(id);
+    expect(shown.deliveries.map((d) => d.organCode)).toEqual([codes[1]]);
+
+    const accepted = await json<{ organCode: string; status: string }>([
+      "status",
+      id,
+      "03",
+      "--profile",
+      "recipient",
+    ]);
+    expect(accepted).toMatchObject({ organCode: codes[1], status: "03" });
+
+    const downloaded = await json<{ file: string; sha256: string }>([
+      "download",
+      id,
+      "-o",
+      "received.pdf",
+      "--profile",
+      "recipient",
+    ]);
+    expect(downloaded.sha256).toBe(sent.file.sha256);
+    expect(sha256(readFileSync(join(temp.dir, "received.pdf")))).toBe(sent.file.sha256);
+
+    // Receipts as the sender: arrival of both copies and the acceptance, each checked by lienthong verify.
+    const receipts = await json<{
+      items: { recipient: string; seq: number }[];
+      saved: { json: string; p7s: string }[];
+    }>(["receipts", id, "--download", "receipts"]);
+    expect(receipts.items.map((r) => [r.recipient, r.seq]).sort()).toEqual(
+      [
+        [codes[1], 0],
+        [codes[1], 1],
+        [codes[2], 0],
+      ].sort(),
+    );
+    const acceptance = join("receipts", `${codes[1]}-1`);
+    expect(JSON.parse(readFileSync(join(temp.dir, `${acceptance}.json`), "utf8"))).toMatchObject({
+      letterId: id,
+      recipient: codes[1],
+      status: "03",
+    });
+    const checked = await lienthong([
+      "verify",
+      `${acceptance}.json`,
+      "--detached",
+      `${acceptance}.p7s`,
+      "--trust",
+      pki.path(pki.manifest.root),
+    ]);
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+
+    const outbox = await json<{ items: { id: string; state: string }[] }>(["outbox", "--limit", "100"]);
+    expect(outbox.items.find((item) => item.id === id)?.state).toBe("sent");
+
+    const recall = await json<{ recall: { purpose: string }; copies: unknown[] }>([
+      "recall",
+      id,
+      "--reason",
+      "Sai sót số ký hiệu",
+    ]);
+    expect(recall.recall.purpose).toBe("recall");
+    expect(recall.copies).toHaveLength(2);
+
+    // The audit chain, through the admin route (its own --url/--key, as cli/commands/audit.ts takes).
+    const audit = await lienthong(["audit", "verify", id, "--json"], {
+      LIENTHONG_URL: url,
+      LIENTHONG_KEY: key(codes[0]!, "admin"),
+    });
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(JSON.parse(audit.stdout)).toMatchObject({ letterId: id, ok: true });
+  });
+
+  it("gives one-line errors: a recipient's status on a letter it never got, a missing file, bad usage", async () => {
+    const missing = await lienthong([
+      "send",
+      "nowhere.pdf",
+      "--to",
+      codes[1]!,
+      "--number",
+      "1",
+      "--notation",
+      "X",
+      "--subject",
+      "S",
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toMatch(
+      /^lienthong send: USAGE: cannot read letter 'nowhere\.pdf': ENOENT$/,
+    );
+
+    const unknown = await lienthong([
+      "show",
+      "00000000-0000-4000-8000-000000000000",
+      "--profile",
+      "recipient",
+      "--json",
+    ]);
+    expect(unknown.code, unknown.stderr).toBe(1);
+    expect(unknown.stderr.trim()).toMatch(
+      /^lienthong show: LETTER_NOT_FOUND \(HTTP 404\): .+ \[request id [^\]]+\]$/,
+    );
+    // --json: the error as the one document on stdout.
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { code: "LETTER_NOT_FOUND", status: 404 } });
+
+    const usage = await lienthong(["status", "only-an-id"]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr.trim().split("\n")).toHaveLength(1);
+
+    const noProfile = await lienthong(["inbox", "--profile", "nobody"]);
+    expect(noProfile.code).toBe(2);
+    expect(noProfile.stderr).toContain("no profile 'nobody'");
+  });
+});
