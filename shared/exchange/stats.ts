@@ -88,6 +88,8 @@ export type Increments = Readonly<Record<string, number>>;
 export interface StatsStore {
   /** Applies `change` atomically unless a change with its id was applied before; true if applied now. */
   apply(change: StatsChange): Promise<boolean>;
+  /** {@link StatsStore.apply} on each change in order (an adapter may group them into fewer writes). */
+  applyAll(changes: readonly StatsChange[]): Promise<void>;
   /** The organ's day items from `from` to `to` (inclusive, YYYY-MM-DD); days with nothing are absent. */
   days(organ: string, from: string, to: string): Promise<StatsDay[]>;
   /** The organ's open copies due before `day` (YYYY-MM-DD), oldest due first, at most `limit`. */
@@ -318,12 +320,7 @@ export class StatsConsumer implements StreamConsumer {
   constructor(private readonly store: StatsStore) {}
 
   async consume(changes: readonly TableChange[]): Promise<void> {
-    for (const change of changes) {
-      const stats = statsChangeOf(change);
-      if (stats) {
-        await this.store.apply(stats);
-      }
-    }
+    await this.store.applyAll(changes.flatMap((change) => statsChangeOf(change) ?? []));
   }
 }
 

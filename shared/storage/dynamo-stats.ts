@@ -43,19 +43,76 @@ export class DynamoStats implements StatsStore {
   ) {}
 
   async apply(change: StatsChange): Promise<boolean> {
-    const items: TransactWriteItem[] = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: marshall({
-            ...ITEM_KEYS.streamApplied(change.id),
-            entity: "streamApplied",
-            [TABLE_SCHEMA.timeToLiveAttribute]: Math.floor(this.now().getTime() / 1000) + MARKER_TTL_SECONDS,
-          }),
-          ConditionExpression: "attribute_not_exists(PK)",
-        },
-      },
-      ...mergedIncrements(change).map(({ organ, day, counts }): TransactWriteItem => {
+    return this.transact([change]);
+  }
+
+  /**
+   * Several changes, in order, as few transactions as fit (at most 100 items each): a fan-out's
+   * copies all add to the sender's and the all-organs day items, which one transaction then
+   * updates once for many copies. A group holding a change applied before is applied change by
+   * change instead, each once.
+   */
+  async applyAll(changes: readonly StatsChange[]): Promise<void> {
+    for (const group of groupsOf(changes)) {
+      if (!(await this.transact(group))) {
+        for (const change of group.length > 1 ? group : []) {
+          await this.transact([change]);
+        }
+      }
+    }
+  }
+
+  /** One transaction of `changes` (markers first); false when a marker existed (nothing written). */
+  private async transact(changes: readonly StatsChange[]): Promise<boolean> {
+    const items = this.itemsOf(changes);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        return true;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) {
+          throw error;
+        }
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons.slice(0, changes.length).some((reason) => reason.Code === "ConditionalCheckFailed")) {
+          return false; // applied before: a redelivered record
+        }
+        // Another shard's consumer wrote the same counter item at that moment: try again shortly.
+        const conflict = reasons.some((reason) => reason.Code === "TransactionConflict");
+        if (!conflict || attempt >= MAX_CONFLICT_ATTEMPTS) {
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+      }
+    }
+  }
+
+  private itemsOf(changes: readonly StatsChange[]): TransactWriteItem[] {
+    const expiresAt = Math.floor(this.now().getTime() / 1000) + MARKER_TTL_SECONDS;
+    const days = mergedIncrements({ id: "", add: changes.flatMap((change) => change.add) });
+    const totals = new Map<string, Record<string, number>>();
+    for (const { organ, counts } of changes.flatMap((change) => change.totals ?? [])) {
+      const sum = totals.get(organ) ?? {};
+      for (const [name, value] of Object.entries(counts)) {
+        sum[name] = (sum[name] ?? 0) + value;
+      }
+      totals.set(organ, sum);
+    }
+    return [
+      ...changes.map(
+        (change): TransactWriteItem => ({
+          Put: {
+            TableName: this.tableName,
+            Item: marshall({
+              ...ITEM_KEYS.streamApplied(change.id),
+              entity: "streamApplied",
+              [TABLE_SCHEMA.timeToLiveAttribute]: expiresAt,
+            }),
+            ConditionExpression: "attribute_not_exists(PK)",
+          },
+        }),
+      ),
+      ...days.map(({ organ, day, counts }): TransactWriteItem => {
         const entries = Object.entries(counts).filter(([name]) => COUNTER.test(name));
         const names = Object.fromEntries(entries.map(([name], i) => [`#c${i}`, name]));
         const values = Object.fromEntries(entries.map(([, value], i) => [`:c${i}`, value]));
@@ -76,7 +133,7 @@ export class DynamoStats implements StatsStore {
           },
         };
       }),
-      ...(change.totals ?? []).map(({ organ, counts }): TransactWriteItem => {
+      ...[...totals].map(([organ, counts]): TransactWriteItem => {
         const entries = Object.entries(counts).filter(([name]) => /^[a-zA-Z]+$/.test(name));
         return {
           Update: {
@@ -92,49 +149,34 @@ export class DynamoStats implements StatsStore {
           },
         };
       }),
-      ...(change.open ?? []).map(
-        (copy): TransactWriteItem => ({
-          Put: {
-            TableName: this.tableName,
-            Item: marshall(
-              {
-                ...copy,
-                ...ITEM_KEYS.statsOpen(copy.organ, copy.dueDate, copy.letterId, copy.recipient),
-                entity: "statsOpen",
-              },
-              { removeUndefinedValues: true },
-            ),
-          },
-        }),
+      ...changes.flatMap((change) =>
+        (change.open ?? []).map(
+          (copy): TransactWriteItem => ({
+            Put: {
+              TableName: this.tableName,
+              Item: marshall(
+                {
+                  ...copy,
+                  ...ITEM_KEYS.statsOpen(copy.organ, copy.dueDate, copy.letterId, copy.recipient),
+                  entity: "statsOpen",
+                },
+                { removeUndefinedValues: true },
+              ),
+            },
+          }),
+        ),
       ),
-      ...(change.close ?? []).map(
-        (copy): TransactWriteItem => ({
-          Delete: {
-            TableName: this.tableName,
-            Key: marshall(ITEM_KEYS.statsOpen(copy.organ, copy.dueDate, copy.letterId, copy.recipient)),
-          },
-        }),
+      ...changes.flatMap((change) =>
+        (change.close ?? []).map(
+          (copy): TransactWriteItem => ({
+            Delete: {
+              TableName: this.tableName,
+              Key: marshall(ITEM_KEYS.statsOpen(copy.organ, copy.dueDate, copy.letterId, copy.recipient)),
+            },
+          }),
+        ),
       ),
     ];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
-        return true;
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) {
-          throw error;
-        }
-        if (error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") {
-          return false; // applied before: a redelivered record
-        }
-        // Another shard's consumer wrote the same counter item at that moment: try again shortly.
-        const conflict = error.CancellationReasons?.some((reason) => reason.Code === "TransactionConflict");
-        if (!conflict || attempt >= MAX_CONFLICT_ATTEMPTS) {
-          throw error;
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
-      }
-    }
   }
 
   async days(organ: string, from: string, to: string): Promise<StatsDay[]> {
@@ -201,4 +243,57 @@ function dayOf(item: Record<string, unknown>): StatsDay {
     }
   }
   return { organ: String(item["organ"]), day: String(item["day"]), ...counts, histograms };
+}
+
+/** Most items of one transaction (DynamoDB's limit), and most changes put in one. */
+const MAX_TRANSACTION_ITEMS = 100;
+const MAX_GROUP = 20;
+
+/**
+ * Consecutive changes that fit one transaction: distinct ids, each open-copy item named once, at
+ * most {@link MAX_TRANSACTION_ITEMS} items after merging the counter items.
+ */
+function groupsOf(changes: readonly StatsChange[]): StatsChange[][] {
+  const groups: StatsChange[][] = [];
+  let group: StatsChange[] = [];
+  let ids = new Set<string>();
+  let opens = new Set<string>();
+  let counters = new Set<string>();
+  const openKeys = (change: StatsChange) =>
+    [...(change.open ?? []), ...(change.close ?? [])].map(
+      (copy) => `${copy.organ}|${copy.dueDate}|${copy.letterId}|${copy.recipient}`,
+    );
+  const counterKeys = (change: StatsChange) => [
+    ...change.add.map((entry) => `D|${entry.organ}|${entry.day}`),
+    ...(change.totals ?? []).map((entry) => `T|${entry.organ}`),
+  ];
+  for (const change of changes) {
+    const mine = openKeys(change);
+    const nextCounters = new Set([...counters, ...counterKeys(change)]);
+    const size = group.length + 1 + nextCounters.size + opens.size + mine.length;
+    const fits =
+      group.length < MAX_GROUP &&
+      !ids.has(change.id) &&
+      mine.every((key) => !opens.has(key)) &&
+      size <= MAX_TRANSACTION_ITEMS;
+    if (!fits && group.length > 0) {
+      groups.push(group);
+      group = [];
+      ids = new Set();
+      opens = new Set();
+      counters = new Set();
+    }
+    group.push(change);
+    ids.add(change.id);
+    for (const key of mine) {
+      opens.add(key);
+    }
+    for (const key of counterKeys(change)) {
+      counters.add(key);
+    }
+  }
+  if (group.length > 0) {
+    groups.push(group);
+  }
+  return groups;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { LienthongClient } from "../../local/api-client.ts";
 import type { InboxCounts } from "../../shared/exchange/queries.ts";
@@ -55,7 +55,11 @@ beforeAll(async () => {
     ["e", { urgency: 3, dueDate: today() }],
   ];
   for (const [name, extra] of letters) {
-    const metadata = letterMetadata([codes[2]!]);
+    // Numbers are unique per organ and year: one of this run's own.
+    const metadata = {
+      ...letterMetadata([codes[2]!]),
+      code: { number: String(randomInt(1, 2 ** 47)), notation: "STC-TV" },
+    };
     const sent = await sender.sendLetter(
       {
         ...metadata,

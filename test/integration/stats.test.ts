@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { LienthongClient } from "../../local/api-client.ts";
 import { addDays, type StatsReport, vietnamDay } from "../../shared/exchange/stats.ts";
@@ -59,7 +59,12 @@ async function statsCsv(client: LienthongClient, query = ""): Promise<{ type: st
 async function send(dueDate: string | undefined): Promise<string> {
   const pdf = await signedPdf(senderCode);
   const sent = await sender.sendLetter(
-    { ...letterMetadata([recipientCode]), ...(dueDate ? { dueDate } : {}) },
+    {
+      ...letterMetadata([recipientCode]),
+      // Numbers are unique per organ and year: one of this run's own.
+      code: { number: String(randomInt(1, 2 ** 47)), notation: "STC-TK" },
+      ...(dueDate ? { dueDate } : {}),
+    },
     pdf,
     "cong-van.pdf",
   );

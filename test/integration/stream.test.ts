@@ -165,4 +165,25 @@ describe("the local stream poller", () => {
     expect((await stats.overdue("000.00.11.H53", "2026-11-04", 10)).map((c) => c.letterId)).toEqual(["L"]);
     expect(await stats.overdue("000.00.11.H53", "2026-11-03", 10)).toEqual([]);
   });
+
+  it("changes applied together share counter writes; a group holding one applied before still counts each once", async () => {
+    const stats = new DynamoStats(client, config.tableName);
+    const organ = "000.00.12.H53";
+    const arrival = (n: number) => ({
+      id: `arrived:${randomUUID()}:${n}`,
+      add: [
+        { organ, day: "2026-10-05", counts: { received: 1 } },
+        { organ: "all-test", day: "2026-10-05", counts: { received: 1 } },
+      ],
+      totals: [{ organ, counts: { unread: 1 } }],
+    });
+    const changes = Array.from({ length: 45 }, (_, n) => arrival(n));
+    expect(await stats.apply(changes[7]!)).toBe(true); // seen before, as after a crash mid-batch
+    await stats.applyAll(changes);
+    await stats.applyAll(changes.slice(40)); // and the tail again
+    const [day] = await stats.days(organ, "2026-10-05", "2026-10-05");
+    expect(day?.received).toBe(45);
+    const [all] = await stats.days("all-test", "2026-10-05", "2026-10-05");
+    expect(all?.received).toBe(45);
+  });
 });

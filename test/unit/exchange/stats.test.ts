@@ -47,6 +47,12 @@ class MemoryStats implements StatsStore {
     return true;
   }
 
+  async applyAll(changes: readonly StatsChange[]): Promise<void> {
+    for (const change of changes) {
+      await this.apply(change);
+    }
+  }
+
   async days(organ: string, from: string, to: string): Promise<StatsDay[]> {
     return [...this.dayItems]
       .map(([key, item]) => ({ key: key.split("|"), item }))
