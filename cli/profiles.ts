@@ -115,8 +115,10 @@ export interface Connection extends Profile {
 
 /** The URL and key a command uses (precedence in the module header); a {@link UsageError} when either is missing. */
 export function resolveConnection(flags: ConnectionFlags, env: Env = process.env): Connection {
-  const needsFile = !(flags.url && flags.key);
-  const file = needsFile ? readProfiles(env) : { profiles: {} };
+  if (flags.url && flags.key) {
+    return { url: flags.url, key: flags.key, source: "--url and --key" };
+  }
+  const file = readProfiles(env);
   const named = (name: string, why: string): Profile => {
     const found = file.profiles[checkProfileName(name)];
     if (!found) {
