@@ -2,8 +2,8 @@ import { Exchange } from "../shared/exchange/exchange.ts";
 import type { LetterVerifier } from "../shared/exchange/letter-verification.ts";
 import type { DocumentStore } from "../shared/exchange/ports.ts";
 import { baseRuntime } from "./runtime.ts";
-import { sendPolicySource } from "./runtime-send-policy.ts";
 import { letterQueries } from "./runtime-queries.ts";
+import { sendPolicySource } from "./runtime-send-policy.ts";
 
 /** The exchange over the table, with the bucket and the verifier a composition gives it. */
 export function composeExchange(parts: {
