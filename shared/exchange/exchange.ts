@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
 import type { ValidationReport } from "../verification/report.ts";
 import type { SendPolicySource } from "./admin-ports.ts";
-import { completeFanOut, deliveriesOf, type FanOutBytes, sentEventOf } from "./fan-out.ts";
 import type { CopyLifecycle } from "./event-ports.ts";
+import { completeFanOut, deliveriesOf, type FanOutBytes, sentEventOf } from "./fan-out.ts";
 import type { CreateLetterInput, LetterFileInput, ListQuery, SetStatusInput } from "./letter-schema.ts";
 import {
   type LetterVerifier,
@@ -14,6 +14,7 @@ import {
 import { type CopyView, Lifecycle } from "./lifecycle.ts";
 import type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "./ports.ts";
 import { BUCKET_LAYOUT } from "./ports.ts";
+import type { InboxCounts, InboxFilter, LetterQueries, OutboxFilter } from "./queries.ts";
 import {
   DEFAULT_SEND_POLICY,
   environmentSetting,
@@ -23,7 +24,6 @@ import {
   sendPolicyAccepts,
   unmetRequirements,
 } from "./send-policy.ts";
-import type { InboxCounts, InboxFilter, LetterQueries, OutboxFilter } from "./queries.ts";
 import { sha256Hex } from "./sha256.ts";
 import { vietnamDay } from "./stats.ts";
 import { STATUS_LABELS, type StatusCode } from "./status.ts";
@@ -129,9 +129,10 @@ export class Exchange {
       file: { ...file, key: `${BUCKET_LAYOUT.incoming}${id}` },
       createdAt: this.now().toISOString(),
     };
-    await this.options.ledger.createLetter(letter);
-    const upload = await this.options.documents.presignUpload(letter.file.key, file);
-    return { letter: this.view(letter, []), upload };
+    // With its number: the one given, or the series' next for "auto" (numbering.ts).
+    const written = await this.options.ledger.createLetter(letter);
+    const upload = await this.options.documents.presignUpload(written.file.key, file);
+    return { letter: this.view(written, []), upload };
   }
 
   /**

@@ -115,7 +115,11 @@ export interface ExchangeLedger {
    */
   takeSigningSession(id: string, organCode: string, now: Date): Promise<SigningSessionRecord | undefined>;
 
-  createLetter(letter: Letter): Promise<void>;
+  /**
+   * Registers a draft with its number (numbering.ts): LETTER_NUMBER_TAKEN if the sender already used
+   * it this year; for `"auto"`, the series' next number. Returns the letter as written.
+   */
+  createLetter(letter: Letter): Promise<Letter>;
   getLetter(id: string): Promise<Letter | undefined>;
   getDelivery(letterId: string, recipient: string): Promise<Delivery | undefined>;
   listDeliveries(letterId: string): Promise<Delivery[]>;

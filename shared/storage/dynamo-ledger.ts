@@ -17,6 +17,7 @@ import {
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ExchangeError } from "../errors/index.ts";
 import { LETTER_ID } from "../exchange/letter-schema.ts";
+import { isAutoNumber, numberIdentity, vietnamYear } from "../exchange/numbering.ts";
 import type { ExchangeLedger, OrganSignerRecord, SigningSessionRecord } from "../exchange/ports.ts";
 import { searchFieldOf } from "../exchange/queries.ts";
 import type { StatusCode } from "../exchange/status.ts";
@@ -368,9 +369,91 @@ export class DynamoLedger implements ExchangeLedger {
     );
   }
 
-  async createLetter(letter: Letter): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
+  /**
+   * Writes the draft with its number's "taken" item in one transaction (numbering.ts): a number the
+   * organ already used this year (Vietnam time) in that notation is refused, LETTER_NUMBER_TAKEN.
+   * `"auto"` takes the series' next number, advancing its counter in the same transaction.
+   */
+  async createLetter(letter: Letter): Promise<Letter> {
+    if (!isAutoNumber(letter.code)) {
+      try {
+        await this.client.send(
+          new TransactWriteItemsCommand({ TransactItems: [this.putLetter(letter), this.takeNumber(letter)] }),
+        );
+        return letter;
+      } catch (error) {
+        if (
+          error instanceof TransactionCanceledException &&
+          error.CancellationReasons?.[1]?.Code === "ConditionalCheckFailed"
+        ) {
+          throw numberTaken(letter);
+        }
+        throw error;
+      }
+    }
+    const year = vietnamYear(letter.createdAt);
+    const series = keys.numberCounter(letter.sender, year, numberIdentity(letter.code).notation);
+    // Optimistic: read the counter, then advance it only if unchanged, with the letter. A number
+    // already taken by hand is skipped; a concurrent create makes us read again.
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: marshall(series), ConsistentRead: true }),
+      );
+      const last = out.Item ? Number(unmarshall(out.Item)["last"]) : 0;
+      for (let candidate = last + 1; candidate <= last + 20; candidate += 1) {
+        const numbered: Letter = { ...letter, code: { ...letter.code, number: String(candidate) } };
+        try {
+          await this.client.send(
+            new TransactWriteItemsCommand({
+              TransactItems: [
+                {
+                  Update: {
+                    TableName: this.tableName,
+                    Key: marshall(series),
+                    UpdateExpression: "SET #last = :next, entity = :entity",
+                    ConditionExpression: last === 0 ? "attribute_not_exists(#last)" : "#last = :last",
+                    ExpressionAttributeNames: { "#last": "last" },
+                    ExpressionAttributeValues: marshall({
+                      ":next": candidate,
+                      ":entity": "numberCounter",
+                      ...(last === 0 ? {} : { ":last": last }),
+                    }),
+                  },
+                },
+                this.putLetter(numbered),
+                this.takeNumber(numbered),
+              ],
+            }),
+          );
+          return numbered;
+        } catch (error) {
+          const reasons =
+            error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
+          if (
+            reasons?.[2]?.Code === "ConditionalCheckFailed" &&
+            reasons[0]?.Code !== "ConditionalCheckFailed"
+          ) {
+            continue; // taken by hand: the next one
+          }
+          if (
+            reasons?.[0]?.Code === "ConditionalCheckFailed" ||
+            reasons?.some((r) => r.Code === "TransactionConflict")
+          ) {
+            break; // another create advanced the counter: read it again
+          }
+          throw error;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
+    }
+    throw new ExchangeError("DEPENDENCY_UNAVAILABLE", {
+      detail: `the number series ${letter.code.notation} of ${letter.sender} is too busy; try again`,
+    });
+  }
+
+  private putLetter(letter: Letter): TransactWriteItem {
+    return {
+      Put: {
         TableName: this.tableName,
         Item: toItem(
           {
@@ -382,8 +465,26 @@ export class DynamoLedger implements ExchangeLedger {
           letter,
         ),
         ConditionExpression: "attribute_not_exists(PK)",
-      }),
-    );
+      },
+    };
+  }
+
+  /** The item that makes (number, notation, year) the sender's once. */
+  private takeNumber(letter: Letter): TransactWriteItem {
+    const { number, notation } = numberIdentity(letter.code);
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: toItem(
+          keys.numberTaken(letter.sender, vietnamYear(letter.createdAt), notation, number),
+          "numberTaken",
+          {
+            letterId: letter.id,
+          },
+        ),
+        ConditionExpression: "attribute_not_exists(PK)",
+      },
+    };
   }
 
   async getLetter(id: string): Promise<Letter | undefined> {
@@ -687,6 +788,14 @@ export class DynamoLedger implements ExchangeLedger {
     const last = out.LastEvaluatedKey ? unmarshall(out.LastEvaluatedKey) : undefined;
     return last ? { items, nextCursor: this.cursors.seal(last, index, partition) } : { items };
   }
+}
+
+function numberTaken(letter: Letter): ExchangeError {
+  const year = vietnamYear(letter.createdAt);
+  return new ExchangeError("LETTER_NUMBER_TAKEN", {
+    detail: `organ ${letter.sender} already has letter number ${letter.code.number}/${letter.code.notation} in ${year}`,
+    meta: { number: letter.code.number, notation: letter.code.notation, year },
+  });
 }
 
 /** ORGAN_INACTIVE when the transaction's item `index` (an {@link DynamoLedger.organActive} check) failed. */

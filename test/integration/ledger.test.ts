@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Delivery, Letter } from "../../shared/exchange/types.ts";
 import { testLedger } from "../support/exchange.ts";
@@ -11,7 +11,8 @@ function draft(sha256: string): Letter {
     id,
     sender: "000.00.00.H53",
     state: "draft",
-    code: { number: "1", notation: "UBND-VP" },
+    // Numbers are unique per organ and year (numbering.ts): a fresh one per draft.
+    code: { number: String(randomInt(1, 2 ** 47)), notation: "UBND-VP" },
     documentType: "Công văn",
     subject: "V/v kiểm thử",
     recipients: ["000.00.11.H53", "000.00.12.H53"],

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -288,7 +288,7 @@ describe("the ledger records a refusal only on the draft that was verified", () 
       id,
       sender: codes[0]!,
       state: "draft",
-      code: { number: "1", notation: "UBND-VP" },
+      code: { number: String(randomInt(1, 2 ** 47)), notation: "UBND-VP" },
       documentType: "Công văn",
       subject: "V/v kiểm thử",
       recipients: [codes[1]!],

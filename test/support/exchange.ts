@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PDFDocument, StandardFonts } from "pdf-lib";
@@ -64,7 +64,8 @@ let counter = 0;
 export function letterMetadata(recipients: string[]): Omit<LetterRequest, "file"> {
   counter += 1;
   return {
-    code: { number: String(1000 + counter), notation: "STC-BCTC" },
+    // Unique across test files and runs: numbers are unique per organ and year (numbering.ts).
+    code: { number: String(randomInt(1, 2 ** 47)), notation: "STC-BCTC" },
     documentType: "Công văn",
     subject: `V/v kiểm thử liên thông văn bản số ${counter}`,
     recipients,
