@@ -9,6 +9,7 @@ import {
   type AttributeValue,
   BatchWriteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
   type QueryCommandOutput,
@@ -221,12 +222,13 @@ export class DynamoEvents implements EventStore {
     return chains;
   }
 
+  /** The letters' chains changed that day, and the admin chain's head (ADMIN's store keeps it in one item). */
   async headsChangedOn(day: string): Promise<ChainHead[]> {
-    return (await this.query(keys.auditHeads(day).PK)).map((item) => ({
-      chain: String(item["chain"]),
-      seq: Number(item["seq"]),
-      hash: String(item["hash"]),
-    }));
+    const heads = (await this.query(keys.auditHeads(day).PK)).map((item) => headOf(item));
+    const admin = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(keys.adminHead), ConsistentRead: true }),
+    );
+    return admin.Item ? [...heads, headOf(unmarshall(admin.Item))] : heads;
   }
 
   async markSealed(day: string, heads: readonly ChainHead[]): Promise<void> {
@@ -309,6 +311,10 @@ export class DynamoEvents implements EventStore {
     } while (startKey);
     return items;
   }
+}
+
+function headOf(item: Record<string, unknown>): ChainHead {
+  return { chain: String(item["chain"]), seq: Number(item["seq"]), hash: String(item["hash"]) };
 }
 
 function eventRecord(event: ChainEvent): Record<string, unknown> {
