@@ -7,6 +7,7 @@ import type { Command } from "./common.ts";
 export type { Command };
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  admin: () => import("./commands/admin.ts"),
   audit: () => import("./commands/audit.ts"),
   download: () => import("./commands/download.ts"),
   edxml: () => import("./commands/edxml.ts"),
@@ -46,6 +47,7 @@ Exchange commands (a profile from 'lienthong login', or --url/--key, or LIENTHON
   recall          ask the recipients for a sent letter back
   receipts        list (and download) a letter's signed receipts
   audit verify    check a letter's audit chain against the daily seal (admin)
+  admin           organs, API keys, certificates, trust anchors, send policy (admin)
 
 Exit status of exchange commands: 0 ok, 1 refused or failed by the exchange, 2 usage or local
 error, 3 exchange unreachable. --json on each prints one JSON document on stdout.
