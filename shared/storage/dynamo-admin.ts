@@ -92,7 +92,8 @@ export class DynamoAdminStore implements AdminStore {
             ":pk": keys.directory,
             ...Object.fromEntries(terms.map((term, i) => [`:t${i}`, term])),
           }),
-          Limit: terms.length > 0 ? Math.max(100, query.limit) : query.limit,
+          // Filtered: read many small organ items per round trip (a province has a few thousand).
+          Limit: terms.length > 0 ? 1000 : query.limit,
           ...(startKey ? { ExclusiveStartKey: marshall(startKey) } : {}),
         }),
       );

@@ -147,6 +147,23 @@ describe("the organ directory", () => {
     expect([forged.status, forged.body.code]).toEqual([400, "INVALID_CURSOR"]);
   });
 
+  it("pages through the whole directory without repeating an organ", async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page: { items: OrganBody[]; nextCursor?: string } = await admin.call(
+        "GET",
+        `/v1/organs?limit=7${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      expect(page.items.length).toBeLessThanOrEqual(7);
+      seen.push(...page.items.map((o) => o.code));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual([...seen].sort());
+    expect(seen).toEqual(expect.arrayContaining(codes));
+  });
+
   it("the demo organs are in it", async () => {
     const all = await admin.call<{ items: OrganBody[] }>("GET", "/v1/organs?q=tay%20ninh&limit=100");
     expect(all.items.map((o) => o.code)).toEqual(
