@@ -166,15 +166,26 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   };
 
   const loop = (async () => {
+    /** Set while passes fail (DynamoDB Local restarting…): said once, not at every pass. */
+    let failing = false;
     while (!stopped) {
       const asked = waiters;
       waiters = [];
       let busy = false;
       try {
         busy = await poll();
+        if (failing) {
+          trouble("!! stream poller: reading the stream again");
+          failing = false;
+        }
       } catch (error) {
+        if (!stopped && !failing) {
+          trouble(`!! stream poller: ${(error as Error).message} (retrying until it answers)`);
+        }
+        failing = true;
+        busy = true; // not drained: nothing was read
         if (!stopped) {
-          trouble(`!! stream poller: ${(error as Error).message} (retrying)`);
+          await sleep(Math.min(5000, idleMs * 8));
         }
       }
       if (busy) {
