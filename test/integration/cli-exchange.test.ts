@@ -265,9 +265,103 @@ describe("the whole exchange through the lienthong CLI", () => {
     });
     expect(audit.code, audit.stderr).toBe(0);
     expect(JSON.parse(audit.stdout)).toMatchObject({ letterId: id, ok: true });
-  });
+  }, 180_000);
 
-  it("gives one-line errors: a recipient's status on a letter it never got, a missing file, bad usage", async () => {
+  it("administers through lienthong admin: directory, a new organ with a key that logs in, certificates, trust, policy", async () => {
+    const admin = ["--url", url, "--key", key(codes[0]!, "admin")];
+    const directory = await json<{ items: { code: string }[] }>([
+      "admin",
+      "organs",
+      "list",
+      "--all",
+      ...admin,
+    ]);
+    expect(directory.items.map((o) => o.code)).toEqual(expect.arrayContaining(codes));
+
+    const code = "000.00.77.H53";
+    const added = await json<{ code: string; status: string }>([
+      "admin",
+      "organs",
+      "add",
+      code,
+      "--name",
+      "Sở Thử nghiệm CLI",
+      "--alias",
+      "STNCLI",
+      ...admin,
+    ]);
+    expect(added).toMatchObject({ code, status: "active" });
+    const created = await json<{ key: { id: string; role: string }; secret: string }>([
+      "admin",
+      "keys",
+      "create",
+      code,
+      "--role",
+      "integration",
+      ...admin,
+    ]);
+    expect(created.key.role).toBe("integration");
+    // The new organ's key logs in; once revoked it is refused.
+    await json(["login", "--profile", "new-organ", "--url", url, "--key", created.secret]);
+    const keys = await json<{ items: { id: string }[] }>(["admin", "keys", "list", code, ...admin]);
+    expect(keys.items.map((k) => k.id)).toContain(created.key.id);
+    const revoked = await json<{ id: string; revokedAt?: string }>([
+      "admin",
+      "keys",
+      "revoke",
+      created.key.id,
+      ...admin,
+    ]);
+    expect(revoked.revokedAt).toBeDefined();
+    const refused = await lienthong(["inbox", "--profile", "new-organ"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^lienthong inbox: UNAUTHENTICATED \(HTTP 401\)/);
+
+    const pki = demoPki();
+    const organCert = pki.manifest.entries.find((e) => e.organCode === codes[0] && e.role === "person")!;
+    const bound = await json<{ sha256: string }>([
+      "admin",
+      "certs",
+      "bind",
+      code,
+      pki.path(organCert.certificate),
+      ...admin,
+    ]);
+    const certs = await json<{ items: { sha256: string }[] }>(["admin", "certs", "list", code, ...admin]);
+    expect(certs.items.map((c) => c.sha256)).toContain(bound.sha256);
+    await json(["admin", "certs", "unbind", code, bound.sha256, ...admin]);
+
+    const trust = await json<{ items: { sha256: string }[] }>(["admin", "trust", "list", ...admin]);
+    expect(trust.items.length).toBeGreaterThan(0);
+
+    const policy = await json<{ organs: Record<string, { verdicts: string }> }>([
+      "admin",
+      "policy",
+      "set",
+      "--organ",
+      code,
+      "--verdicts",
+      "allow-indeterminate",
+      ...admin,
+    ]);
+    expect(policy.organs[code]?.verdicts).toBe("allow-indeterminate");
+    const cleared = await json<{ organs: Record<string, unknown> }>([
+      "admin",
+      "policy",
+      "clear",
+      "--organ",
+      code,
+      ...admin,
+    ]);
+    expect(cleared.organs[code]).toBeUndefined();
+
+    // A clerk's key may not administer: the service's refusal, exit 1.
+    const forbidden = await lienthong(["admin", "trust", "list", "--profile", "recipient"]);
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.stderr).toMatch(/^lienthong admin: ROLE_NOT_ALLOWED \(HTTP 403\)/);
+  }, 180_000);
+
+  it("gives one-line errors: a missing file, an unknown letter (with the request id), bad usage, an unknown profile", async () => {
     const missing = await lienthong([
       "send",
       "nowhere.pdf",
@@ -306,5 +400,5 @@ describe("the whole exchange through the lienthong CLI", () => {
     const noProfile = await lienthong(["inbox", "--profile", "nobody"]);
     expect(noProfile.code).toBe(2);
     expect(noProfile.stderr).toContain("no profile 'nobody'");
-  });
+  }, 120_000);
 });
