@@ -131,6 +131,15 @@ describe("the routes' actions", () => {
       "DELETE /v1/admin/trust-anchors/{sha256}": "administer",
       "GET /v1/admin/send-policy": "administer",
       "PUT /v1/admin/send-policy": "administer",
+      "GET /v1/stats": "report",
+      "GET /v1/inbox/counts": "read",
+      "GET /v1/letters/{id}/history": "read",
+      "GET /v1/letters/{id}/thread": "read",
+      "POST /v1/letters/{id}/recall": "send",
+      "GET /v1/letters/{id}/receipts": "read",
+      "GET /v1/letters/{id}/receipts/{recipient}/{file}": "read",
+      "POST /v1/admin/audit/seal": "administer",
+      "GET /v1/admin/audit/letters/{id}": "administer",
     });
   });
 
