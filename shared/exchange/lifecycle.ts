@@ -55,6 +55,8 @@ export interface RecallInput {
 
 /** Attempts per item when a concurrent change races the sender's own (13, revoke, replace). */
 const RECALL_ATTEMPTS = 3;
+/** Copies changed at once by the sender's request or a revocation (like send's fan-out chunks). */
+const COPY_CHUNK = 25;
 /** Letters a thread lists at most. */
 const MAX_THREAD = 200;
 
@@ -159,7 +161,7 @@ export class Lifecycle {
     readonly copies: CopyView[];
   }> {
     await this.assertActive(caller.organCode);
-    const { ledger, events } = this.options;
+    const { events } = this.options;
     let letter = await this.senderLetter(caller, id);
     if (!letter.recall) {
       const at = this.now().toISOString();
@@ -181,30 +183,21 @@ export class Lifecycle {
       }
     }
     const request = letter.recall!;
-    const copies: CopyView[] = [];
-    for (const listed of await ledger.listDeliveries(id)) {
-      let copy = listed as LifecycleDelivery;
-      for (let attempt = 1; !copy.recall && !copy.revoked; attempt++) {
-        const at = this.now().toISOString();
-        const recall: RecallState = {
-          status: "13",
-          purpose: request.purpose,
-          reason: request.reason ?? "",
-          at,
-        };
-        const event = await this.nextCopyEvent(copy, "13", caller.organCode, at, request.reason, letter);
-        const change: CopyChange = { recall, updatedAt: at };
-        if (await events.appendToCopy(copy, event, change)) {
-          copy = applied(copy, change, event);
-          break;
-        }
-        if (attempt >= RECALL_ATTEMPTS) {
-          throw conflict(id);
-        }
-        copy = ((await ledger.getDelivery(id, copy.recipient)) as LifecycleDelivery | undefined) ?? copy;
+    const asked = await this.onEveryCopy(id, async (copy) => {
+      if (copy.recall || copy.revoked) {
+        return undefined; // asked already (a repeat or a retry), or frozen
       }
-      copies.push(copyView(copy));
-    }
+      const at = this.now().toISOString();
+      const recall: RecallState = {
+        status: "13",
+        purpose: request.purpose,
+        reason: request.reason ?? "",
+        at,
+      };
+      const event = await this.nextCopyEvent(copy, "13", caller.organCode, at, request.reason, letter);
+      return { event, change: { recall, updatedAt: at } };
+    });
+    const copies = asked.map(copyView);
     return {
       letterId: id,
       recall: { purpose: request.purpose, reason: request.reason ?? "", at: request.at },
@@ -290,29 +283,55 @@ export class Lifecycle {
     if (!freezes) {
       return;
     }
-    for (const listed of await ledger.listDeliveries(sent.references)) {
-      let copy = listed as LifecycleDelivery;
-      for (let attempt = 1; !copy.revoked; attempt++) {
-        const sha256 = await this.letterSha256(copy);
-        const event = appendEvent(headAfter(arrivalOf(copy, sha256), copy.head), {
-          chain: deliveryChain(copy.letterId, copy.recipient),
-          at,
-          type: "delivery.revoked",
-          actor: sent.sender,
-          data: { by: sent.id, businessType: type, reason },
-        });
-        const change: CopyChange = { revoked: mark, updatedAt: at };
-        if (await events.appendToCopy(copy, event, change)) {
-          break;
+    await this.onEveryCopy(sent.references, async (copy) => {
+      if (copy.revoked) {
+        return undefined;
+      }
+      const sha256 = await this.letterSha256(copy);
+      const event = appendEvent(headAfter(arrivalOf(copy, sha256), copy.head), {
+        chain: deliveryChain(copy.letterId, copy.recipient),
+        at,
+        type: "delivery.revoked",
+        actor: sent.sender,
+        data: { by: sent.id, businessType: type, reason },
+      });
+      return { event, change: { revoked: mark, updatedAt: at } };
+    });
+  }
+
+  /**
+   * Appends one event to each copy of a letter (the sender's 13, a revocation), {@link COPY_CHUNK}
+   * copies at a time; a copy changed meanwhile (its recipient acting) is read again and retried.
+   * `next` says what to write, or undefined when the copy needs nothing. Returns the copies after.
+   */
+  private async onEveryCopy(
+    letterId: string,
+    next: (copy: LifecycleDelivery) => Promise<{ event: ChainEvent; change: CopyChange } | undefined>,
+  ): Promise<LifecycleDelivery[]> {
+    const { ledger, events } = this.options;
+    const copies = (await ledger.listDeliveries(letterId)) as LifecycleDelivery[];
+    const after: LifecycleDelivery[] = [];
+    const one = async (first: LifecycleDelivery): Promise<LifecycleDelivery> => {
+      let copy = first;
+      for (let attempt = 1; ; attempt++) {
+        const write = await next(copy);
+        if (!write) {
+          return copy;
+        }
+        if (await events.appendToCopy(copy, write.event, write.change)) {
+          return applied(copy, write.change, write.event);
         }
         if (attempt >= RECALL_ATTEMPTS) {
-          throw conflict(copy.letterId);
+          throw conflict(letterId);
         }
         copy =
-          ((await ledger.getDelivery(copy.letterId, copy.recipient)) as LifecycleDelivery | undefined) ??
-          copy;
+          ((await ledger.getDelivery(letterId, copy.recipient)) as LifecycleDelivery | undefined) ?? copy;
       }
+    };
+    for (let i = 0; i < copies.length; i += COPY_CHUNK) {
+      after.push(...(await Promise.all(copies.slice(i, i + COPY_CHUNK).map(one))));
     }
+    return after;
   }
 
   /**
