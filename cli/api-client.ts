@@ -319,7 +319,7 @@ export async function uploadFile(upload: PresignedUpload, path: string, label: s
             reject(
               new RemoteFailure(
                 "UPLOAD_FAILED",
-                `the storage refused the upload of ${label} (HTTP ${status}): ${Buffer.concat(chunks).toString("utf8").slice(0, 200)}`,
+                `${label}: refused by the storage (HTTP ${status}): ${Buffer.concat(chunks).toString("utf8").slice(0, 200)}`,
               ),
             );
           }
@@ -354,10 +354,7 @@ export async function downloadBytes(
     throw new UnreachableError(new URL(url).origin, networkReason(error) ?? (error as Error).message);
   }
   if (!response.ok || !response.body) {
-    throw new RemoteFailure(
-      "DOWNLOAD_FAILED",
-      `the storage refused the download of ${label} (HTTP ${response.status})`,
-    );
+    throw new RemoteFailure("DOWNLOAD_FAILED", `${label}: refused by the storage (HTTP ${response.status})`);
   }
   const total = Number(response.headers.get("content-length") ?? 0);
   const bar = progress(label, total);

@@ -3,11 +3,12 @@
  * local HTTP server that answers as the exchange would (problem+json with a request id), as a
  * broken gateway would, or not at all; and every remote command's --help has examples.
  */
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { describeError, errorLine, UnreachableError } from "../../../cli/api-client.ts";
+import { describeError, errorLine, progress, UnreachableError } from "../../../cli/api-client.ts";
 import { UsageError } from "../../../cli/common.ts";
 import { main } from "../../../cli/main.ts";
 import { createLienthongClient, LienthongError } from "../../../sdk/index.ts";
@@ -29,6 +30,11 @@ const problem = (status: number, code: string, detail?: string) => ({
 beforeAll(async () => {
   server = createServer((request, response) => {
     const auth = request.headers.authorization;
+    if (request.url === "/file/letter.pdf") {
+      // The storage serves other bytes than the letter registered.
+      response.writeHead(200, { "content-type": "application/pdf", "content-length": "9" }).end("%PDF-evil");
+      return;
+    }
     if (request.url?.startsWith("/gateway")) {
       response.writeHead(502, { "content-type": "text/html" }).end("<html>Bad Gateway</html>");
       return;
@@ -36,6 +42,18 @@ beforeAll(async () => {
     if (auth !== "Bearer good") {
       response.writeHead(401, { "content-type": "application/problem+json" });
       response.end(JSON.stringify(problem(401, "UNAUTHENTICATED")));
+      return;
+    }
+    if (request.url === "/v1/letters/tampered") {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(
+        JSON.stringify({
+          id: "tampered",
+          state: "sent",
+          file: { name: "../../letter.pdf", contentType: "application/pdf", size: 9, sha256: "0".repeat(64) },
+          download: { url: `${url}/file/letter.pdf`, expiresAt: "2026-12-01T00:00:00Z" },
+        }),
+      );
       return;
     }
     if (request.url?.startsWith("/v1/letters/")) {
@@ -160,7 +178,25 @@ describe("through main()", () => {
     expect(result.stderr).toMatch(/^lienthong login: UNAUTHENTICATED/);
   });
 
-  it.each(["login", "send", "inbox", "outbox", "show", "download", "status", "recall", "receipts"])(
+  it("a download whose SHA-256 is not the letter's: exit 1, nothing written", async () => {
+    const temp = await tempDir("lienthong-download-");
+    try {
+      const out = join(temp.dir, "saved.pdf");
+      const result = await run(["download", "tampered", "-o", out], {
+        LIENTHONG_URL: url,
+        LIENTHONG_KEY: "good",
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /^lienthong download: DOWNLOAD_CHECKSUM_MISMATCH: the downloaded file's SHA-256 [0-9a-f]{64} is not the letter's 0{64}: nothing saved$/,
+      );
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await temp.cleanup();
+    }
+  });
+
+  it.each(["admin", "login", "send", "inbox", "outbox", "show", "download", "status", "recall", "receipts"])(
     "'%s --help' lists the connection options, the exit codes and examples",
     async (name) => {
       const result = await run([name, "--help"]);
@@ -171,4 +207,39 @@ describe("through main()", () => {
       expect(result.stdout).toContain("--json");
     },
   );
+});
+
+describe("upload progress", () => {
+  const sink = (isTTY: boolean) => {
+    const written: string[] = [];
+    const stream = {
+      isTTY,
+      write: (chunk: string) => written.push(chunk) > 0,
+    } as unknown as NodeJS.WriteStream;
+    return { stream, written };
+  };
+
+  it("redraws one bar in place on a terminal", () => {
+    const { stream, written } = sink(true);
+    const bar = progress("upload a.pdf", 2048, stream);
+    for (const done of [0, 512, 1024, 2048]) {
+      bar.update(done);
+    }
+    bar.end();
+    expect(written.slice(0, -1).every((chunk) => chunk.startsWith("\r") && !chunk.includes("\n"))).toBe(true);
+    expect(written.at(-2)).toContain("[##############################] 100% 2.0 KB/2.0 KB");
+    expect(written.at(-1)).toBe("\n");
+  });
+
+  it("prints a plain line per quarter elsewhere, however many chunks", () => {
+    const { stream, written } = sink(false);
+    const bar = progress("upload a.pdf", 1000, stream);
+    for (let done = 0; done <= 1000; done += 10) {
+      bar.update(done);
+    }
+    bar.end();
+    expect(written).toEqual(
+      [0, 25, 50, 75, 100].map((p) => `upload a.pdf: ${p}% (${p * 10} of 1000 bytes)\n`),
+    );
+  });
 });
