@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteTableCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startDynamoDbLocal } from "../../local/emulators/dynamodb-local.ts";
 import { httpStreamReader, type StreamPoller, startStreamPoller } from "../../local/stream-poller.ts";
 import { createDynamoClient } from "../../shared/storage/clients.ts";
 import { ensureTable } from "../../shared/storage/create-table.ts";
@@ -185,5 +186,48 @@ describe("the local stream poller", () => {
     expect(day?.received).toBe(45);
     const [all] = await stats.days("all-test", "2026-10-05", "2026-10-05");
     expect(all?.received).toBe(45);
+  });
+
+  it("across a restart of a persisted DynamoDB Local, records written while no poller ran come once, none again", async () => {
+    const dataDir = mkdtempSync(join(dir, "persisted-"));
+    const seen: string[] = [];
+    const run = async (write: string[]) => {
+      const dynamo = await startDynamoDbLocal({ cacheDir: join(process.cwd(), ".cache"), dataDir });
+      const local = createDynamoClient({
+        ...config,
+        tableName: "persisted",
+        dynamodbEndpoint: dynamo.endpoint,
+      });
+      try {
+        await ensureTable(local, "persisted");
+        for (const pk of write) {
+          await local.send(
+            new PutItemCommand({ TableName: "persisted", Item: { PK: { S: pk }, SK: { S: "X" } } }),
+          );
+        }
+        const p = startStreamPoller({
+          reader: httpStreamReader({
+            client: local,
+            tableName: "persisted",
+            endpoint: dynamo.endpoint,
+            region: config.region,
+          }),
+          handle: async (records) => {
+            seen.push(...tableChangesOf(records).map((change) => change.keys.PK));
+          },
+          checkpointPath: join(dataDir, "checkpoint.json"),
+          deadLetterPath: join(dataDir, "dead.jsonl"),
+          idleMs: 50,
+        });
+        await p.drained();
+        await p.stop();
+      } finally {
+        local.destroy();
+        await dynamo.stop();
+      }
+    };
+    await run(["A", "B"]);
+    await run(["C", "D"]);
+    expect(seen).toEqual(["A", "B", "C", "D"]);
   });
 });
