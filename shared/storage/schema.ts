@@ -45,6 +45,10 @@
  * applied change (expiring through `expiresAt`) that makes a redelivered stream record change nothing.
  *
  * Signing sessions expire through the table's TTL attribute (`expiresAt`, epoch seconds).
+ *
+ * Letter and delivery items also carry `search`: their number, notation and subject folded
+ * (lowercase, no diacritics; shared/exchange/queries.ts), which the inbox and outbox filters of
+ * GSI1/GSI2 match; the date range of a listing is a key condition on the index sort key.
  */
 export interface KeyAttribute {
   readonly name: string;
