@@ -6,7 +6,6 @@
  * recipient's status.
  */
 import { basename } from "node:path";
-import { ORGAN_CODE } from "../../shared/exchange/letter-schema.ts";
 import {
   CONNECTION_HELP,
   CONNECTION_OPTIONS,
@@ -26,8 +25,8 @@ const USAGE = `lienthong send — send a PDF letter to other organs through the 
 Usage: lienthong send <file.pdf> --to <code|name> [--to …] --number <n> --notation <x> --subject <text> [options]
 
 Letter:
-  --to <code|name>       a recipient: an organ code (000.00.11.H53) or a name looked up in the
-                         directory (GET /v1/organs?q=); repeat for each recipient
+  --to <code|name>       a recipient: an organ code (000.00.11.H53), name or alias, looked up
+                         in the directory (GET /v1/organs?q=); repeat for each recipient
   --number <n>           the letter's number (số), e.g. 123
   --notation <x>         its notation (ký hiệu), e.g. UBND-VP
   --subject <text>       its subject (trích yếu)
@@ -63,33 +62,42 @@ const OPTIONS = {
 const APPEARANCES = ["seal", "signer", "stamp", "none"] as const;
 type Appearance = (typeof APPEARANCES)[number];
 
-/** Organ codes for `--to` values: codes as given, names through the directory (one match each). */
+/**
+ * Organ codes for `--to` values, each looked up in the directory (GET /v1/organs?q=, which
+ * matches codes, names and aliases): the organ whose code is the value, else the one whose name
+ * or alias is, else the only match. Codes are looked up too: organ ids outside the
+ * NNN.NN.NN.Xnn pattern exist, and a mistyped code is named here rather than refused at send.
+ */
 export async function resolveRecipients(remote: Remote, values: readonly string[]): Promise<string[]> {
-  const codes: string[] = [];
-  for (const value of values) {
-    if (ORGAN_CODE.test(value)) {
-      codes.push(value);
-      continue;
-    }
+  const fold = (text: string) => text.normalize("NFC").toLocaleLowerCase("vi");
+  const resolve = async (value: string): Promise<string> => {
     const found = await ok(remote.api.GET("/v1/organs", { params: { query: { q: value, limit: "20" } } }));
-    const fold = (text: string) => text.normalize("NFC").toLocaleLowerCase("vi");
+    const byCode = found.items.find((organ) => organ.code === value);
+    if (byCode) {
+      return byCode.code;
+    }
     const exact = found.items.filter(
       (organ) =>
         fold(organ.name) === fold(value) || (organ.aliases ?? []).some((a) => fold(a) === fold(value)),
     );
     const candidates = exact.length > 0 ? exact : found.items;
     if (candidates.length === 1) {
-      codes.push(candidates[0]!.code);
-      continue;
+      return candidates[0]!.code;
     }
     if (candidates.length === 0) {
-      throw new UsageError(`--to '${value}': no organ of that name or code in the directory`);
+      throw new UsageError(`--to '${value}': no organ of that code or name in the directory`);
     }
     const list = candidates
       .slice(0, 5)
       .map((organ) => `${organ.code} ${organ.name}`)
       .join("; ");
     throw new UsageError(`--to '${value}' matches ${candidates.length} organs (${list}): give the code`);
+  };
+  const unique = [...new Set(values)];
+  const codes: string[] = [];
+  // A few lookups at a time: a letter to a thousand organs must not open a thousand connections.
+  for (let start = 0; start < unique.length; start += 8) {
+    codes.push(...(await Promise.all(unique.slice(start, start + 8).map(resolve))));
   }
   return [...new Set(codes)];
 }

@@ -393,6 +393,23 @@ describe("the whole exchange through the lienthong CLI", () => {
     // --json: the error as the one document on stdout.
     expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { code: "LETTER_NOT_FOUND", status: 404 } });
 
+    const nobody = await lienthong([
+      "send",
+      "cong-van.pdf",
+      "--to",
+      "Cơ quan không tồn tại",
+      "--number",
+      "1",
+      "--notation",
+      "X",
+      "--subject",
+      "S",
+    ]);
+    expect(nobody.code).toBe(2);
+    expect(nobody.stderr.trim()).toBe(
+      "lienthong send: USAGE: --to 'Cơ quan không tồn tại': no organ of that code or name in the directory",
+    );
+
     const usage = await lienthong(["status", "only-an-id"]);
     expect(usage.code).toBe(2);
     expect(usage.stderr.trim().split("\n")).toHaveLength(1);
