@@ -6,15 +6,18 @@
  * recomputes the hash and the head (only the seal catches that one).
  */
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { command as auditCommand } from "../../cli/commands/audit.ts";
 import type { LienthongClient } from "../../local/api-client.ts";
 import { type ChainEvent, eventHash } from "../../shared/evidence/chain.ts";
-import { createDynamoClient } from "../../shared/storage/clients.ts";
+import { createDynamoClient, createS3Client } from "../../shared/storage/clients.ts";
 import { ITEM_KEYS } from "../../shared/storage/schema.ts";
-import { testLedger } from "../support/exchange.ts";
+import { demoPki, testLedger } from "../support/exchange.ts";
 import { adminClient, parties, sendSigned } from "../support/lifecycle.ts";
+import { opensslVerifyDetached } from "../support/openssl.ts";
+import { type TempDir, tempDir } from "../support/temp-dir.ts";
 
 interface ChainAudit {
   chain: string;
@@ -30,6 +33,7 @@ interface AuditReport {
 }
 
 const TABLE = "lienthong";
+const BUCKET = "lienthong-letters";
 const ledger = testLedger();
 const dynamo = createDynamoClient({
   region: "ap-southeast-1",
@@ -40,7 +44,11 @@ const dynamo = createDynamoClient({
   maxFileBytes: 1024,
   revocation: "off",
 });
-afterAll(() => dynamo.destroy());
+let temp: TempDir;
+afterAll(async () => {
+  dynamo.destroy();
+  await temp?.cleanup();
+});
 
 let admin: LienthongClient;
 let sender: LienthongClient;
@@ -54,11 +62,32 @@ beforeAll(async () => {
   sender = p.integration[0]!;
   [firstClerk, secondClerk] = [p.clerks[1]!, p.clerks[2]!];
   admin = await adminClient(ledger);
+  temp = await tempDir("lienthong-audit-");
 });
 
 const auditOf = (id: string) => admin.call<AuditReport>("GET", `/v1/admin/audit/letters/${id}`);
 const chainNamed = (report: AuditReport, chain: string) => report.chains.find((c) => c.chain === chain)!;
 const eventKey = (id: string, owner: string, seq: number) => marshall(ITEM_KEYS.chainEvent(id, owner, seq));
+
+/** The seal's two objects, read back from the bucket. */
+async function sealFiles(jsonKey: string, p7sKey: string): Promise<{ json: Uint8Array; p7s: Uint8Array }> {
+  const s3 = createS3Client({
+    region: "ap-southeast-1",
+    tableName: TABLE,
+    bucketName: BUCKET,
+    s3Endpoint: inject("s3Endpoint"),
+    presignTtlSeconds: 60,
+    maxFileBytes: 1024,
+    revocation: "off",
+  });
+  try {
+    const read = async (key: string) =>
+      (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray();
+    return { json: await read(jsonKey), p7s: await read(p7sKey) };
+  } finally {
+    s3.destroy();
+  }
+}
 
 /** Runs `lienthong audit verify` in-process; its exit code and what it printed. */
 async function cliAudit(id: string): Promise<{ exit: number; out: string }> {
@@ -90,6 +119,19 @@ describe("the daily seal and the letter audit", () => {
     );
     expect(seal.count).toBeGreaterThanOrEqual(2);
     expect(seal.json).toBe(`evidence/seals/${seal.day}.json`);
+    // The seal as stored: canonical JSON whose root recomputes, signed by the exchange (openssl agrees).
+    const stored = await sealFiles(seal.json, seal.p7s);
+    expect(JSON.parse(Buffer.from(stored.json).toString("utf8"))).toMatchObject({
+      day: seal.day,
+      root: seal.root,
+    });
+    const pki = demoPki();
+    const openssl = await opensslVerifyDetached(
+      await temp.file("seal.p7s", stored.p7s),
+      await temp.file("seal.json", stored.json),
+      pki.path(pki.manifest.root),
+    );
+    expect(openssl.code, openssl.stderr).toBe(0);
     const sealed = await auditOf(id);
     expect(sealed.ok, JSON.stringify(sealed.chains)).toBe(true);
     expect(chainNamed(sealed, `delivery:${id}:${codes[1]}`).sealed).toEqual({ day: seal.day, seq: 2 });
