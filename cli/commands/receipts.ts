@@ -93,14 +93,16 @@ async function receipts(argv: readonly string[]): Promise<number> {
     if (list.items.length === 0) {
       return `${id}: no receipts`;
     }
+    // recipient, status, time and actingOrgan are in each entry, though the SDK's schema types only seq and the paths.
     const text = (value: unknown) => (typeof value === "string" ? value : "");
     const rows = table(
-      ["RECIPIENT", "SEQ", "STATUS", "AT", "RECEIPT"],
+      ["RECIPIENT", "SEQ", "STATUS", "TIME", "BY", "RECEIPT"],
       list.items.map((entry) => [
         text(entry["recipient"]),
         String(entry.seq),
         `${text(entry["status"])} ${entry.statusLabel?.en ?? ""}`.trim(),
-        text(entry["at"]),
+        text(entry["time"]),
+        text(entry["actingOrgan"]),
         entry.json,
       ]),
     );

@@ -230,6 +230,14 @@ describe("the whole exchange through the lienthong CLI", () => {
         [codes[2], 0],
       ].sort(),
     );
+    const receiptTable = await lienthong(["receipts", id]);
+    expect(receiptTable.code, receiptTable.stderr).toBe(0);
+    expect(receiptTable.stdout).toMatch(
+      new RegExp(
+        `^${codes[1]!.replaceAll(".", "\\.")}\\s+1\\s+03 Accepted and registered\\s+\\d{4}-\\d\\d-\\d\\dT\\S+\\s+${codes[1]!.replaceAll(".", "\\.")}\\s`,
+        "m",
+      ),
+    );
     const acceptance = join("receipts", `${codes[1]}-1`);
     expect(JSON.parse(readFileSync(join(temp.dir, `${acceptance}.json`), "utf8"))).toMatchObject({
       letterId: id,
