@@ -135,6 +135,58 @@ describe("each status change is an event of its copy's chain", () => {
   });
 });
 
+describe("a fault in the middle of a status change", () => {
+  it("leaves one event or none, never half a change, and the retry completes it exactly once", async () => {
+    const id = await sendSigned(sender, codes[0]!, [codes[1]!]);
+    // The transaction fails before it reaches DynamoDB, or after it committed (its answer lost).
+    const client = createDynamoClient({
+      region: "ap-southeast-1",
+      tableName: "lienthong",
+      bucketName: "unused",
+      dynamodbEndpoint: inject("dynamodbEndpoint"),
+      presignTtlSeconds: 60,
+      maxFileBytes: 1024,
+      revocation: "off",
+    });
+    let fault: "before" | "after" | undefined;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const armed = context.commandName === "TransactWriteItemsCommand" ? fault : undefined;
+        fault = armed ? undefined : fault;
+        if (armed === "before") {
+          throw new Error("injected fault before the write");
+        }
+        const result = await next(args);
+        if (armed === "after") {
+          throw new Error("injected fault after the write");
+        }
+        return result;
+      },
+      { step: "initialize", name: "injectFault" },
+    );
+    const lifecycle = new Lifecycle({ ledger, events: new DynamoEvents(client, "lienthong") });
+    const clerk = { organCode: codes[1]!, role: "clerk" as const };
+    const events = async () => chainOf(await history(sender, id), codes[1]!).map((event) => event.status);
+    try {
+      fault = "after";
+      await expect(lifecycle.setStatus(clerk, id, { status: "03" })).rejects.toThrow("after the write");
+      expect(await events()).toEqual(["01", "03"]);
+      expect((await ledger.getDelivery(id, codes[1]!))?.status).toBe("03");
+      expect((await lifecycle.setStatus(clerk, id, { status: "03" })).status).toBe("03");
+      expect(await events()).toEqual(["01", "03"]);
+
+      fault = "before";
+      await expect(lifecycle.setStatus(clerk, id, { status: "05" })).rejects.toThrow("before the write");
+      expect(await events()).toEqual(["01", "03"]);
+      expect((await ledger.getDelivery(id, codes[1]!))?.status).toBe("03");
+      expect((await lifecycle.setStatus(clerk, id, { status: "05" })).status).toBe("05");
+      expect(await events()).toEqual(["01", "03", "05"]);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
 describe("the recall/update handshake", () => {
   it("asks every copy (13); one recipient agrees (15) and its copy is frozen, the other refuses (16) and goes on", async () => {
     const id = await sendSigned(sender, codes[0]!, [codes[1]!, codes[2]!]);
