@@ -55,8 +55,11 @@ async function timeMedian(runs: number, fn: () => Promise<unknown> | unknown): P
   return median(times);
 }
 
-/** Runs a command under /usr/bin/time -v; wall ms and peak RSS in MB. */
-function timed(command: string, args: readonly string[]): { ms: number; rssMb: number } {
+/**
+ * Runs a command under /usr/bin/time -v; wall ms, CPU ms (user + system: less sensitive than wall
+ * time to other work on a shared machine) and peak RSS in MB.
+ */
+function timed(command: string, args: readonly string[]): { ms: number; cpuMs: number; rssMb: number } {
   const start = process.hrtime.bigint();
   const result = spawnSync("/usr/bin/time", ["-v", command, ...args], { encoding: "utf8", cwd: ROOT });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -64,7 +67,10 @@ function timed(command: string, args: readonly string[]): { ms: number; rssMb: n
     throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr.slice(-800)}`);
   }
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr);
-  return { ms, rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN };
+  const seconds = (label: string): number =>
+    Number(new RegExp(`${label} time \\(seconds\\): ([\\d.]+)`).exec(result.stderr)?.[1] ?? Number.NaN);
+  const cpuMs = (seconds("User") + seconds("System")) * 1000;
+  return { ms, cpuMs, rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN };
 }
 
 const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
@@ -273,7 +279,7 @@ async function main(): Promise<void> {
     const bundles = await bundleChildren(dir);
     const input = join(dir, "20MB.pdf");
     const processRows: string[][] = [];
-    const processResults = new Map<string, { ms: number; rssMb: number }>();
+    const processResults = new Map<string, { ms: number; cpuMs: number; rssMb: number }>();
     const peers: [string, string, readonly string[]][] = [
       ["Lienthong", "node", [bundles.lienthong!, input, join(dir, "l.pdf"), p12Path, person.p12Password]],
       ["@signpdf", "node", [bundles.signpdf!, input, join(dir, "s.pdf"), p12Path, person.p12Password]],
@@ -281,7 +287,9 @@ async function main(): Promise<void> {
       ["openssl cms -sign", "openssl", opensslSignArgs(dir, join(dir, `content-${20 * MB}.bin`))],
     ];
     // Round-robin, so that a change in the machine's load falls on every peer alike.
-    const runs = new Map<string, { ms: number; rssMb: number }[]>(peers.map(([name]) => [name, []]));
+    const runs = new Map<string, { ms: number; cpuMs: number; rssMb: number }[]>(
+      peers.map(([name]) => [name, []]),
+    );
     for (let round = 0; round < 5; round++) {
       for (const [name, command, args] of peers) {
         runs.get(name)!.push(timed(command, args));
@@ -290,6 +298,7 @@ async function main(): Promise<void> {
     for (const [name, measured] of runs) {
       processResults.set(name, {
         ms: median(measured.map((r) => r.ms)),
+        cpuMs: median(measured.map((r) => r.cpuMs)),
         rssMb: median(measured.map((r) => r.rssMb)),
       });
     }
@@ -298,13 +307,14 @@ async function main(): Promise<void> {
       processRows.push([
         name,
         fmt(result.ms, 0),
+        fmt(result.cpuMs, 0),
         fmt(result.rssMb),
         name === "Lienthong" ? "1.0" : fmt(result.ms / lienthongProcess.ms, 2),
         name === "Lienthong" ? "1.0" : fmt(lienthongProcess.rssMb / result.rssMb, 2),
       ]);
     }
     printTable(
-      ["peer", "wall ms", "peak RSS MB", "time vs Lienthong", "Lienthong RSS / peer RSS"],
+      ["peer", "wall ms", "CPU ms", "peak RSS MB", "time vs Lienthong", "Lienthong RSS / peer RSS"],
       processRows,
     );
 
@@ -360,7 +370,7 @@ async function main(): Promise<void> {
         ],
         [
           "fresh process signing 20 MB ≤ 0.40× @libpdf's time",
-          `${fmt(lienthongProcess.ms / libpdfProcess.ms, 2)}×`,
+          `${fmt(lienthongProcess.ms / libpdfProcess.ms, 2)}× (CPU time ${fmt(lienthongProcess.cpuMs / libpdfProcess.cpuMs, 2)}×)`,
           String(lienthongProcess.ms / libpdfProcess.ms <= 0.4),
         ],
         [
