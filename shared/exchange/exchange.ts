@@ -200,6 +200,24 @@ export class Exchange {
     return this.finishSend(sending, { file: bytes, ...(report ? { report } : {}) });
   }
 
+  /**
+   * The background sweep (a scheduled function): completes sends committed more than `graceMs` ago
+   * that are still `sending` (their request died: a crash, a timeout), at most `limit` of them, as a
+   * retry of `send` would. Returns their ids.
+   */
+  async completeInterruptedSends(options: { graceMs?: number; limit?: number } = {}): Promise<string[]> {
+    const before = new Date(this.now().getTime() - (options.graceMs ?? 60_000)).toISOString();
+    const letters = await this.options.ledger.lettersSending(before, options.limit ?? 25);
+    for (const letter of letters) {
+      // Read again: the index lags the table, and the letter may have been finished meanwhile.
+      const current = await this.options.ledger.getLetter(letter.id);
+      if (current?.state === "sending") {
+        await completeFanOut(this.options, current);
+      }
+    }
+    return letters.map((letter) => letter.id);
+  }
+
   /** Completes a committed send (again, after an interruption) and answers with the letter. */
   private async finishSend(letter: Letter, bytes?: FanOutBytes): Promise<LetterView> {
     const sent = await completeFanOut(this.options, letter, bytes);

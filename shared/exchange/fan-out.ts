@@ -14,7 +14,9 @@
  *    the interrupted attempt, perhaps already moved on by its recipient) is kept as it is. A copy is a
  *    pure function of the committed letter (times are the commit's), so every attempt writes the same;
  * 3. the letter is marked `sent`.
- * One copy costs one write of an item under 1 KB (its arrival event travels inside it).
+ * One copy costs one write of an item under 1 KB (its arrival event travels inside it) for subjects of
+ * up to about 60 characters; the subject is stored twice (summary, folded search text), so a long
+ * one costs a second unit.
  */
 import { ExchangeError } from "../errors/index.ts";
 import { appendEvent, type ChainEvent, letterChain } from "../evidence/chain.ts";
@@ -91,8 +93,9 @@ export function deliveriesOf(letter: Letter): Delivery[] {
         ...(letter.dueDate ? { dueDate: letter.dueDate } : {}),
         ...(letter.verification ? { verdict: letter.verification.verdict } : {}),
       },
+      // No `head` yet: while the arrival is the chain's only event, it is the head (the lifecycle
+      // appends event 1 where `head` is absent), and a copy stays under 1 KB, one write unit.
       arrival,
-      head: { seq: arrival.seq, hash: arrival.hash },
     };
   });
 }

@@ -136,6 +136,8 @@ export interface ExchangeLedger {
   putDeliveries(deliveries: readonly Delivery[]): Promise<void>;
   /** Marks a `sending` letter `sent` (every copy exists); a letter already sent is left as it is. */
   finishSend(letterId: string): Promise<void>;
+  /** Letters committed before `before` (ISO time) and still `sending`, oldest first (the sweep's). */
+  lettersSending(before: string, limit: number): Promise<Letter[]>;
   /**
    * Records a refused send attempt on a draft (its verification, with the send policy's decision)
    * if the draft still has the file that was verified. Delivers nothing. Returns false when the

@@ -115,7 +115,10 @@ export interface Delivery {
     /** The verification verdict at send, so that the inbox shows it at a glance. */
     readonly verdict?: VerificationSummary["verdict"];
   };
-  /** The copy's arrival (01), event 0 of its chain `delivery:<letterId>:<recipient>`, and the chain's head. */
+  /**
+   * The copy's arrival (01), event 0 of its chain `delivery:<letterId>:<recipient>`; `head` is set
+   * by the first later event (absent, the arrival is the head).
+   */
   readonly arrival?: ChainEvent;
   readonly head?: { readonly seq: number; readonly hash: string };
 }

@@ -546,6 +546,8 @@ export class DynamoLedger implements ExchangeLedger {
       ":file": letter.file,
       ":pending": letter.pending,
       ":head": letter.head,
+      ":sweep": keys.sending,
+      ":sweepSort": keys.sendingSort(letter.sentAt ?? "", letter.id),
       ...(letter.verification ? { ":verification": letter.verification } : {}),
     };
     const assignments = [
@@ -554,6 +556,9 @@ export class DynamoLedger implements ExchangeLedger {
       "#file = :file",
       "pending = :pending",
       "head = :head",
+      // Listed in the sweep's index partition until finished (lettersSending).
+      "GSI1PK = :sweep",
+      "GSI1SK = :sweepSort",
       ...(letter.verification ? ["verification = :verification"] : []),
     ];
     try {
@@ -606,7 +611,7 @@ export class DynamoLedger implements ExchangeLedger {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(keys.letter(letterId)),
-          UpdateExpression: "SET #state = :sent REMOVE pending",
+          UpdateExpression: "SET #state = :sent REMOVE pending, GSI1PK, GSI1SK",
           ConditionExpression: "#state = :sending",
           ExpressionAttributeNames: { "#state": "state" },
           ExpressionAttributeValues: marshall({ ":sent": "sent", ":sending": "sending" }),
@@ -617,6 +622,23 @@ export class DynamoLedger implements ExchangeLedger {
         throw error;
       }
     }
+  }
+
+  /** Letters committed before `before` (ISO time) and still `sending`, oldest first. */
+  async lettersSending(before: string, limit: number): Promise<Letter[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "GSI1",
+        KeyConditionExpression: "GSI1PK = :pk AND GSI1SK < :before",
+        ExpressionAttributeValues: marshall({ ":pk": keys.sending, ":before": before }),
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).flatMap((item) => {
+      const letter = fromItem<Letter>(item);
+      return letter ? [letter] : [];
+    });
   }
 
   private deliveryItem(delivery: Delivery): Record<string, AttributeValue> {

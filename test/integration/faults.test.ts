@@ -57,8 +57,9 @@ afterAll(() => {
   s3.destroy();
 });
 
-function exchangeOver(ports: Pick<FaultyPorts, "ledger" | "documents">): Exchange {
+function exchangeOver(ports: Pick<FaultyPorts, "ledger" | "documents">, now?: () => Date): Exchange {
   return new Exchange({
+    ...(now ? { now } : {}),
     ledger: ports.ledger,
     documents: ports.documents,
     // The verifier reads the directory itself: its calls are not the send's steps.
@@ -190,5 +191,23 @@ describe("a send under faults", () => {
     const answers = await Promise.all([plain().sendLetter(sender, id), plain().sendLetter(sender, id)]);
     expect(answers.map((a) => a.state)).toEqual(["sent", "sent"]);
     await expectDeliveredOnce(id, pdf);
+  });
+
+  it("is completed by the background sweep when nobody retries, once its grace period is over", async () => {
+    const { id, pdf } = await draft();
+    const ports = faultyPorts(ledger, documents);
+    ports.arm(callsOfASend.indexOf("ledger.putDeliveries") + 2, "before");
+    await expect(exchangeOver(ports).sendLetter(sender, id)).rejects.toBeInstanceOf(InjectedFault);
+    // Within the grace period the sweep leaves it to the client's retry.
+    expect(await plain().completeInterruptedSends({ graceMs: 60_000 })).not.toContain(id);
+    const later = exchangeOver({ ledger, documents }, () => new Date(Date.now() + 120_000));
+    let swept: string[] = [];
+    for (let round = 0; round < 20 && !swept.includes(id); round += 1) {
+      swept = await later.completeInterruptedSends({ graceMs: 60_000, limit: 100 });
+    }
+    expect(swept).toContain(id);
+    await expectDeliveredOnce(id, pdf);
+    // Finished letters leave the sweep's partition.
+    expect(await later.completeInterruptedSends({ graceMs: 60_000, limit: 100 })).not.toContain(id);
   });
 });
