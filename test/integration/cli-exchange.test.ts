@@ -254,6 +254,46 @@ describe("the whole exchange through the lienthong CLI", () => {
     ]);
     expect(checked.code, checked.stdout + checked.stderr).toBe(0);
 
+    // A second letter, for paging and filters (the filters go to the API as it takes them).
+    const second = await json<{ id: string }>([
+      "send",
+      "cong-van.pdf",
+      "--to",
+      codes[1]!,
+      "--number",
+      "4712",
+      "--notation",
+      "STC-CLI",
+      "--subject",
+      "V/v thư thứ hai",
+      "--sign",
+      "--sign-profile",
+      "sealer",
+    ]);
+    type Listing = { items: { letterId: string }[]; nextCursor?: string };
+    const first = await json<Listing>(["inbox", "--profile", "recipient", "--limit", "1"]);
+    expect(first.items).toHaveLength(1);
+    expect(first.nextCursor).toBeDefined();
+    const next = await json<Listing>([
+      "inbox",
+      "--profile",
+      "recipient",
+      "--limit",
+      "1",
+      "--cursor",
+      first.nextCursor!,
+    ]);
+    expect(next.items).toHaveLength(1);
+    expect(next.items[0]!.letterId).not.toBe(first.items[0]!.letterId);
+    const every = await json<Listing>(["inbox", "--profile", "recipient", "--limit", "1", "--all"]);
+    expect(every.nextCursor).toBeUndefined();
+    expect(every.items.map((item) => item.letterId)).toEqual(expect.arrayContaining([id, second.id]));
+    const searched = await json<Listing>(["inbox", "--profile", "recipient", "--search", "thư thứ hai"]);
+    expect(searched.items.map((item) => item.letterId)).toEqual([second.id]);
+    const accepted03 = await json<Listing>(["inbox", "--profile", "recipient", "--status", "03", "--all"]);
+    expect(accepted03.items.map((item) => item.letterId)).toContain(id);
+    expect(accepted03.items.map((item) => item.letterId)).not.toContain(second.id);
+
     const outbox = await json<{ items: { id: string; state: string }[] }>(["outbox", "--limit", "100"]);
     expect(outbox.items.find((item) => item.id === id)?.state).toBe("sent");
 
