@@ -13,7 +13,7 @@ const USAGE = `lienthong login — check an API key against an exchange and save
 Usage: lienthong login --url <url> --key <key> [--profile <name>] [--default]
 
 Options:
-  --profile <name>    save under this name (default: 'default')
+  --profile <name>    save under this name (default: $LIENTHONG_PROFILE, else 'default')
   --default           make this profile the default one (the first saved profile always is)
 ${CONNECTION_HELP}
 
@@ -42,7 +42,7 @@ async function login(argv: readonly string[]): Promise<number> {
   if (!values.url || !values.key) {
     throw new UsageError("give both --url and --key");
   }
-  const name = checkProfileName(values.profile ?? "default");
+  const name = checkProfileName(values.profile ?? (process.env["LIENTHONG_PROFILE"] || "default"));
   const url = values.url.replace(/\/+$/, "");
   const { api } = connect({ url, key: values.key });
   // Any role may search the directory: a 401 here means the key is wrong, whatever its role.

@@ -29,8 +29,7 @@ async function show(argv: readonly string[]): Promise<number> {
   const id = onePositional(args.positionals, USAGE, "letter id");
   const { api } = connect(args.values);
   const letter = await ok(api.GET("/v1/letters/{id}", { params: { path: { id } } }));
-  const { download: _url, ...shown } = letter;
-  output(args.values.json, shown, () => {
+  output(args.values.json, letter, () => {
     const v = letter.verification;
     return [
       `letter    ${letter.id} (${letter.state})`,
