@@ -74,13 +74,7 @@ function report(
       ` (3 + N = ${3 + recipients}); read units ${per(counts.tableReadUnits)} table + ${per(counts.indexReadUnits)} indexes;` +
       ` S3 requests ${per(s3)}`,
   );
-  // The send path writes with PutItem/UpdateItem; TransactWriteItems here are the statistics'
-  // stream consumer's (it runs in this process too), counted apart.
-  const sendPath = (counts.tableUnitsBy["PutItem"] ?? 0) + (counts.tableUnitsBy["UpdateItem"] ?? 0);
-  console.log(
-    `  of which             create + send ${per(sendPath)} table write units; stream consumer ${per(counts.tableUnitsBy["TransactWriteItems"] ?? 0)}`,
-  );
-  console.log(`  table units by call  ${JSON.stringify(counts.tableUnitsBy)}`);
+  console.log(`  table units by kind  ${JSON.stringify(counts.tableUnitsBy)}`);
   console.log(`  DynamoDB calls       ${JSON.stringify(counts.dynamoCalls)}`);
   console.log(`  S3 calls (server)    ${JSON.stringify(counts.s3Calls)}`);
   return rate;

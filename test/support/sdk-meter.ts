@@ -79,7 +79,8 @@ export function installSdkMeter(): SdkMeter {
         (sum, index) => sum + (index.CapacityUnits ?? 0),
         0,
       );
-      counts.tableUnitsBy[operation] = (counts.tableUnitsBy[operation] ?? 0) + table;
+      const label = `${operation}:${kindOf(command.input)}`;
+      counts.tableUnitsBy[label] = (counts.tableUnitsBy[label] ?? 0) + table;
       if (write) {
         counts.tableWriteUnits += table;
         counts.indexWriteUnits += indexes;
@@ -105,6 +106,28 @@ export function installSdkMeter(): SdkMeter {
       (S3Client.prototype as unknown as { send: Send }).send = s3Send;
     },
   };
+}
+
+type Attribute = { S?: string };
+type WriteInput = {
+  Item?: Record<string, Attribute>;
+  Key?: Record<string, Attribute>;
+  TransactItems?: {
+    Put?: WriteInput;
+    Update?: WriteInput;
+    ConditionCheck?: WriteInput;
+    Delete?: WriteInput;
+  }[];
+  IndexName?: string;
+};
+
+/** What an operation touches, for the per-kind breakdown: the item's entity, or its sort key's prefix. */
+function kindOf(input: unknown): string {
+  const write = input as WriteInput;
+  const first = write.TransactItems?.[0];
+  const item = first ? (first.Put ?? first.Update ?? first.ConditionCheck ?? first.Delete) : write;
+  const kind = item?.Item?.["entity"]?.S ?? item?.Key?.["SK"]?.S?.split("#")[0] ?? item?.IndexName ?? "?";
+  return first ? `${kind}+${(write.TransactItems?.length ?? 1) - 1}` : kind;
 }
 
 /** DynamoDB writes that took effect, and S3 PUTs. */
