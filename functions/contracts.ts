@@ -70,9 +70,9 @@ export interface RouteContract {
   readonly description: string;
   /** One member per `{param}` of the route's path. */
   readonly path?: z.ZodObject;
-  readonly query?: z.ZodType;
+  readonly query?: z.core.$ZodType;
   /** A JSON body. */
-  readonly body?: z.ZodType;
+  readonly body?: z.core.$ZodType;
   /** A file body (the handler's `rawBody` option): its accepted content types. */
   readonly rawBody?: { readonly contentTypes: readonly string[] };
   readonly successStatus: number;

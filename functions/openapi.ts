@@ -27,7 +27,7 @@ export const API_VERSION = "1.0.0";
 const SECURITY_SCHEME = "apiKey";
 
 /** zod → JSON Schema 2020-12 (the dialect of OpenAPI 3.1), as a request is accepted. */
-export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+export function jsonSchemaOf(schema: z.core.$ZodType): JsonSchema {
   // "input": what a client sends (defaults optional, transforms' inputs); refinements have no JSON Schema.
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
     io: "input",
@@ -180,7 +180,7 @@ function requestBody(contract: RouteContract): Record<string, unknown> {
     required: true,
     content: {
       "application/json": {
-        schema: jsonSchemaOf(contract.body as z.ZodType),
+        schema: jsonSchemaOf(contract.body as z.core.$ZodType),
         ...(contract.examples?.body ? { example: contract.examples.body } : {}),
       },
     },
@@ -188,7 +188,7 @@ function requestBody(contract: RouteContract): Record<string, unknown> {
 }
 
 /** An object schema's members as parameters (a path parameter is always required). */
-function parameters(schema: z.ZodType | undefined, where: "path" | "query"): Record<string, unknown>[] {
+function parameters(schema: z.core.$ZodType | undefined, where: "path" | "query"): Record<string, unknown>[] {
   if (!schema) {
     return [];
   }

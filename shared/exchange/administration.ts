@@ -38,9 +38,9 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "expected a lowercase hex SHA-
 
 const contactSchema = z
   .object({
-    email: text({ max: 254 }).optional(),
-    phone: text({ max: 40 }).optional(),
-    address: text({ max: 300 }).optional(),
+    email: z.optional(text({ max: 254 })),
+    phone: z.optional(text({ max: 40 })),
+    address: z.optional(text({ max: 300 })),
   })
   .strict();
 
@@ -56,7 +56,7 @@ const organFields = {
 
 export const createOrganSchema = z.object({ code: organCode, ...organFields }).strict();
 export const updateOrganSchema = z
-  .object({ ...organFields, name: organFields.name.optional() })
+  .object({ ...organFields, name: z.optional(organFields.name) })
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
 export const mergeOrganSchema = z.object({ successor: organCode }).strict();
@@ -80,14 +80,14 @@ export const putSendPolicySchema = z
   .strict();
 export const directoryQuerySchema = z
   .object({
-    q: text({ max: MAX_QUERY_CHARS }).optional(),
+    q: z.optional(text({ max: MAX_QUERY_CHARS })),
     limit: z
       .string()
       .regex(/^\d{1,3}$/, "expected a whole number from 1 to 100 in decimal digits")
       .transform(Number)
       .pipe(z.number().min(1, "expected at least 1").max(100, "expected at most 100"))
       .default(20),
-    cursor: text({ max: 2000 }).optional(),
+    cursor: z.optional(text({ max: 2000 })),
   })
   .strict();
 export { organCode as organCodeSchema, sha256 as sha256Schema };

@@ -1,30 +1,23 @@
-import * as z from "zod"; // not `{ z }`: see letter-schema.ts
 import { ORGAN_CODE, text } from "./letter-schema.ts";
+import * as z from "./zod.ts"; // zod/mini (zod.ts says why)
 
 /** Request schemas of the lifecycle, receipt and audit routes (issue 10 items 4, 5, 8). */
 
 /** `?recipient=`: one copy of the letter (the sender may name any recipient, a recipient itself). */
-export const copyQuerySchema = z
-  .object({ recipient: z.string().regex(ORGAN_CODE, "expected an organ code NNN.NN.NN.Xnn").optional() })
-  .strict();
+export const copyQuerySchema = z.strictObject({
+  recipient: z.optional(z.string().check(z.regex(ORGAN_CODE, "expected an organ code NNN.NN.NN.Xnn"))),
+});
 
 /** `POST /v1/letters/{id}/recall`: the sender asks every recipient for the letter back (13). */
-export const recallSchema = z
-  .object({
-    reason: text({ min: 1, max: 1000, multiline: true }),
-    /** `recall`: give the letter back; `update`: let the sender update it (edXML uses 13 for both). */
-    purpose: z.enum(["recall", "update"]).default("recall"),
-  })
-  .strict();
+export const recallSchema = z.strictObject({
+  reason: text({ min: 1, max: 1000, multiline: true }),
+  /** `recall`: give the letter back; `update`: let the sender update it (edXML uses 13 for both). */
+  purpose: z._default(z.enum(["recall", "update"]), "recall"),
+});
 
 export type RecallRequest = z.infer<typeof recallSchema>;
 
 /** `POST /v1/admin/audit/seal?day=`: the day to seal (default today, Vietnam time). */
-export const sealQuerySchema = z
-  .object({
-    day: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a day as YYYY-MM-DD")
-      .optional(),
-  })
-  .strict();
+export const sealQuerySchema = z.strictObject({
+  day: z.optional(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, "expected a day as YYYY-MM-DD"))),
+});

@@ -1,20 +1,21 @@
-import * as z from "zod"; // not `{ z }`: see letter-schema.ts
 import { isoDate, ORGAN_CODE } from "./letter-schema.ts";
 import { ALL_ORGANS } from "./stats.ts";
+import * as z from "./zod.ts"; // zod/mini (zod.ts says why)
 
 /** `GET /v1/stats?from=&to=&organ=`: a period of Vietnam calendar days; `organ` for admins. */
-export const statsQuerySchema = z
-  .object({
-    from: isoDate.optional(),
-    to: isoDate.optional(),
-    organ: z
+export const statsQuerySchema = z.strictObject({
+  from: z.optional(isoDate),
+  to: z.optional(isoDate),
+  organ: z.optional(
+    z
       .string()
-      .refine(
-        (value) => value === ALL_ORGANS || ORGAN_CODE.test(value),
-        `expected an organ code or '${ALL_ORGANS}'`,
-      )
-      .optional(),
-  })
-  .strict();
+      .check(
+        z.refine(
+          (value) => value === ALL_ORGANS || ORGAN_CODE.test(value),
+          `expected an organ code or '${ALL_ORGANS}'`,
+        ),
+      ),
+  ),
+});
 
 export type StatsQuery = z.infer<typeof statsQuerySchema>;

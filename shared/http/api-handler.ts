@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import type { z } from "zod";
+import { type $ZodType, type $ZodUndefined, type output, safeParse } from "zod/v4/core";
 import { ExchangeError } from "../errors/index.ts";
 import {
   ACTION_DESCRIPTIONS,
@@ -40,7 +40,10 @@ export interface ApiReply {
   readonly contentType?: string;
 }
 
-export interface ApiHandlerOptions<TBody extends z.ZodType, TQuery extends z.ZodType> {
+/** A request schema: classic zod or zod/mini (the same core parses both, with the same issues). */
+type Schema = $ZodType;
+
+export interface ApiHandlerOptions<TBody extends Schema, TQuery extends Schema> {
   /** Resolves an API key's SHA-256 (hex) to its organ; called once per request. */
   readonly findApiKey: (keyHash: string) => Promise<Caller | undefined>;
   /**
@@ -71,12 +74,9 @@ interface ApiContext extends Context {
  * export const handler = apiHandler({ findApiKey, action: "set-status", body: setStatusSchema }, async (req) =>
  *   ({ status: 200, body: await exchange.setStatus(req.caller, req.pathParameters.id!, req.body) }));
  */
-export function apiHandler<
-  TBody extends z.ZodType = z.ZodUndefined,
-  TQuery extends z.ZodType = z.ZodUndefined,
->(
+export function apiHandler<TBody extends Schema = $ZodUndefined, TQuery extends Schema = $ZodUndefined>(
   options: ApiHandlerOptions<TBody, TQuery>,
-  logic: (request: ApiRequest<z.output<TBody>, z.output<TQuery>>) => Promise<ApiReply>,
+  logic: (request: ApiRequest<output<TBody>, output<TQuery>>) => Promise<ApiReply>,
 ) {
   return (
     middy<Event, Result, Error, ApiContext>()
@@ -89,8 +89,8 @@ export function apiHandler<
       .handler(async (event, context) => {
         const reply = await logic({
           caller: context.caller as Caller,
-          body: context.body as z.output<TBody>,
-          query: context.query as z.output<TQuery>,
+          body: context.body as output<TBody>,
+          query: context.query as output<TQuery>,
           pathParameters: event.pathParameters ?? {},
           headers: event.headers,
           rawBody: context.rawBody,
@@ -197,7 +197,7 @@ function authorize(caller: Caller, action: Action): void {
 }
 
 function parseInput(
-  options: ApiHandlerOptions<z.ZodType, z.ZodType>,
+  options: ApiHandlerOptions<Schema, Schema>,
 ): MiddlewareObj<Event, Result, Error, ApiContext> {
   return {
     before: (request) => {
@@ -218,7 +218,7 @@ function parseInput(
 
 function readRaw(
   event: Event,
-  accepted: NonNullable<ApiHandlerOptions<z.ZodType, z.ZodType>["rawBody"]>,
+  accepted: NonNullable<ApiHandlerOptions<Schema, Schema>["rawBody"]>,
 ): Uint8Array {
   const type = (event.headers["content-type"] ?? "").toLowerCase().split(";")[0]?.trim() ?? "";
   if (!accepted.contentTypes.includes(type)) {
@@ -319,8 +319,8 @@ function checkPathParameters(event: Event): void {
   }
 }
 
-function validate(schema: z.ZodType, value: unknown, where: "body" | "query"): unknown {
-  const result = schema.safeParse(value);
+function validate(schema: Schema, value: unknown, where: "body" | "query"): unknown {
+  const result = safeParse(schema, value);
   if (result.success) {
     return result.data;
   }
