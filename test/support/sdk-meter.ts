@@ -127,7 +127,7 @@ function kindOf(input: unknown): string {
   const first = write.TransactItems?.[0];
   const item = first ? (first.Put ?? first.Update ?? first.ConditionCheck ?? first.Delete) : write;
   const kind = item?.Item?.["entity"]?.S ?? item?.Key?.["SK"]?.S?.split("#")[0] ?? item?.IndexName ?? "?";
-  return first ? `${kind}+${(write.TransactItems?.length ?? 1) - 1}` : kind;
+  return kind;
 }
 
 /** DynamoDB writes that took effect, and S3 PUTs. */
