@@ -546,7 +546,7 @@ export class DynamoLedger implements ExchangeLedger {
       ":file": letter.file,
       ":pending": letter.pending,
       ":head": letter.head,
-      ":sweep": keys.sending,
+      ":sweep": keys.sending(letter.id),
       ":sweepSort": keys.sendingSort(letter.sentAt ?? "", letter.id),
       ...(letter.verification ? { ":verification": letter.verification } : {}),
     };
@@ -624,21 +624,29 @@ export class DynamoLedger implements ExchangeLedger {
     }
   }
 
-  /** Letters committed before `before` (ISO time) and still `sending`, oldest first. */
+  /** Letters committed before `before` (ISO time) and still `sending`, oldest first (every shard). */
   async lettersSending(before: string, limit: number): Promise<Letter[]> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: "GSI1",
-        KeyConditionExpression: "GSI1PK = :pk AND GSI1SK < :before",
-        ExpressionAttributeValues: marshall({ ":pk": keys.sending, ":before": before }),
-        Limit: limit,
+    const shards = await Promise.all(
+      keys.sendingShards.map(async (partition) => {
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: "GSI1",
+            KeyConditionExpression: "GSI1PK = :pk AND GSI1SK < :before",
+            ExpressionAttributeValues: marshall({ ":pk": partition, ":before": before }),
+            Limit: limit,
+          }),
+        );
+        return (out.Items ?? []).flatMap((item) => {
+          const letter = fromItem<Letter>(item);
+          return letter ? [letter] : [];
+        });
       }),
     );
-    return (out.Items ?? []).flatMap((item) => {
-      const letter = fromItem<Letter>(item);
-      return letter ? [letter] : [];
-    });
+    return shards
+      .flat()
+      .sort((a, b) => (a.sentAt ?? "").localeCompare(b.sentAt ?? ""))
+      .slice(0, limit);
   }
 
   private deliveryItem(delivery: Delivery): Record<string, AttributeValue> {

@@ -34,7 +34,8 @@
  * | number counter (numberCounter)       | NUM#<organCode>   | SERIES#<year>#<notation> |                                          |                                          |
  * | number taken (numberTaken)           | NUM#<organCode>   | TAKEN#<year>#<notation>#<number> |                                  |                                          |
  *
- * A letter being fanned out (`sending`) is also in GSI1 `SENDING` / `<sentAt>#<letterId>` until every
+ * A letter being fanned out (`sending`) is also in GSI1 `SENDING#<first hex digit of its id>` /
+ * `<sentAt>#<letterId>` until every
  * copy exists: the partition the sweep of interrupted sends reads (shared/exchange/fan-out.ts).
  * Idempotency records (shared/http/idempotency.ts) expire through `expiresAt` after 24 hours; one
  * partition per key, not Powertools' single static partition. Number items (shared/exchange/
@@ -151,8 +152,12 @@ export const ITEM_KEYS = {
   streamApplied: (changeId: string) => ({ PK: `APPLIED#${changeId}`, SK: "APPLIED" }),
   /** An organ's running inbox totals (badge counts), kept by the stream consumer. */
   statsTotals: (organ: string) => ({ PK: `STATS#${organ}`, SK: "TOTALS" }),
-  /** GSI1 partition of the letters still `sending` (sort key {@link ITEM_KEYS.sendingSort}): the sweep's. */
-  sending: "SENDING",
+  /**
+   * GSI1 partition of the letters still `sending` (sort key {@link ITEM_KEYS.sendingSort}): the
+   * sweep's; 16 shards by the id's first hex digit, so that no one index partition takes every send.
+   */
+  sending: (letterId: string) => `SENDING#${letterId.slice(0, 1)}`,
+  sendingShards: [..."0123456789abcdef"].map((digit) => `SENDING#${digit}`),
   sendingSort: (sentAt: string, letterId: string) => `${sentAt}#${letterId}`,
   /** An Idempotency-Key record (the hash already scopes it to the organ and the function). */
   idempotency: (hash: string) => ({ PK: `IDEM#${hash}`, SK: "IDEMPOTENCY" }),
