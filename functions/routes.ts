@@ -16,7 +16,9 @@ export type Access =
   | "bucket:write-letters"
   | "bucket:write-evidence"
   | "bucket:read-evidence"
-  | "kms:sign";
+  | "kms:sign"
+  /** The exchange's own evidence key (receipts, audit seals): a key of its own, never an organ's. */
+  | "kms:sign-evidence";
 
 export interface RouteDefinition {
   /** Function name, also the folder under `functions/`. */
@@ -290,14 +292,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: "GET",
     path: "/v1/letters/{id}/receipts/{recipient}/{file}",
     action: "read",
-    access: ["table:read", "kms:sign"],
+    access: ["table:read", "kms:sign-evidence"],
   },
   {
     name: "seal-audit",
     method: "POST",
     path: "/v1/admin/audit/seal",
     action: "administer",
-    access: ["table:read", "table:write", "bucket:write-evidence", "kms:sign"],
+    access: ["table:read", "table:write", "bucket:write-evidence", "kms:sign-evidence"],
     timeoutSeconds: 29,
   },
   {
@@ -305,8 +307,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: "GET",
     path: "/v1/admin/audit/letters/{id}",
     action: "administer",
-    // kms:sign only for the exchange's signer configuration (its certificate is what seals are checked against).
-    access: ["table:read", "bucket:read-evidence", "kms:sign"],
+    // kms:sign-evidence only for the exchange's signer configuration (its certificate is what seals are checked against).
+    access: ["table:read", "bucket:read-evidence", "kms:sign-evidence"],
     timeoutSeconds: 29,
   },
 ];

@@ -13,7 +13,7 @@ import { eventStore } from "./runtime-lifecycle.ts";
 
 /**
  * The exchange's own evidence key, through cms's Signer port: it signs receipts and the daily
- * seals. In AWS a KMS key (`EXCHANGE_KEY_ID`, else the deployment's `SIGNING_KEY_ID`) whose
+ * seals. In AWS its own KMS key (`EXCHANGE_KEY_ID`: the stack's evidence key, apart from the organs') whose
  * certificate chain is the organ-signer record of `EXCHANGE_SIGNER_ORGAN` (default `exchange`) in
  * the table. Locally (demo PKI) the organisation certificate of `EXCHANGE_SIGNER_ORGAN`, by default
  * the first organ of the PKI (the province's people's committee, which runs the provincial
@@ -32,7 +32,7 @@ export const exchangeSigner = lazily(async (): Promise<Signer> => {
     return new KmsOrganSigners(
       new KMSClient({ region: config.region }),
       (code) => ledger.organSigner(code),
-      process.env["EXCHANGE_KEY_ID"] ?? config.signing.defaultKeyId,
+      process.env["EXCHANGE_KEY_ID"],
     ).signerFor(organ ?? "exchange");
   }
   throw new ExchangeError("SEAL_NOT_AVAILABLE", {

@@ -14,6 +14,8 @@ export interface AccessTargets {
   readonly bucketKey: IKey;
   /** Asymmetric organisation signing key (RSA_2048, SIGN_VERIFY). */
   readonly signingKey: IKey;
+  /** The exchange's own asymmetric evidence key (receipts, audit seals): `kms:sign-evidence`. */
+  readonly evidenceKey?: IKey;
   /**
    * Object Lock is on (production): writers of `letters/` and `evidence/` must set a per-object
    * retention (`x-amz-object-lock-mode: COMPLIANCE`), which needs s3:PutObjectRetention.
@@ -77,6 +79,7 @@ const KNOWN_ACCESS: ReadonlySet<string> = new Set<Access>([
   "bucket:read-evidence",
   "bucket:write-evidence",
   "kms:sign",
+  "kms:sign-evidence",
 ]);
 
 /**
@@ -184,6 +187,18 @@ export function accessPolicyStatements(access: readonly Access[], targets: Acces
         sid: "OrganSign",
         actions: ["kms:Sign", "kms:GetPublicKey"],
         resources: [signingKey.keyArn],
+      }),
+    );
+  }
+  if (wants.has("kms:sign-evidence")) {
+    if (!targets.evidenceKey) {
+      throw new Error("a route signs evidence (kms:sign-evidence) but the stack has no evidence key");
+    }
+    statements.push(
+      new PolicyStatement({
+        sid: "EvidenceSign",
+        actions: ["kms:Sign", "kms:GetPublicKey"],
+        resources: [targets.evidenceKey.keyArn],
       }),
     );
   }

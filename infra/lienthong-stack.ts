@@ -45,6 +45,8 @@ export class LienthongStack extends Stack {
   readonly dataStore: DataStore;
   /** Asymmetric RSA_2048 SIGN_VERIFY key for organisation (seal) signatures: only `kms:sign` routes may use it. */
   readonly signingKey: Key;
+  /** Asymmetric RSA_2048 SIGN_VERIFY key of the exchange itself (receipts, seals): `kms:sign-evidence` routes only. */
+  readonly evidenceKey: Key;
   readonly api: ExchangeApi;
   /** Route functions by route name. */
   readonly functions: ReadonlyMap<string, RouteFunction>;
@@ -75,11 +77,21 @@ export class LienthongStack extends Stack {
       pendingWindow: Duration.days(30),
     });
 
+    // The exchange's own key for receipts and audit seals, apart from every organ's (kms:sign-evidence).
+    this.evidenceKey = new Key(this, "ExchangeEvidenceKey", {
+      description: "Lienthong exchange evidence key: receipts and audit seals (RSASSA-PKCS1-v1_5, SHA-256)",
+      keySpec: KeySpec.RSA_2048,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      removalPolicy: settings.removalPolicy,
+      pendingWindow: Duration.days(30),
+    });
+
     const targets: AccessTargets = {
       table: this.dataStore.table,
       bucket: this.dataStore.bucket,
       bucketKey: this.dataStore.bucketKey,
       signingKey: this.signingKey,
+      evidenceKey: this.evidenceKey,
       objectLock: settings.objectLock,
     };
 
@@ -113,6 +125,7 @@ export class LienthongStack extends Stack {
     new CfnOutput(this, "TableName", { value: this.dataStore.table.tableName });
     new CfnOutput(this, "BucketName", { value: this.dataStore.bucket.bucketName });
     new CfnOutput(this, "SigningKeyArn", { value: this.signingKey.keyArn });
+    new CfnOutput(this, "EvidenceKeyArn", { value: this.evidenceKey.keyArn });
   }
 }
 

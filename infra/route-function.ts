@@ -171,6 +171,11 @@ export class RouteFunction extends Construct {
       // Lambda has no system fonts: the appearance fonts are copied into the bundle (below).
       environment.FONT_DIR = `${LAMBDA_TASK_ROOT}/fonts`;
     }
+    if (route.access.includes("kms:sign-evidence") && targets.evidenceKey) {
+      // The exchange's own key (functions/runtime-evidence.ts): receipts and seals, never letters.
+      environment.EXCHANGE_KEY_ID = targets.evidenceKey.keyArn;
+      environment.SIGNER_MODE = "kms";
+    }
     const writesLocked =
       route.access.includes("bucket:write-letters") || route.access.includes("bucket:write-evidence");
     if (targets.objectLock && writesLocked) {

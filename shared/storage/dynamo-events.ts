@@ -7,7 +7,6 @@
  */
 import {
   type AttributeValue,
-  BatchWriteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -16,7 +15,6 @@ import {
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
-  type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ExchangeError } from "../errors/index.ts";
@@ -231,33 +229,29 @@ export class DynamoEvents implements EventStore {
     return admin.Item ? [...heads, headOf(unmarshall(admin.Item))] : heads;
   }
 
+  /** One PutItem per chain, 25 at a time (the API's roles may not BatchWriteItem, which can delete). */
   async markSealed(day: string, heads: readonly ChainHead[]): Promise<void> {
-    const requests: WriteRequest[] = heads.flatMap((head) => {
+    const items = heads.flatMap((head) => {
       const letterId = parseChainId(head.chain)?.letterId;
       return letterId
         ? [
-            {
-              PutRequest: {
-                Item: marshall({
-                  ...keys.sealedHead(letterId, head.chain),
-                  entity: "sealedHead",
-                  chain: head.chain,
-                  seq: head.seq,
-                  hash: head.hash,
-                  day,
-                }),
-              },
-            },
+            marshall({
+              ...keys.sealedHead(letterId, head.chain),
+              entity: "sealedHead",
+              chain: head.chain,
+              seq: head.seq,
+              hash: head.hash,
+              day,
+            }),
           ]
         : [];
     });
-    // BatchWriteItem takes at most 25 requests; unprocessed ones are sent again.
-    for (let i = 0; i < requests.length; i += 25) {
-      let batch: Record<string, WriteRequest[]> | undefined = { [this.tableName]: requests.slice(i, i + 25) };
-      while (batch && (batch[this.tableName]?.length ?? 0) > 0) {
-        const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: batch }));
-        batch = out.UnprocessedItems as Record<string, WriteRequest[]> | undefined;
-      }
+    for (let i = 0; i < items.length; i += 25) {
+      await Promise.all(
+        items
+          .slice(i, i + 25)
+          .map((item) => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }))),
+      );
     }
   }
 

@@ -230,7 +230,9 @@ describe("route functions", () => {
       expect(variables.NODE_OPTIONS).toBeUndefined();
       const signs = route.access.includes("kms:sign");
       expect(variables.SIGNING_KEY_ID !== undefined, route.name).toBe(signs);
-      expect(variables.SIGNER_MODE, route.name).toBe(signs ? "kms" : undefined);
+      // The exchange's evidence routes (kms:sign-evidence) sign with KMS too, with their own key.
+      const kms = signs || route.access.includes("kms:sign-evidence");
+      expect(variables.SIGNER_MODE, route.name).toBe(kms ? "kms" : undefined);
       expect(variables.FONT_DIR, route.name).toBe(signs ? "/var/task/fonts" : undefined);
       expect(variables.OBJECT_LOCK_MODE).toBeUndefined();
     }
@@ -396,8 +398,8 @@ describe("least privilege", () => {
 
   it("no role may delete objects, and only the roles of kms:sign routes may sign", () => {
     const signingRoles = new Set(
-      ROUTES.filter((route) => route.access.includes("kms:sign")).map((route) =>
-        logicalIdOf(stack.functions.get(route.name)!.role, stack),
+      ROUTES.filter((route) => route.access.some((a) => a === "kms:sign" || a === "kms:sign-evidence")).map(
+        (route) => logicalIdOf(stack.functions.get(route.name)!.role, stack),
       ),
     );
     expect(signingRoles.size).toBeGreaterThan(0);
