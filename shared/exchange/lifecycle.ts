@@ -236,7 +236,8 @@ export class Lifecycle {
    * After every send attempt (idempotent, so a retried send completes it): files a reply under
    * the letter it answers, and applies a revoke, update or replace to the earlier letter: an event
    * in its sender chain, and for revoke and replace a `delivery.revoked` event on each of its
-   * copies, which freezes them. Called by `Exchange` once the letter is sent.
+   * copies, which freezes them (for an update, on the copies of the recipients it removes only).
+   * Called by `Exchange` once the letter is sent.
    */
   async afterSend(sent: LifecycleLetter): Promise<void> {
     const { ledger, events } = this.options;
@@ -256,6 +257,14 @@ export class Lifecycle {
     const at = sent.sentAt ?? this.now().toISOString();
     const freezes = type === "revoke" || type === "replace";
     const mark: RevokedMark = { by: sent.id, reason, at };
+    const named = await ledger.getLetter(sent.references);
+    if (!named) {
+      return;
+    }
+    // An update (business type 2) adds or removes recipients: a removed recipient's copy is frozen.
+    const removed =
+      type === "update" ? named.recipients.filter((code) => !sent.recipients.includes(code)) : [];
+    const added = type === "update" ? sent.recipients.filter((code) => !named.recipients.includes(code)) : [];
     for (let attempt = 1; ; attempt++) {
       const earlier = (await ledger.getLetter(sent.references)) as LifecycleLetter | undefined;
       if (!earlier || earlier.supersededBy?.includes(sent.id)) {
@@ -266,7 +275,7 @@ export class Lifecycle {
         at,
         type: `letter.${type === "revoke" ? "revoked" : type === "replace" ? "replaced" : "updated"}`,
         actor: sent.sender,
-        data: { by: sent.id, reason },
+        data: { by: sent.id, reason, ...(type === "update" ? { added, removed } : {}) },
       });
       if (
         await events.appendToLetter(earlier, event, {
@@ -280,11 +289,11 @@ export class Lifecycle {
         throw conflict(earlier.id);
       }
     }
-    if (!freezes) {
+    if (!freezes && removed.length === 0) {
       return;
     }
     await this.onEveryCopy(sent.references, async (copy) => {
-      if (copy.revoked) {
+      if (copy.revoked || (!freezes && !removed.includes(copy.recipient))) {
         return undefined;
       }
       const sha256 = await this.letterSha256(copy);
@@ -295,7 +304,8 @@ export class Lifecycle {
         actor: sent.sender,
         data: { by: sent.id, businessType: type, reason },
       });
-      return { event, change: { revoked: mark, updatedAt: at } };
+      const copyMark = freezes ? mark : { ...mark, reason: `removed by the update ${sent.id}: ${reason}` };
+      return { event, change: { revoked: copyMark, updatedAt: at } };
     });
   }
 

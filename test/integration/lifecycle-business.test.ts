@@ -28,6 +28,7 @@ let sender: LienthongClient;
 let firstApp: LienthongClient;
 let firstClerk: LienthongClient;
 let secondClerk: LienthongClient;
+let outsiderClerk: LienthongClient;
 let codes: string[];
 let temp: TempDir;
 
@@ -36,7 +37,7 @@ beforeAll(async () => {
   codes = p.codes;
   sender = p.integration[0]!;
   firstApp = p.integration[1]!;
-  [firstClerk, secondClerk] = [p.clerks[1]!, p.clerks[2]!];
+  [firstClerk, secondClerk, outsiderClerk] = [p.clerks[1]!, p.clerks[2]!, p.clerks[3]!];
   temp = await tempDir("lienthong-business-");
 });
 
@@ -158,7 +159,8 @@ describe("revoke, replace and update", () => {
     );
     await arrivalReceiptVerifies(firstClerk, successor, codes[1]!);
 
-    const updated = await sendSigned(sender, codes[0]!, [codes[1]!]);
+    // The update adds codes[2] and removes codes[3]: only the removed recipient's copy is frozen.
+    const updated = await sendSigned(sender, codes[0]!, [codes[1]!, codes[3]!]);
     const update = await sendBusiness([codes[1]!, codes[2]!], {
       businessType: "update",
       references: updated,
@@ -173,6 +175,20 @@ describe("revoke, replace and update", () => {
     expect((await firstClerk.request("POST", `/v1/letters/${updated}/status`, { status: "03" })).status).toBe(
       200,
     );
+    const updatedEvent = chainOf(await history(sender, updated), "sender")[1];
+    expect(updatedEvent).toMatchObject({
+      type: "letter.updated",
+      data: { added: [codes[2]], removed: [codes[3]] },
+    });
+    const copies = await sender.call<{ deliveries: { organCode: string; revoked?: Mark }[] }>(
+      "GET",
+      `/v1/letters/${updated}`,
+    );
+    expect(copies.deliveries.find((copy) => copy.organCode === codes[3])?.revoked?.by).toBe(update);
+    expect(copies.deliveries.find((copy) => copy.organCode === codes[1])?.revoked).toBeUndefined();
+    expect(
+      (await outsiderClerk.request("POST", `/v1/letters/${updated}/status`, { status: "03" })).status,
+    ).toBe(409);
   });
 
   it("refuses a business type that names no letter of the caller's", async () => {

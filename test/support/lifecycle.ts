@@ -15,6 +15,7 @@ export interface HistoryEvent {
   actor: string;
   status?: string;
   reason?: string;
+  data: Record<string, unknown>;
   hash: string;
   prev: string;
 }
