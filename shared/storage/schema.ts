@@ -30,7 +30,7 @@
  * | open due copy (statsOpen)            | STATS#<organCode> | OPEN#<due>#<letterId>#<recipient> |                                              |                                          |
  * | inbox totals (statsTotals)           | STATS#<organCode> | TOTALS               |                                              |                                          |
  * | applied stream change (streamApplied)| APPLIED#<changeId>| APPLIED              |                                              |                                          |
- * | idempotency record (Powertools)      | IDEM#<sha256>     | IDEMPOTENCY          |                                              |                                          |
+ * | idempotency record (idempotency)     | IDEM#<sha256>     | IDEMPOTENCY          |                                              |                                          |
  * | number counter (numberCounter)       | NUM#<organCode>   | SERIES#<year>#<notation> |                                          |                                          |
  * | number taken (numberTaken)           | NUM#<organCode>   | TAKEN#<year>#<notation>#<number> |                                  |                                          |
  *
