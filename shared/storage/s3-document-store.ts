@@ -6,8 +6,8 @@ import {
   type S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { DocumentStore, PresignedDownload, PresignedUpload } from "../exchange/ports.ts";
+import { S3PresignedUrls, S3Presigner } from "./s3-presign.ts";
 import { BUCKET_LAYOUT } from "./schema.ts";
 
 export interface S3DocumentStoreOptions {
@@ -23,56 +23,28 @@ export interface S3DocumentStoreOptions {
 export class S3DocumentStore implements DocumentStore {
   private readonly client: S3Client;
   private readonly bucket: string;
-  private readonly ttlSeconds: number;
+  /** Presigned with the client's region, credentials and endpoint, as `getSignedUrl` would. */
+  private readonly urls: S3PresignedUrls;
 
   constructor(private readonly options: S3DocumentStoreOptions) {
     this.client = options.client;
     this.bucket = options.bucket;
-    this.ttlSeconds = options.ttlSeconds;
+    let presigner: Promise<S3Presigner> | undefined;
+    this.urls = new S3PresignedUrls(() => {
+      presigner ??= presignerOf(this.client, this.bucket);
+      return presigner;
+    }, options.ttlSeconds);
   }
 
-  async presignUpload(
+  presignUpload(
     key: string,
     file: { size: number; sha256: string; contentType: string },
   ): Promise<PresignedUpload> {
-    const checksum = Buffer.from(file.sha256, "hex").toString("base64");
-    const command = new PutObjectCommand({
-      Bucket: this.bucket,
-      Key: key,
-      ContentType: file.contentType,
-      ContentLength: file.size,
-      ChecksumSHA256: checksum,
-    });
-    // The checksum, type and length stay signed headers (not query parameters): a client that
-    // sends other bytes gets a signature error from S3, and `send` checks the bytes again.
-    const url = await getSignedUrl(this.client, command, {
-      expiresIn: this.ttlSeconds,
-      signableHeaders: new Set(["content-type", "content-length", "x-amz-checksum-sha256"]),
-      unhoistableHeaders: new Set(["x-amz-checksum-sha256"]),
-    });
-    return {
-      method: "PUT",
-      url,
-      headers: {
-        "content-type": file.contentType,
-        "content-length": String(file.size),
-        "x-amz-checksum-sha256": checksum,
-      },
-      expiresAt: this.expiry(),
-    };
+    return this.urls.presignUpload(key, file);
   }
 
-  async presignDownload(key: string, fileName: string): Promise<PresignedDownload> {
-    const url = await getSignedUrl(
-      this.client,
-      new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        ResponseContentDisposition: `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`,
-      }),
-      { expiresIn: this.ttlSeconds },
-    );
-    return { url, expiresAt: this.expiry() };
+  presignDownload(key: string, fileName: string): Promise<PresignedDownload> {
+    return this.urls.presignDownload(key, fileName);
   }
 
   async read(key: string): Promise<Uint8Array | undefined> {
@@ -126,8 +98,22 @@ export class S3DocumentStore implements DocumentStore {
       ChecksumAlgorithm: "SHA256" as const,
     };
   }
+}
 
-  private expiry(): string {
-    return new Date(Date.now() + this.ttlSeconds * 1000).toISOString();
+async function presignerOf(client: S3Client, bucket: string): Promise<S3Presigner> {
+  const { config } = client;
+  const endpoint = config.isCustomEndpoint ? await config.endpoint?.() : undefined;
+  if (endpoint && !config.forcePathStyle) {
+    throw new Error("an S3 client with its own endpoint must use path-style addressing (clients.ts)");
   }
+  return new S3Presigner({
+    region: await config.region(),
+    bucket,
+    credentials: config.credentials,
+    ...(endpoint
+      ? {
+          endpoint: `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ""}${endpoint.path}`,
+        }
+      : {}),
+  });
 }
