@@ -34,6 +34,10 @@
  * | number counter (numberCounter)       | NUM#<organCode>   | SERIES#<year>#<notation> |                                          |                                          |
  * | number taken (numberTaken)           | NUM#<organCode>   | TAKEN#<year>#<notation>#<number> |                                  |                                          |
  *
+ * A copy not yet confirmed by a polling recipient (shared/exchange/peek.ts) is also in GSI2
+ * `PEEK#<recipient>` / `<available from>#<letterId>` (its arrival time, then the end of its lock):
+ * a sparse partition, the key removed on confirm, so that a peek is one key-range query.
+ *
  * A letter being fanned out (`sending`) is also in GSI1 `SENDING#<first hex digit of its id>` /
  * `<sentAt>#<letterId>` until every
  * copy exists: the partition the sweep of interrupted sends reads (shared/exchange/fan-out.ts).
@@ -138,6 +142,10 @@ export const ITEM_KEYS = {
   /** GSI1 partition key of a recipient's inbox; sort key {@link ITEM_KEYS.inboxSort}. */
   inbox: (organ: string) => `INBOX#${organ}`,
   inboxSort: (deliveredAt: string, letterId: string) => `${deliveredAt}#${letterId}`,
+  /** GSI2 partition of a recipient's unconfirmed copies (peek/confirm); sort key {@link ITEM_KEYS.peekSort}. */
+  peek: (organ: string) => `PEEK#${organ}`,
+  /** When the copy may be handed out again (ISO time: arrival, then lock end) and the letter. */
+  peekSort: (availableAt: string, letterId: string) => `${availableAt}#${letterId}`,
   /** GSI2 partition key of a sender's outbox; sort key {@link ITEM_KEYS.outboxSort}. */
   outbox: (organ: string) => `OUTBOX#${organ}`,
   outboxSort: (createdAt: string, letterId: string) => `${createdAt}#${letterId}`,
