@@ -655,6 +655,9 @@ export class DynamoLedger implements ExchangeLedger {
         ...keys.delivery(delivery.letterId, delivery.recipient),
         GSI1PK: keys.inbox(delivery.recipient),
         GSI1SK: keys.inboxSort(delivery.deliveredAt, delivery.letterId),
+        // Unconfirmed until a polling recipient confirms it (dynamo-peek.ts removes these).
+        GSI2PK: keys.peek(delivery.recipient),
+        GSI2SK: keys.peekSort(delivery.deliveredAt, delivery.letterId),
       },
       "delivery",
       delivery,
@@ -702,6 +705,8 @@ export class DynamoLedger implements ExchangeLedger {
                 ...keys.delivery(delivery.letterId, delivery.recipient),
                 GSI1PK: keys.inbox(delivery.recipient),
                 GSI1SK: keys.inboxSort(delivery.deliveredAt, delivery.letterId),
+                GSI2PK: keys.peek(delivery.recipient),
+                GSI2SK: keys.peekSort(delivery.deliveredAt, delivery.letterId),
               },
               "delivery",
               delivery,
