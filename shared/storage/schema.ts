@@ -33,6 +33,8 @@
  * | idempotency record (idempotency)     | IDEM#<sha256>     | IDEMPOTENCY          |                                              |                                          |
  * | number counter (numberCounter)       | NUM#<organCode>   | SERIES#<year>#<notation> |                                          |                                          |
  * | number taken (numberTaken)           | NUM#<organCode>   | TAKEN#<year>#<notation>#<number> |                                  |                                          |
+ * | webhook endpoint (webhookEndpoint)   | WHEP#<endpointId> | ENDPOINT             |                                              | WHEPS#<organ> / <createdAt>#<endpointId> |
+ * | webhook message (webhookMessage)     | WHMSG#<webhookId> | MESSAGE              | pending: WHDUE#<0-3> / <nextAttemptAt>#<id>; dead: WHDEAD / <deadAt>#<id> | dead: WHDEAD#<organ> / <deadAt>#<id> |
  *
  * A copy not yet confirmed by a polling recipient (shared/exchange/peek.ts) is also in GSI2
  * `PEEK#<recipient>` / `<available from>#<letterId>` (its arrival time, then the end of its lock):
@@ -177,6 +179,12 @@ export const ITEM_KEYS = {
     PK: `NUM#${organ}`,
     SK: `TAKEN#${year}#${notation}#${number}`,
   }),
+  /** Webhooks (shared/storage/dynamo-webhooks.ts): an organ's endpoints, the outbox and its dead letters. */
+  webhookEndpoint: (id: string) => ({ PK: `WHEP#${id}`, SK: "ENDPOINT" }),
+  webhookEndpoints: (organ: string) => `WHEPS#${organ}`,
+  webhookMessage: (webhookId: string) => ({ PK: `WHMSG#${webhookId}`, SK: "MESSAGE" }),
+  webhookDead: "WHDEAD",
+  webhookDeadOf: (organ: string) => `WHDEAD#${organ}`,
 } as const;
 
 /** Object key prefixes in the letters bucket: declared beside the DocumentStore port. */
