@@ -1,14 +1,24 @@
 import type { Exchange } from "../shared/exchange/exchange.ts";
 import type { LetterVerifier } from "../shared/exchange/letter-verification.ts";
+import type { DocumentStore } from "../shared/exchange/ports.ts";
 import { lazily, notComposed } from "./runtime.ts";
-import { documentStore } from "./runtime-documents.ts";
 import { composeExchange } from "./runtime-exchange.ts";
+import { presignedUrls } from "./runtime-presigned-urls.ts";
 
-/** The exchange for drafts, letters and stored reports: the table and the bucket, no verifier. */
-export const documentExchange = lazily(
-  (): Exchange =>
-    composeExchange({
-      documents: documentStore(),
-      verifier: notComposed<LetterVerifier>("letter verification"),
-    }),
-);
+/**
+ * The exchange for drafts and letters that only hands out presigned URLs (create, replace file,
+ * get): the table and the bucket's URLs, no S3 client and no verifier.
+ */
+export const documentExchange = lazily((): Exchange => {
+  const urls = presignedUrls();
+  const bucket = notComposed<DocumentStore>("reading or writing the bucket");
+  return composeExchange({
+    documents: {
+      presignUpload: (key, file) => urls.presignUpload(key, file),
+      presignDownload: (key, fileName) => urls.presignDownload(key, fileName),
+      read: (key) => bucket.read(key),
+      write: (key, body, contentType) => bucket.write(key, body, contentType),
+    },
+    verifier: notComposed<LetterVerifier>("letter verification"),
+  });
+});

@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type RuntimeConfig, readConfig } from "../shared/config.ts";
 import type { Caller } from "../shared/exchange/types.ts";
 import { useIdempotencyStore } from "../shared/http/idempotency.ts";
@@ -15,6 +16,8 @@ import { DynamoLedger } from "../shared/storage/dynamo-ledger.ts";
  */
 export interface BaseRuntime {
   readonly config: RuntimeConfig;
+  /** The table's client; its credential chain also signs the presigned URLs (runtime-documents.ts). */
+  readonly dynamo: DynamoDBClient;
   readonly ledger: DynamoLedger;
 }
 
@@ -29,10 +32,9 @@ export function lazily<T>(build: () => T): () => T {
 
 export const baseRuntime = lazily((): BaseRuntime => {
   const config = readConfig();
-  const ledger = new DynamoLedger(createDynamoClient(config), config.tableName, {
-    cursorSecret: config.cursorSecret,
-  });
-  return { config, ledger };
+  const dynamo = createDynamoClient(config);
+  const ledger = new DynamoLedger(dynamo, config.tableName, { cursorSecret: config.cursorSecret });
+  return { config, dynamo, ledger };
 });
 
 // Idempotency-Key records of every POST (shared/http/idempotency.ts), in the same table; built on

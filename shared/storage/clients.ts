@@ -47,4 +47,4 @@ const MAX_ATTEMPTS = 3;
 const CONNECT_TIMEOUT_MS = 1_000;
 
 /** The emulators accept any credentials; fixed ones keep the SDK from searching for real ones. */
-const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;

@@ -100,6 +100,16 @@ describe("routes that touch no PDF and no crypto", () => {
     }
   });
 
+  it("routes that only hand out presigned URLs sign them without the S3 client (s3-presign.ts)", () => {
+    for (const name of ["get-letter", "create-letter", "replace-file"]) {
+      const bundle = bundles.get(name)!;
+      expect(bundle.inputs.map(packageOf), name).not.toContain("@aws-sdk/client-s3");
+      expect(bundle.inputs, name).toContain("shared/storage/s3-presign.ts");
+    }
+    // The one light route that reads the bucket (the stored report) has the client: the check can fail.
+    expect(bundles.get("get-verification")!.inputs.map(packageOf)).toContain("@aws-sdk/client-s3");
+  });
+
   it("keep zod's locales out (they come with `import { z }`, not with `import * as z`)", () => {
     for (const name of LIGHT_ROUTES) {
       expect(
