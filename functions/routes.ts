@@ -311,6 +311,50 @@ export const ROUTES: readonly RouteDefinition[] = [
     access: ["table:read", "bucket:read-evidence", "kms:sign-evidence"],
     timeoutSeconds: 29,
   },
+  // Webhooks (issue 11 item 2: shared/exchange/webhook-endpoints.ts, shared/webhooks)
+  {
+    name: "register-webhook",
+    method: "POST",
+    path: "/v1/webhooks",
+    action: "manage-webhooks",
+    access: ["table:read", "table:write"],
+  },
+  {
+    name: "list-webhooks",
+    method: "GET",
+    path: "/v1/webhooks",
+    action: "manage-webhooks",
+    access: ["table:read"],
+  },
+  {
+    name: "delete-webhook",
+    method: "DELETE",
+    path: "/v1/webhooks/{id}",
+    action: "manage-webhooks",
+    access: ["table:read", "table:write"],
+  },
+  {
+    name: "test-webhook",
+    method: "POST",
+    path: "/v1/webhooks/{id}/test",
+    action: "manage-webhooks",
+    access: ["table:read"],
+    timeoutSeconds: 15,
+  },
+  {
+    name: "list-dead-webhooks",
+    method: "GET",
+    path: "/v1/admin/webhooks/dead",
+    action: "administer",
+    access: ["table:read"],
+  },
+  {
+    name: "redeliver-webhook",
+    method: "POST",
+    path: "/v1/admin/webhooks/dead/{webhookId}/redeliver",
+    action: "administer",
+    access: ["table:read", "table:write"],
+  },
 ];
 
 /** The action a route names, for its handler's `apiHandler` options; throws for an unknown route. */

@@ -26,7 +26,9 @@ export type Action =
   /** Manage the exchange itself: organs, keys, certificates, trust anchors, the send policy (`/v1/admin/…`). */
   | "administer"
   /** Search the organ directory (`GET /v1/organs`): every role, to address letters and show senders. */
-  | "read-directory";
+  | "read-directory"
+  /** Register, list, delete and test webhook endpoints (`/v1/webhooks`): an organ its own; an admin any organ's. */
+  | "manage-webhooks";
 
 /**
  * The role matrix. Why it is so:
@@ -51,8 +53,17 @@ export type Action =
  */
 export const ROLE_ACTIONS = {
   clerk: ["read", "set-status", "seal", "sign-external", "verify", "report", "read-directory"],
-  integration: ["read", "draft", "send", "sign-external", "verify", "report", "read-directory"],
-  admin: ["administer", "report", "read-directory"],
+  integration: [
+    "read",
+    "draft",
+    "send",
+    "sign-external",
+    "verify",
+    "report",
+    "read-directory",
+    "manage-webhooks",
+  ],
+  admin: ["administer", "report", "read-directory", "manage-webhooks"],
 } as const satisfies Record<Role, readonly Action[]>;
 
 export const ROLES = Object.keys(ROLE_ACTIONS) as readonly Role[];
@@ -68,6 +79,7 @@ export const ACTIONS: readonly Action[] = [
   "administer",
   "report",
   "read-directory",
+  "manage-webhooks",
 ];
 
 /** What a refusal says the caller tried: "this key's role (clerk) may not send letters". */
@@ -82,6 +94,7 @@ export const ACTION_DESCRIPTIONS: Readonly<Record<Action, string>> = {
   administer: "administer the exchange",
   report: "read handling statistics",
   "read-directory": "search the organ directory",
+  "manage-webhooks": "manage webhook endpoints",
 };
 
 export function isRole(value: unknown): value is Role {
