@@ -67,6 +67,8 @@ const BUCKET_NAME = "lienthong-letters";
 /** DynamoDB Local is restarted after a crash, unless it crashed this often within RESTART_WINDOW_MS. */
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
+/** How often the local runtime runs the webhook delivery pass (`LIENTHONG_WEBHOOK_DELIVER_MS` overrides). */
+const WEBHOOK_DELIVER_MS = 2_000;
 
 /**
  * The whole exchange on one machine: DynamoDB Local, an S3-compatible server, the table and
@@ -217,6 +219,32 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     stops.push(async () => {
       await poller.stop();
       streamClient.destroy();
+    });
+
+    // The webhook outbox's delivery pass (in AWS an EventBridge schedule runs the same handler).
+    const deliver = (await import(
+      pathToFileURL(join(options.root, "functions/webhook-deliver/handler.ts")).href
+    )) as { handler: () => Promise<unknown> };
+    const everyMs = Number(process.env["LIENTHONG_WEBHOOK_DELIVER_MS"]) || WEBHOOK_DELIVER_MS;
+    let deliveryTimer: NodeJS.Timeout | undefined;
+    let delivering: Promise<void> = Promise.resolve();
+    const deliveryPass = () => {
+      delivering = deliver
+        .handler()
+        .then(
+          () => undefined,
+          (error: unknown) => trouble(`!! webhook delivery pass failed: ${(error as Error).message}`),
+        )
+        .finally(() => {
+          if (!stopping) {
+            deliveryTimer = setTimeout(deliveryPass, everyMs);
+          }
+        });
+    };
+    deliveryTimer = setTimeout(deliveryPass, everyMs);
+    stops.push(async () => {
+      clearTimeout(deliveryTimer);
+      await delivering;
     });
 
     // Supervision: a DynamoDB Local that dies is said so and restarted on the same port and data,
