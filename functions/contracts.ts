@@ -21,6 +21,7 @@ import {
   signLetterSchema,
 } from "../shared/exchange/letter-schema.ts";
 import { copyQuerySchema, recallSchema, sealQuerySchema } from "../shared/exchange/lifecycle-schema.ts";
+import { peekQuerySchema } from "../shared/exchange/peek.ts";
 import { statsQuerySchema } from "../shared/exchange/stats-schema.ts";
 import { verifyDocumentQuerySchema } from "../shared/exchange/verify-document-schema.ts";
 import {
@@ -84,6 +85,13 @@ export interface RouteContract {
   readonly typicalErrors?: readonly ErrorCode[];
   readonly examples?: { readonly body?: unknown; readonly response?: unknown };
 }
+
+/** Peek/confirm inbox answers (issue 11 item 3). */
+const peekItemSchema = inboxItemSchema.extend({
+  lockToken: z.string().describe("the peek's lock on this copy (one per peek)"),
+  lockedUntil: z.string().describe("ISO time: unconfirmed by then, the copy is handed out again"),
+});
+const confirmationSchema = z.object({ letterId: z.string(), recipient: z.string(), confirmedAt: z.string() });
 
 const EXAMPLE_LETTER_ID = "3f1c2a4e-8b7d-4c6a-9e1f-2d3b4a5c6d7e";
 const EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
@@ -518,6 +526,28 @@ export const CONTRACTS = {
     path: letterIdPath,
     successStatus: 200,
     response: threadSchema,
+    typicalErrors: ["LETTER_NOT_FOUND"],
+  },
+  "peek-inbox": {
+    summary: "Peek at unconfirmed deliveries (polling)",
+    description:
+      "For systems that poll: up to `limit` (1–100, default 10) of the caller organ's copies not confirmed yet, " +
+      "oldest first, each locked to this peek for `lockSeconds` (1–43200, default 300): no other peek gets them " +
+      "while locked. Confirm each with `POST /v1/inbox/{id}/confirm`; an unconfirmed copy comes back once its " +
+      "lock ends (at-least-once delivery).",
+    query: peekQuerySchema,
+    successStatus: 200,
+    response: itemsOf(peekItemSchema),
+    typicalErrors: ["VALIDATION_FAILED"],
+  },
+  "confirm-delivery": {
+    summary: "Confirm a delivery picked up",
+    description:
+      "Marks the caller organ's copy of the letter picked up: peeks no longer hand it out. Idempotent: " +
+      "confirming again answers with the first confirmation's time. Another organ's letter is 404.",
+    path: letterIdPath,
+    successStatus: 200,
+    response: confirmationSchema,
     typicalErrors: ["LETTER_NOT_FOUND"],
   },
 } as const satisfies Record<string, RouteContract>;

@@ -311,6 +311,21 @@ export const ROUTES: readonly RouteDefinition[] = [
     access: ["table:read", "bucket:read-evidence", "kms:sign-evidence"],
     timeoutSeconds: 29,
   },
+  // Peek/confirm inbox for polling systems (issue 11 item 3: shared/exchange/peek.ts).
+  {
+    name: "peek-inbox",
+    method: "POST",
+    path: "/v1/inbox/peek",
+    action: "read",
+    access: ["table:read", "table:write"],
+  },
+  {
+    name: "confirm-delivery",
+    method: "POST",
+    path: "/v1/inbox/{id}/confirm",
+    action: "read",
+    access: ["table:read", "table:write"],
+  },
   // Webhooks (issue 11 item 2: shared/exchange/webhook-endpoints.ts, shared/webhooks)
   {
     name: "register-webhook",

@@ -179,6 +179,20 @@ const RULES: Readonly<Record<string, Rule>> = {
     other: "ok", // its own inbox, without the letter (checked below)
     request: () => ({ method: "GET", path: "/v1/inbox?limit=100" }),
   },
+  "peek-inbox": {
+    roles: CLERK_INTEGRATION,
+    ownOrgan: "recipient",
+    own: "ok",
+    other: "ok", // its own unconfirmed copies, without the letter
+    request: () => ({ method: "POST", path: "/v1/inbox/peek?limit=100&lockSeconds=1" }),
+  },
+  "confirm-delivery": {
+    roles: CLERK_INTEGRATION,
+    ownOrgan: "recipient",
+    own: "ok", // idempotent: confirmed again, answered as it is
+    other: "not-found",
+    request: () => ({ method: "POST", path: `/v1/inbox/${letterId}/confirm` }),
+  },
   "list-outbox": {
     roles: CLERK_INTEGRATION,
     own: "ok",

@@ -89,6 +89,8 @@ export const LIGHT_ROUTES: readonly string[] = [
   "set-status",
   "get-verification",
   "replace-file",
+  "peek-inbox",
+  "confirm-delivery",
 ];
 
 /** Issue 9's targets: light routes ≤ 700 KB and ≤ 1.3× the floor; signing and verification ≤ 1.5 MB. */
