@@ -25,6 +25,11 @@ import { peekQuerySchema } from "../shared/exchange/peek.ts";
 import { statsQuerySchema } from "../shared/exchange/stats-schema.ts";
 import { verifyDocumentQuerySchema } from "../shared/exchange/verify-document-schema.ts";
 import {
+  deadWebhooksQuerySchema,
+  registerWebhookSchema,
+  webhookOrganQuerySchema,
+} from "../shared/exchange/webhook-endpoints.ts";
+import {
   apiKeyIdPath,
   apiKeyRecordSchema,
   auditReportSchema,
@@ -92,6 +97,40 @@ const peekItemSchema = inboxItemSchema.extend({
   lockedUntil: z.string().describe("ISO time: unconfirmed by then, the copy is handed out again"),
 });
 const confirmationSchema = z.object({ letterId: z.string(), recipient: z.string(), confirmedAt: z.string() });
+
+/** Webhook answers (issue 11 item 2: shared/exchange/webhook-endpoints.ts). */
+const webhookEndpointSchema = z.object({
+  id: z.string().describe("ep_ + 24 hex digits"),
+  organ: z.string(),
+  url: z.string(),
+  events: z.array(z.enum(["letter.received", "status.changed", "recall.requested", "receipt.issued"])),
+  enabled: z.boolean(),
+  disabledReason: z.string().optional(),
+  createdAt: z.string(),
+});
+const registeredWebhookSchema = webhookEndpointSchema.extend({
+  secret: z.string().describe("whsec_…: the signing secret, shown in this answer only"),
+});
+const webhookIdPath = z.object({ id: z.string().describe("the endpoint's id (ep_…)") });
+const webhookTestSchema = z.object({
+  webhookId: z.string(),
+  outcome: z.string().describe("delivered, failed or gone (410)"),
+  status: z.number().optional(),
+  error: z.string().optional(),
+});
+const deadWebhookSchema = z.object({
+  webhookId: z.string(),
+  eventId: z.string(),
+  endpointId: z.string(),
+  organ: z.string(),
+  type: z.string(),
+  attempts: z.number(),
+  createdAt: z.string(),
+  deadAt: z.string().optional(),
+  lastStatus: z.number().optional(),
+  lastError: z.string().optional(),
+  body: z.string().describe("the exact JSON the receiver gets"),
+});
 
 const EXAMPLE_LETTER_ID = "3f1c2a4e-8b7d-4c6a-9e1f-2d3b4a5c6d7e";
 const EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
@@ -549,6 +588,62 @@ export const CONTRACTS = {
     successStatus: 200,
     response: confirmationSchema,
     typicalErrors: ["LETTER_NOT_FOUND"],
+  },
+  "register-webhook": {
+    summary: "Register a webhook endpoint",
+    description:
+      "An endpoint of the caller organ (an admin names `organ`) that receives the chosen events " +
+      "(`letter.received`, `status.changed`, `recall.requested`, `receipt.issued`), signed by the Standard " +
+      "Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the `secret` of this " +
+      "answer, shown only here. Delivered at least once, retried with backoff over more than 24 hours, then parked " +
+      "in the dead-letter queue; `webhook-id` is the same on every retry.",
+    body: registerWebhookSchema,
+    successStatus: 201,
+    response: registeredWebhookSchema,
+    typicalErrors: ["WEBHOOK_URL_INVALID", "WEBHOOK_EVENTS_INVALID", "VALIDATION_FAILED"],
+    examples: { body: { url: "https://eoffice.example.vn/hooks/lienthong", events: ["letter.received"] } },
+  },
+  "list-webhooks": {
+    summary: "List webhook endpoints",
+    description: "The caller organ's endpoints (an admin names `organ`), oldest first; never their secrets.",
+    query: webhookOrganQuerySchema,
+    successStatus: 200,
+    response: itemsOf(webhookEndpointSchema),
+  },
+  "delete-webhook": {
+    summary: "Delete a webhook endpoint",
+    description:
+      "The endpoint receives nothing more; its messages not delivered yet are parked in the dead-letter queue when due.",
+    path: webhookIdPath,
+    successStatus: 200,
+    response: z.object({ id: z.string(), deleted: z.literal(true) }),
+    typicalErrors: ["WEBHOOK_ENDPOINT_NOT_FOUND"],
+  },
+  "test-webhook": {
+    summary: "Send a test webhook",
+    description:
+      "One signed `webhook.test` message to the endpoint now, outside the outbox (no retry); answers what the receiver said.",
+    path: webhookIdPath,
+    successStatus: 200,
+    response: webhookTestSchema,
+    typicalErrors: ["WEBHOOK_ENDPOINT_NOT_FOUND"],
+  },
+  "list-dead-webhooks": {
+    summary: "List the webhook dead-letter queue",
+    description:
+      "Messages whose retries ran out (or whose endpoint was deleted, disabled or answered 410), oldest first; " +
+      "`organ` narrows to one organ, `limit` 1–100 (default 100).",
+    query: deadWebhooksQuerySchema,
+    successStatus: 200,
+    response: itemsOf(deadWebhookSchema),
+  },
+  "redeliver-webhook": {
+    summary: "Redeliver a dead webhook message",
+    description: "Back in the outbox, due now, attempts reset, with the same `webhook-id` and body.",
+    path: z.object({ webhookId: z.string().describe("the message's webhook id (msg_…)") }),
+    successStatus: 200,
+    response: deadWebhookSchema,
+    typicalErrors: ["WEBHOOK_MESSAGE_NOT_FOUND", "WEBHOOK_MESSAGE_NOT_DEAD"],
   },
 } as const satisfies Record<string, RouteContract>;
 

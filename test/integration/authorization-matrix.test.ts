@@ -128,6 +128,17 @@ async function freshKey(): Promise<string> {
     .key.id;
 }
 
+/** A new webhook endpoint of the sender (registered by an admin), to delete or test. */
+async function freshWebhook(): Promise<string> {
+  return (
+    await asAdmin<{ id: string }>("POST", "/v1/webhooks", {
+      url: "http://127.0.0.1:9/hooks",
+      events: ["receipt.issued"],
+      organ: sender,
+    })
+  ).id;
+}
+
 /** The letter's routes: own is the letter's sender (or recipient), other an organ it does not concern. */
 const letterPath = (suffix = "") => `/v1/letters/${letterId}${suffix}`;
 
@@ -458,6 +469,48 @@ const RULES: Readonly<Record<string, Rule>> = {
     own: "through",
     other: "through",
     request: () => ({ method: "GET", path: `/v1/admin/audit/letters/${letterId}` }),
+  },
+  // Webhooks: an organ's integration key manages its own endpoints, an admin any organ's (naming it);
+  // "other" is through, since the other organ's admin is let through and its integration key is not.
+  "register-webhook": {
+    roles: ["integration", "admin"],
+    own: "ok",
+    other: "through",
+    request: () => ({
+      method: "POST",
+      path: "/v1/webhooks",
+      body: { url: "http://127.0.0.1:9/hooks", events: ["receipt.issued"], organ: sender },
+    }),
+  },
+  "list-webhooks": {
+    roles: ["integration", "admin"],
+    own: "ok",
+    other: "through",
+    request: () => ({ method: "GET", path: `/v1/webhooks?organ=${sender}` }),
+  },
+  "delete-webhook": {
+    roles: ["integration", "admin"],
+    own: "ok",
+    other: "through",
+    request: async () => ({ method: "DELETE", path: `/v1/webhooks/${await freshWebhook()}` }),
+  },
+  "test-webhook": {
+    roles: ["integration", "admin"],
+    own: "ok",
+    other: "through",
+    request: async () => ({ method: "POST", path: `/v1/webhooks/${await freshWebhook()}/test` }),
+  },
+  "list-dead-webhooks": {
+    roles: ADMIN,
+    own: "ok",
+    other: "ok",
+    request: () => ({ method: "GET", path: `/v1/admin/webhooks/dead?organ=${sender}` }),
+  },
+  "redeliver-webhook": {
+    roles: ADMIN,
+    own: "refused", // no such dead message: 404 WEBHOOK_MESSAGE_NOT_FOUND
+    other: "refused",
+    request: () => ({ method: "POST", path: `/v1/admin/webhooks/dead/msg_${"0".repeat(32)}/redeliver` }),
   },
 };
 
