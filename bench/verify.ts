@@ -9,7 +9,11 @@
  *     `node -e 0` on the one-page letter (target ≤ 1.2×) and against `pdfsig -nssdir sql:<db>
  *     <file>` (an NSS db trusting the same root, with the same CRLs) on the 20 MB letter (target
  *     ≤ 1.0×); medians of {@link RUNS} rounds after one warm-up round, the commands interleaved
- *     within each round so that a change in the machine's load hits them all alike;
+ *     within each round so that a change in the machine's load hits them all alike. Beside them,
+ *     the floor of the 20 MB target (bare Node reading the file and taking one SHA-256 of it, less
+ *     than any verification does) and, where valgrind is installed, the instructions executed by
+ *     the one-page verification and by `node -e 0` (callgrind, every thread): a count that the
+ *     machine's load does not move, unlike times;
  * (b) in-process `validatePdf` throughput, warm: letters/s on the one-page letter (target ≥ 1,000),
  *     MB/s on the 20 MB one; the median of {@link RUNS} windows of about 0.3 s each, with letters per
  *     second of CPU time beside (less sensitive to other processes on a shared machine);
@@ -34,6 +38,9 @@ import { testPki } from "../test/support/pki.ts";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MB = 1024 * 1024;
 const RUNS = 11;
+/** `node -e` reading the file named by its argument and taking one SHA-256 of it: the 20 MB floor. */
+const FLOOR =
+  "require('node:crypto').createHash('sha256').update(require('node:fs').readFileSync(process.argv[1])).digest()";
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -75,6 +82,21 @@ function interleavedMedians(
     }
   }
   return Object.fromEntries(Object.entries(times).map(([name, list]) => [name, median(list)]));
+}
+
+/**
+ * Instructions executed by one run of a command, all its threads (valgrind's callgrind), or
+ * undefined where valgrind is missing or the run fails. V8 sizes itself to the CPU it sees, and
+ * under valgrind sees another, so the count is a ratio's operand only, never a time.
+ */
+function instructions(command: string, args: readonly string[]): number | undefined {
+  const result = spawnSync(
+    "valgrind",
+    ["--tool=callgrind", "--callgrind-out-file=/dev/null", "--smc-check=all-non-file", command, ...args],
+    { encoding: "utf8", cwd: ROOT, maxBuffer: 64 * MB },
+  );
+  const collected = result.status === 0 ? /Collected : (\d+)/.exec(result.stderr ?? "") : null;
+  return collected ? Number(collected[1]) : undefined;
 }
 
 /** Peak RSS (MB) of a child by polling /proc/<pid>/status VmHWM every few ms (for non-Node peers). */
@@ -202,6 +224,7 @@ async function main(): Promise<void> {
         pdfsigSmall: ["pdfsig", ["-nssdir", nss, smallPath]],
         medium: [process.execPath, verifyArgs(mediumPath)],
         pdfsigMedium: ["pdfsig", ["-nssdir", nss, mediumPath]],
+        floorMedium: [process.execPath, ["-e", FLOOR, mediumPath]],
       },
       buildWhenStale,
     );
@@ -209,6 +232,13 @@ async function main(): Promise<void> {
     const smallMs = whole.small!;
     const oursMs = whole.medium!;
     const pdfsigMs = whole.pdfsigMedium!;
+    const floorMs = whole.floorMedium!;
+    const nodeInstructions = instructions(process.execPath, ["-e", "0"]);
+    const smallInstructions = instructions(process.execPath, verifyArgs(smallPath));
+    const instructionRatio =
+      nodeInstructions && smallInstructions ? `${fmt(smallInstructions / nodeInstructions, 2)}×` : "n/a";
+    const millions = (count: number | undefined): string =>
+      count === undefined ? "no valgrind" : `${fmt(count / 1e6, 0)} M`;
 
     // (b) in-process throughput, warm
     const options = {
@@ -278,6 +308,13 @@ async function main(): Promise<void> {
         "≤ 1.2×",
       ],
       [
+        `(a) instructions (callgrind), ${fmt(small.length / 1024, 0)} KB letter, vs bare node`,
+        millions(smallInstructions),
+        millions(nodeInstructions),
+        instructionRatio,
+        "",
+      ],
+      [
         `(a) pdfsig, ${fmt(small.length / 1024, 0)} KB letter (for scale)`,
         "",
         `${fmt(whole.pdfsigSmall!, 0)} ms`,
@@ -290,6 +327,13 @@ async function main(): Promise<void> {
         `${fmt(pdfsigMs, 0)} ms`,
         `${fmt(oursMs / pdfsigMs, 2)}×`,
         "≤ 1.0×",
+      ],
+      [
+        `(a) floor: bare node + read + one SHA-256, ${fmt(medium.length / MB)} MB, vs pdfsig`,
+        `${fmt(floorMs, 0)} ms`,
+        `${fmt(pdfsigMs, 0)} ms`,
+        `${fmt(floorMs / pdfsigMs, 2)}×`,
+        "",
       ],
       [
         `(b) in-process, ${fmt(small.length / 1024, 0)} KB letter, warm, median of ${RUNS}`,
