@@ -2,6 +2,16 @@ import { randomUUID } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
 import type { ValidationReport } from "../verification/report.ts";
 import type { SendPolicySource } from "./admin-ports.ts";
+import {
+  type AttachmentUpload,
+  type AttachmentVerifier,
+  type AttachmentView,
+  attachmentsRefused,
+  attachmentViews,
+  type CheckedAttachments,
+  checkAttachments,
+  presignAttachmentUploads,
+} from "./attachments.ts";
 import type { CopyLifecycle } from "./event-ports.ts";
 import { completeFanOut, deliveriesOf, type FanOutBytes, sentEventOf } from "./fan-out.ts";
 import type { CreateLetterInput, LetterFileInput, ListQuery, SetStatusInput } from "./letter-schema.ts";
@@ -39,7 +49,7 @@ export interface ExchangeOptions {
    * Verifies every letter at `send` and keeps the report as evidence; absent: no verification
    * (only under a send policy that delivers unverified letters, `record-only`).
    */
-  readonly verifier?: Pick<LetterVerifier, "verify">;
+  readonly verifier?: Pick<LetterVerifier, "verify"> & Partial<Pick<AttachmentVerifier, "verifyDetached">>;
   /** Which verdicts `send` delivers (`send-policy.ts`); default `require-total-passed`. */
   readonly sendPolicy?: SendPolicy;
   /** The admin's send policy setting (read at each send); absent or unset: `sendPolicy` applies. */
@@ -61,8 +71,14 @@ export interface RecipientView {
   readonly revoked?: CopyLifecycle["revoked"];
 }
 
-export interface LetterView extends Omit<Letter, "file" | "verification" | "pending" | "head"> {
+export interface LetterView
+  extends Omit<
+    Letter,
+    "file" | "verification" | "pending" | "head" | "attachments" | "attachmentsReportKey"
+  > {
   readonly file: Omit<Letter["file"], "key">;
+  /** The appendices with their verdicts; with downloads in GET letter once sent (attachments.ts). */
+  readonly attachments?: readonly AttachmentView[];
   readonly verification?: Omit<SendVerification, "reportKey">;
   /** Status per recipient: every recipient for the sender, its own copy for a recipient. */
   readonly deliveries: readonly RecipientView[];
@@ -82,6 +98,7 @@ export interface InboxItem {
   readonly urgency: number;
   readonly dueDate?: string;
   readonly verdict?: VerificationSummary["verdict"];
+  readonly attachments?: Delivery["summary"]["attachments"];
   readonly recall?: CopyLifecycle["recall"];
   readonly revoked?: CopyLifecycle["revoked"];
 }
@@ -109,8 +126,12 @@ export class Exchange {
   async createLetter(
     caller: Caller,
     input: CreateLetterInput,
-  ): Promise<{ letter: LetterView; upload: PresignedUpload }> {
+  ): Promise<{ letter: LetterView; upload: PresignedUpload; attachments?: AttachmentUpload[] }> {
     this.checkFileSize(input.file.size);
+    for (const attachment of input.attachments ?? []) {
+      this.checkFileSize(attachment.size);
+      this.checkFileSize(attachment.signature?.size ?? 0);
+    }
     if (input.recipients.includes(caller.organCode)) {
       throw new ExchangeError("VALIDATION_FAILED", {
         detail: `a letter cannot be addressed to its sender (${caller.organCode})`,
@@ -132,7 +153,10 @@ export class Exchange {
     // With its number: the one given, or the series' next for "auto" (numbering.ts).
     const written = await this.options.ledger.createLetter(letter);
     const upload = await this.options.documents.presignUpload(written.file.key, file);
-    return { letter: this.view(written, []), upload };
+    const attachments = written.attachments?.length
+      ? await presignAttachmentUploads(this.options.documents, id, written.attachments)
+      : undefined;
+    return { letter: this.view(written, []), upload, ...(attachments ? { attachments } : {}) };
   }
 
   /**
@@ -166,10 +190,18 @@ export class Exchange {
         detail: `declared SHA-256 ${letter.file.sha256}, uploaded ${sha256}`,
       });
     }
-    const checked = await this.verify(bytes, letter, sha256);
+    const policy = await this.policyFor(letter.sender);
+    // The appendices first (uploads checked, each verified): one the policy refuses refuses the send.
+    const attached = await checkAttachments(this.options, letter, (verdict) =>
+      sendPolicyAccepts(policy.setting.verdicts, verdict),
+    );
+    const checked = await this.verify(bytes, letter, sha256, policy, attached.refused.length === 0);
     const verification = checked?.verification;
     if (checked?.verification.decision === "refused") {
-      return this.refuse(caller, letter, checked);
+      return this.refuse(caller, letter, checked, attached);
+    }
+    if (attached.refused.length > 0) {
+      throw attachmentsRefused(letter, attached.refused); // no verifier: cannot happen (no verdicts)
     }
     // Under Object Lock, letters/ and evidence/ objects can never be removed: they are written
     // only once the table has committed this send, so a send that loses a race writes none. The
@@ -183,6 +215,12 @@ export class Exchange {
     if (reportSourceKey && report) {
       await this.options.documents.write(reportSourceKey, report, "application/json");
     }
+    const attachmentsReportSourceKey = attached.report
+      ? `${BUCKET_LAYOUT.incoming}${id}/${sha256}/attachments-${randomUUID()}.json`
+      : undefined;
+    if (attachmentsReportSourceKey && attached.report) {
+      await this.options.documents.write(attachmentsReportSourceKey, attached.report, "application/json");
+    }
     const at = this.now().toISOString();
     const committed: Letter = {
       ...letter,
@@ -190,14 +228,29 @@ export class Exchange {
       sentAt: at,
       file: { ...letter.file, key: `${BUCKET_LAYOUT.letters}${id}/${sha256}` },
       ...(verification ? { verification } : {}),
-      pending: { sourceKey: letter.file.key, ...(reportSourceKey ? { reportSourceKey } : {}) },
+      ...(attached.attachments.length > 0 ? { attachments: attached.attachments } : {}),
+      ...(attachmentsReportSourceKey
+        ? {
+            attachmentsReportKey: `${BUCKET_LAYOUT.evidence}${attachmentsReportSourceKey.slice(BUCKET_LAYOUT.incoming.length)}`,
+          }
+        : {}),
+      pending: {
+        sourceKey: letter.file.key,
+        ...(reportSourceKey ? { reportSourceKey } : {}),
+        ...(attachmentsReportSourceKey ? { attachmentsReportSourceKey } : {}),
+      },
     };
     const event = sentEventOf(committed);
     const sending: Letter = { ...committed, head: { seq: event.seq, hash: event.hash } };
     if (!(await this.options.ledger.beginSend(sending, sha256))) {
       return this.afterLostRace(caller, id);
     }
-    return this.finishSend(sending, { file: bytes, ...(report ? { report } : {}) });
+    return this.finishSend(sending, {
+      file: bytes,
+      ...(report ? { report } : {}),
+      ...(attached.report ? { attachmentsReport: attached.report } : {}),
+      attachments: attached.bytes,
+    });
   }
 
   /**
@@ -257,7 +310,10 @@ export class Exchange {
   async getLetter(caller: Caller, id: string): Promise<LetterView> {
     const { letter, delivery } = await this.visibleLetter(caller, id);
     const deliveries = delivery ? [delivery] : await this.options.ledger.listDeliveries(id);
-    return this.view(letter, deliveries, await this.download(letter));
+    const view = this.view(letter, deliveries, await this.download(letter));
+    return letter.attachments?.length
+      ? { ...view, attachments: await attachmentViews(this.options.documents, letter, true) }
+      : view;
   }
 
   async inbox(caller: Caller, query: ListQuery & InboxFilter): Promise<Page<InboxItem>> {
@@ -344,16 +400,23 @@ export class Exchange {
    * Verifies the file and judges the verdict by the send policy; the report is kept by the caller
    * once the table has committed the attempt ({@link Exchange.keepReport}).
    */
-  private async verify(bytes: Uint8Array, letter: Letter, sha256: string): Promise<CheckedSend | undefined> {
+  private async verify(
+    bytes: Uint8Array,
+    letter: Letter,
+    sha256: string,
+    { setting, scope }: { setting: SendPolicySetting; scope: string },
+    attachmentsAccepted: boolean,
+  ): Promise<CheckedSend | undefined> {
     if (!this.options.verifier) {
       return undefined; // only under a policy that delivers unverified letters (constructor)
     }
     // An unreadable PDF is refused here (PDF_MALFORMED), before anything is delivered.
     const report = await this.options.verifier.verify(bytes, letter.sender);
-    const { setting, scope } = await this.policyFor(letter.sender);
     const unmet = unmetRequirements(setting, report.signatures, letter.sender);
     const decision =
-      sendPolicyAccepts(setting.verdicts, report.verdict) && unmet.length === 0 ? "delivered" : "refused";
+      sendPolicyAccepts(setting.verdicts, report.verdict) && unmet.length === 0 && attachmentsAccepted
+        ? "delivered"
+        : "refused";
     // One key per attempt: a concurrent send must not overwrite the report of the one that won
     // (the winner's key is what the letter records). A refused attempt's report stays with the
     // draft under incoming/ (unlocked, it expires with the draft's upload); only a delivered
@@ -400,12 +463,34 @@ export class Exchange {
    * and the caller gets SIGNATURE_POLICY_FAILED with the verdict, the summary and where the
    * report is. Nothing is delivered.
    */
-  private async refuse(caller: Caller, letter: Letter, checked: CheckedSend): Promise<LetterView> {
+  private async refuse(
+    caller: Caller,
+    letter: Letter,
+    checked: CheckedSend,
+    attached: CheckedAttachments,
+  ): Promise<LetterView> {
     const { verification } = checked;
     if (!(await this.options.ledger.recordSendRefusal(letter.id, verification.fileSha256, verification))) {
       return this.afterLostRace(caller, letter.id);
     }
     await this.keepReport(checked);
+    const mainAccepted =
+      sendPolicyAccepts(verification.policy, verification.verdict) && !verification.unmetRequirements?.length;
+    if (mainAccepted && attached.refused.length > 0) {
+      // Only appendices failed: the refusal names them (and carries the main file's verification).
+      const refusal = attachmentsRefused(letter, attached.refused);
+      const problem = (refusal.meta?.["problem"] ?? {}) as Record<string, unknown>;
+      throw new ExchangeError("SIGNATURE_POLICY_FAILED", {
+        detail: refusal.detail ?? "",
+        meta: {
+          problem: {
+            ...problem,
+            verification: withoutReportKey(verification),
+            report: `/v1/letters/${letter.id}/verification`,
+          },
+        },
+      });
+    }
     const accepted = SEND_POLICIES[verification.policy].join(" or ");
     const unmet = verification.unmetRequirements ?? [];
     throw new ExchangeError("SIGNATURE_POLICY_FAILED", {
@@ -482,7 +567,7 @@ export class Exchange {
 
   private view(letter: Letter, deliveries: readonly Delivery[], download?: PresignedDownload): LetterView {
     const { key: _key, ...file } = letter.file;
-    const { pending: _pending, head: _head, ...shown } = letter;
+    const { pending: _pending, head: _head, attachmentsReportKey: _reports, ...shown } = letter;
     const verification = letter.verification ? withoutReportKey(letter.verification) : undefined;
     const order = new Map(letter.recipients.map((code, i) => [code, i]));
     return {

@@ -20,6 +20,7 @@
  */
 import { ExchangeError } from "../errors/index.ts";
 import { appendEvent, type ChainEvent, letterChain } from "../evidence/chain.ts";
+import { attachmentsFlag, writeAttachments } from "./attachments.ts";
 import { MAX_RECIPIENTS } from "./letter-schema.ts";
 import type { DocumentStore, ExchangeLedger } from "./ports.ts";
 import { sha256Hex } from "./sha256.ts";
@@ -76,6 +77,7 @@ export function deliveriesOf(letter: Letter): Delivery[] {
   if (!at) {
     throw new Error(`letter ${letter.id} has no commit time: it was not committed for sending`);
   }
+  const attachments = attachmentsFlag(letter);
   return letter.recipients.map((recipient): Delivery => {
     const arrival = arrivalEvent(letter, recipient, at);
     return {
@@ -92,6 +94,7 @@ export function deliveriesOf(letter: Letter): Delivery[] {
         urgency: letter.urgency,
         ...(letter.dueDate ? { dueDate: letter.dueDate } : {}),
         ...(letter.verification ? { verdict: letter.verification.verdict } : {}),
+        ...(attachments ? { attachments } : {}),
       },
       // No `head` yet: while the arrival is the chain's only event, it is the head (the lifecycle
       // appends event 1 where `head` is absent), and a copy stays under 1 KB, one write unit.
@@ -104,6 +107,9 @@ export function deliveriesOf(letter: Letter): Delivery[] {
 export interface FanOutBytes {
   readonly file: Uint8Array;
   readonly report?: Uint8Array;
+  readonly attachmentsReport?: Uint8Array;
+  /** The appendices' (and their `.p7s`) bytes by SHA-256. */
+  readonly attachments?: ReadonlyMap<string, Uint8Array>;
 }
 
 /**
@@ -158,5 +164,15 @@ async function writeLockedObjects(
     }
     writes.push(documents.write(reportKey, report, "application/json"));
   }
+  if (letter.attachmentsReportKey && pending.attachmentsReportSourceKey) {
+    const report = bytes?.attachmentsReport ?? (await documents.read(pending.attachmentsReportSourceKey));
+    if (!report) {
+      throw new ExchangeError("INTERNAL", {
+        detail: `the attachments' report of letter ${letter.id} (${pending.attachmentsReportSourceKey}) is missing`,
+      });
+    }
+    writes.push(documents.write(letter.attachmentsReportKey, report, "application/json"));
+  }
+  writes.push(writeAttachments(documents, letter, bytes?.attachments));
   await Promise.all(writes);
 }

@@ -64,21 +64,59 @@ export const isoDate = /* @__PURE__ */ built(() =>
   ),
 );
 
+/** A file name as given by the sender (the name a recipient downloads it under). */
+const fileName = () =>
+  text({ min: 1, max: 255 }).check(
+    z.refine((name) => !/[/\\]/.test(name), "file name must not contain slashes"),
+    z.refine((name) => name !== "." && name !== "..", "file name must not be '.' or '..'"),
+  );
+
+const fileSize = () => z.number().check(z.int(), z.positive());
+
+const fileSha256 = () =>
+  z.pipe(
+    z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, "expected the file's SHA-256 as 64 hex digits")),
+    z.transform((hex: string) => hex.toLowerCase()),
+  );
+
 /** A letter's file as declared by the sender, checked against the stored bytes at `send`. */
 export const letterFileSchema = /* @__PURE__ */ built(() =>
   z.strictObject({
-    name: text({ min: 1, max: 255 }).check(
-      z.refine((name) => !/[/\\]/.test(name), "file name must not contain slashes"),
-      z.refine((name) => name !== "." && name !== "..", "file name must not be '.' or '..'"),
-    ),
+    name: fileName(),
     contentType: z._default(z.literal("application/pdf"), "application/pdf"),
-    size: z.number().check(z.int(), z.positive()),
-    sha256: z.pipe(
-      z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, "expected the file's SHA-256 as 64 hex digits")),
-      z.transform((hex: string) => hex.toLowerCase()),
-    ),
+    size: fileSize(),
+    sha256: fileSha256(),
   }),
 );
+
+/** Appendices a letter may carry besides its main file (attachments.ts). */
+export const MAX_ATTACHMENTS = 20;
+
+/**
+ * An appendix (phụ lục) declared at creation: a signed PDF, or any file with a detached CAdES
+ * signature (`.p7s`) declared beside it. Each is uploaded like the main file and verified at `send`.
+ */
+export const attachmentSchema = /* @__PURE__ */ built(() =>
+  z
+    .strictObject({
+      name: fileName(),
+      contentType: z._default(
+        z.string().check(z.regex(/^[\w.+-]+\/[\w.+-]+$/, "expected a media type such as application/pdf")),
+        "application/pdf",
+      ),
+      size: fileSize(),
+      sha256: fileSha256(),
+      signature: z.optional(z.strictObject({ name: fileName(), size: fileSize(), sha256: fileSha256() })),
+    })
+    .check(
+      z.refine((a) => a.contentType === "application/pdf" || a.signature !== undefined, {
+        message: "a file that is not a PDF needs a detached signature (.p7s): declare it as `signature`",
+        path: ["signature"],
+      }),
+    ),
+);
+
+export type AttachmentInput = z.infer<typeof attachmentSchema>;
 
 /** `PUT /v1/letters/{id}/file`: a draft's new file (e.g. the corrected one after a refused send). */
 export type LetterFileInput = z.infer<typeof letterFileSchema>;
@@ -117,6 +155,15 @@ export const createLetterSchema = /* @__PURE__ */ built(() =>
     /** Why the earlier letter is revoked (required), updated or replaced. */
     businessReason: z.optional(text({ min: 1, max: 1000, multiline: true })),
     file: letterFileSchema,
+    attachments: z.optional(
+      z.array(attachmentSchema).check(
+        z.maxLength(MAX_ATTACHMENTS),
+        z.refine(
+          (list) => new Set(list.map((a) => a.sha256)).size === list.length,
+          "attachments must not repeat a file (same SHA-256)",
+        ),
+      ),
+    ),
   }),
 );
 

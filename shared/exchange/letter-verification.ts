@@ -2,9 +2,10 @@ import { ExchangeError } from "../errors/index.ts";
 import { parseCertificates } from "../pki/certificate.ts";
 import type { RevocationFetcher } from "../pki/revocation.ts";
 import { type TrustAnchors, trustAnchorsFrom } from "../pki/trust.ts";
-import type { RevocationPolicy } from "../verification/options.ts";
+import type { RevocationPolicy, ValidationOptions } from "../verification/options.ts";
 import type { ValidationReport } from "../verification/report.ts";
 import { summarise } from "../verification/summary.ts";
+import { validateDetached } from "../verification/validate-detached.ts";
 import { validatePdf } from "../verification/validate-pdf.ts";
 import type { ExchangeLedger } from "./ports.ts";
 import type { VerificationSummary } from "./types.ts";
@@ -30,8 +31,23 @@ export class LetterVerifier {
   constructor(private readonly options: LetterVerifierOptions) {}
 
   async verify(pdf: Uint8Array, expectedOrganCode?: string): Promise<ValidationReport> {
+    return validatePdf(pdf, await this.validationOptions(expectedOrganCode));
+  }
+
+  /** A file with its detached CAdES signature (an appendix), under the same trust and binding rules. */
+  async verifyDetached(
+    content: Uint8Array,
+    p7s: Uint8Array,
+    expectedOrganCode?: string,
+  ): Promise<ValidationReport> {
+    // A copy: the CMS parser reads the view's whole ArrayBuffer, and a store's read may hand back a
+    // view into a pooled one (bytes at an offset are then misread as CMS_UNREADABLE).
+    return validateDetached(content, new Uint8Array(p7s), await this.validationOptions(expectedOrganCode));
+  }
+
+  private async validationOptions(expectedOrganCode?: string): Promise<ValidationOptions> {
     const { ledger } = this.options;
-    return validatePdf(pdf, {
+    return {
       trustAnchors: await this.trustAnchors(),
       revocation: this.options.revocation ?? "require",
       ...(this.options.fetcher ? { fetcher: this.options.fetcher } : {}),
@@ -39,7 +55,7 @@ export class LetterVerifier {
       organDirectory: {
         isBound: (organCode, certificate) => ledger.isCertificateBound(organCode, certificate.sha256),
       },
-    });
+    };
   }
 
   private async trustAnchors(): Promise<TrustAnchors> {

@@ -1,6 +1,6 @@
 import type { ChainEvent } from "../evidence/chain.ts";
 import type { Indication, SubIndication } from "../verification/report.ts";
-import type { CreateLetterInput } from "./letter-schema.ts";
+import type { AttachmentInput, CreateLetterInput } from "./letter-schema.ts";
 import type { SendPolicy, SendPolicySetting, SignatureRequirement } from "./send-policy.ts";
 import type { StatusCode } from "./status.ts";
 
@@ -77,9 +77,32 @@ export interface PendingFanOut {
   readonly sourceKey: string;
   /** The verification report as kept before the commit (`incoming/…`), copied to `verification.reportKey`. */
   readonly reportSourceKey?: string;
+  /** The appendices' reports as kept before the commit (`incoming/…`), copied to `attachmentsReportKey`. */
+  readonly attachmentsReportSourceKey?: string;
 }
 
-export interface Letter extends Omit<CreateLetterInput, "file"> {
+/** How an appendix was judged at `send` (its full report is with the letter's evidence). */
+export interface AttachmentVerdict {
+  /** `pdf`: a signed PDF, verified as the main file; `detached`: the file with its `.p7s`. */
+  readonly kind: "pdf" | "detached";
+  readonly verdict: Indication;
+  readonly signatures: VerificationSummary["signatures"];
+  /** Whether the send policy in force accepts this verdict (a refused one stops the whole send). */
+  readonly accepted: boolean;
+}
+
+/**
+ * An appendix as the letter records it: as declared, plus its verdict once sent. Its objects are
+ * content-addressed (`attachments.ts`), so the item stores no keys.
+ */
+export interface LetterAttachment extends AttachmentInput {
+  readonly verification?: AttachmentVerdict;
+}
+
+export interface Letter extends Omit<CreateLetterInput, "file" | "attachments"> {
+  readonly attachments?: readonly LetterAttachment[];
+  /** The appendices' verification reports as one JSON object (`evidence/…`), once sent. */
+  readonly attachmentsReportKey?: string;
   readonly id: string;
   readonly sender: string;
   readonly state: LetterState;
@@ -114,6 +137,8 @@ export interface Delivery {
   readonly summary: Pick<Letter, "code" | "documentType" | "subject" | "urgency" | "dueDate"> & {
     /** The verification verdict at send, so that the inbox shows it at a glance. */
     readonly verdict?: VerificationSummary["verdict"];
+    /** How many appendices the letter carries and the worst of their verdicts (the inbox flag). */
+    readonly attachments?: { readonly count: number; readonly verdict?: VerificationSummary["verdict"] };
   };
   /**
    * The copy's arrival (01), event 0 of its chain `delivery:<letterId>:<recipient>`; `head` is set

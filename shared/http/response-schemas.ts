@@ -63,6 +63,28 @@ export const verificationSummarySchema = z.object({
   fileSha256: z.string().optional(),
 });
 
+/** An appendix (shared/exchange/attachments.ts): its declaration, verdict, and downloads once sent. */
+export const attachmentViewSchema = z.object({
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  sha256: z.string(),
+  signature: z
+    .object({ name: z.string(), size: z.number().int(), sha256: z.string() })
+    .optional()
+    .describe("the detached CAdES signature (.p7s) the file was verified against"),
+  verification: z
+    .object({
+      kind: z.enum(["pdf", "detached"]),
+      verdict: indication,
+      signatures: verificationSummarySchema.shape.signatures,
+      accepted: z.boolean().describe("whether the send policy in force accepts this verdict"),
+    })
+    .optional(),
+  download: presignedDownloadSchema.optional(),
+  signatureDownload: presignedDownloadSchema.optional(),
+});
+
 export const letterViewSchema = z.object({
   id: z.string(),
   sender: organCode,
@@ -86,11 +108,28 @@ export const letterViewSchema = z.object({
   createdAt: isoDateTime,
   sentAt: isoDateTime.optional(),
   verification: verificationSummarySchema.optional(),
+  attachments: z.array(attachmentViewSchema).optional(),
   deliveries: z.array(recipientViewSchema),
   download: presignedDownloadSchema.optional(),
 });
 
-export const letterWithUploadSchema = z.object({ letter: letterViewSchema, upload: presignedUploadSchema });
+export const letterWithUploadSchema = z.object({
+  letter: letterViewSchema,
+  upload: presignedUploadSchema,
+  attachments: z
+    .array(
+      z.object({
+        name: z.string(),
+        sha256: z.string(),
+        upload: presignedUploadSchema,
+        signature: z
+          .object({ name: z.string(), sha256: z.string(), upload: presignedUploadSchema })
+          .optional(),
+      }),
+    )
+    .optional()
+    .describe("one presigned upload per declared attachment (and one for its .p7s)"),
+});
 
 export const inboxItemSchema = z.object({
   letterId: z.string(),
@@ -105,6 +144,10 @@ export const inboxItemSchema = z.object({
   urgency: z.number().int(),
   dueDate: z.string().optional(),
   verdict: indication.optional(),
+  attachments: z
+    .object({ count: z.number().int(), verdict: indication.optional() })
+    .optional()
+    .describe("how many attachments the letter carries and the worst of their verdicts"),
 });
 
 /** A page of a list: pass `nextCursor` back as `cursor`; absent on the last page. */

@@ -549,6 +549,9 @@ export class DynamoLedger implements ExchangeLedger {
       ":sweep": keys.sending(letter.id),
       ":sweepSort": keys.sendingSort(letter.sentAt ?? "", letter.id),
       ...(letter.verification ? { ":verification": letter.verification } : {}),
+      // The appendices with their verdicts, and where their reports go (attachments.ts).
+      ...(letter.attachments ? { ":attachments": letter.attachments } : {}),
+      ...(letter.attachmentsReportKey ? { ":attachmentsReport": letter.attachmentsReportKey } : {}),
     };
     const assignments = [
       "#state = :sending",
@@ -560,6 +563,8 @@ export class DynamoLedger implements ExchangeLedger {
       "GSI1PK = :sweep",
       "GSI1SK = :sweepSort",
       ...(letter.verification ? ["verification = :verification"] : []),
+      ...(letter.attachments ? ["attachments = :attachments"] : []),
+      ...(letter.attachmentsReportKey ? ["attachmentsReportKey = :attachmentsReport"] : []),
     ];
     try {
       await this.client.send(
