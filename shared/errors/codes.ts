@@ -483,6 +483,28 @@ export const ERROR_CODES = {
     vi: "Cơ quan của bạn đã có văn bản mang số và ký hiệu này trong năm.",
   },
 
+  // edXML through the exchange (issue 11 item 1: shared/edxml/exchange-bridge.ts, POST /v1/edxml).
+  EDXML_SENDER_MISMATCH: {
+    status: 403,
+    en: "The edXML package's sender (From) is not the organ this API key acts for: an organ imports only its own packages.",
+    vi: "Đơn vị gửi (From) của gói edXML không phải cơ quan của khóa API này: mỗi cơ quan chỉ nhập gói của chính mình.",
+  },
+  EDXML_NO_PDF: {
+    status: 422,
+    en: "The edXML letter package has no PDF attachment: the exchange sends signed PDF letters only. Nothing was created.",
+    vi: "Gói văn bản edXML không có tệp đính kèm PDF: hệ thống chỉ gửi văn bản PDF có chữ ký số. Không có văn bản nào được tạo.",
+  },
+  EDXML_DOCUMENT_CONFLICT: {
+    status: 409,
+    en: "The package's DocumentId names a letter of your organ that has another file.",
+    vi: "Mã văn bản (DocumentId) của gói trỏ tới một văn bản của cơ quan bạn có tệp khác.",
+  },
+  EDXML_STATUS_NOT_APPLICABLE: {
+    status: 422,
+    en: "This status cannot be imported: 01 is recorded by the exchange on arrival, and 13 is the sender's recall request (POST /v1/letters/{id}/recall).",
+    vi: "Không thể nhập trạng thái này: 01 do hệ thống ghi khi văn bản đến, còn 13 là yêu cầu thu hồi của bên gửi (POST /v1/letters/{id}/recall).",
+  },
+
   // Internal
   INTERNAL: {
     status: 500,
