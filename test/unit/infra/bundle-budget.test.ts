@@ -110,6 +110,24 @@ describe("routes that touch no PDF and no crypto", () => {
     expect(bundles.get("get-verification")!.inputs.map(packageOf)).toContain("@aws-sdk/client-s3");
   });
 
+  it("validate with zod/mini: no classic zod, no JSON Schema generator, no OpenAPI contracts", () => {
+    for (const name of LIGHT_ROUTES) {
+      const inputs = bundles.get(name)!.inputs;
+      expect(
+        inputs.filter(
+          (input) =>
+            input.includes("zod/v4/classic/") ||
+            /zod\/v4\/core\/(to-json-schema|json-schema)/.test(input) ||
+            /^functions\/(contracts|openapi)\.ts$/.test(input) ||
+            input === "shared/http/response-schemas.ts",
+        ),
+        name,
+      ).toEqual([]);
+    }
+    // The check can fail: a route that validates a body bundles zod's core.
+    expect(bundles.get("create-letter")!.inputs).toContain("node_modules/zod/v4/core/schemas.js");
+  });
+
   it("keep zod's locales out (they come with `import { z }`, not with `import * as z`)", () => {
     for (const name of LIGHT_ROUTES) {
       expect(
