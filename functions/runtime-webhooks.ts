@@ -33,8 +33,9 @@ export const notifier = lazily(
     new Notifier({
       store: webhookStore(),
       timeScale: timeScale(),
-      // Locally a compressed schedule retries within a second: a shorter per-attempt timeout too.
-      ...(timeScale() < 1 ? { timeoutMs: 2_000 } : {}),
+      // A compressed schedule (local only) retries within seconds: shorter per-attempt timeouts and
+      // leases too, so that a notifier killed mid-batch has its claims back within seconds.
+      ...(timeScale() < 1 ? { timeoutMs: 2_000, leaseMs: 10_000 } : {}),
       log: (event) => log(event.event === "webhook.attempt" ? "info" : "warn", event.event, { ...event }),
     }),
 );
