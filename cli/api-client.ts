@@ -184,13 +184,15 @@ export async function runRemote(
   command: string,
   argv: readonly string[],
   body: () => Promise<number>,
+  /** The option naming the exchange's URL (`api` where `--url` means something else). */
+  urlOption = "url",
 ): Promise<number> {
   let url: string | undefined;
   try {
     return await body();
   } catch (error) {
     try {
-      url = resolveConnection(flagsOf(argv)).url;
+      url = resolveConnection(flagsOf(argv, urlOption)).url;
     } catch {
       url = undefined;
     }
@@ -205,7 +207,10 @@ export async function runRemote(
 }
 
 /** --url/--key/--profile as given, read loosely (for the error line's URL only). */
-function flagsOf(argv: readonly string[]): { url?: string; key?: string; profile?: string } {
+function flagsOf(
+  argv: readonly string[],
+  urlOption: string,
+): { url?: string; key?: string; profile?: string } {
   const value = (name: string) => {
     const index = argv.indexOf(`--${name}`);
     const inline = argv.find((arg) => arg.startsWith(`--${name}=`));
@@ -213,7 +218,7 @@ function flagsOf(argv: readonly string[]): { url?: string; key?: string; profile
   };
   const flags: { url?: string; key?: string; profile?: string } = {};
   for (const name of ["url", "key", "profile"] as const) {
-    const found = value(name);
+    const found = value(name === "url" ? urlOption : name);
     if (found !== undefined) {
       flags[name] = found;
     }

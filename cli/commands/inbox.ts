@@ -4,6 +4,8 @@
  * next page's cursor is printed under the table) or every page (`--all`), with the filters the
  * API takes (shared/exchange/letter-schema.ts inboxQuerySchema / outboxQuerySchema).
  */
+
+import type { operations } from "../../sdk/index.ts";
 import {
   CONNECTION_HELP,
   CONNECTION_OPTIONS,
@@ -57,11 +59,11 @@ const PAGING_HELP = `Paging:
   --all                   every page`;
 
 /**
- * Query parameters the SDK's generated types do not list yet (the filters): openapi-fetch sends
- * whatever the query object holds, so they are passed beside limit/cursor.
+ * The query as the SDK types it: every value is a string the API validates (its refusal names the
+ * parameter), so the flags' text is passed as given.
  */
-function asPagingQuery(query: Query): { limit?: string; cursor?: string } {
-  return query;
+function asQuery<T>(query: Query): T {
+  return query as T;
 }
 
 export function listCommand<T>(kind: ListKind<T>): Command {
@@ -129,10 +131,11 @@ export function listCommand<T>(kind: ListKind<T>): Command {
   };
 }
 
+type InboxQuery = NonNullable<operations["listInbox"]["parameters"]["query"]>;
 type InboxItem = Awaited<ReturnType<typeof fetchInbox>>["items"][number];
 
 function fetchInbox(remote: Remote, query: Query) {
-  return ok(remote.api.GET("/v1/inbox", { params: { query: asPagingQuery(query) } }));
+  return ok(remote.api.GET("/v1/inbox", { params: { query: asQuery<InboxQuery>(query) } }));
 }
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : "");
@@ -173,4 +176,4 @@ Examples:
   ],
 });
 
-export { asPagingQuery, COMMON_FILTERS, day, FILTER_HELP, PAGING_HELP };
+export { asQuery, COMMON_FILTERS, day, FILTER_HELP, PAGING_HELP };

@@ -1,11 +1,13 @@
 /** `lienthong outbox`: the letters the organ sent (or drafted), as cli/commands/inbox.ts lists the inbox. */
+import type { operations } from "../../sdk/index.ts";
 import { CONNECTION_HELP, clip, ok, type Remote } from "../api-client.ts";
-import { asPagingQuery, COMMON_FILTERS, day, FILTER_HELP, listCommand, PAGING_HELP } from "./inbox.ts";
+import { asQuery, COMMON_FILTERS, day, FILTER_HELP, listCommand, PAGING_HELP } from "./inbox.ts";
 
+type OutboxQuery = NonNullable<operations["listOutbox"]["parameters"]["query"]>;
 type OutboxItem = Awaited<ReturnType<typeof fetchOutbox>>["items"][number];
 
 function fetchOutbox(remote: Remote, query: Record<string, string>) {
-  return ok(remote.api.GET("/v1/outbox", { params: { query: asPagingQuery(query) } }));
+  return ok(remote.api.GET("/v1/outbox", { params: { query: asQuery<OutboxQuery>(query) } }));
 }
 
 export const command = listCommand<OutboxItem>({
