@@ -489,6 +489,11 @@ export const ERROR_CODES = {
     en: "The edXML package's sender (From) is not the organ this API key acts for: an organ imports only its own packages.",
     vi: "Đơn vị gửi (From) của gói edXML không phải cơ quan của khóa API này: mỗi cơ quan chỉ nhập gói của chính mình.",
   },
+  EDXML_ROLE_NOT_ALLOWED: {
+    status: 403,
+    en: "This API key's role may not import this kind of edXML package: a letter package is a send (integration keys), a status package a status change (clerk keys).",
+    vi: "Vai trò của khóa API này không được nhập loại gói edXML này: gói văn bản là thao tác gửi (khóa integration), gói trạng thái là cập nhật trạng thái (khóa clerk).",
+  },
   EDXML_NO_PDF: {
     status: 422,
     en: "The edXML letter package has no PDF attachment: the exchange sends signed PDF letters only. Nothing was created.",

@@ -28,7 +28,12 @@ export type Action =
   /** Search the organ directory (`GET /v1/organs`): every role, to address letters and show senders. */
   | "read-directory"
   /** Register, list, delete and test webhook endpoints (`/v1/webhooks`): an organ its own; an admin any organ's. */
-  | "manage-webhooks";
+  | "manage-webhooks"
+  /**
+   * Post an edXML package (`POST /v1/edxml`): the route lets clerk and integration keys in; the
+   * package's kind then needs its own action (a letter `send`, a status `set-status`: exchange-bridge.ts).
+   */
+  | "import-edxml";
 
 /**
  * The role matrix. Why it is so:
@@ -52,7 +57,16 @@ export type Action =
  * must be bound to the caller's organ. Both may verify, which changes nothing.
  */
 export const ROLE_ACTIONS = {
-  clerk: ["read", "set-status", "seal", "sign-external", "verify", "report", "read-directory"],
+  clerk: [
+    "read",
+    "set-status",
+    "seal",
+    "sign-external",
+    "verify",
+    "report",
+    "read-directory",
+    "import-edxml",
+  ],
   integration: [
     "read",
     "draft",
@@ -62,6 +76,7 @@ export const ROLE_ACTIONS = {
     "report",
     "read-directory",
     "manage-webhooks",
+    "import-edxml",
   ],
   admin: ["administer", "report", "read-directory", "manage-webhooks"],
 } as const satisfies Record<Role, readonly Action[]>;
@@ -80,6 +95,7 @@ export const ACTIONS: readonly Action[] = [
   "report",
   "read-directory",
   "manage-webhooks",
+  "import-edxml",
 ];
 
 /** What a refusal says the caller tried: "this key's role (clerk) may not send letters". */
@@ -95,6 +111,7 @@ export const ACTION_DESCRIPTIONS: Readonly<Record<Action, string>> = {
   report: "read handling statistics",
   "read-directory": "search the organ directory",
   "manage-webhooks": "manage webhook endpoints",
+  "import-edxml": "import edXML packages",
 };
 
 export function isRole(value: unknown): value is Role {
