@@ -10,7 +10,9 @@ import { DataStore } from "./data-store.ts";
 import { ExchangeApi } from "./exchange-api.ts";
 import { type Profile, profileSettings, REPO_ROOT, type ThrottleOptions } from "./profile.ts";
 import { RouteFunction } from "./route-function.ts";
+import { SEND_ROUTE, SendSweep } from "./send-sweep.ts";
 import { StreamConsumer } from "./stream-consumer.ts";
+import { Webhooks } from "./webhooks.ts";
 
 /** Options of {@link LienthongStack}. */
 export interface LienthongStackProps extends StackProps {
@@ -114,11 +116,20 @@ export class LienthongStack extends Stack {
     if (sealFunction) {
       new AuditSeal(this, "AuditSeal", { sealFunction, ...(props.tsaUrl ? { tsaUrl: props.tsaUrl } : {}) });
     }
+    const sendFunction = functions.get(SEND_ROUTE)?.function;
+    if (sendFunction) {
+      new SendSweep(this, "SendSweep", { sendFunction });
+    }
     this.streamConsumer = new StreamConsumer(this, "StreamConsumer", {
       table: this.dataStore.table,
       bucketName: this.dataStore.bucket.bucketName,
       settings,
       sendPolicy: props.sendPolicy ?? DEFAULT_SEND_POLICY,
+    });
+    new Webhooks(this, "Webhooks", {
+      table: this.dataStore.table,
+      streamFunction: this.streamConsumer.function,
+      streamRole: this.streamConsumer.role,
     });
 
     new CfnOutput(this, "ApiUrl", { value: this.api.url, description: "Base URL of the HTTP API" });

@@ -69,6 +69,8 @@ const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
 /** How often the local runtime runs the webhook delivery pass (`LIENTHONG_WEBHOOK_DELIVER_MS` overrides). */
 const WEBHOOK_DELIVER_MS = 2_000;
+/** How often the local runtime sweeps interrupted sends (`LIENTHONG_SEND_SWEEP_MS` overrides). */
+const SEND_SWEEP_MS = 30_000;
 
 /**
  * The whole exchange on one machine: DynamoDB Local, an S3-compatible server, the table and
@@ -245,6 +247,33 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
     stops.push(async () => {
       clearTimeout(deliveryTimer);
       await delivering;
+    });
+
+    // The sweep of interrupted sends (in AWS an EventBridge schedule invokes the same handler every
+    // 5 minutes: infra/send-sweep.ts): a send whose request died after its commit is completed.
+    const sendLetter = (await import(
+      pathToFileURL(join(options.root, "functions/send-letter/handler.ts")).href
+    )) as { handler: (event: { source: string }, context: unknown) => Promise<unknown> };
+    const sweepEveryMs = Number(process.env["LIENTHONG_SEND_SWEEP_MS"]) || SEND_SWEEP_MS;
+    let sweepTimer: NodeJS.Timeout | undefined;
+    let sweeping: Promise<void> = Promise.resolve();
+    const sweepPass = () => {
+      sweeping = sendLetter
+        .handler({ source: "lienthong.send-sweep" }, {})
+        .then(
+          () => undefined,
+          (error: unknown) => trouble(`!! sweep of interrupted sends failed: ${(error as Error).message}`),
+        )
+        .finally(() => {
+          if (!stopping) {
+            sweepTimer = setTimeout(sweepPass, sweepEveryMs);
+          }
+        });
+    };
+    sweepTimer = setTimeout(sweepPass, sweepEveryMs);
+    stops.push(async () => {
+      clearTimeout(sweepTimer);
+      await sweeping;
     });
 
     // Supervision: a DynamoDB Local that dies is said so and restarted on the same port and data,

@@ -261,12 +261,20 @@ export class Exchange {
   async completeInterruptedSends(options: { graceMs?: number; limit?: number } = {}): Promise<string[]> {
     const before = new Date(this.now().getTime() - (options.graceMs ?? 60_000)).toISOString();
     const letters = await this.options.ledger.lettersSending(before, options.limit ?? 25);
+    let failure: unknown;
     for (const letter of letters) {
       // Read again: the index lags the table, and the letter may have been finished meanwhile.
       const current = await this.options.ledger.getLetter(letter.id);
       if (current?.state === "sending") {
-        await completeFanOut(this.options, current);
+        // As a retry of `send` would, the lifecycle's follow-up included (threads, revoke/replace);
+        // one letter that fails does not hold back the others (it stays for the next run).
+        await this.finishSend(current).catch((error: unknown) => {
+          failure ??= error;
+        });
       }
+    }
+    if (failure) {
+      throw failure;
     }
     return letters.map((letter) => letter.id);
   }
