@@ -140,7 +140,10 @@ export const CONTRACTS = {
     summary: "Register a draft letter",
     description:
       "Registers a draft with its metadata and the declared file (name, size, SHA-256), and answers with a " +
-      "presigned upload: PUT the PDF's bytes to `upload.url` with exactly `upload.headers`, then send the letter.",
+      "presigned upload: PUT the PDF's bytes to `upload.url` with exactly `upload.headers`, then send the letter. " +
+      "Up to 20 `attachments` (appendices) may be declared: each a signed PDF, or any file with its detached " +
+      "CAdES signature declared as `signature` (.p7s); the answer's `attachments` holds a presigned upload for each " +
+      "file (and for its .p7s). At send each is verified and judged by the send policy like the main file.",
     body: createLetterSchema,
     successStatus: 201,
     response: letterWithUploadSchema,
