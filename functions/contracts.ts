@@ -1,4 +1,5 @@
 import * as z from "zod"; // not `{ z }`: esbuild cannot tree-shake that binding and bundles every zod locale (~260 KB)
+import { statusEdxmlQuerySchema } from "../shared/edxml/exchange-bridge.ts";
 import type { ErrorCode } from "../shared/errors/index.ts";
 import {
   createApiKeySchema,
@@ -131,6 +132,32 @@ const deadWebhookSchema = z.object({
   lastError: z.string().optional(),
   body: z.string().describe("the exact JSON the receiver gets"),
 });
+
+/** edXML import answers (issue 11 item 1). */
+const edxmlWarningSchema = z.object({ code: z.string(), detail: z.string() });
+const edxmlImportSchema = z.object({
+  kind: z.enum(["letter", "status"]),
+  created: z
+    .boolean()
+    .optional()
+    .describe("letter: false when the package is an export of a letter already sent"),
+  letter: letterViewSchema.optional(),
+  copy: recipientViewSchema.optional().describe("status: the copy after the status"),
+  documentId: z.string().optional().describe("the package's own DocumentId, as sent"),
+  attachments: z
+    .array(
+      z.object({
+        name: z.string(),
+        contentType: z.string(),
+        size: z.number().int(),
+        sha256: z.string(),
+        imported: z.enum(["file", "not-imported"]),
+      }),
+    )
+    .optional(),
+  warnings: z.array(edxmlWarningSchema).describe("what the clerk should see (shared/edxml/warnings.ts)"),
+});
+const edxmlText = z.string().describe("the edXML package (QCVN 102:2016), UTF-8");
 
 const EXAMPLE_LETTER_ID = "3f1c2a4e-8b7d-4c6a-9e1f-2d3b4a5c6d7e";
 const EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
@@ -647,6 +674,53 @@ export const CONTRACTS = {
     successStatus: 200,
     response: deadWebhookSchema,
     typicalErrors: ["WEBHOOK_MESSAGE_NOT_FOUND", "WEBHOOK_MESSAGE_NOT_DEAD"],
+  },
+  "import-edxml": {
+    summary: "Import an edXML package",
+    description:
+      "Send an edXML package (QCVN 102:2016) as the calling organ (`Content-Type: application/xml`, at most 5 MiB: " +
+      "API Gateway takes 10 MB, a Lambda 6 MB; larger letters go through `POST /v1/letters`). The package's `From` " +
+      "must be the caller's organ (else 403 `EDXML_SENDER_MISMATCH`). A letter package becomes a letter whose file is " +
+      "its first PDF attachment, sent like `POST /v1/letters/{id}/send` (the same verification and send policy: " +
+      "422 `SIGNATURE_POLICY_FAILED`, nothing delivered); other attachments are listed as not imported. A status " +
+      "package records the status (02–06, 15, 16) of the caller's copy of the letter its `ResponseFor/DocumentId` " +
+      "names. Hostile XML (DOCTYPE, entities, too deep, too large) is refused with its `EDXML_*` code.",
+    rawBody: { contentTypes: ["application/xml", "text/xml"] },
+    successStatus: 201,
+    response: edxmlImportSchema,
+    typicalErrors: [
+      "EDXML_SENDER_MISMATCH",
+      "EDXML_NO_PDF",
+      "EDXML_DTD_FORBIDDEN",
+      "EDXML_MALFORMED",
+      "EDXML_NOT_EDXML",
+      "EDXML_STATUS_NOT_APPLICABLE",
+      "SIGNATURE_POLICY_FAILED",
+      "PAYLOAD_TOO_LARGE",
+    ],
+  },
+  "export-edxml": {
+    summary: "Export a letter as edXML",
+    description:
+      "The letter as an edXML letter package (`application/xml`): metadata in the MessageHeader, its PDF as a " +
+      "base64 attachment, `DocumentId` the letter's id (importing it again answers with the same letter).",
+    path: letterIdPath,
+    successStatus: 200,
+    response: edxmlText,
+    alsoContent: ["application/xml"],
+    typicalErrors: ["LETTER_NOT_FOUND"],
+  },
+  "export-status-edxml": {
+    summary: "Export a copy's status as edXML",
+    description:
+      "The status of one copy as an edXML status package from its recipient (`application/xml`): the sender " +
+      "names the copy with `to`, a recipient gets its own.",
+    path: letterIdPath,
+    query: statusEdxmlQuerySchema,
+    successStatus: 200,
+    response: edxmlText,
+    alsoContent: ["application/xml"],
+    typicalErrors: ["LETTER_NOT_FOUND"],
   },
 } as const satisfies Record<string, RouteContract>;
 

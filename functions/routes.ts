@@ -370,6 +370,38 @@ export const ROUTES: readonly RouteDefinition[] = [
     action: "administer",
     access: ["table:read", "table:write"],
   },
+  // edXML packages in and out (issue 11 item 1: shared/edxml/exchange-bridge.ts). Import is a send.
+  {
+    name: "import-edxml",
+    method: "POST",
+    path: "/v1/edxml",
+    // Clerk and integration keys; the package's kind then needs send (letter) or set-status (status).
+    action: "import-edxml",
+    access: [
+      "table:read",
+      "table:write",
+      "bucket:read-incoming",
+      "bucket:write-incoming",
+      "bucket:write-letters",
+      "bucket:write-evidence",
+    ],
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  },
+  {
+    name: "export-edxml",
+    method: "GET",
+    path: "/v1/letters/{id}/edxml",
+    action: "read",
+    access: ["table:read", "bucket:read-letters", "bucket:read-incoming"],
+  },
+  {
+    name: "export-status-edxml",
+    method: "GET",
+    path: "/v1/letters/{id}/status.edxml",
+    action: "read",
+    access: ["table:read"],
+  },
 ];
 
 /** The action a route names, for its handler's `apiHandler` options; throws for an unknown route. */

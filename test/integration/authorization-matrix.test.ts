@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createCertificateAuthority } from "../../devkit/pki.ts";
 import { ROUTES } from "../../functions/routes.ts";
+import { writeEdxml } from "../../shared/edxml/index.ts";
 import { ROLES, rolesAllowed } from "../../shared/exchange/roles.ts";
 import type { Role } from "../../shared/exchange/types.ts";
 import { draftLetter, letterMetadata, organCodes, samplePdf, signedPdf } from "../support/exchange.ts";
@@ -203,6 +204,46 @@ const RULES: Readonly<Record<string, Rule>> = {
     own: "ok", // idempotent: confirmed again, answered as it is
     other: "not-found",
     request: () => ({ method: "POST", path: `/v1/inbox/${letterId}/confirm` }),
+  },
+  "import-edxml": {
+    roles: CLERK_INTEGRATION,
+    own: "refused", // a letter package without a PDF (integration), or not the clerk's to send (clerk)
+    other: "refused", // the package is not from this organ
+    request: () => ({
+      method: "POST",
+      path: "/v1/edxml",
+      raw: {
+        bytes: new TextEncoder().encode(
+          writeEdxml({
+            kind: "letter",
+            from: { id: sender },
+            to: [{ id: recipient }],
+            code: { number: "1", notation: "MT" },
+            promulgation: {},
+            documentType: { name: "Công văn" },
+            subject: "ma trận edXML",
+            responseFor: [],
+            toPlaces: [],
+            traces: [],
+            attachments: [],
+            extra: [],
+          }),
+        ),
+        contentType: "application/xml",
+      },
+    }),
+  },
+  "export-edxml": {
+    roles: CLERK_INTEGRATION,
+    own: "ok",
+    other: "not-found",
+    request: () => ({ method: "GET", path: letterPath("/edxml") }),
+  },
+  "export-status-edxml": {
+    roles: CLERK_INTEGRATION,
+    own: "ok",
+    other: "not-found",
+    request: () => ({ method: "GET", path: letterPath(`/status.edxml?to=${recipient}`) }),
   },
   "list-outbox": {
     roles: CLERK_INTEGRATION,

@@ -1,0 +1,301 @@
+/**
+ * edXML packages in and out of the exchange (issue 11 item 1, HTTP part): a letter package becomes a
+ * letter the calling organ sends (create + store its PDF + send: the same checks, verification and
+ * send policy as `POST /v1/letters/{id}/send`), a status package a status of the calling recipient's
+ * copy (the lifecycle's status path); and a letter or a copy's status is written back as a package.
+ * It lives beside the edXML model, not in shared/exchange: the exchange must not depend on edXML
+ * (architecture.json), and this module is only a mapping onto the exchange's own methods.
+ */
+import { createHash } from "node:crypto";
+import { ExchangeError } from "../errors/index.ts";
+import type { Exchange, LetterView } from "../exchange/exchange.ts";
+import { createLetterSchema, LETTER_ID, ORGAN_CODE, setStatusSchema } from "../exchange/letter-schema.ts";
+import type { Lifecycle } from "../exchange/lifecycle.ts";
+import type { DocumentStore, ExchangeLedger } from "../exchange/ports.ts";
+import { ACTION_DESCRIPTIONS, mayPerform, rolesAllowed } from "../exchange/roles.ts";
+import type { Caller } from "../exchange/types.ts";
+import * as z from "../exchange/zod.ts"; // zod/mini (zod.ts says why)
+import { sniff } from "./attachments.ts";
+import {
+  type EdxmlAttachment,
+  type EdxmlLetter,
+  type EdxmlStatus,
+  type EdxmlStatusPackage,
+  STATUS_BY_CODE,
+  statusCode,
+} from "./model.ts";
+import { readEdxml } from "./read.ts";
+import type { EdxmlWarning } from "./warnings.ts";
+import { writeEdxml } from "./write.ts";
+
+/** `GET /v1/letters/{id}/status.edxml?to=`: the copy (the sender must name it; a recipient gets its own). */
+export const statusEdxmlQuerySchema = z.strictObject({
+  to: z.optional(z.string().check(z.regex(ORGAN_CODE, "expected an organ code such as 000.00.11.H53"))),
+});
+
+/** What the bridge needs of the exchange (the handlers compose the production parts). */
+export interface EdxmlExchangePorts {
+  readonly exchange: Pick<Exchange, "createLetter" | "sendLetter" | "getLetter">;
+  readonly setStatus: (
+    caller: Caller,
+    id: string,
+    input: Parameters<Lifecycle["setStatus"]>[2],
+  ) => Promise<unknown>;
+  readonly ledger: Pick<ExchangeLedger, "getLetter">;
+  readonly documents: Pick<DocumentStore, "read" | "write">;
+}
+
+/** An attachment of an imported letter package and what became of it. */
+export interface ImportedAttachment {
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly sha256: string;
+  /** `file`: the letter's PDF; `not-imported`: kept out (the exchange takes no other files through edXML yet). */
+  readonly imported: "file" | "not-imported";
+}
+
+export type ImportResult =
+  | {
+      readonly kind: "letter";
+      /** false when the package names a letter the caller already sent with the same file (an export of it). */
+      readonly created: boolean;
+      readonly letter: LetterView;
+      readonly attachments: readonly ImportedAttachment[];
+      /** The package's own DocumentId (another system's), kept for the clerk. */
+      readonly documentId?: string;
+      readonly warnings: readonly EdxmlWarning[];
+    }
+  | { readonly kind: "status"; readonly copy: unknown; readonly warnings: readonly EdxmlWarning[] };
+
+const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+function isPdf(attachment: EdxmlAttachment): boolean {
+  return (
+    attachment.contentType.toLowerCase() === "application/pdf" ||
+    /\.pdf$/i.test(attachment.name) ||
+    sniff(attachment.bytes) === "pdf"
+  );
+}
+
+export class EdxmlBridge {
+  constructor(private readonly ports: EdxmlExchangePorts) {}
+
+  /** `POST /v1/edxml`: the package as the calling organ. Hostile or broken XML throws its EDXML_* code. */
+  async import(caller: Caller, body: Uint8Array): Promise<ImportResult> {
+    const { package: pkg, warnings } = readEdxml(body);
+    if (pkg.from.id !== caller.organCode) {
+      throw new ExchangeError("EDXML_SENDER_MISMATCH", {
+        detail: `the package is from ${pkg.from.id || "no organ"}; this key acts for ${caller.organCode}`,
+      });
+    }
+    // The route lets both roles in; what the package does needs that action's role (roles.ts).
+    const action = pkg.kind === "letter" ? "send" : "set-status";
+    if (!mayPerform(caller.role, action)) {
+      throw new ExchangeError("EDXML_ROLE_NOT_ALLOWED", {
+        detail: `a ${pkg.kind} package needs a key that may ${ACTION_DESCRIPTIONS[action]} (${rolesAllowed(action).join(" or ")})`,
+      });
+    }
+    return pkg.kind === "letter"
+      ? this.importLetter(caller, pkg, warnings)
+      : { kind: "status", copy: await this.importStatus(caller, pkg), warnings };
+  }
+
+  private async importLetter(
+    caller: Caller,
+    pkg: EdxmlLetter,
+    warnings: readonly EdxmlWarning[],
+  ): Promise<ImportResult> {
+    const pdf = pkg.attachments.find(isPdf);
+    const attachments = pkg.attachments.map(
+      (attachment): ImportedAttachment => ({
+        name: attachment.name,
+        contentType: attachment.contentType,
+        size: attachment.bytes.length,
+        sha256: sha256Hex(attachment.bytes),
+        imported: attachment === pdf ? "file" : "not-imported",
+      }),
+    );
+    if (!pdf) {
+      throw new ExchangeError("EDXML_NO_PDF", {
+        detail: `none of the package's ${pkg.attachments.length} attachment(s) is a PDF`,
+        meta: { problem: { attachments, warnings } },
+      });
+    }
+    const sha256 = sha256Hex(pdf.bytes);
+    const documentId = pkg.documentId?.trim();
+    const report = { attachments, warnings, ...(documentId ? { documentId } : {}) };
+    // An export of a letter this organ sent (its DocumentId is the letter's id): the same letter.
+    if (documentId && LETTER_ID.test(documentId)) {
+      const existing = await this.ports.ledger.getLetter(documentId);
+      if (existing && existing.sender === caller.organCode) {
+        if (existing.file.sha256 !== sha256) {
+          throw new ExchangeError("EDXML_DOCUMENT_CONFLICT", {
+            detail: `letter ${documentId} exists with another file (SHA-256 ${existing.file.sha256})`,
+          });
+        }
+        const letter = await this.ports.exchange.sendLetter(caller, documentId);
+        return { kind: "letter", created: false, letter, ...report };
+      }
+    }
+    const parsed = z.safeParse(createLetterSchema, letterRequest(pkg, pdf, sha256));
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((issue) => ({
+        path: ["edXML", ...issue.path.map(String)].join("."),
+        message: issue.message,
+      }));
+      throw new ExchangeError("VALIDATION_FAILED", {
+        detail: `the package does not make a letter of this exchange: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
+        meta: { errors },
+      });
+    }
+    const { letter: draft } = await this.ports.exchange.createLetter(caller, parsed.data);
+    const record = await this.ports.ledger.getLetter(draft.id);
+    if (!record) {
+      throw new Error(`letter ${draft.id} vanished after its creation`);
+    }
+    await this.ports.documents.write(record.file.key, pdf.bytes, "application/pdf");
+    // The same path as POST /v1/letters/{id}/send: a refusal (422 SIGNATURE_POLICY_FAILED) delivers nothing.
+    const letter = await this.ports.exchange.sendLetter(caller, draft.id);
+    return { kind: "letter", created: true, letter, ...report };
+  }
+
+  private async importStatus(caller: Caller, pkg: EdxmlStatusPackage): Promise<unknown> {
+    const letterId = pkg.responseFor.documentId?.trim() ?? "";
+    if (!LETTER_ID.test(letterId)) {
+      throw new ExchangeError("LETTER_NOT_FOUND", {
+        detail: `the status names DocumentId '${letterId}', not a letter of this exchange`,
+      });
+    }
+    const code = statusCode(pkg.status);
+    if (code === "01" || code === "13") {
+      throw new ExchangeError("EDXML_STATUS_NOT_APPLICABLE", {
+        detail:
+          code === "01"
+            ? "01 (arrived) is recorded by the exchange itself when a copy arrives"
+            : "13 (recall requested) is the sender's request: POST /v1/letters/{id}/recall",
+      });
+    }
+    const input = z.safeParse(setStatusSchema, {
+      status: code,
+      ...(pkg.description?.trim() ? { reason: pkg.description.trim().slice(0, 1000) } : {}),
+    });
+    if (!input.success) {
+      throw new ExchangeError("VALIDATION_FAILED", {
+        detail: input.error.issues
+          .map((issue) => `edXML.${issue.path.join(".")}: ${issue.message}`)
+          .join("; "),
+      });
+    }
+    return this.ports.setStatus(caller, letterId, input.data);
+  }
+
+  /** `GET /v1/letters/{id}/edxml`: the letter as a package, its file as a base64 attachment. */
+  async exportLetter(caller: Caller, id: string): Promise<string> {
+    const view = await this.ports.exchange.getLetter(caller, id); // the sender or a recipient, else 404
+    const record = await this.ports.ledger.getLetter(id);
+    const bytes = record ? await this.ports.documents.read(record.file.key) : undefined;
+    if (!record || !bytes) {
+      throw new ExchangeError("LETTER_NOT_FOUND", { detail: `letter ${id} has no stored file` });
+    }
+    const pkg: EdxmlLetter = {
+      kind: "letter",
+      from: { id: view.sender },
+      to: view.recipients.map((organ) => ({ id: organ })),
+      documentId: view.id,
+      code: { number: view.code.number, notation: view.code.notation },
+      promulgation: {
+        ...(view.promulgation?.place ? { place: view.promulgation.place } : {}),
+        ...(view.promulgation?.date ? { date: view.promulgation.date } : {}),
+      },
+      documentType: { name: view.documentType },
+      subject: view.subject,
+      ...(view.signer ? { signer: view.signer } : {}),
+      ...(view.dueDate ? { dueDate: view.dueDate } : {}),
+      otherInfo: { priority: String(view.urgency) },
+      responseFor: view.responseFor ? [{ documentId: view.responseFor }] : [],
+      toPlaces: [],
+      traces: [],
+      business: {
+        type: view.businessType ?? "new",
+        ...(view.references ? { documentId: view.references } : {}),
+        ...(view.businessReason ? { reason: view.businessReason } : {}),
+      },
+      attachments: [
+        { contentId: "1", name: view.file.name, contentType: "application/pdf", transfer: "base64", bytes },
+      ],
+      extra: [],
+    };
+    return writeEdxml(pkg);
+  }
+
+  /** `GET /v1/letters/{id}/status.edxml?to=`: the status of one copy as a status package, from its recipient. */
+  async exportStatus(caller: Caller, id: string, to: string | undefined): Promise<string> {
+    const view = await this.ports.exchange.getLetter(caller, id);
+    const recipient = to ?? (view.sender === caller.organCode ? undefined : caller.organCode);
+    const copy = view.deliveries.find((delivery) => delivery.organCode === recipient);
+    if (!copy) {
+      throw new ExchangeError("LETTER_NOT_FOUND", {
+        detail: recipient
+          ? `no copy of letter ${id} for ${recipient} that this organ may see`
+          : "name the copy with ?to=<organ>",
+      });
+    }
+    const status = STATUS_BY_CODE[copy.status] as EdxmlStatus;
+    const pkg: EdxmlStatusPackage = {
+      kind: "status",
+      from: { id: copy.organCode },
+      to: [{ id: view.sender }],
+      responseFor: {
+        organId: view.sender,
+        code: `${view.code.number}/${view.code.notation}`,
+        ...(view.promulgation?.date ? { promulgationDate: view.promulgation.date } : {}),
+        documentId: view.id,
+      },
+      status,
+      ...(copy.reason ? { description: copy.reason } : {}),
+      timestamp: vietnamTimestamp(copy.updatedAt),
+      extra: [],
+    };
+    return writeEdxml(pkg);
+  }
+}
+
+/** edXML timestamps carry no zone: the sender's local time, here Vietnam's (UTC+7). */
+function vietnamTimestamp(iso: string): string {
+  return new Date(Date.parse(iso) + 7 * 3600_000).toISOString().slice(0, 19);
+}
+
+/** The create request of a letter package (validated by the route's own schema afterwards). */
+function letterRequest(pkg: EdxmlLetter, pdf: EdxmlAttachment, sha256: string): unknown {
+  const priority = pkg.otherInfo?.priority?.trim();
+  const reference = pkg.responseFor.find((ref) => ref.documentId && LETTER_ID.test(ref.documentId));
+  const business = pkg.business;
+  const signer = pkg.signer && Object.values(pkg.signer).some(Boolean) ? pkg.signer : undefined;
+  const promulgation =
+    pkg.promulgation.place || pkg.promulgation.date
+      ? {
+          ...(pkg.promulgation.place ? { place: pkg.promulgation.place } : {}),
+          ...(pkg.promulgation.date ? { date: pkg.promulgation.date } : {}),
+        }
+      : undefined;
+  return {
+    code: { number: pkg.code.number ?? "", notation: pkg.code.notation ?? "" },
+    documentType: pkg.documentType.name ?? "",
+    subject: pkg.subject ?? "",
+    recipients: pkg.to.map((organ) => organ.id),
+    ...(priority && /^[0-4]$/.test(priority) ? { urgency: Number(priority) } : {}),
+    ...(pkg.dueDate ? { dueDate: pkg.dueDate } : {}),
+    ...(promulgation ? { promulgation } : {}),
+    ...(signer ? { signer } : {}),
+    ...(reference?.documentId ? { responseFor: reference.documentId } : {}),
+    ...(business && business.type !== "new"
+      ? {
+          businessType: business.type,
+          ...(business.documentId ? { references: business.documentId } : {}),
+          ...(business.reason ? { businessReason: business.reason } : {}),
+        }
+      : {}),
+    file: { name: pdf.name, contentType: "application/pdf", size: pdf.bytes.length, sha256 },
+  };
+}
