@@ -315,6 +315,38 @@ describe("POST /v1/edxml: the published status samples, and status export", () =
   });
 });
 
+describe("POST /v1/edxml: answers to a recall request (15, 16)", () => {
+  it.each([
+    ["status_change-acceptance_15.edxml", "15"],
+    ["status_change-rejection_16.edxml", "16"],
+  ] as const)("%s answers the sender's request on the recipient's copy", async (name, code) => {
+    const H41 = "000.00.00.H41";
+    const clerk = await clientOf(H41, "clerk");
+    const pkg = letterPackage(
+      sender,
+      [H41],
+      await signedPdf(sender, "recall"),
+      `V/v thu hồi ${randomInt(1, 1e9)}`,
+    );
+    const sent = await postXml<Imported>(await clientOf(sender), pkg);
+    expect(sent.status).toBe(201);
+    const letterId = sent.body.letter!.id;
+    // Before any request there is nothing to answer.
+    const early = await postXml<Imported>(clerk, statusPackage(name, letterId, H41));
+    expect(early.status).toBeGreaterThanOrEqual(400);
+    expect(early.status).toBeLessThan(500);
+    await (await clientOf(sender)).call("POST", `/v1/letters/${letterId}/recall`, {
+      reason: "Sai sót số liệu",
+    });
+    const answer = await postXml<Imported & { copy: { recall?: { status: string } } }>(
+      clerk,
+      statusPackage(name, letterId, H41),
+    );
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body.copy.recall?.status).toBe(code);
+  });
+});
+
 describe("POST /v1/edxml: hostile and broken XML through HTTP", () => {
   const deep = `<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016">${"<a>".repeat(10_000)}${"</a>".repeat(10_000)}</edXML>`;
   const cases: readonly (readonly [string, string | Uint8Array, number, string, string?])[] = [
