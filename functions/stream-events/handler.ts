@@ -3,6 +3,10 @@ import { dispatchChanges } from "../../shared/exchange/stream.ts";
 import { log } from "../../shared/http/log.ts";
 import { type StreamRecordLike, tableChangesOf } from "../../shared/storage/stream-records.ts";
 import { streamConsumers } from "../runtime-stream.ts";
+import { handler as deliverWebhooks } from "../webhook-deliver/handler.ts";
+
+/** The `source` of the scheduled webhook delivery pass (infra/webhooks.ts). */
+const WEBHOOK_DELIVER_SOURCE = "lienthong.webhook-deliver";
 
 /**
  * The table's stream (not an HTTP route: infra/stream-consumer.ts maps the stream to it; locally
@@ -10,7 +14,10 @@ import { streamConsumers } from "../runtime-stream.ts";
  * if one fails the handler throws, and the batch comes again (bisected in AWS until the failing
  * record is alone, then sent to the dead-letter queue). Consumers are idempotent.
  */
-export async function handler(event: DynamoDBStreamEvent): Promise<void> {
+export async function handler(event: DynamoDBStreamEvent | { readonly source: string }): Promise<unknown> {
+  if ("source" in event) {
+    return event.source === WEBHOOK_DELIVER_SOURCE ? deliverWebhooks() : undefined;
+  }
   const records = event.Records as unknown as StreamRecordLike[];
   const changes = tableChangesOf(records);
   try {
