@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   "sign-detached": () => import("./commands/sign-detached.ts"),
   status: () => import("./commands/status.ts"),
   verify: () => import("./commands/verify.ts"),
+  webhooks: () => import("./commands/webhooks.ts"),
 };
 
 const USAGE = `lienthong — sign, verify and exchange official letters
@@ -46,8 +47,9 @@ Exchange commands (a profile from 'lienthong login', or --url/--key, or LIENTHON
   status          record your organ's status of a received letter (03 accepted, 02 refused…)
   recall          ask the recipients for a sent letter back
   receipts        list (and download) a letter's signed receipts
+  webhooks        register, list, test and remove webhook endpoints
   audit verify    check a letter's audit chain against the daily seal (admin)
-  admin           organs, API keys, certificates, trust anchors, send policy (admin)
+  admin           organs, API keys, certificates, trust anchors, webhook dead letters, send policy (admin)
 
 Exit status of exchange commands: 0 ok, 1 refused or failed by the exchange, 2 usage or local
 error, 3 exchange unreachable. --json on each prints one JSON document on stdout.

@@ -39,6 +39,9 @@ Trust anchors:
   trust list
   trust add <root.pem>
   trust remove <sha256>
+Webhook dead-letter queue:
+  webhooks dead [--organ <code>] [--limit <n>]  messages that exhausted their retries
+  webhooks redeliver <webhook id>              back in the outbox, due now, with the same webhook-id
 Send policy:
   policy get
   policy set --verdicts require-total-passed|allow-indeterminate|record-only
@@ -341,6 +344,54 @@ const VERBS: Record<string, Record<string, Verb>> = {
           api.DELETE("/v1/admin/trust-anchors/{sha256}", { params: { path: { sha256: sha256! } } }),
         );
         return { value: removed, text: `no longer trusted: ${removed.removed}` };
+      },
+    },
+  },
+  webhooks: {
+    dead: {
+      args: [],
+      async run({ api }, _args, values) {
+        const limit = positiveInteger(values.limit, "--limit");
+        const dead = await ok(
+          api.GET("/v1/admin/webhooks/dead", {
+            params: {
+              query: {
+                ...(values.organ ? { organ: values.organ } : {}),
+                ...(limit ? { limit: String(limit) } : {}),
+              },
+            },
+          }),
+        );
+        return {
+          value: dead,
+          text: dead.items.length
+            ? table(
+                ["WEBHOOK ID", "ORGAN", "TYPE", "ATTEMPTS", "DEAD SINCE", "LAST"],
+                dead.items.map((m) => [
+                  m.webhookId,
+                  m.organ,
+                  m.type,
+                  String(m.attempts),
+                  m.deadAt ?? "",
+                  m.lastStatus ? `HTTP ${m.lastStatus}` : (m.lastError ?? ""),
+                ]),
+              )
+            : "the dead-letter queue is empty",
+        };
+      },
+    },
+    redeliver: {
+      args: ["webhook id"],
+      async run({ api }, [webhookId]) {
+        const message = await ok(
+          api.POST("/v1/admin/webhooks/dead/{webhookId}/redeliver", {
+            params: { path: { webhookId: webhookId! } },
+          }),
+        );
+        return {
+          value: message,
+          text: `${message.webhookId} (${message.type} for ${message.organ}) is due again`,
+        };
       },
     },
   },

@@ -14,6 +14,7 @@ import {
   ok,
   output,
   type Remote,
+  RemoteFailure,
   runRemote,
   table,
   uploadFile,
@@ -37,12 +38,16 @@ Letter:
   --sign                 apply the organ's seal on the exchange before sending (POST /v1/sign)
   --sign-profile <name>  the profile whose (clerk) key seals; default: the sending connection
   --appearance <kind>    seal, signer, stamp or none (the exchange's default when not given)
+  --attach <file>        an appendix (phụ lục), verified at send like the letter; repeat for more.
+                         A signed PDF as it is; any other file with its detached signature beside
+                         it as <file>.p7s (lienthong sign-detached <file> -o <file>.p7s)
 ${CONNECTION_HELP}
 
 Examples:
   lienthong send cong-van.pdf --to 000.00.11.H53 --to "Sở Tài chính" \\
     --number 123 --notation UBND-VP --subject "V/v tổng kết năm 2026"
-  lienthong send cv.pdf --to 000.00.11.H53 --number 7 --notation STC --subject "…" --sign --sign-profile van-thu --json`;
+  lienthong send cv.pdf --to 000.00.11.H53 --number 7 --notation STC --subject "…" --sign --sign-profile van-thu --json
+  lienthong send cv.pdf --to 000.00.11.H53 --number 8 --notation STC --subject "…" --attach phu-luc.pdf --attach bang-tinh.xlsx`;
 
 const OPTIONS = {
   ...CONNECTION_OPTIONS,
@@ -57,6 +62,7 @@ const OPTIONS = {
   sign: { type: "boolean" },
   "sign-profile": { type: "string" },
   appearance: { type: "string" },
+  attach: { type: "string", multiple: true },
 } as const;
 
 const APPEARANCES = ["seal", "signer", "stamp", "none"] as const;
@@ -102,6 +108,62 @@ export async function resolveRecipients(remote: Remote, values: readonly string[
   return [...new Set(codes)];
 }
 
+/** Media types of common appendix files, by extension; anything else is application/octet-stream. */
+const MEDIA_TYPES: Readonly<Record<string, string>> = {
+  pdf: "application/pdf",
+  doc: "application/msword",
+  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  xls: "application/vnd.ms-excel",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  odt: "application/vnd.oasis.opendocument.text",
+  ods: "application/vnd.oasis.opendocument.spreadsheet",
+  txt: "text/plain",
+  xml: "application/xml",
+  zip: "application/zip",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+};
+
+interface Appendix {
+  readonly path: string;
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly signature?: {
+    readonly path: string;
+    readonly name: string;
+    readonly size: number;
+    readonly sha256: string;
+  };
+}
+
+/** Each `--attach` file with its digest, and the `.p7s` beside a file that is not a PDF. */
+async function appendices(paths: readonly string[]): Promise<Appendix[]> {
+  const list: Appendix[] = [];
+  for (const path of paths) {
+    await assertReadableFile(path, "attachment");
+    const extension = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase() ?? "";
+    const contentType = MEDIA_TYPES[extension] ?? "application/octet-stream";
+    const digest = await fileDigest(path);
+    let signature: Appendix["signature"];
+    if (contentType !== "application/pdf") {
+      const p7s = `${path}.p7s`;
+      try {
+        await assertReadableFile(p7s, "detached signature");
+      } catch {
+        throw new UsageError(
+          `--attach '${path}': a file that is not a PDF needs its detached signature beside it as '${p7s}' (lienthong sign-detached '${path}' -o '${p7s}' …)`,
+        );
+      }
+      signature = { path: p7s, name: basename(p7s), ...(await fileDigest(p7s)) };
+    }
+    list.push({ path, name: basename(path), contentType, ...digest, ...(signature ? { signature } : {}) });
+  }
+  return list;
+}
+
 function urgency(value: string | undefined): number | undefined {
   if (value === undefined) {
     return undefined;
@@ -138,6 +200,7 @@ async function send(argv: readonly string[]): Promise<number> {
       : remote
     : undefined;
   const digest = await fileDigest(path);
+  const attached = await appendices(values.attach ?? []);
   const recipients = await resolveRecipients(remote, values.to ?? []);
   const level = urgency(values.urgency);
 
@@ -157,11 +220,43 @@ async function send(argv: readonly string[]): Promise<number> {
           size: digest.size,
           sha256: digest.sha256,
         },
+        ...(attached.length > 0
+          ? {
+              attachments: attached.map((a) => ({
+                name: a.name,
+                contentType: a.contentType,
+                size: a.size,
+                sha256: a.sha256,
+                ...(a.signature
+                  ? {
+                      signature: {
+                        name: a.signature.name,
+                        size: a.signature.size,
+                        sha256: a.signature.sha256,
+                      },
+                    }
+                  : {}),
+              })),
+            }
+          : {}),
       },
     }),
   );
   const id = created.letter.id;
   await uploadFile(created.upload, path, `upload ${basename(path)}`);
+  for (const appendix of attached) {
+    const target = created.attachments?.find((a) => a.sha256 === appendix.sha256);
+    if (!target) {
+      throw new RemoteFailure(
+        "UNEXPECTED_RESPONSE",
+        `the exchange gave no upload for the attachment ${appendix.name}`,
+      );
+    }
+    await uploadFile(target.upload, appendix.path, `upload ${appendix.name}`);
+    if (appendix.signature && target.signature) {
+      await uploadFile(target.signature.upload, appendix.signature.path, `upload ${appendix.signature.name}`);
+    }
+  }
   const sealed = sealer
     ? await ok(
         sealer.api.POST("/v1/sign", {
@@ -175,6 +270,9 @@ async function send(argv: readonly string[]): Promise<number> {
       `sent letter ${sent.id} (${sent.code.number}/${sent.code.notation}: ${sent.subject})`,
       ...(sealed ? [`sealed by ${sealed.signer.name ?? sealed.signer.organCode ?? "the organ"}`] : []),
       `verdict: ${sent.verification?.verdict ?? "not verified"}`,
+      ...(sent.attachments ?? []).map(
+        (a) => `attachment ${a.name}: ${a.verification?.verdict ?? "not verified"}`,
+      ),
       table(
         ["RECIPIENT", "STATUS"],
         sent.deliveries.map((delivery) => [

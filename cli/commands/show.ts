@@ -49,6 +49,10 @@ async function show(argv: readonly string[]): Promise<number> {
         (s) =>
           `  signed  ${s.name ?? "?"}${s.organCode ? ` (${s.organCode})` : ""}: ${s.indication}${s.subIndication ? `/${s.subIndication}` : ""}`,
       ),
+      ...(letter.attachments ?? []).map(
+        (a) =>
+          `attached  ${a.name}, ${formatBytes(a.size)}${a.signature ? ` (signed in ${a.signature.name})` : ""}: ${a.verification?.verdict ?? "not verified"}`,
+      ),
       "",
       table(
         ["RECIPIENT", "STATUS", "UPDATED", "REASON"],

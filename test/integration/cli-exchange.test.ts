@@ -5,13 +5,15 @@
  * the recipient's clerk), a letter signed with `lienthong sign`, sealed on the exchange and sent
  * to two organs (one named by code, one by its name in the directory), the recipient's inbox,
  * show, status 03, download (SHA-256 checked), the receipts (downloaded and checked with
- * `lienthong verify --detached`), the outbox, a recall, and `lienthong audit verify`.
- * The API has no attachment or edXML export routes yet, so the letter goes without attachment.
+ * `lienthong verify --detached`), the outbox, a recall, and `lienthong audit verify`. The letter
+ * carries two appendices: a signed PDF and a text file with its detached signature.
  */
 import { execFile } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { demoPki, organCodes, personEntry, samplePdf, sha256 } from "../support/exchange.ts";
 import { type TempDir, tempDir } from "../support/temp-dir.ts";
@@ -138,6 +140,18 @@ describe("the whole exchange through the lienthong CLI", () => {
     ]);
     expect(signed.code, signed.stderr).toBe(0);
 
+    // Two appendices: a PDF signed the same way, and a text file with its detached signature beside it.
+    writeFileSync(join(temp.dir, "phu-luc-draft.pdf"), await samplePdf("CLI exchange appendix"));
+    writeFileSync(join(temp.dir, "bang-ke.txt"), "Bảng kê kèm theo công văn\n");
+    const p12 = ["--p12", pki.path(person.p12), "--password", pki.manifest.password];
+    for (const args of [
+      ["sign", "phu-luc-draft.pdf", "-o", "phu-luc.pdf", ...p12],
+      ["sign-detached", "bang-ke.txt", "-o", "bang-ke.txt.p7s", ...p12],
+    ]) {
+      const run = await lienthong(args);
+      expect(run.code, run.stderr).toBe(0);
+    }
+
     const secondName = inject("demoKeys").find((k) => k.organCode === codes[2])!.organName;
     const send = await lienthong([
       "send",
@@ -155,6 +169,10 @@ describe("the whole exchange through the lienthong CLI", () => {
       "--sign",
       "--sign-profile",
       "sealer",
+      "--attach",
+      "phu-luc.pdf",
+      "--attach",
+      "bang-ke.txt",
       "--json",
     ]);
     expect(send.code, send.stderr).toBe(0);
@@ -163,6 +181,7 @@ describe("the whole exchange through the lienthong CLI", () => {
     const sent = JSON.parse(send.stdout) as {
       id: string;
       state: string;
+      attachments: { name: string; sha256: string; verification: { kind: string; verdict: string } }[];
       file: { sha256: string };
       verification: { verdict: string; signatures: unknown[] };
       deliveries: { organCode: string; status: string }[];
@@ -170,6 +189,11 @@ describe("the whole exchange through the lienthong CLI", () => {
     expect(sent.state).toBe("sent");
     expect(sent.verification.verdict).toBe("TOTAL_PASSED");
     expect(sent.verification.signatures).toHaveLength(2); // the signer's, then the organ's seal
+    expect(send.stderr).toMatch(/upload bang-ke\.txt\.p7s: 100%/);
+    expect(sent.attachments.map((a) => [a.name, a.verification.kind, a.verification.verdict])).toEqual([
+      ["phu-luc.pdf", "pdf", "TOTAL_PASSED"],
+      ["bang-ke.txt", "detached", "TOTAL_PASSED"],
+    ]);
     expect(sent.deliveries.map((d) => [d.organCode, d.status]).sort()).toEqual([
       [codes[1], "01"],
       [codes[2], "01"],
@@ -217,6 +241,28 @@ describe("the whole exchange through the lienthong CLI", () => {
     ]);
     expect(downloaded.sha256).toBe(sent.file.sha256);
     expect(sha256(readFileSync(join(temp.dir, "received.pdf")))).toBe(sent.file.sha256);
+    const withAppendices = await json<{ files: { file: string; sha256: string }[] }>([
+      "download",
+      id,
+      "-o",
+      "received-again.pdf",
+      "--attachments",
+      "appendices",
+      "--profile",
+      "recipient",
+    ]);
+    expect(withAppendices.files.map((f) => f.file)).toEqual([
+      "received-again.pdf",
+      join("appendices", "phu-luc.pdf"),
+      join("appendices", "bang-ke.txt"),
+      join("appendices", "bang-ke.txt.p7s"),
+    ]);
+    expect(readFileSync(join(temp.dir, "appendices", "bang-ke.txt"), "utf8")).toBe(
+      "Bảng kê kèm theo công văn\n",
+    );
+    expect(sha256(readFileSync(join(temp.dir, "appendices", "phu-luc.pdf")))).toBe(
+      sha256(readFileSync(join(temp.dir, "phu-luc.pdf"))),
+    );
 
     // Receipts as the sender: arrival of both copies and the acceptance, each checked by lienthong verify.
     const receipts = await json<{
@@ -408,6 +454,84 @@ describe("the whole exchange through the lienthong CLI", () => {
     expect(forbidden.code).toBe(1);
     expect(forbidden.stderr).toMatch(/^lienthong admin: ROLE_NOT_ALLOWED \(HTTP 403\)/);
   }, 180_000);
+
+  it("registers, lists, tests and removes a webhook endpoint; the test call verifies with the standardwebhooks package", async () => {
+    const received: { id: string; type: string; verified: boolean }[] = [];
+    let secret = "";
+    const receiver = createHttpServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => {
+        const body = Buffer.concat(chunks).toString("utf8");
+        let verified = true;
+        try {
+          new Webhook(secret).verify(body, request.headers as Record<string, string>);
+        } catch {
+          verified = false;
+        }
+        const type = (JSON.parse(body) as { type: string }).type;
+        received.push({ id: String(request.headers["webhook-id"]), type, verified });
+        response.writeHead(verified ? 204 : 400).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const added = await json<{ id: string; secret: string; events: string[] }>([
+        "webhooks",
+        "add",
+        "--url",
+        hook,
+        "--event",
+        "letter.received",
+        "--event",
+        "status.changed",
+        "--profile",
+        "sender",
+      ]);
+      expect(added.events).toEqual(["letter.received", "status.changed"]);
+      secret = added.secret;
+      const listed = await json<{ items: { id: string; url: string }[] }>([
+        "webhooks",
+        "list",
+        "--profile",
+        "sender",
+      ]);
+      expect(listed.items).toContainEqual(expect.objectContaining({ id: added.id, url: hook }));
+
+      const tested = await json<{ outcome: string; webhookId: string }>([
+        "webhooks",
+        "test",
+        added.id,
+        "--profile",
+        "sender",
+      ]);
+      expect(tested.outcome).toBe("delivered");
+      expect(received).toContainEqual({ id: tested.webhookId, type: "webhook.test", verified: true });
+
+      // A receiver that refuses the call: the test's outcome is a failed check, exit 1.
+      secret = "whsec_" + Buffer.alloc(24, 7).toString("base64");
+      const failed = await lienthong(["webhooks", "test", added.id, "--profile", "sender"]);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toMatch(/failed \(HTTP 400\)/);
+
+      await json(["webhooks", "remove", added.id, "--profile", "sender"]);
+      const after = await json<{ items: { id: string }[] }>(["webhooks", "list", "--profile", "sender"]);
+      expect(after.items.map((item) => item.id)).not.toContain(added.id);
+      const dead = await json<{ items: unknown[] }>([
+        "admin",
+        "webhooks",
+        "dead",
+        "--url",
+        url,
+        "--key",
+        key(codes[0]!, "admin"),
+      ]);
+      expect(Array.isArray(dead.items)).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  }, 120_000);
 
   it("gives one-line errors: a missing file, an unknown letter (with the request id), bad usage, an unknown profile", async () => {
     const missing = await lienthong([

@@ -196,17 +196,26 @@ describe("through main()", () => {
     }
   });
 
-  it.each(["admin", "login", "send", "inbox", "outbox", "show", "download", "status", "recall", "receipts"])(
-    "'%s --help' lists the connection options, the exit codes and examples",
-    async (name) => {
-      const result = await run([name, "--help"]);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toContain(`lienthong ${name}`);
-      expect(result.stdout).toContain("Examples:");
-      expect(result.stdout).toContain("3 exchange unreachable");
-      expect(result.stdout).toContain("--json");
-    },
-  );
+  it.each([
+    "admin",
+    "webhooks",
+    "login",
+    "send",
+    "inbox",
+    "outbox",
+    "show",
+    "download",
+    "status",
+    "recall",
+    "receipts",
+  ])("'%s --help' lists the connection options, the exit codes and examples", async (name) => {
+    const result = await run([name, "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`lienthong ${name}`);
+    expect(result.stdout).toContain("Examples:");
+    expect(result.stdout).toContain("3 exchange unreachable");
+    expect(result.stdout).toContain("--json");
+  });
 });
 
 describe("upload progress", () => {
