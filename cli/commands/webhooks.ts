@@ -31,6 +31,8 @@ Each call is signed by the Standard Webhooks specification (webhook-id, webhook-
 webhook-signature) with the endpoint's secret, which 'add' prints once; retried with backoff for
 a day, then parked where an admin can redeliver it (lienthong admin webhooks dead|redeliver).
 
+'test' sends one signed webhook.test call now and exits 1 unless the receiver took it (2xx).
+
 Options:
   --url <url>         (add) where to deliver: https, or http to loopback on a local exchange
   --event <type>      (add) an event to deliver; repeat for more
