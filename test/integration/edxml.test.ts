@@ -1,6 +1,7 @@
 import { createHash, randomInt } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { LienthongClient } from "../../local/api-client.ts";
 import {
@@ -167,6 +168,41 @@ describe("POST /v1/edxml: a signed letter, exported and imported again", () => {
     const answer = await postXml<Imported>(await clientOf(recipient), pkg);
     expect(answer.status).toBe(403);
     expect(answer.body.code).toBe("EDXML_SENDER_MISMATCH");
+  });
+
+  it("refuses every From but the caller's own, however close (property), creating nothing", async () => {
+    const client = await clientOf(sender);
+    const forgedSubject = `V/v giả mạo đơn vị gửi ${randomInt(1, 1e9)}`;
+    const near = fc.oneof(
+      fc.constantFrom(
+        sender.toLowerCase(),
+        sender.replace(/\./g, ""),
+        `${sender}\u200b`,
+        `${sender.slice(0, -1)}${sender.endsWith("9") ? "0" : "9"}`,
+        `${sender},${sender}`,
+        recipient,
+      ),
+      fc.string({ minLength: 1, maxLength: 20 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(near, async (from) => {
+        let forged: string;
+        try {
+          forged = letterPackage(from, [recipient], pdf, forgedSubject);
+        } catch {
+          fc.pre(false); // a From XML cannot carry (control characters): no package to send
+          return;
+        }
+        // Whitespace around an OrganId is not part of it (XML text): such a From is the caller itself.
+        fc.pre(readEdxml(forged).package.from.id !== sender);
+        const answer = await postXml<Imported>(client, forged);
+        expect(answer.status).toBe(403);
+        expect(answer.body.code).toBe("EDXML_SENDER_MISMATCH");
+      }),
+      { numRuns: 30 },
+    );
+    const outbox = await client.call<{ items: { subject: string }[] }>("GET", "/v1/outbox?limit=100");
+    expect(outbox.items.some((item) => item.subject === forgedSubject)).toBe(false);
   });
 
   it("imports as the sender: created, verified, delivered; the sample's .doc is reported not imported", async () => {
