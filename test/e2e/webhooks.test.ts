@@ -1,10 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Webhook } from "standardwebhooks";
 import { afterAll, describe, expect, it } from "vitest";
 import { LienthongClient } from "../../local/api-client.ts";
 import { demoKeyOf } from "../../local/bootstrap.ts";
@@ -13,6 +10,7 @@ import { createDynamoClient } from "../../shared/storage/clients.ts";
 import { DynamoWebhooks } from "../../shared/storage/dynamo-webhooks.ts";
 import { type OutboxEntry, webhookIdFor } from "../../shared/webhooks/index.ts";
 import { letterMetadata, samplePdf } from "../support/exchange.ts";
+import { receiver as startReceiver, type TestReceiver } from "../support/webhook-receiver.ts";
 
 /**
  * Webhooks end to end on the local runtime (`npm start` in its own process group: DynamoDB Local,
@@ -47,78 +45,8 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-interface Delivery {
-  readonly id: string;
-  readonly payload: { type: string; data: Record<string, unknown> };
-}
-
-/** A receiver whose secret is set after registration (the URL must exist first); hangs on demand. */
-class TestReceiver {
-  readonly verified: Delivery[] = [];
-  readonly refused: string[] = [];
-  secret = "";
-  hang = false;
-  readonly #server: Server;
-  #port = 0;
-
-  constructor() {
-    this.#server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        const headers = {
-          "webhook-id": String(req.headers["webhook-id"] ?? ""),
-          "webhook-timestamp": String(req.headers["webhook-timestamp"] ?? ""),
-          "webhook-signature": String(req.headers["webhook-signature"] ?? ""),
-        };
-        try {
-          const payload = new Webhook(this.secret).verify(Buffer.concat(chunks).toString("utf8"), headers);
-          this.verified.push({ id: headers["webhook-id"], payload: payload as Delivery["payload"] });
-        } catch (error) {
-          this.refused.push(String(error));
-          res.writeHead(401).end();
-          return;
-        }
-        if (!this.hang) {
-          res.writeHead(204).end();
-        }
-      });
-    });
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.#port}/hooks`;
-  }
-
-  up(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.once("error", reject);
-      this.#server.listen(this.#port, "127.0.0.1", () => {
-        this.#server.off("error", reject);
-        this.#port = (this.#server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  }
-
-  down(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
-  }
-
-  /** The verified `letter.received` deliveries of a letter. */
-  receivedOf(letterId: string): Delivery[] {
-    return this.verified.filter(
-      (d) => d.payload.type === "letter.received" && d.payload.data["letterId"] === letterId,
-    );
-  }
-}
-
 async function receiver(): Promise<TestReceiver> {
-  const r = new TestReceiver();
-  await r.up();
+  const r = await startReceiver();
   receivers.push(r);
   return r;
 }
