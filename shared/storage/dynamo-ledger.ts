@@ -24,6 +24,7 @@ import type { StatusCode } from "../exchange/status.ts";
 import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchange/types.ts";
 import { apiKeyItem, organItem } from "./admin-items.ts";
 import { DynamoEvents } from "./dynamo-events.ts";
+import { copyRecord, PACKED_ATTRIBUTE, packLetter, unpackItem } from "./letter-item.ts";
 import { PageCursors } from "./page-cursor.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
@@ -43,7 +44,7 @@ function fromItem<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) {
     return undefined;
   }
-  const record = unmarshall(item as Parameters<typeof unmarshall>[0]);
+  const record = unpackItem(unmarshall(item as Parameters<typeof unmarshall>[0]));
   for (const field of KEY_FIELDS) {
     delete record[field];
   }
@@ -540,38 +541,36 @@ export class DynamoLedger implements ExchangeLedger {
   }
 
   async beginSend(letter: Letter, expectedSha256: string): Promise<boolean> {
+    // File, verification, pending work and appendices go packed (letter-item.ts): the item stays
+    // under 1 KB, so the commit and the `sent` mark cost one write unit each.
+    const { packed, verification } = packLetter(letter);
     const set: Record<string, unknown> = {
       ":sending": "sending",
       ":at": letter.sentAt,
-      ":file": letter.file,
-      ":pending": letter.pending,
+      ":packed": packed,
       ":head": letter.head,
       ":sweep": keys.sending(letter.id),
-      ":sweepSort": keys.sendingSort(letter.sentAt ?? "", letter.id),
-      ...(letter.verification ? { ":verification": letter.verification } : {}),
-      // The appendices with their verdicts, and where their reports go (attachments.ts).
-      ...(letter.attachments ? { ":attachments": letter.attachments } : {}),
-      ...(letter.attachmentsReportKey ? { ":attachmentsReport": letter.attachmentsReportKey } : {}),
+      ":sweepSort": keys.sendingSort(letter.sentAt ?? ""),
+      ...(verification ? { ":verification": verification } : {}),
     };
     const assignments = [
       "#state = :sending",
       "sentAt = :at",
-      "#file = :file",
-      "pending = :pending",
+      `${PACKED_ATTRIBUTE} = :packed`,
       "head = :head",
       // Listed in the sweep's index partition until finished (lettersSending).
       "GSI1PK = :sweep",
       "GSI1SK = :sweepSort",
-      ...(letter.verification ? ["verification = :verification"] : []),
-      ...(letter.attachments ? ["attachments = :attachments"] : []),
-      ...(letter.attachmentsReportKey ? ["attachmentsReportKey = :attachmentsReport"] : []),
+      ...(verification ? ["verification = :verification"] : []),
     ];
+    // The draft's plain copies of what is now packed.
+    const removals = ["#file", "attachments", ...(verification ? [] : ["verification"])];
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(keys.letter(letter.id)),
-          UpdateExpression: `SET ${assignments.join(", ")}`,
+          UpdateExpression: `SET ${assignments.join(", ")} REMOVE ${removals.join(", ")}`,
           ConditionExpression: "#state = :draft AND #file.sha256 = :expected",
           ExpressionAttributeNames: { "#state": "state", "#file": "file" },
           ExpressionAttributeValues: marshall(
@@ -665,7 +664,7 @@ export class DynamoLedger implements ExchangeLedger {
         GSI2SK: keys.peekSort(delivery.deliveredAt, delivery.letterId),
       },
       "delivery",
-      delivery,
+      copyRecord(delivery),
     );
   }
 

@@ -8,6 +8,7 @@ import {
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { PeekedDelivery, PeekStore } from "../exchange/peek.ts";
 import type { Delivery } from "../exchange/types.ts";
+import { unpackItem } from "./letter-item.ts";
 import { ITEM_KEYS as keys } from "./schema.ts";
 
 /**
@@ -148,7 +149,7 @@ export class DynamoPeekStore implements PeekStore {
 }
 
 function recordOf(item: Record<string, AttributeValue>): Delivery {
-  const record = unmarshall(item);
+  const record = unpackItem(unmarshall(item)); // a copy's updatedAt (letter-item.ts)
   for (const field of NOT_RECORD) {
     delete record[field];
   }

@@ -18,6 +18,7 @@ import {
 } from "../exchange/queries.ts";
 import { addDays } from "../exchange/stats.ts";
 import type { Delivery, Letter, Page } from "../exchange/types.ts";
+import { unpackItem } from "./letter-item.ts";
 import { PageCursors } from "./page-cursor.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
@@ -238,7 +239,7 @@ export class DynamoQueries implements LetterQueries {
 }
 
 function recordOf<T>(item: Record<string, unknown>): T {
-  const record = { ...item };
+  const record = { ...unpackItem(item) }; // a letter's packed fields, a copy's updatedAt (letter-item.ts)
   for (const field of TABLE_FIELDS) {
     delete record[field];
   }

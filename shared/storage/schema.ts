@@ -37,11 +37,11 @@
  * | webhook message (webhookMessage)     | WHMSG#<webhookId> | MESSAGE              | pending: WHDUE#<0-3> / <nextAttemptAt>#<id>; dead: WHDEAD / <deadAt>#<id> | dead: WHDEAD#<organ> / <deadAt>#<id> |
  *
  * A copy not yet confirmed by a polling recipient (shared/exchange/peek.ts) is also in GSI2
- * `PEEK#<recipient>` / `<available from>#<letterId>` (its arrival time, then the end of its lock):
+ * `PEEK#<recipient>` / `<available from>` (its arrival time, then the end of its lock):
  * a sparse partition, the key removed on confirm, so that a peek is one key-range query.
  *
  * A letter being fanned out (`sending`) is also in GSI1 `SENDING#<first hex digit of its id>` /
- * `<sentAt>#<letterId>` until every
+ * `<sentAt>` until every
  * copy exists: the partition the sweep of interrupted sends reads (shared/exchange/fan-out.ts).
  * Idempotency records (shared/http/idempotency.ts) expire through `expiresAt` after 24 hours; one
  * partition per key, not Powertools' single static partition. Number items (shared/exchange/
@@ -147,7 +147,8 @@ export const ITEM_KEYS = {
   /** GSI2 partition of a recipient's unconfirmed copies (peek/confirm); sort key {@link ITEM_KEYS.peekSort}. */
   peek: (organ: string) => `PEEK#${organ}`,
   /** When the copy may be handed out again (ISO time: arrival, then lock end) and the letter. */
-  peekSort: (availableAt: string, letterId: string) => `${availableAt}#${letterId}`,
+  // The time alone (an index key need not be unique; the letter is in PK): keeps a copy under 1 KB.
+  peekSort: (availableAt: string, _letterId?: string) => availableAt,
   /** GSI2 partition key of a sender's outbox; sort key {@link ITEM_KEYS.outboxSort}. */
   outbox: (organ: string) => `OUTBOX#${organ}`,
   outboxSort: (createdAt: string, letterId: string) => `${createdAt}#${letterId}`,
@@ -168,7 +169,8 @@ export const ITEM_KEYS = {
    */
   sending: (letterId: string) => `SENDING#${letterId.slice(0, 1)}`,
   sendingShards: [..."0123456789abcdef"].map((digit) => `SENDING#${digit}`),
-  sendingSort: (sentAt: string, letterId: string) => `${sentAt}#${letterId}`,
+  /** The commit time alone (an index key need not be unique): a committed letter stays under 1 KB. */
+  sendingSort: (sentAt: string) => sentAt,
   /** An Idempotency-Key record (the hash already scopes it to the organ and the function). */
   idempotency: (hash: string) => ({ PK: `IDEM#${hash}`, SK: "IDEMPOTENCY" }),
   numberCounter: (organ: string, year: number, notation: string) => ({
