@@ -14,9 +14,28 @@ import type { Role } from "../../../shared/exchange/types.ts";
 
 /** The matrix as the README documents it (section "Roles"): role → what it may do. */
 const DOCUMENTED: Record<Role, readonly Action[]> = {
-  clerk: ["read", "set-status", "seal", "sign-external", "verify", "report", "read-directory"],
-  integration: ["read", "draft", "send", "sign-external", "verify", "report", "read-directory"],
-  admin: ["administer", "report", "read-directory"],
+  clerk: [
+    "read",
+    "set-status",
+    "seal",
+    "sign-external",
+    "verify",
+    "report",
+    "read-directory",
+    "import-edxml",
+  ],
+  integration: [
+    "read",
+    "draft",
+    "send",
+    "sign-external",
+    "verify",
+    "report",
+    "read-directory",
+    "manage-webhooks",
+    "import-edxml",
+  ],
+  admin: ["administer", "report", "read-directory", "manage-webhooks"],
 };
 
 describe("the role matrix", () => {
@@ -140,6 +159,17 @@ describe("the routes' actions", () => {
       "GET /v1/letters/{id}/receipts/{recipient}/{file}": "read",
       "POST /v1/admin/audit/seal": "administer",
       "GET /v1/admin/audit/letters/{id}": "administer",
+      "POST /v1/inbox/peek": "read",
+      "POST /v1/inbox/{id}/confirm": "read",
+      "POST /v1/webhooks": "manage-webhooks",
+      "GET /v1/webhooks": "manage-webhooks",
+      "DELETE /v1/webhooks/{id}": "manage-webhooks",
+      "POST /v1/webhooks/{id}/test": "manage-webhooks",
+      "GET /v1/admin/webhooks/dead": "administer",
+      "POST /v1/admin/webhooks/dead/{webhookId}/redeliver": "administer",
+      "POST /v1/edxml": "import-edxml",
+      "GET /v1/letters/{id}/edxml": "read",
+      "GET /v1/letters/{id}/status.edxml": "read",
     });
   });
 
