@@ -7,7 +7,7 @@ export interface paths {
   "/v1/letters": {
     /**
      * Register a draft letter
-     * @description Registers a draft with its metadata and the declared file (name, size, SHA-256), and answers with a presigned upload: PUT the PDF's bytes to `upload.url` with exactly `upload.headers`, then send the letter.
+     * @description Registers a draft with its metadata and the declared file (name, size, SHA-256), and answers with a presigned upload: PUT the PDF's bytes to `upload.url` with exactly `upload.headers`, then send the letter. Up to 20 `attachments` (appendices) may be declared: each a signed PDF, or any file with its detached CAdES signature declared as `signature` (.p7s); the answer's `attachments` holds a presigned upload for each file (and for its .p7s). At send each is verified and judged by the send policy like the main file.
      *
      * **Roles:** integration (action `draft`: create draft letters or replace their files).
      *
@@ -419,6 +419,121 @@ export interface paths {
      */
     get: operations["verifyAudit"];
   };
+  "/v1/inbox/peek": {
+    /**
+     * Peek at unconfirmed deliveries (polling)
+     * @description For systems that poll: up to `limit` (1–100, default 10) of the caller organ's copies not confirmed yet, oldest first, each locked to this peek for `lockSeconds` (1–43200, default 300): no other peek gets them while locked. Confirm each with `POST /v1/inbox/{id}/confirm`; an unconfirmed copy comes back once its lock ends (at-least-once delivery).
+     *
+     * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     *
+     * **Typical refusals:** `VALIDATION_FAILED`.
+     */
+    post: operations["peekInbox"];
+  };
+  "/v1/inbox/{id}/confirm": {
+    /**
+     * Confirm a delivery picked up
+     * @description Marks the caller organ's copy of the letter picked up: peeks no longer hand it out. Idempotent: confirming again answers with the first confirmation's time. Another organ's letter is 404.
+     *
+     * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     *
+     * **Typical refusals:** `LETTER_NOT_FOUND`.
+     */
+    post: operations["confirmDelivery"];
+  };
+  "/v1/webhooks": {
+    /**
+     * List webhook endpoints
+     * @description The caller organ's endpoints (an admin names `organ`), oldest first; never their secrets.
+     *
+     * **Roles:** integration, admin (action `manage-webhooks`: manage webhook endpoints).
+     */
+    get: operations["listWebhooks"];
+    /**
+     * Register a webhook endpoint
+     * @description An endpoint of the caller organ (an admin names `organ`) that receives the chosen events (`letter.received`, `status.changed`, `recall.requested`, `receipt.issued`), signed by the Standard Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the `secret` of this answer, shown only here. Delivered at least once, retried with backoff over more than 24 hours, then parked in the dead-letter queue; `webhook-id` is the same on every retry.
+     *
+     * **Roles:** integration, admin (action `manage-webhooks`: manage webhook endpoints).
+     *
+     * **Typical refusals:** `WEBHOOK_URL_INVALID`, `WEBHOOK_EVENTS_INVALID`, `VALIDATION_FAILED`.
+     */
+    post: operations["registerWebhook"];
+  };
+  "/v1/webhooks/{id}": {
+    /**
+     * Delete a webhook endpoint
+     * @description The endpoint receives nothing more; its messages not delivered yet are parked in the dead-letter queue when due.
+     *
+     * **Roles:** integration, admin (action `manage-webhooks`: manage webhook endpoints).
+     *
+     * **Typical refusals:** `WEBHOOK_ENDPOINT_NOT_FOUND`.
+     */
+    delete: operations["deleteWebhook"];
+  };
+  "/v1/webhooks/{id}/test": {
+    /**
+     * Send a test webhook
+     * @description One signed `webhook.test` message to the endpoint now, outside the outbox (no retry); answers what the receiver said.
+     *
+     * **Roles:** integration, admin (action `manage-webhooks`: manage webhook endpoints).
+     *
+     * **Typical refusals:** `WEBHOOK_ENDPOINT_NOT_FOUND`.
+     */
+    post: operations["testWebhook"];
+  };
+  "/v1/admin/webhooks/dead": {
+    /**
+     * List the webhook dead-letter queue
+     * @description Messages whose retries ran out (or whose endpoint was deleted, disabled or answered 410), oldest first; `organ` narrows to one organ, `limit` 1–100 (default 100).
+     *
+     * **Roles:** admin (action `administer`: administer the exchange).
+     */
+    get: operations["listDeadWebhooks"];
+  };
+  "/v1/admin/webhooks/dead/{webhookId}/redeliver": {
+    /**
+     * Redeliver a dead webhook message
+     * @description Back in the outbox, due now, attempts reset, with the same `webhook-id` and body.
+     *
+     * **Roles:** admin (action `administer`: administer the exchange).
+     *
+     * **Typical refusals:** `WEBHOOK_MESSAGE_NOT_FOUND`, `WEBHOOK_MESSAGE_NOT_DEAD`.
+     */
+    post: operations["redeliverWebhook"];
+  };
+  "/v1/edxml": {
+    /**
+     * Import an edXML package
+     * @description Send an edXML package (QCVN 102:2016) as the calling organ (`Content-Type: application/xml`, at most 5 MiB: API Gateway takes 10 MB, a Lambda 6 MB; larger letters go through `POST /v1/letters`). The package's `From` must be the caller's organ (else 403 `EDXML_SENDER_MISMATCH`). A letter package becomes a letter whose file is its first PDF attachment, sent like `POST /v1/letters/{id}/send` (the same verification and send policy: 422 `SIGNATURE_POLICY_FAILED`, nothing delivered); other attachments are listed as not imported. A status package records the status (02–06, 15, 16) of the caller's copy of the letter its `ResponseFor/DocumentId` names. Hostile XML (DOCTYPE, entities, too deep, too large) is refused with its `EDXML_*` code.
+     *
+     * **Roles:** clerk, integration (action `import-edxml`: import edXML packages).
+     *
+     * **Typical refusals:** `EDXML_SENDER_MISMATCH`, `EDXML_NO_PDF`, `EDXML_DTD_FORBIDDEN`, `EDXML_MALFORMED`, `EDXML_NOT_EDXML`, `EDXML_STATUS_NOT_APPLICABLE`, `SIGNATURE_POLICY_FAILED`, `PAYLOAD_TOO_LARGE`.
+     */
+    post: operations["importEdxml"];
+  };
+  "/v1/letters/{id}/edxml": {
+    /**
+     * Export a letter as edXML
+     * @description The letter as an edXML letter package (`application/xml`): metadata in the MessageHeader, its PDF as a base64 attachment, `DocumentId` the letter's id (importing it again answers with the same letter).
+     *
+     * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     *
+     * **Typical refusals:** `LETTER_NOT_FOUND`.
+     */
+    get: operations["exportEdxml"];
+  };
+  "/v1/letters/{id}/status.edxml": {
+    /**
+     * Export a copy's status as edXML
+     * @description The status of one copy as an edXML status package from its recipient (`application/xml`): the sender names the copy with `to`, a recipient gets its own.
+     *
+     * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+     *
+     * **Typical refusals:** `LETTER_NOT_FOUND`.
+     */
+    get: operations["exportStatusEdxml"];
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -515,6 +630,11 @@ export interface components {
         | "IDEMPOTENCY_KEY_REUSED"
         | "IDEMPOTENCY_KEY_IN_PROGRESS"
         | "LETTER_NUMBER_TAKEN"
+        | "EDXML_SENDER_MISMATCH"
+        | "EDXML_ROLE_NOT_ALLOWED"
+        | "EDXML_NO_PDF"
+        | "EDXML_DOCUMENT_CONFLICT"
+        | "EDXML_STATUS_NOT_APPLICABLE"
         | "INTERNAL";
       status: number;
       /** @description the code's message in English */
@@ -554,7 +674,9 @@ export interface components {
         | "ORGAN_INACTIVE"
         | "NOT_A_RECIPIENT"
         | "NOT_THE_SENDER"
-        | "STATS_ORGAN_NOT_ALLOWED";
+        | "STATS_ORGAN_NOT_ALLOWED"
+        | "EDXML_SENDER_MISMATCH"
+        | "EDXML_ROLE_NOT_ALLOWED";
       /** @constant */
       status?: 403;
     };
@@ -599,7 +721,8 @@ export interface components {
         | "LETTER_NOT_SENT"
         | "IDEMPOTENCY_KEY_REUSED"
         | "IDEMPOTENCY_KEY_IN_PROGRESS"
-        | "LETTER_NUMBER_TAKEN";
+        | "LETTER_NUMBER_TAKEN"
+        | "EDXML_DOCUMENT_CONFLICT";
       /** @constant */
       status?: 409;
     };
@@ -645,7 +768,9 @@ export interface components {
         | "EDXML_NOT_EDXML"
         | "PDF_DAMAGED_SIGNED"
         | "WEBHOOK_URL_INVALID"
-        | "WEBHOOK_EVENTS_INVALID";
+        | "WEBHOOK_EVENTS_INVALID"
+        | "EDXML_NO_PDF"
+        | "EDXML_STATUS_NOT_APPLICABLE";
       /** @constant */
       status?: 422;
     };
@@ -681,7 +806,7 @@ export interface components {
         "application/problem+json": components["schemas"]["Problem401"];
       };
     };
-    /** @description Refused (403): FORBIDDEN, ROLE_NOT_ALLOWED, ORGAN_INACTIVE, NOT_A_RECIPIENT, NOT_THE_SENDER, STATS_ORGAN_NOT_ALLOWED. */
+    /** @description Refused (403): FORBIDDEN, ROLE_NOT_ALLOWED, ORGAN_INACTIVE, NOT_A_RECIPIENT, NOT_THE_SENDER, STATS_ORGAN_NOT_ALLOWED, EDXML_SENDER_MISMATCH, EDXML_ROLE_NOT_ALLOWED. */
     Problem403: {
       content: {
         "application/problem+json": components["schemas"]["Problem403"];
@@ -693,7 +818,7 @@ export interface components {
         "application/problem+json": components["schemas"]["Problem404"];
       };
     };
-    /** @description Refused (409): LETTER_ALREADY_SENT, LETTER_CHANGED, UPLOAD_MISSING, STATUS_NOT_ALLOWED, SIGNING_SESSION_SPENT, SIGNING_SESSION_USED, AUDIT_CHAIN_BROKEN, RECIPIENT_INACTIVE, LETTER_NOT_VERIFIED, WEBHOOK_MESSAGE_NOT_DEAD, ADMIN_ORGAN_EXISTS, ADMIN_ORGAN_STATE, API_KEY_NOT_LIVE, ADMIN_KEY_EXISTS, ADMIN_CHANGE_CONFLICT, STATUS_CONFLICT, LETTER_REVOKED, LETTER_RECALLED, RECALL_NOT_PENDING, LETTER_NOT_SENT, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, LETTER_NUMBER_TAKEN. */
+    /** @description Refused (409): LETTER_ALREADY_SENT, LETTER_CHANGED, UPLOAD_MISSING, STATUS_NOT_ALLOWED, SIGNING_SESSION_SPENT, SIGNING_SESSION_USED, AUDIT_CHAIN_BROKEN, RECIPIENT_INACTIVE, LETTER_NOT_VERIFIED, WEBHOOK_MESSAGE_NOT_DEAD, ADMIN_ORGAN_EXISTS, ADMIN_ORGAN_STATE, API_KEY_NOT_LIVE, ADMIN_KEY_EXISTS, ADMIN_CHANGE_CONFLICT, STATUS_CONFLICT, LETTER_REVOKED, LETTER_RECALLED, RECALL_NOT_PENDING, LETTER_NOT_SENT, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS, LETTER_NUMBER_TAKEN, EDXML_DOCUMENT_CONFLICT. */
     Problem409: {
       content: {
         "application/problem+json": components["schemas"]["Problem409"];
@@ -711,7 +836,7 @@ export interface components {
         "application/problem+json": components["schemas"]["Problem415"];
       };
     };
-    /** @description Refused (422): ORGAN_NOT_FOUND, UPLOAD_SIZE_MISMATCH, UPLOAD_CHECKSUM_MISMATCH, PDF_MALFORMED, PDF_TOO_MANY_REVISIONS, PDF_ENCRYPTED, CMS_MALFORMED, CERT_MALFORMED, KEY_MALFORMED, KEY_UNSUPPORTED, SIGNATURE_VALUE_INVALID, APPEARANCE_INVALID, APPEARANCE_IMAGE_INVALID, APPEARANCE_FONT_INVALID, CRL_MALFORMED, SIGNATURE_NOT_FOUND, SIGNATURE_POLICY_FAILED, EVIDENCE_MALFORMED, SEAL_INVALID, EDXML_DTD_FORBIDDEN, EDXML_ENTITY_FORBIDDEN, EDXML_TOO_DEEP, EDXML_TOO_MANY_NODES, EDXML_MALFORMED, EDXML_NOT_EDXML, PDF_DAMAGED_SIGNED, WEBHOOK_URL_INVALID, WEBHOOK_EVENTS_INVALID. */
+    /** @description Refused (422): ORGAN_NOT_FOUND, UPLOAD_SIZE_MISMATCH, UPLOAD_CHECKSUM_MISMATCH, PDF_MALFORMED, PDF_TOO_MANY_REVISIONS, PDF_ENCRYPTED, CMS_MALFORMED, CERT_MALFORMED, KEY_MALFORMED, KEY_UNSUPPORTED, SIGNATURE_VALUE_INVALID, APPEARANCE_INVALID, APPEARANCE_IMAGE_INVALID, APPEARANCE_FONT_INVALID, CRL_MALFORMED, SIGNATURE_NOT_FOUND, SIGNATURE_POLICY_FAILED, EVIDENCE_MALFORMED, SEAL_INVALID, EDXML_DTD_FORBIDDEN, EDXML_ENTITY_FORBIDDEN, EDXML_TOO_DEEP, EDXML_TOO_MANY_NODES, EDXML_MALFORMED, EDXML_NOT_EDXML, PDF_DAMAGED_SIGNED, WEBHOOK_URL_INVALID, WEBHOOK_EVENTS_INVALID, EDXML_NO_PDF, EDXML_STATUS_NOT_APPLICABLE. */
     Problem422: {
       content: {
         "application/problem+json": components["schemas"]["Problem422"];
@@ -752,7 +877,7 @@ export type external = Record<string, never>;
 export interface operations {
   /**
    * Register a draft letter
-   * @description Registers a draft with its metadata and the declared file (name, size, SHA-256), and answers with a presigned upload: PUT the PDF's bytes to `upload.url` with exactly `upload.headers`, then send the letter.
+   * @description Registers a draft with its metadata and the declared file (name, size, SHA-256), and answers with a presigned upload: PUT the PDF's bytes to `upload.url` with exactly `upload.headers`, then send the letter. Up to 20 `attachments` (appendices) may be declared: each a signed PDF, or any file with its detached CAdES signature declared as `signature` (.p7s); the answer's `attachments` holds a presigned upload for each file (and for its .p7s). At send each is verified and judged by the send policy like the main file.
    *
    * **Roles:** integration (action `draft`: create draft letters or replace their files).
    *
@@ -814,6 +939,18 @@ export interface operations {
             size: number;
             sha256: string;
           };
+          attachments?: {
+            name: string;
+            /** @default application/pdf */
+            contentType?: string;
+            size: number;
+            sha256: string;
+            signature?: {
+              name: string;
+              size: number;
+              sha256: string;
+            };
+          }[];
         };
       };
     };
@@ -879,6 +1016,43 @@ export interface operations {
                 decision?: "delivered" | "refused";
                 fileSha256?: string;
               };
+              attachments?: {
+                name: string;
+                contentType: string;
+                size: number;
+                sha256: string;
+                /** @description the detached CAdES signature (.p7s) the file was verified against */
+                signature?: {
+                  name: string;
+                  size: number;
+                  sha256: string;
+                };
+                verification?: {
+                  /** @enum {string} */
+                  kind: "pdf" | "detached";
+                  /** @enum {string} */
+                  verdict: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                  signatures: {
+                    name?: string;
+                    organCode?: string;
+                    /** @enum {string} */
+                    indication: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                    subIndication?: string;
+                  }[];
+                  /** @description whether the send policy in force accepts this verdict */
+                  accepted: boolean;
+                };
+                download?: {
+                  url: string;
+                  /** @description ISO 8601 date and time (UTC) */
+                  expiresAt: string;
+                };
+                signatureDownload?: {
+                  url: string;
+                  /** @description ISO 8601 date and time (UTC) */
+                  expiresAt: string;
+                };
+              }[];
               deliveries: {
                 /** @description an organ code, e.g. 000.00.11.H53 */
                 organCode: string;
@@ -910,6 +1084,39 @@ export interface operations {
               /** @description ISO 8601 date and time (UTC) */
               expiresAt: string;
             };
+            /** @description one presigned upload per declared attachment (and one for its .p7s) */
+            attachments?: {
+              name: string;
+              sha256: string;
+              upload: {
+                /** @constant */
+                method: "PUT";
+                /** @description PUT the file's bytes here, with exactly `headers` */
+                url: string;
+                /** @description headers that are part of the signature: send them unchanged */
+                headers: {
+                  [key: string]: string;
+                };
+                /** @description ISO 8601 date and time (UTC) */
+                expiresAt: string;
+              };
+              signature?: {
+                name: string;
+                sha256: string;
+                upload: {
+                  /** @constant */
+                  method: "PUT";
+                  /** @description PUT the file's bytes here, with exactly `headers` */
+                  url: string;
+                  /** @description headers that are part of the signature: send them unchanged */
+                  headers: {
+                    [key: string]: string;
+                  };
+                  /** @description ISO 8601 date and time (UTC) */
+                  expiresAt: string;
+                };
+              };
+            }[];
           };
         };
       };
@@ -1002,6 +1209,43 @@ export interface operations {
               decision?: "delivered" | "refused";
               fileSha256?: string;
             };
+            attachments?: {
+              name: string;
+              contentType: string;
+              size: number;
+              sha256: string;
+              /** @description the detached CAdES signature (.p7s) the file was verified against */
+              signature?: {
+                name: string;
+                size: number;
+                sha256: string;
+              };
+              verification?: {
+                /** @enum {string} */
+                kind: "pdf" | "detached";
+                /** @enum {string} */
+                verdict: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                signatures: {
+                  name?: string;
+                  organCode?: string;
+                  /** @enum {string} */
+                  indication: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                  subIndication?: string;
+                }[];
+                /** @description whether the send policy in force accepts this verdict */
+                accepted: boolean;
+              };
+              download?: {
+                url: string;
+                /** @description ISO 8601 date and time (UTC) */
+                expiresAt: string;
+              };
+              signatureDownload?: {
+                url: string;
+                /** @description ISO 8601 date and time (UTC) */
+                expiresAt: string;
+              };
+            }[];
             deliveries: {
               /** @description an organ code, e.g. 000.00.11.H53 */
               organCode: string;
@@ -1134,6 +1378,43 @@ export interface operations {
                 decision?: "delivered" | "refused";
                 fileSha256?: string;
               };
+              attachments?: {
+                name: string;
+                contentType: string;
+                size: number;
+                sha256: string;
+                /** @description the detached CAdES signature (.p7s) the file was verified against */
+                signature?: {
+                  name: string;
+                  size: number;
+                  sha256: string;
+                };
+                verification?: {
+                  /** @enum {string} */
+                  kind: "pdf" | "detached";
+                  /** @enum {string} */
+                  verdict: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                  signatures: {
+                    name?: string;
+                    organCode?: string;
+                    /** @enum {string} */
+                    indication: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                    subIndication?: string;
+                  }[];
+                  /** @description whether the send policy in force accepts this verdict */
+                  accepted: boolean;
+                };
+                download?: {
+                  url: string;
+                  /** @description ISO 8601 date and time (UTC) */
+                  expiresAt: string;
+                };
+                signatureDownload?: {
+                  url: string;
+                  /** @description ISO 8601 date and time (UTC) */
+                  expiresAt: string;
+                };
+              }[];
               deliveries: {
                 /** @description an organ code, e.g. 000.00.11.H53 */
                 organCode: string;
@@ -1165,6 +1446,39 @@ export interface operations {
               /** @description ISO 8601 date and time (UTC) */
               expiresAt: string;
             };
+            /** @description one presigned upload per declared attachment (and one for its .p7s) */
+            attachments?: {
+              name: string;
+              sha256: string;
+              upload: {
+                /** @constant */
+                method: "PUT";
+                /** @description PUT the file's bytes here, with exactly `headers` */
+                url: string;
+                /** @description headers that are part of the signature: send them unchanged */
+                headers: {
+                  [key: string]: string;
+                };
+                /** @description ISO 8601 date and time (UTC) */
+                expiresAt: string;
+              };
+              signature?: {
+                name: string;
+                sha256: string;
+                upload: {
+                  /** @constant */
+                  method: "PUT";
+                  /** @description PUT the file's bytes here, with exactly `headers` */
+                  url: string;
+                  /** @description headers that are part of the signature: send them unchanged */
+                  headers: {
+                    [key: string]: string;
+                  };
+                  /** @description ISO 8601 date and time (UTC) */
+                  expiresAt: string;
+                };
+              };
+            }[];
           };
         };
       };
@@ -1257,6 +1571,43 @@ export interface operations {
               decision?: "delivered" | "refused";
               fileSha256?: string;
             };
+            attachments?: {
+              name: string;
+              contentType: string;
+              size: number;
+              sha256: string;
+              /** @description the detached CAdES signature (.p7s) the file was verified against */
+              signature?: {
+                name: string;
+                size: number;
+                sha256: string;
+              };
+              verification?: {
+                /** @enum {string} */
+                kind: "pdf" | "detached";
+                /** @enum {string} */
+                verdict: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                signatures: {
+                  name?: string;
+                  organCode?: string;
+                  /** @enum {string} */
+                  indication: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                  subIndication?: string;
+                }[];
+                /** @description whether the send policy in force accepts this verdict */
+                accepted: boolean;
+              };
+              download?: {
+                url: string;
+                /** @description ISO 8601 date and time (UTC) */
+                expiresAt: string;
+              };
+              signatureDownload?: {
+                url: string;
+                /** @description ISO 8601 date and time (UTC) */
+                expiresAt: string;
+              };
+            }[];
             deliveries: {
               /** @description an organ code, e.g. 000.00.11.H53 */
               organCode: string;
@@ -1344,6 +1695,12 @@ export interface operations {
               dueDate?: string;
               /** @enum {string} */
               verdict?: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+              /** @description how many attachments the letter carries and the worst of their verdicts */
+              attachments?: {
+                count: number;
+                /** @enum {string} */
+                verdict?: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+              };
             }[];
             nextCursor?: string;
           };
@@ -1447,6 +1804,43 @@ export interface operations {
                 decision?: "delivered" | "refused";
                 fileSha256?: string;
               };
+              attachments?: {
+                name: string;
+                contentType: string;
+                size: number;
+                sha256: string;
+                /** @description the detached CAdES signature (.p7s) the file was verified against */
+                signature?: {
+                  name: string;
+                  size: number;
+                  sha256: string;
+                };
+                verification?: {
+                  /** @enum {string} */
+                  kind: "pdf" | "detached";
+                  /** @enum {string} */
+                  verdict: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                  signatures: {
+                    name?: string;
+                    organCode?: string;
+                    /** @enum {string} */
+                    indication: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                    subIndication?: string;
+                  }[];
+                  /** @description whether the send policy in force accepts this verdict */
+                  accepted: boolean;
+                };
+                download?: {
+                  url: string;
+                  /** @description ISO 8601 date and time (UTC) */
+                  expiresAt: string;
+                };
+                signatureDownload?: {
+                  url: string;
+                  /** @description ISO 8601 date and time (UTC) */
+                  expiresAt: string;
+                };
+              }[];
               deliveries: {
                 /** @description an organ code, e.g. 000.00.11.H53 */
                 organCode: string;
@@ -3276,6 +3670,649 @@ export interface operations {
               [key: string]: unknown;
             }[];
           };
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * Peek at unconfirmed deliveries (polling)
+   * @description For systems that poll: up to `limit` (1–100, default 10) of the caller organ's copies not confirmed yet, oldest first, each locked to this peek for `lockSeconds` (1–43200, default 300): no other peek gets them while locked. Confirm each with `POST /v1/inbox/{id}/confirm`; an unconfirmed copy comes back once its lock ends (at-least-once delivery).
+   *
+   * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   *
+   * **Typical refusals:** `VALIDATION_FAILED`.
+   */
+  peekInbox: {
+    parameters: {
+      query?: {
+        limit?: string;
+        lockSeconds?: string;
+      };
+    };
+    responses: {
+      /** @description Peek at unconfirmed deliveries (polling) */
+      200: {
+        content: {
+          "application/json": {
+            items: {
+              letterId: string;
+              /** @description an organ code, e.g. 000.00.11.H53 */
+              sender: string;
+              /** @description edXML status code (QCVN 102:2016): 01 arrived … 06 finished; 13/15/16 recall and update */
+              status: string;
+              statusLabel: {
+                vi: string;
+                en: string;
+              };
+              /** @description ISO 8601 date and time (UTC) */
+              deliveredAt: string;
+              /** @description ISO 8601 date and time (UTC) */
+              updatedAt: string;
+              code: {
+                number: string;
+                notation: string;
+              };
+              documentType: string;
+              subject: string;
+              urgency: number;
+              dueDate?: string;
+              /** @enum {string} */
+              verdict?: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+              /** @description how many attachments the letter carries and the worst of their verdicts */
+              attachments?: {
+                count: number;
+                /** @enum {string} */
+                verdict?: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+              };
+              /** @description the peek's lock on this copy (one per peek) */
+              lockToken: string;
+              /** @description ISO time: unconfirmed by then, the copy is handed out again */
+              lockedUntil: string;
+            }[];
+          };
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * Confirm a delivery picked up
+   * @description Marks the caller organ's copy of the letter picked up: peeks no longer hand it out. Idempotent: confirming again answers with the first confirmation's time. Another organ's letter is 404.
+   *
+   * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   *
+   * **Typical refusals:** `LETTER_NOT_FOUND`.
+   */
+  confirmDelivery: {
+    parameters: {
+      path: {
+        /** @description the letter's id (a UUID issued by POST /v1/letters) */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Confirm a delivery picked up */
+      200: {
+        content: {
+          "application/json": {
+            letterId: string;
+            recipient: string;
+            confirmedAt: string;
+          };
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * List webhook endpoints
+   * @description The caller organ's endpoints (an admin names `organ`), oldest first; never their secrets.
+   *
+   * **Roles:** integration, admin (action `manage-webhooks`: manage webhook endpoints).
+   */
+  listWebhooks: {
+    parameters: {
+      query?: {
+        organ?: string;
+      };
+    };
+    responses: {
+      /** @description List webhook endpoints */
+      200: {
+        content: {
+          "application/json": {
+            items: {
+              /** @description ep_ + 24 hex digits */
+              id: string;
+              organ: string;
+              url: string;
+              events: ("letter.received" | "status.changed" | "recall.requested" | "receipt.issued")[];
+              enabled: boolean;
+              disabledReason?: string;
+              createdAt: string;
+            }[];
+          };
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * Register a webhook endpoint
+   * @description An endpoint of the caller organ (an admin names `organ`) that receives the chosen events (`letter.received`, `status.changed`, `recall.requested`, `receipt.issued`), signed by the Standard Webhooks specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the `secret` of this answer, shown only here. Delivered at least once, retried with backoff over more than 24 hours, then parked in the dead-letter queue; `webhook-id` is the same on every retry.
+   *
+   * **Roles:** integration, admin (action `manage-webhooks`: manage webhook endpoints).
+   *
+   * **Typical refusals:** `WEBHOOK_URL_INVALID`, `WEBHOOK_EVENTS_INVALID`, `VALIDATION_FAILED`.
+   */
+  registerWebhook: {
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *   "url": "https://eoffice.example.vn/hooks/lienthong",
+         *   "events": [
+         *     "letter.received"
+         *   ]
+         * }
+         */
+        "application/json": {
+          url: string;
+          events: string[];
+          organ?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Register a webhook endpoint */
+      201: {
+        content: {
+          "application/json": {
+            /** @description ep_ + 24 hex digits */
+            id: string;
+            organ: string;
+            url: string;
+            events: ("letter.received" | "status.changed" | "recall.requested" | "receipt.issued")[];
+            enabled: boolean;
+            disabledReason?: string;
+            createdAt: string;
+            /** @description whsec_…: the signing secret, shown in this answer only */
+            secret: string;
+          };
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * Delete a webhook endpoint
+   * @description The endpoint receives nothing more; its messages not delivered yet are parked in the dead-letter queue when due.
+   *
+   * **Roles:** integration, admin (action `manage-webhooks`: manage webhook endpoints).
+   *
+   * **Typical refusals:** `WEBHOOK_ENDPOINT_NOT_FOUND`.
+   */
+  deleteWebhook: {
+    parameters: {
+      path: {
+        /** @description the endpoint's id (ep_…) */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Delete a webhook endpoint */
+      200: {
+        content: {
+          "application/json": {
+            id: string;
+            /** @constant */
+            deleted: true;
+          };
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * Send a test webhook
+   * @description One signed `webhook.test` message to the endpoint now, outside the outbox (no retry); answers what the receiver said.
+   *
+   * **Roles:** integration, admin (action `manage-webhooks`: manage webhook endpoints).
+   *
+   * **Typical refusals:** `WEBHOOK_ENDPOINT_NOT_FOUND`.
+   */
+  testWebhook: {
+    parameters: {
+      path: {
+        /** @description the endpoint's id (ep_…) */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Send a test webhook */
+      200: {
+        content: {
+          "application/json": {
+            webhookId: string;
+            /** @description delivered, failed or gone (410) */
+            outcome: string;
+            status?: number;
+            error?: string;
+          };
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * List the webhook dead-letter queue
+   * @description Messages whose retries ran out (or whose endpoint was deleted, disabled or answered 410), oldest first; `organ` narrows to one organ, `limit` 1–100 (default 100).
+   *
+   * **Roles:** admin (action `administer`: administer the exchange).
+   */
+  listDeadWebhooks: {
+    parameters: {
+      query?: {
+        organ?: string;
+        limit?: string;
+      };
+    };
+    responses: {
+      /** @description List the webhook dead-letter queue */
+      200: {
+        content: {
+          "application/json": {
+            items: {
+              webhookId: string;
+              eventId: string;
+              endpointId: string;
+              organ: string;
+              type: string;
+              attempts: number;
+              createdAt: string;
+              deadAt?: string;
+              lastStatus?: number;
+              lastError?: string;
+              /** @description the exact JSON the receiver gets */
+              body: string;
+            }[];
+          };
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * Redeliver a dead webhook message
+   * @description Back in the outbox, due now, attempts reset, with the same `webhook-id` and body.
+   *
+   * **Roles:** admin (action `administer`: administer the exchange).
+   *
+   * **Typical refusals:** `WEBHOOK_MESSAGE_NOT_FOUND`, `WEBHOOK_MESSAGE_NOT_DEAD`.
+   */
+  redeliverWebhook: {
+    parameters: {
+      path: {
+        /** @description the message's webhook id (msg_…) */
+        webhookId: string;
+      };
+    };
+    responses: {
+      /** @description Redeliver a dead webhook message */
+      200: {
+        content: {
+          "application/json": {
+            webhookId: string;
+            eventId: string;
+            endpointId: string;
+            organ: string;
+            type: string;
+            attempts: number;
+            createdAt: string;
+            deadAt?: string;
+            lastStatus?: number;
+            lastError?: string;
+            /** @description the exact JSON the receiver gets */
+            body: string;
+          };
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * Import an edXML package
+   * @description Send an edXML package (QCVN 102:2016) as the calling organ (`Content-Type: application/xml`, at most 5 MiB: API Gateway takes 10 MB, a Lambda 6 MB; larger letters go through `POST /v1/letters`). The package's `From` must be the caller's organ (else 403 `EDXML_SENDER_MISMATCH`). A letter package becomes a letter whose file is its first PDF attachment, sent like `POST /v1/letters/{id}/send` (the same verification and send policy: 422 `SIGNATURE_POLICY_FAILED`, nothing delivered); other attachments are listed as not imported. A status package records the status (02–06, 15, 16) of the caller's copy of the letter its `ResponseFor/DocumentId` names. Hostile XML (DOCTYPE, entities, too deep, too large) is refused with its `EDXML_*` code.
+   *
+   * **Roles:** clerk, integration (action `import-edxml`: import edXML packages).
+   *
+   * **Typical refusals:** `EDXML_SENDER_MISMATCH`, `EDXML_NO_PDF`, `EDXML_DTD_FORBIDDEN`, `EDXML_MALFORMED`, `EDXML_NOT_EDXML`, `EDXML_STATUS_NOT_APPLICABLE`, `SIGNATURE_POLICY_FAILED`, `PAYLOAD_TOO_LARGE`.
+   */
+  importEdxml: {
+    requestBody: {
+      content: {
+        "application/xml": string;
+        "text/xml": string;
+      };
+    };
+    responses: {
+      /** @description Import an edXML package */
+      201: {
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            kind: "letter" | "status";
+            /** @description letter: false when the package is an export of a letter already sent */
+            created?: boolean;
+            letter?: {
+              id: string;
+              /** @description an organ code, e.g. 000.00.11.H53 */
+              sender: string;
+              /** @description draft, sending, sent (revoked once revoked) */
+              state: string;
+              code: {
+                number: string;
+                notation: string;
+              };
+              documentType: string;
+              subject: string;
+              recipients: string[];
+              urgency: number;
+              dueDate?: string;
+              promulgation?: {
+                place?: string;
+                date?: string;
+              };
+              signer?: {
+                competence?: string;
+                position?: string;
+                fullName?: string;
+              };
+              responseFor?: string;
+              file: {
+                name: string;
+                contentType: string;
+                size: number;
+                sha256: string;
+              };
+              /** @description ISO 8601 date and time (UTC) */
+              createdAt: string;
+              /** @description ISO 8601 date and time (UTC) */
+              sentAt?: string;
+              verification?: {
+                /** @enum {string} */
+                verdict: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                /** @description ISO 8601 date and time (UTC) */
+                checkedAt: string;
+                signatures: {
+                  name?: string;
+                  organCode?: string;
+                  /** @enum {string} */
+                  indication: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                  subIndication?: string;
+                }[];
+                summary: {
+                  vi: string;
+                  en: string;
+                };
+                /** @description the send policy in force at this attempt: require-total-passed, allow-indeterminate, record-only */
+                policy?: string;
+                /** @enum {string} */
+                decision?: "delivered" | "refused";
+                fileSha256?: string;
+              };
+              attachments?: {
+                name: string;
+                contentType: string;
+                size: number;
+                sha256: string;
+                /** @description the detached CAdES signature (.p7s) the file was verified against */
+                signature?: {
+                  name: string;
+                  size: number;
+                  sha256: string;
+                };
+                verification?: {
+                  /** @enum {string} */
+                  kind: "pdf" | "detached";
+                  /** @enum {string} */
+                  verdict: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                  signatures: {
+                    name?: string;
+                    organCode?: string;
+                    /** @enum {string} */
+                    indication: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                    subIndication?: string;
+                  }[];
+                  /** @description whether the send policy in force accepts this verdict */
+                  accepted: boolean;
+                };
+                download?: {
+                  url: string;
+                  /** @description ISO 8601 date and time (UTC) */
+                  expiresAt: string;
+                };
+                signatureDownload?: {
+                  url: string;
+                  /** @description ISO 8601 date and time (UTC) */
+                  expiresAt: string;
+                };
+              }[];
+              deliveries: {
+                /** @description an organ code, e.g. 000.00.11.H53 */
+                organCode: string;
+                /** @description edXML status code (QCVN 102:2016): 01 arrived … 06 finished; 13/15/16 recall and update */
+                status: string;
+                statusLabel: {
+                  vi: string;
+                  en: string;
+                };
+                reason?: string;
+                /** @description ISO 8601 date and time (UTC) */
+                updatedAt: string;
+              }[];
+              download?: {
+                url: string;
+                /** @description ISO 8601 date and time (UTC) */
+                expiresAt: string;
+              };
+            };
+            /** @description status: the copy after the status */
+            copy?: {
+              /** @description an organ code, e.g. 000.00.11.H53 */
+              organCode: string;
+              /** @description edXML status code (QCVN 102:2016): 01 arrived … 06 finished; 13/15/16 recall and update */
+              status: string;
+              statusLabel: {
+                vi: string;
+                en: string;
+              };
+              reason?: string;
+              /** @description ISO 8601 date and time (UTC) */
+              updatedAt: string;
+            };
+            /** @description the package's own DocumentId, as sent */
+            documentId?: string;
+            attachments?: {
+              name: string;
+              contentType: string;
+              size: number;
+              sha256: string;
+              /** @enum {string} */
+              imported: "file" | "not-imported";
+            }[];
+            /** @description what the clerk should see (shared/edxml/warnings.ts) */
+            warnings: {
+              code: string;
+              detail: string;
+            }[];
+          };
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * Export a letter as edXML
+   * @description The letter as an edXML letter package (`application/xml`): metadata in the MessageHeader, its PDF as a base64 attachment, `DocumentId` the letter's id (importing it again answers with the same letter).
+   *
+   * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   *
+   * **Typical refusals:** `LETTER_NOT_FOUND`.
+   */
+  exportEdxml: {
+    parameters: {
+      path: {
+        /** @description the letter's id (a UUID issued by POST /v1/letters) */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Export a letter as edXML */
+      200: {
+        content: {
+          "application/json": string;
+          "application/xml": string;
+        };
+      };
+      400: components["responses"]["Problem400"];
+      401: components["responses"]["Problem401"];
+      403: components["responses"]["Problem403"];
+      404: components["responses"]["Problem404"];
+      409: components["responses"]["Problem409"];
+      413: components["responses"]["Problem413"];
+      415: components["responses"]["Problem415"];
+      422: components["responses"]["Problem422"];
+      500: components["responses"]["Problem500"];
+      502: components["responses"]["Problem502"];
+      503: components["responses"]["Problem503"];
+    };
+  };
+  /**
+   * Export a copy's status as edXML
+   * @description The status of one copy as an edXML status package from its recipient (`application/xml`): the sender names the copy with `to`, a recipient gets its own.
+   *
+   * **Roles:** clerk, integration (action `read`: read letters, the inbox or the outbox).
+   *
+   * **Typical refusals:** `LETTER_NOT_FOUND`.
+   */
+  exportStatusEdxml: {
+    parameters: {
+      query?: {
+        to?: string;
+      };
+      path: {
+        /** @description the letter's id (a UUID issued by POST /v1/letters) */
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Export a copy's status as edXML */
+      200: {
+        content: {
+          "application/json": string;
+          "application/xml": string;
         };
       };
       400: components["responses"]["Problem400"];
