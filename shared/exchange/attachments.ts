@@ -141,6 +141,11 @@ export async function checkAttachments(
   };
 }
 
+/** How a refusal's problem document names a refused appendix. */
+export function refusedAttachment(a: LetterAttachment) {
+  return { name: a.name, sha256: a.sha256, verification: a.verification };
+}
+
 /** The refusal of a send whose appendices the policy does not accept, naming each. */
 export function attachmentsRefused(letter: Letter, refused: readonly LetterAttachment[]): ExchangeError {
   const named = refused.map((a) => `${a.name} (${a.verification?.verdict})`).join(", ");
@@ -148,7 +153,7 @@ export function attachmentsRefused(letter: Letter, refused: readonly LetterAttac
     detail: `letter ${letter.id} was not sent: the send policy in force does not accept its attachment(s) ${named}`,
     meta: {
       problem: {
-        attachments: refused.map((a) => ({ name: a.name, sha256: a.sha256, verification: a.verification })),
+        attachments: refused.map(refusedAttachment),
       },
     },
   });

@@ -11,6 +11,7 @@ import {
   type CheckedAttachments,
   checkAttachments,
   presignAttachmentUploads,
+  refusedAttachment,
 } from "./attachments.ts";
 import type { CopyLifecycle } from "./event-ports.ts";
 import { completeFanOut, deliveriesOf, type FanOutBytes, sentEventOf } from "./fan-out.ts";
@@ -510,6 +511,8 @@ export class Exchange {
         problem: {
           verification: withoutReportKey(verification),
           report: `/v1/letters/${letter.id}/verification`,
+          // Appendices the policy refuses too, so that one answer names everything to correct.
+          ...(attached.refused.length > 0 ? { attachments: attached.refused.map(refusedAttachment) } : {}),
         },
       },
     });
