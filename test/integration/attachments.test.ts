@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { type CreatedLetter, type LienthongClient, uploadFile } from "../../local/api-client.ts";
+import { Exchange } from "../../shared/exchange/index.ts";
+import { LetterVerifier } from "../../shared/exchange/letter-verification.ts";
+import type { DocumentStore } from "../../shared/exchange/ports.ts";
 import { SoftwareSigner, signDetached, signPdf } from "../../shared/signing/index.ts";
+import { createS3Client, S3DocumentStore } from "../../shared/storage/index.ts";
 import {
   demoPki,
   letterMetadata,
@@ -11,6 +15,7 @@ import {
   personEntry,
   samplePdf,
   sha256,
+  testLedger,
 } from "../support/exchange.ts";
 
 /**
@@ -43,6 +48,7 @@ interface LetterBody {
   deliveries: { organCode: string }[];
 }
 
+const ledger = testLedger();
 let sender: LienthongClient;
 let recipient: LienthongClient;
 let codes: string[];
@@ -140,6 +146,58 @@ describe("attachments", () => {
       count: 2,
       verdict: "TOTAL_PASSED",
     });
+  });
+
+  it("completes a send interrupted while writing the locked objects from the uploads, on retry", async () => {
+    const main = await signPdf(await samplePdf("cong van"), { signer });
+    const sheet = spreadsheet("Sở Y tế");
+    const sheetP7s = await p7sOf(sheet);
+    const id = await draftWith(main, [
+      { name: "phu-luc.csv", bytes: sheet, contentType: "text/csv", p7s: sheetP7s },
+    ]);
+    // The send's request dies at its first locked write (after the commit), in process.
+    const s3 = createS3Client({
+      region: "ap-southeast-1",
+      tableName: "lienthong",
+      bucketName: "lienthong-letters",
+      s3Endpoint: inject("s3Endpoint"),
+      presignTtlSeconds: 60,
+      maxFileBytes: 10 * 1024 * 1024,
+      revocation: "off",
+    });
+    const documents = new S3DocumentStore({ client: s3, bucket: "lienthong-letters", ttlSeconds: 60 });
+    const dying: DocumentStore = Object.create(documents);
+    dying.write = (key, body, type) =>
+      key.startsWith("letters/")
+        ? Promise.reject(new Error("the request died"))
+        : documents.write(key, body, type);
+    const exchange = new Exchange({
+      ledger,
+      documents: dying,
+      verifier: new LetterVerifier({ ledger, revocation: "off" }),
+      maxFileBytes: 10 * 1024 * 1024,
+      sendPolicy: "require-total-passed",
+    });
+    await expect(exchange.sendLetter({ organCode: codes[0]!, role: "integration" }, id)).rejects.toThrow(
+      "the request died",
+    );
+    expect((await ledger.getLetter(id))?.state).toBe("sending");
+
+    // The client's retry through the API writes every object from the uploads, then the copy.
+    const sent = await sender.call<LetterBody>("POST", `/v1/letters/${id}/send`);
+    expect(sent.state).toBe("sent");
+    const stored = await ledger.getLetter(id);
+    expect(stored?.attachmentsReportKey?.startsWith("evidence/")).toBe(true);
+    expect(await documents.read(stored?.attachmentsReportKey ?? "")).toBeDefined();
+    const seen = await recipient.call<LetterBody>("GET", `/v1/letters/${id}`);
+    expect(seen.attachments?.[0]?.verification?.verdict).toBe("TOTAL_PASSED");
+    for (const [url, digest] of [
+      [seen.attachments![0]!.download!.url, sha256(sheet)],
+      [seen.attachments![0]!.signatureDownload!.url, sha256(sheetP7s)],
+    ] as const) {
+      expect(sha256(new Uint8Array(await (await fetch(url)).arrayBuffer()))).toBe(digest);
+    }
+    s3.destroy();
   });
 
   it("refuses, under the default policy, a letter whose attachment fails, naming it; nothing delivered", async () => {
