@@ -43,8 +43,8 @@ export function createDynamoClient(config: RuntimeConfig): DynamoDBClient {
 }
 
 /** Three attempts in all: the SDK's standard backoff between them totals at most 0.6 s (3 s when throttled). */
-const MAX_ATTEMPTS = 3;
-const CONNECT_TIMEOUT_MS = 1_000;
+export const MAX_ATTEMPTS = 3;
+export const CONNECT_TIMEOUT_MS = 1_000;
 
 /** The emulators accept any credentials; fixed ones keep the SDK from searching for real ones. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;

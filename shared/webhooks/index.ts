@@ -11,6 +11,7 @@
  * await notifier.notify(records);
  * await notifier.deliverDue();
  */
+export { MAX_ERROR_LENGTH, parkedMessage, TABLE_ONLY_DEAD_LETTERS } from "./dead-letters.ts";
 export { type AttemptOptions, type AttemptOutcome, type AttemptResult, attemptDelivery } from "./deliver.ts";
 export {
   activeSecrets,
@@ -38,9 +39,11 @@ export { type DeliverySummary, Notifier, type NotifierOptions, type WebhookLogEv
 export type {
   AttemptRecord,
   ClaimedEntry,
+  DeadLetterSink,
   NewOutboxEntry,
   OutboxEntry,
   OutboxState,
+  ParkedMessage,
   WebhookStore,
 } from "./ports.ts";
 export { RETRY_SCHEDULE, type RetryWindow, retryDelay, scheduleSpan } from "./schedule.ts";

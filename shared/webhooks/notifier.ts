@@ -7,16 +7,24 @@
  */
 import { randomBytes } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
+import { parkedMessage, TABLE_ONLY_DEAD_LETTERS } from "./dead-letters.ts";
 import { type AttemptResult, attemptDelivery } from "./deliver.ts";
 import { activeSecrets, type WebhookEndpoint } from "./endpoint.ts";
 import { type ChangeRecord, webhookBody, webhookIdFor } from "./events.ts";
-import type { AttemptRecord, ClaimedEntry, NewOutboxEntry, OutboxEntry, WebhookStore } from "./ports.ts";
+import type {
+  AttemptRecord,
+  ClaimedEntry,
+  DeadLetterSink,
+  NewOutboxEntry,
+  OutboxEntry,
+  WebhookStore,
+} from "./ports.ts";
 import { RETRY_SCHEDULE, type RetryWindow, retryDelay } from "./schedule.ts";
 import { signWebhook } from "./signature.ts";
 
 /** What the notifier logs: ids, counts and statuses, never a secret or a body. */
 export interface WebhookLogEvent {
-  readonly event: "webhook.attempt" | "webhook.dead" | "webhook.endpoint_disabled";
+  readonly event: "webhook.attempt" | "webhook.dead" | "webhook.endpoint_disabled" | "webhook.park_failed";
   readonly webhookId: string;
   readonly endpointId: string;
   readonly attempt?: number;
@@ -27,6 +35,8 @@ export interface WebhookLogEvent {
 
 export interface NotifierOptions {
   readonly store: WebhookStore;
+  /** Told once per entry this notifier marks dead; default none (the table's list only). */
+  readonly deadLetters?: DeadLetterSink;
   /** Epoch ms; default Date.now. Also the signature timestamp, so keep it near real time. */
   readonly clock?: () => number;
   /** Compresses the retry schedule (not the lease nor the timeout); default 1. */
@@ -132,9 +142,11 @@ export class Notifier {
             counts.retried++;
           } else {
             counts.dead++;
+            await this.#park(item.entry, record);
           }
         } catch (error) {
-          // The entry stays claimed and comes back when its lease runs out.
+          // The entry stays claimed and comes back when its lease runs out (or, when only the
+          // dead-letter announcement failed, stays dead in the table, which is what admins list).
           failures.push(error);
         }
       }
@@ -181,6 +193,24 @@ export class Notifier {
       ...(this.#options.fetch === undefined ? {} : { fetch: this.#options.fetch }),
     });
     return { webhookId, ...result };
+  }
+
+  /**
+   * Announces a parking the store has recorded (so a stale outcome, recorded by nobody, announces
+   * nothing). A failure is logged and rethrown: the entry stays dead in the table all the same.
+   */
+  async #park(entry: OutboxEntry, record: Extract<AttemptRecord, { kind: "dead" }>): Promise<void> {
+    try {
+      await (this.#options.deadLetters ?? TABLE_ONLY_DEAD_LETTERS).park(parkedMessage(entry, record));
+    } catch (error) {
+      this.#options.log?.({
+        event: "webhook.park_failed",
+        webhookId: entry.webhookId,
+        endpointId: entry.endpointId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
   }
 
   async #attempt(item: ClaimedEntry, endpoint: WebhookEndpoint | undefined): Promise<AttemptRecord> {

@@ -97,3 +97,30 @@ export interface WebhookStore {
    */
   redeliver(webhookId: string, now: number): Promise<OutboxEntry>;
 }
+
+/**
+ * What the dead-letter sink is told when the store has marked an entry dead: who, what, how many
+ * attempts and why, never the secret nor the body (shared/webhooks/dead-letters.ts says why).
+ */
+export interface ParkedMessage {
+  readonly webhookId: string;
+  readonly eventId: string;
+  readonly organ: string;
+  readonly endpointId: string;
+  readonly type: WebhookEventType;
+  /** Attempts made, the last one included. */
+  readonly attempts: number;
+  readonly lastStatus?: number;
+  readonly lastError: string;
+  /** Epoch ms: the entry's `deadAt`. */
+  readonly parkedAt: number;
+}
+
+/**
+ * Where parked messages are announced (SQS in AWS: shared/storage/sqs-dead-letters.ts). Called once
+ * per entry the store marked dead, after the mark: the outbox stays the source of truth that the
+ * admin routes list and redeliver from, so a sink failure loses no message, only its alert.
+ */
+export interface DeadLetterSink {
+  park(message: ParkedMessage): Promise<void>;
+}
