@@ -23,6 +23,7 @@ import { onePositional, parseCommandArgs, readInput, runCommand, UsageError } fr
 const USAGE = `lienthong edxml — edXML packages of the national document exchange (QCVN 102:2016)
 
 Usage: lienthong edxml inspect <file.edxml> [--json]
+       lienthong edxml export|import …   through the exchange (see lienthong edxml export --help)
 
 Reads a letter or status package offline and prints the sender, recipients, number/notation, dates,
 subject, document type, business type (letters) or status code (status packages), the attachments
@@ -48,6 +49,9 @@ async function edxmlCommand(argv: readonly string[]): Promise<number> {
   if (verb === undefined || verb === "--help" || verb === "-h" || verb === "help") {
     console.log(USAGE);
     return verb === undefined ? 2 : 0;
+  }
+  if (verb === "export" || verb === "import") {
+    return (await import("./edxml-remote.ts")).edxmlRemote(verb, rest); // through the exchange
   }
   if (verb !== "inspect") {
     console.error(USAGE);

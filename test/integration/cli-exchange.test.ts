@@ -5,7 +5,7 @@
  * the recipient's clerk), a letter signed with `lienthong sign`, sealed on the exchange and sent
  * to two organs (one named by code, one by its name in the directory), the recipient's inbox,
  * show, status 03, download (SHA-256 checked), the receipts (downloaded and checked with
- * `lienthong verify --detached`), the outbox, a recall, and `lienthong audit verify`. The letter
+ * `lienthong verify --detached`), edXML export, the outbox, a recall, and `lienthong audit verify`. The letter
  * carries two appendices: a signed PDF and a text file with its detached signature.
  */
 import { execFile } from "node:child_process";
@@ -263,6 +263,35 @@ describe("the whole exchange through the lienthong CLI", () => {
     expect(sha256(readFileSync(join(temp.dir, "appendices", "phu-luc.pdf")))).toBe(
       sha256(readFileSync(join(temp.dir, "phu-luc.pdf"))),
     );
+
+    // edXML out: the letter package (read back offline by edxml inspect) and the copy's status package.
+    const exported = await json<{ file: string }>([
+      "edxml",
+      "export",
+      id,
+      "-o",
+      "cong-van.edxml",
+      "--profile",
+      "recipient",
+    ]);
+    expect(exported.file).toBe("cong-van.edxml");
+    const inspected = await lienthong(["edxml", "inspect", "cong-van.edxml", "--json"]);
+    expect(inspected.code, inspected.stderr).toBeLessThanOrEqual(1); // 1: parsed with warnings
+    expect(inspected.stdout).toContain("4711");
+    expect(inspected.stdout).toContain("STC-CLI");
+    // Imported again by its sender, the package is recognised as the letter already sent.
+    const reimported = await json<{ kind: string; created?: boolean; letter?: { id: string } }>([
+      "edxml",
+      "import",
+      "cong-van.edxml",
+      "--profile",
+      "sender",
+    ]);
+    expect(reimported).toMatchObject({ kind: "letter", created: false, letter: { id } });
+    const statusPackage = await lienthong(["edxml", "export", id, "--status", "--to", codes[1]!]);
+    expect(statusPackage.code, statusPackage.stderr).toBe(0);
+    expect(statusPackage.stdout).toMatch(/^<\?xml/);
+    expect(statusPackage.stdout).toMatch(/<(\w+:)?StatusCode>03<\/(\w+:)?StatusCode>/);
 
     // Receipts as the sender: arrival of both copies and the acceptance, each checked by lienthong verify.
     const receipts = await json<{

@@ -128,7 +128,7 @@ describe("lienthong edxml inspect", () => {
     expect(help.out).toContain("lienthong edxml inspect");
     expect((await cli("edxml", "--help")).code).toBe(0);
     expect((await cli("edxml")).code).toBe(2);
-    const unknown = await cli("edxml", "export", letter);
+    const unknown = await cli("edxml", "explode", letter);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("VALIDATION_FAILED");
     const missing = await cli("edxml", "inspect", join(temp.dir, "nope.edxml"));
