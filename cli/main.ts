@@ -47,6 +47,7 @@ Exchange commands (a profile from 'lienthong login', or --url/--key, or LIENTHON
   status          record your organ's status of a received letter (03 accepted, 02 refused…)
   recall          ask the recipients for a sent letter back
   receipts        list (and download) a letter's signed receipts
+  edxml export    a letter (or a copy's status) as an edXML package; edxml import sends one
   webhooks        register, list, test and remove webhook endpoints
   audit verify    check a letter's audit chain against the daily seal (admin)
   admin           organs, API keys, certificates, trust anchors, webhook dead letters, send policy (admin)
