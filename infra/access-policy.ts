@@ -8,6 +8,8 @@ import { BUCKET_LAYOUT } from "../shared/storage/schema.ts";
 
 /** The resources a route's `access` list can reach. */
 export interface AccessTargets {
+  /** `CURSOR_SECRET` of every function (a deploy-time reference to a Secrets Manager secret). */
+  readonly cursorSecret?: string;
   readonly table: ITable;
   readonly bucket: IBucket;
   /** Customer-managed key of the bucket's SSE-KMS default encryption. */

@@ -1,6 +1,7 @@
 import { join } from "node:path";
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import { Key, KeySpec, KeyUsage } from "aws-cdk-lib/aws-kms";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { handlerEntry, ROUTES, type RouteDefinition } from "../functions/routes.ts";
 import { DEFAULT_SEND_POLICY, type SendPolicy } from "../shared/exchange/send-policy.ts";
@@ -88,7 +89,23 @@ export class LienthongStack extends Stack {
       pendingWindow: Duration.days(30),
     });
 
+    // One key for every function's page cursors (shared/storage/page-cursor.ts): a cursor made by one
+    // Lambda container must open in another. CloudFormation resolves it into the functions'
+    // environment at deploy time; the template holds only a reference.
+    const cursorSecret = new Secret(this, "CursorSecret", {
+      description: "Lienthong: seals page cursors (AES-256-GCM key material, CURSOR_SECRET)",
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: settings.removalPolicy,
+    });
+    Validations.of(cursorSecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "The secret only seals opaque page cursors, which live for one listing; rotating it would " +
+        "just refuse the next page of listings open at that moment, and it grants no access.",
+    });
+
     const targets: AccessTargets = {
+      cursorSecret: cursorSecret.secretValue.unsafeUnwrap(),
       table: this.dataStore.table,
       bucket: this.dataStore.bucket,
       bucketKey: this.dataStore.bucketKey,

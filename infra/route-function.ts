@@ -124,7 +124,7 @@ export interface RouteFunctionProps {
  * retention, X-Ray active tracing, and its own role holding exactly the route's `access`
  * (no AWS managed policy: logs are granted on its own log group only).
  *
- * Environment: `TABLE_NAME`, `BUCKET_NAME`, `LIENTHONG_SEND_POLICY` (written out even when it is the default); `SIGNING_KEY_ID`
+ * Environment: `TABLE_NAME`, `BUCKET_NAME`, `CURSOR_SECRET`, `LIENTHONG_SEND_POLICY` (written out even when it is the default); `SIGNING_KEY_ID`
  * (key ARN) when the route has `kms:sign`; `OBJECT_LOCK_MODE=COMPLIANCE` and
  * `OBJECT_LOCK_RETENTION_DAYS` when Object Lock is on and the route writes letters/ or evidence/;
  * `NODE_OPTIONS=--enable-source-maps` only when source maps were asked for ({@link SOURCE_MAPS_CONTEXT}).
@@ -159,6 +159,7 @@ export class RouteFunction extends Construct {
       TABLE_NAME: targets.table.tableName,
       BUCKET_NAME: targets.bucket.bucketName,
       [SEND_POLICY_VARIABLE]: props.sendPolicy,
+      ...(targets.cursorSecret ? { CURSOR_SECRET: targets.cursorSecret } : {}),
     };
     const sourceMap = sourceMapsRequested(this);
     if (sourceMap) {

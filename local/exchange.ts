@@ -7,7 +7,12 @@ import type { RuntimeConfig } from "../shared/config.ts";
 import { parseSendPolicy, SEND_POLICY_VARIABLE, type SendPolicy } from "../shared/exchange/send-policy.ts";
 import { parseCertificate } from "../shared/pki/index.ts";
 import { ensureTable } from "../shared/storage/create-table.ts";
-import { createDynamoClient, createS3Client, DynamoLedger } from "../shared/storage/index.ts";
+import {
+  createDynamoClient,
+  createS3Client,
+  DynamoLedger,
+  localCursorSecret,
+} from "../shared/storage/index.ts";
 import { type ApiServer, startApiServer } from "./api-server.ts";
 import { type DemoKey, ensureBucket, seedDemoOrgans } from "./bootstrap.ts";
 import { lockDataDir } from "./data-lock.ts";
@@ -164,6 +169,9 @@ export async function startLocalExchange(options: LocalExchangeOptions): Promise
       TSA_URL: tsa.url,
       REVOCATION_POLICY: config.revocation,
       [SEND_POLICY_VARIABLE]: sendPolicy,
+      // One per data directory, so that a next-page cursor still opens after a restart.
+      CURSOR_SECRET:
+        process.env["CURSOR_SECRET"] ?? localCursorSecret(join(options.dataDir, "cursor-secret")),
     });
 
     progress("creating the table and the bucket");

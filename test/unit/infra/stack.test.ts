@@ -216,6 +216,8 @@ describe("route functions", () => {
   it("sizes each function from its route, else 512 MB and 10 s, and passes table and bucket names", () => {
     const tableId = logicalIdOf(stack.dataStore.table, stack);
     const bucketId = logicalIdOf(stack.dataStore.bucket, stack);
+    const [cursorSecretId] = Object.keys(template.findResources("AWS::SecretsManager::Secret"));
+    expect(cursorSecretId).toBeDefined();
     for (const route of ROUTES) {
       const fn = template.findResources("AWS::Lambda::Function")[
         logicalIdOf(stack.functions.get(route.name)!.function, stack)
@@ -226,6 +228,9 @@ describe("route functions", () => {
       const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(render(variables.TABLE_NAME)).toBe(`<${tableId}>`);
       expect(render(variables.BUCKET_NAME)).toBe(`<${bucketId}>`);
+      // Every function seals cursors with the same secret, resolved at deploy time (never in the template).
+      expect(JSON.stringify(variables.CURSOR_SECRET), route.name).toContain("{{resolve:secretsmanager:");
+      expect(JSON.stringify(variables.CURSOR_SECRET)).toContain(cursorSecretId);
       // Source maps are opt-in (-c sourceMaps=true, test/unit/infra/bundling.test.ts).
       expect(variables.NODE_OPTIONS).toBeUndefined();
       const signs = route.access.includes("kms:sign");
@@ -458,6 +463,7 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-APIG4",
       // The stream consumer's dead-letter queue is itself the DLQ (infra/stream-consumer.ts).
       "AwsSolutions-SQS3",
+      "AwsSolutions-SMG4",
       "AwsSolutions-IAM5[Resource::*]",
       `AwsSolutions-IAM5[Resource::${tableArn}/index/*]`,
       ...Object.values(BUCKET_LAYOUT).map((prefix) => `AwsSolutions-IAM5[Resource::${bucketArn}/${prefix}*]`),
