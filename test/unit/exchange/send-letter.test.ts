@@ -34,7 +34,9 @@ class MemoryLedger {
   }
   async putDeliveries(deliveries: readonly Delivery[]) {
     for (const delivery of deliveries) {
-      if (!this.deliveries.some((d) => d.letterId === delivery.letterId && d.recipient === delivery.recipient)) {
+      if (
+        !this.deliveries.some((d) => d.letterId === delivery.letterId && d.recipient === delivery.recipient)
+      ) {
         this.deliveries.push(delivery);
       }
     }
