@@ -75,6 +75,11 @@ export class DynamoLedger implements ExchangeLedger {
     this.events = new DynamoEvents(client, tableName);
   }
 
+  /**
+   * The key's organ and role, unless it is revoked or past its rotation grace period (`validUntil`).
+   * Strongly consistent: a revocation counts from the moment it is written. Its last use is
+   * recorded at most once a minute, without delaying the request (see {@link noteKeyUse}).
+   */
   async findApiKey(keyHash: string): Promise<{ organCode: string; role: Role; keyId: string } | undefined> {
     const out = await this.client.send(
       new GetItemCommand({
