@@ -151,7 +151,8 @@ const edxmlImportSchema = z.object({
         contentType: z.string(),
         size: z.number().int(),
         sha256: z.string(),
-        imported: z.enum(["file", "not-imported"]),
+        imported: z.enum(["file", "attachment", "signature", "unsigned"]),
+        signatureOf: z.string().optional(),
       }),
     )
     .optional(),
@@ -682,7 +683,8 @@ export const CONTRACTS = {
       "API Gateway takes 10 MB, a Lambda 6 MB; larger letters go through `POST /v1/letters`). The package's `From` " +
       "must be the caller's organ (else 403 `EDXML_SENDER_MISMATCH`). A letter package becomes a letter whose file is " +
       "its first PDF attachment, sent like `POST /v1/letters/{id}/send` (the same verification and send policy: " +
-      "422 `SIGNATURE_POLICY_FAILED`, nothing delivered); other attachments are listed as not imported. A status " +
+      "422 `SIGNATURE_POLICY_FAILED`, nothing delivered); every other attachment is an appendix verified at send (a PDF, or a file with its `<name>.p7s`; a file " +
+      "with neither is refused, 422 `EDXML_ATTACHMENT_UNSIGNED`, nothing created). A status " +
       "package records the status (02–06, 15, 16) of the caller's copy of the letter its `ResponseFor/DocumentId` " +
       "names. Hostile XML (DOCTYPE, entities, too deep, too large) is refused with its `EDXML_*` code.",
     rawBody: { contentTypes: ["application/xml", "text/xml"] },
@@ -691,6 +693,7 @@ export const CONTRACTS = {
     typicalErrors: [
       "EDXML_SENDER_MISMATCH",
       "EDXML_NO_PDF",
+      "EDXML_ATTACHMENT_UNSIGNED",
       "EDXML_DTD_FORBIDDEN",
       "EDXML_MALFORMED",
       "EDXML_NOT_EDXML",

@@ -504,11 +504,11 @@ export interface paths {
   "/v1/edxml": {
     /**
      * Import an edXML package
-     * @description Send an edXML package (QCVN 102:2016) as the calling organ (`Content-Type: application/xml`, at most 5 MiB: API Gateway takes 10 MB, a Lambda 6 MB; larger letters go through `POST /v1/letters`). The package's `From` must be the caller's organ (else 403 `EDXML_SENDER_MISMATCH`). A letter package becomes a letter whose file is its first PDF attachment, sent like `POST /v1/letters/{id}/send` (the same verification and send policy: 422 `SIGNATURE_POLICY_FAILED`, nothing delivered); other attachments are listed as not imported. A status package records the status (02–06, 15, 16) of the caller's copy of the letter its `ResponseFor/DocumentId` names. Hostile XML (DOCTYPE, entities, too deep, too large) is refused with its `EDXML_*` code.
+     * @description Send an edXML package (QCVN 102:2016) as the calling organ (`Content-Type: application/xml`, at most 5 MiB: API Gateway takes 10 MB, a Lambda 6 MB; larger letters go through `POST /v1/letters`). The package's `From` must be the caller's organ (else 403 `EDXML_SENDER_MISMATCH`). A letter package becomes a letter whose file is its first PDF attachment, sent like `POST /v1/letters/{id}/send` (the same verification and send policy: 422 `SIGNATURE_POLICY_FAILED`, nothing delivered); every other attachment is an appendix verified at send (a PDF, or a file with its `<name>.p7s`; a file with neither is refused, 422 `EDXML_ATTACHMENT_UNSIGNED`, nothing created). A status package records the status (02–06, 15, 16) of the caller's copy of the letter its `ResponseFor/DocumentId` names. Hostile XML (DOCTYPE, entities, too deep, too large) is refused with its `EDXML_*` code.
      *
      * **Roles:** clerk, integration (action `import-edxml`: import edXML packages).
      *
-     * **Typical refusals:** `EDXML_SENDER_MISMATCH`, `EDXML_NO_PDF`, `EDXML_DTD_FORBIDDEN`, `EDXML_MALFORMED`, `EDXML_NOT_EDXML`, `EDXML_STATUS_NOT_APPLICABLE`, `SIGNATURE_POLICY_FAILED`, `PAYLOAD_TOO_LARGE`.
+     * **Typical refusals:** `EDXML_SENDER_MISMATCH`, `EDXML_NO_PDF`, `EDXML_ATTACHMENT_UNSIGNED`, `EDXML_DTD_FORBIDDEN`, `EDXML_MALFORMED`, `EDXML_NOT_EDXML`, `EDXML_STATUS_NOT_APPLICABLE`, `SIGNATURE_POLICY_FAILED`, `PAYLOAD_TOO_LARGE`.
      */
     post: operations["importEdxml"];
   };
@@ -635,6 +635,7 @@ export interface components {
         | "EDXML_NO_PDF"
         | "EDXML_DOCUMENT_CONFLICT"
         | "EDXML_STATUS_NOT_APPLICABLE"
+        | "EDXML_ATTACHMENT_UNSIGNED"
         | "INTERNAL";
       status: number;
       /** @description the code's message in English */
@@ -770,7 +771,8 @@ export interface components {
         | "WEBHOOK_URL_INVALID"
         | "WEBHOOK_EVENTS_INVALID"
         | "EDXML_NO_PDF"
-        | "EDXML_STATUS_NOT_APPLICABLE";
+        | "EDXML_STATUS_NOT_APPLICABLE"
+        | "EDXML_ATTACHMENT_UNSIGNED";
       /** @constant */
       status?: 422;
     };
@@ -836,7 +838,7 @@ export interface components {
         "application/problem+json": components["schemas"]["Problem415"];
       };
     };
-    /** @description Refused (422): ORGAN_NOT_FOUND, UPLOAD_SIZE_MISMATCH, UPLOAD_CHECKSUM_MISMATCH, PDF_MALFORMED, PDF_TOO_MANY_REVISIONS, PDF_ENCRYPTED, CMS_MALFORMED, CERT_MALFORMED, KEY_MALFORMED, KEY_UNSUPPORTED, SIGNATURE_VALUE_INVALID, APPEARANCE_INVALID, APPEARANCE_IMAGE_INVALID, APPEARANCE_FONT_INVALID, CRL_MALFORMED, SIGNATURE_NOT_FOUND, SIGNATURE_POLICY_FAILED, EVIDENCE_MALFORMED, SEAL_INVALID, EDXML_DTD_FORBIDDEN, EDXML_ENTITY_FORBIDDEN, EDXML_TOO_DEEP, EDXML_TOO_MANY_NODES, EDXML_MALFORMED, EDXML_NOT_EDXML, PDF_DAMAGED_SIGNED, WEBHOOK_URL_INVALID, WEBHOOK_EVENTS_INVALID, EDXML_NO_PDF, EDXML_STATUS_NOT_APPLICABLE. */
+    /** @description Refused (422): ORGAN_NOT_FOUND, UPLOAD_SIZE_MISMATCH, UPLOAD_CHECKSUM_MISMATCH, PDF_MALFORMED, PDF_TOO_MANY_REVISIONS, PDF_ENCRYPTED, CMS_MALFORMED, CERT_MALFORMED, KEY_MALFORMED, KEY_UNSUPPORTED, SIGNATURE_VALUE_INVALID, APPEARANCE_INVALID, APPEARANCE_IMAGE_INVALID, APPEARANCE_FONT_INVALID, CRL_MALFORMED, SIGNATURE_NOT_FOUND, SIGNATURE_POLICY_FAILED, EVIDENCE_MALFORMED, SEAL_INVALID, EDXML_DTD_FORBIDDEN, EDXML_ENTITY_FORBIDDEN, EDXML_TOO_DEEP, EDXML_TOO_MANY_NODES, EDXML_MALFORMED, EDXML_NOT_EDXML, PDF_DAMAGED_SIGNED, WEBHOOK_URL_INVALID, WEBHOOK_EVENTS_INVALID, EDXML_NO_PDF, EDXML_STATUS_NOT_APPLICABLE, EDXML_ATTACHMENT_UNSIGNED. */
     Problem422: {
       content: {
         "application/problem+json": components["schemas"]["Problem422"];
@@ -4073,11 +4075,11 @@ export interface operations {
   };
   /**
    * Import an edXML package
-   * @description Send an edXML package (QCVN 102:2016) as the calling organ (`Content-Type: application/xml`, at most 5 MiB: API Gateway takes 10 MB, a Lambda 6 MB; larger letters go through `POST /v1/letters`). The package's `From` must be the caller's organ (else 403 `EDXML_SENDER_MISMATCH`). A letter package becomes a letter whose file is its first PDF attachment, sent like `POST /v1/letters/{id}/send` (the same verification and send policy: 422 `SIGNATURE_POLICY_FAILED`, nothing delivered); other attachments are listed as not imported. A status package records the status (02–06, 15, 16) of the caller's copy of the letter its `ResponseFor/DocumentId` names. Hostile XML (DOCTYPE, entities, too deep, too large) is refused with its `EDXML_*` code.
+   * @description Send an edXML package (QCVN 102:2016) as the calling organ (`Content-Type: application/xml`, at most 5 MiB: API Gateway takes 10 MB, a Lambda 6 MB; larger letters go through `POST /v1/letters`). The package's `From` must be the caller's organ (else 403 `EDXML_SENDER_MISMATCH`). A letter package becomes a letter whose file is its first PDF attachment, sent like `POST /v1/letters/{id}/send` (the same verification and send policy: 422 `SIGNATURE_POLICY_FAILED`, nothing delivered); every other attachment is an appendix verified at send (a PDF, or a file with its `<name>.p7s`; a file with neither is refused, 422 `EDXML_ATTACHMENT_UNSIGNED`, nothing created). A status package records the status (02–06, 15, 16) of the caller's copy of the letter its `ResponseFor/DocumentId` names. Hostile XML (DOCTYPE, entities, too deep, too large) is refused with its `EDXML_*` code.
    *
    * **Roles:** clerk, integration (action `import-edxml`: import edXML packages).
    *
-   * **Typical refusals:** `EDXML_SENDER_MISMATCH`, `EDXML_NO_PDF`, `EDXML_DTD_FORBIDDEN`, `EDXML_MALFORMED`, `EDXML_NOT_EDXML`, `EDXML_STATUS_NOT_APPLICABLE`, `SIGNATURE_POLICY_FAILED`, `PAYLOAD_TOO_LARGE`.
+   * **Typical refusals:** `EDXML_SENDER_MISMATCH`, `EDXML_NO_PDF`, `EDXML_ATTACHMENT_UNSIGNED`, `EDXML_DTD_FORBIDDEN`, `EDXML_MALFORMED`, `EDXML_NOT_EDXML`, `EDXML_STATUS_NOT_APPLICABLE`, `SIGNATURE_POLICY_FAILED`, `PAYLOAD_TOO_LARGE`.
    */
   importEdxml: {
     requestBody: {
@@ -4230,7 +4232,8 @@ export interface operations {
               size: number;
               sha256: string;
               /** @enum {string} */
-              imported: "file" | "not-imported";
+              imported: "file" | "attachment" | "signature" | "unsigned";
+              signatureOf?: string;
             }[];
             /** @description what the clerk should see (shared/edxml/warnings.ts) */
             warnings: {

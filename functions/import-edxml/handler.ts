@@ -12,7 +12,8 @@ export const MAX_EDXML_BYTES = 5 * 1024 * 1024;
 
 /**
  * POST /v1/edxml (Content-Type: application/xml) — import an edXML letter package (create, store its
- * PDF, send: the send's verification and policy) or status package, as the calling organ (its From).
+ * PDF and appendices, send: the send's verification and policy) or status package, as the calling
+ * organ (its From).
  */
 export const handler = apiHandler(
   {

@@ -1,13 +1,15 @@
 /**
  * edXML packages in and out of the exchange (issue 11 item 1, HTTP part): a letter package becomes a
- * letter the calling organ sends (create + store its PDF + send: the same checks, verification and
- * send policy as `POST /v1/letters/{id}/send`), a status package a status of the calling recipient's
+ * letter the calling organ sends (create + store its files + send: the same checks, verification and
+ * send policy as `POST /v1/letters/{id}/send`; its first PDF is the letter's file, every other
+ * attachment an appendix, a `<name>.p7s` beside `<name>` that file's detached signature), a status package a status of the calling recipient's
  * copy (the lifecycle's status path); and a letter or a copy's status is written back as a package.
  * It lives beside the edXML model, not in shared/exchange: the exchange must not depend on edXML
  * (architecture.json), and this module is only a mapping onto the exchange's own methods.
  */
 import { createHash } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
+import { attachmentUploadKey, P7S_CONTENT_TYPE } from "../exchange/attachments.ts";
 import type { Exchange, LetterView } from "../exchange/exchange.ts";
 import { createLetterSchema, LETTER_ID, ORGAN_CODE, setStatusSchema } from "../exchange/letter-schema.ts";
 import type { Lifecycle } from "../exchange/lifecycle.ts";
@@ -51,8 +53,20 @@ export interface ImportedAttachment {
   readonly contentType: string;
   readonly size: number;
   readonly sha256: string;
-  /** `file`: the letter's PDF; `not-imported`: kept out (the exchange takes no other files through edXML yet). */
-  readonly imported: "file" | "not-imported";
+  /**
+   * `file`: the letter's PDF; `attachment`: an appendix, verified at send; `signature`: the detached
+   * signature (.p7s) of the appendix `signatureOf`; `unsigned`: a non-PDF without its .p7s (or a .p7s
+   * of no appendix), which refuses the import (EDXML_ATTACHMENT_UNSIGNED).
+   */
+  readonly imported: "file" | "attachment" | "signature" | "unsigned";
+  readonly signatureOf?: string;
+}
+
+/** What each attachment of a letter package becomes: the letter's file, an appendix, a signature. */
+interface Plan {
+  readonly pdf: EdxmlAttachment | undefined;
+  readonly appendices: readonly { readonly file: EdxmlAttachment; readonly p7s?: EdxmlAttachment }[];
+  readonly report: readonly ImportedAttachment[];
 }
 
 export type ImportResult =
@@ -106,19 +120,18 @@ export class EdxmlBridge {
     pkg: EdxmlLetter,
     warnings: readonly EdxmlWarning[],
   ): Promise<ImportResult> {
-    const pdf = pkg.attachments.find(isPdf);
-    const attachments = pkg.attachments.map(
-      (attachment): ImportedAttachment => ({
-        name: attachment.name,
-        contentType: attachment.contentType,
-        size: attachment.bytes.length,
-        sha256: sha256Hex(attachment.bytes),
-        imported: attachment === pdf ? "file" : "not-imported",
-      }),
-    );
+    const { pdf, appendices, report: attachments } = planAttachments(pkg.attachments);
     if (!pdf) {
       throw new ExchangeError("EDXML_NO_PDF", {
         detail: `none of the package's ${pkg.attachments.length} attachment(s) is a PDF`,
+        meta: { problem: { attachments, warnings } },
+      });
+    }
+    const unsigned = attachments.filter((a) => a.imported === "unsigned");
+    if (unsigned.length > 0) {
+      // Create refuses such a file (it has nothing to be verified by): say so before creating anything.
+      throw new ExchangeError("EDXML_ATTACHMENT_UNSIGNED", {
+        detail: `no letter was created: ${unsigned.map((a) => a.name).join(", ")} ${unsigned.length > 1 ? "are" : "is"} not a PDF and the package has no detached signature <name>.p7s for ${unsigned.length > 1 ? "them" : "it"}`,
         meta: { problem: { attachments, warnings } },
       });
     }
@@ -138,7 +151,7 @@ export class EdxmlBridge {
         return { kind: "letter", created: false, letter, ...report };
       }
     }
-    const parsed = z.safeParse(createLetterSchema, letterRequest(pkg, pdf, sha256));
+    const parsed = z.safeParse(createLetterSchema, letterRequest(pkg, pdf, sha256, appendices));
     if (!parsed.success) {
       const errors = parsed.error.issues.map((issue) => ({
         path: ["edXML", ...issue.path.map(String)].join("."),
@@ -155,6 +168,21 @@ export class EdxmlBridge {
       throw new Error(`letter ${draft.id} vanished after its creation`);
     }
     await this.ports.documents.write(record.file.key, pdf.bytes, "application/pdf");
+    // Each appendix (and .p7s) where its presigned PUT would have put it; send reads and verifies them there.
+    for (const { file, p7s } of appendices) {
+      await this.ports.documents.write(
+        attachmentUploadKey(draft.id, sha256Hex(file.bytes)),
+        file.bytes,
+        appendixContentType(file),
+      );
+      if (p7s) {
+        await this.ports.documents.write(
+          attachmentUploadKey(draft.id, sha256Hex(p7s.bytes)),
+          p7s.bytes,
+          P7S_CONTENT_TYPE,
+        );
+      }
+    }
     // The same path as POST /v1/letters/{id}/send: a refusal (422 SIGNATURE_POLICY_FAILED) delivers nothing.
     const letter = await this.ports.exchange.sendLetter(caller, draft.id);
     return { kind: "letter", created: true, letter, ...report };
@@ -261,13 +289,72 @@ export class EdxmlBridge {
   }
 }
 
+/**
+ * The first PDF is the letter's file; `<name>.p7s` (any case) signs the other attachment `<name>`;
+ * every other attachment is an appendix. A non-PDF with no .p7s, or a .p7s of no appendix, is
+ * `unsigned`: never dropped, it refuses the import.
+ */
+function planAttachments(list: readonly EdxmlAttachment[]): Plan {
+  const pdf = list.find(isPdf);
+  const signatureOf = new Map<EdxmlAttachment, EdxmlAttachment>();
+  for (const p7s of list) {
+    const base = /\.p7s$/i.test(p7s.name) ? p7s.name.slice(0, -4).toLowerCase() : undefined;
+    const file = base
+      ? list.find((a) => a !== p7s && a !== pdf && a.name.toLowerCase() === base && !signatureOf.has(a))
+      : undefined;
+    if (file) {
+      signatureOf.set(p7s, file);
+    }
+  }
+  const signed = new Map([...signatureOf].map(([p7s, file]) => [file, p7s]));
+  const appendices: Plan["appendices"][number][] = [];
+  const report = list.map((attachment): ImportedAttachment => {
+    const file = signatureOf.get(attachment);
+    const p7s = signed.get(attachment);
+    let imported: ImportedAttachment["imported"];
+    if (attachment === pdf) {
+      imported = "file";
+    } else if (file) {
+      imported = "signature";
+    } else if (p7s || isPdf(attachment)) {
+      imported = "attachment";
+      appendices.push({ file: attachment, ...(p7s ? { p7s } : {}) });
+    } else {
+      imported = "unsigned";
+    }
+    return {
+      name: attachment.name,
+      contentType: attachment.contentType,
+      size: attachment.bytes.length,
+      sha256: sha256Hex(attachment.bytes),
+      imported,
+      ...(file ? { signatureOf: file.name } : {}),
+    };
+  });
+  return { pdf, appendices, report };
+}
+
+/** A PDF is declared as one (its verification path); another file by its bare media type. */
+function appendixContentType(file: EdxmlAttachment): string {
+  if (isPdf(file)) {
+    return "application/pdf";
+  }
+  const type = file.contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  return /^[\w.+-]+\/[\w.+-]+$/.test(type) && type !== "application/pdf" ? type : "application/octet-stream";
+}
+
 /** edXML timestamps carry no zone: the sender's local time, here Vietnam's (UTC+7). */
 function vietnamTimestamp(iso: string): string {
   return new Date(Date.parse(iso) + 7 * 3600_000).toISOString().slice(0, 19);
 }
 
 /** The create request of a letter package (validated by the route's own schema afterwards). */
-function letterRequest(pkg: EdxmlLetter, pdf: EdxmlAttachment, sha256: string): unknown {
+function letterRequest(
+  pkg: EdxmlLetter,
+  pdf: EdxmlAttachment,
+  sha256: string,
+  appendices: Plan["appendices"],
+): unknown {
   const priority = pkg.otherInfo?.priority?.trim();
   const reference = pkg.responseFor.find((ref) => ref.documentId && LETTER_ID.test(ref.documentId));
   const business = pkg.business;
@@ -297,5 +384,18 @@ function letterRequest(pkg: EdxmlLetter, pdf: EdxmlAttachment, sha256: string): 
         }
       : {}),
     file: { name: pdf.name, contentType: "application/pdf", size: pdf.bytes.length, sha256 },
+    ...(appendices.length > 0
+      ? {
+          attachments: appendices.map(({ file, p7s }) => ({
+            name: file.name,
+            contentType: appendixContentType(file),
+            size: file.bytes.length,
+            sha256: sha256Hex(file.bytes),
+            ...(p7s
+              ? { signature: { name: p7s.name, size: p7s.bytes.length, sha256: sha256Hex(p7s.bytes) } }
+              : {}),
+          })),
+        }
+      : {}),
   };
 }

@@ -509,6 +509,11 @@ export const ERROR_CODES = {
     en: "This status cannot be imported: 01 is recorded by the exchange on arrival, and 13 is the sender's recall request (POST /v1/letters/{id}/recall).",
     vi: "Không thể nhập trạng thái này: 01 do hệ thống ghi khi văn bản đến, còn 13 là yêu cầu thu hồi của bên gửi (POST /v1/letters/{id}/recall).",
   },
+  EDXML_ATTACHMENT_UNSIGNED: {
+    status: 422,
+    en: "An attachment of the edXML letter package is not a PDF and has no detached signature (<name>.p7s) in the package, so it cannot be verified. Nothing was created.",
+    vi: "Một tệp đính kèm của gói văn bản edXML không phải PDF và không có chữ ký số rời (<tên tệp>.p7s) trong gói nên không thể xác thực. Không có văn bản nào được tạo.",
+  },
 
   // Internal
   INTERNAL: {

@@ -1,16 +1,19 @@
 import { createHash, randomInt } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import fc from "fast-check";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { LienthongClient } from "../../local/api-client.ts";
 import {
+  type EdxmlAttachment,
   type EdxmlLetter,
   type EdxmlStatusPackage,
   readEdxml,
   writeEdxml,
 } from "../../shared/edxml/index.ts";
-import { organCodes, samplePdf, signedPdf } from "../support/exchange.ts";
+import { SoftwareSigner, signDetached, signPdf } from "../../shared/signing/index.ts";
+import { demoPki, organCodes, personEntry, samplePdf, signedPdf } from "../support/exchange.ts";
 
 /**
  * edXML through HTTP on the local exchange (issue 11 item 1): POST /v1/edxml as the package's
@@ -41,6 +44,24 @@ let admin: LienthongClient;
 const clients = new Map<string, LienthongClient>();
 let sender: string;
 let recipient: string;
+/** The sender's competent signer (demo PKI): signs appendices and their detached .p7s. */
+let signer: SoftwareSigner;
+/** The .p7s of the published sample's .doc by the sender: that .doc travels as a signed appendix. */
+let sampleDocP7s: EdxmlAttachment;
+
+const attachment = (
+  contentId: string,
+  name: string,
+  contentType: string,
+  bytes: Uint8Array,
+): EdxmlAttachment => ({
+  contentId,
+  name,
+  contentType,
+  transfer: "base64",
+  bytes,
+});
+const p7sOf = (bytes: Uint8Array) => signDetached(Readable.from([Buffer.from(bytes)]), { signer });
 
 /** The organ's integration client (`clerk` for statuses), its organ and key made on first use. */
 async function clientOf(
@@ -95,8 +116,18 @@ async function getXml(
   };
 }
 
-/** A letter package from `from` to `to` carrying `pdf`, on the published new-letter sample's frame. */
-function letterPackage(from: string, to: readonly string[], pdf: Uint8Array, subject: string): string {
+/**
+ * A letter package from `from` to `to` carrying `pdf`, on the published new-letter sample's frame:
+ * the sample's .doc, then `pdf` (the first PDF: the letter's file), then `appendices` (by default the
+ * .doc's .p7s).
+ */
+function letterPackage(
+  from: string,
+  to: readonly string[],
+  pdf: Uint8Array,
+  subject: string,
+  appendices: readonly EdxmlAttachment[] = [sampleDocP7s],
+): string {
   const base = readEdxml(fixture("edoc_new.edxml")).package as EdxmlLetter;
   const pkg: EdxmlLetter = {
     ...base,
@@ -106,13 +137,8 @@ function letterPackage(from: string, to: readonly string[], pdf: Uint8Array, sub
     subject,
     attachments: [
       ...base.attachments,
-      {
-        contentId: "2",
-        name: "cong-van.pdf",
-        contentType: "application/pdf",
-        transfer: "base64",
-        bytes: pdf,
-      },
+      attachment("90", "cong-van.pdf", "application/pdf", pdf),
+      ...appendices,
     ],
   };
   return writeEdxml(pkg);
@@ -134,6 +160,13 @@ beforeAll(async () => {
     inject("apiUrl"),
     inject("demoKeys").find((key) => key.role === "admin")!.apiKey,
   );
+  const { manifest, path } = demoPki();
+  signer = SoftwareSigner.fromPkcs12(
+    readFileSync(path(personEntry(manifest, sender).p12)),
+    manifest.password,
+  );
+  const doc = (readEdxml(fixture("edoc_new.edxml")).package as EdxmlLetter).attachments[0]!;
+  sampleDocP7s = attachment("91", `${doc.name}.p7s`, "application/pkcs7-signature", await p7sOf(doc.bytes));
 });
 
 describe("POST /v1/edxml: the published letter samples", () => {
@@ -145,7 +178,7 @@ describe("POST /v1/edxml: the published letter samples", () => {
     expect(own.status).toBe(422);
     expect(own.body.code).toBe("EDXML_NO_PDF");
     expect(own.body.attachments?.map((a) => [a.name, a.imported])).toEqual([
-      ["1896_QD-TTg_m_294779.doc", "not-imported"],
+      ["1896_QD-TTg_m_294779.doc", "unsigned"],
     ]);
     // Any other organ is refused before anything is created.
     const other = await postXml<Imported>(await clientOf(sender), bytes);
@@ -205,7 +238,7 @@ describe("POST /v1/edxml: a signed letter, exported and imported again", () => {
     expect(outbox.items.some((item) => item.subject === forgedSubject)).toBe(false);
   });
 
-  it("imports as the sender: created, verified, delivered; the sample's .doc is reported not imported", async () => {
+  it("imports as the sender: created, verified, delivered; the sample's .doc with its .p7s is an appendix", async () => {
     const answer = await postXml<Imported>(await clientOf(sender), pkg);
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     expect(answer.body.kind).toBe("letter");
@@ -213,8 +246,9 @@ describe("POST /v1/edxml: a signed letter, exported and imported again", () => {
     expect(answer.body.letter?.state).toBe("sent");
     expect(answer.body.letter?.recipients).toEqual([recipient]);
     expect(answer.body.attachments?.map((a) => [a.name, a.imported])).toEqual([
-      ["1896_QD-TTg_m_294779.doc", "not-imported"],
+      ["1896_QD-TTg_m_294779.doc", "attachment"],
       ["cong-van.pdf", "file"],
+      ["1896_QD-TTg_m_294779.doc.p7s", "signature"],
     ]);
     expect(answer.body.warnings.map((w) => w.code)).toContain("EDXML_ATTACHMENT_MISMATCH");
     letterId = answer.body.letter!.id;
@@ -278,6 +312,89 @@ describe("POST /v1/edxml: a signed letter, exported and imported again", () => {
       "/v1/inbox?limit=100",
     );
     expect(inbox.items.some((item) => item.subject === "V/v chưa ký")).toBe(false);
+  });
+});
+
+describe("POST /v1/edxml: appendices", () => {
+  interface Seen {
+    state: string;
+    attachments?: {
+      name: string;
+      sha256: string;
+      signature?: { name: string; sha256: string };
+      verification?: { kind: string; verdict: string; accepted: boolean };
+    }[];
+  }
+
+  it("delivers a signed PDF appendix and a csv with its .p7s; the recipient sees both with verdicts", async () => {
+    const pdf = await signedPdf(sender, "edxml appendices");
+    const appendix = await signPdf(await samplePdf("phu luc 1"), { signer });
+    const sheet = new TextEncoder().encode(`STT;Đơn vị;Số tiền\n1;Sở Tài chính;${randomInt(1, 1e9)}\n`);
+    const sheetP7s = await p7sOf(sheet);
+    const subject = `V/v phụ lục edXML ${randomInt(1, 1e9)}`;
+    const pkg = letterPackage(sender, [recipient], pdf, subject, [
+      sampleDocP7s,
+      attachment("92", "phu-luc-1.pdf", "application/pdf", appendix),
+      attachment("93", "bang-ke.csv", "text/csv", sheet),
+      attachment("94", "bang-ke.csv.p7s", "application/pkcs7-signature", sheetP7s),
+    ]);
+    const answer = await postXml<Imported>(await clientOf(sender), pkg);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(answer.body.letter?.state).toBe("sent");
+    expect(answer.body.attachments?.map((a) => [a.name, a.imported])).toEqual([
+      ["1896_QD-TTg_m_294779.doc", "attachment"],
+      ["cong-van.pdf", "file"],
+      ["1896_QD-TTg_m_294779.doc.p7s", "signature"],
+      ["phu-luc-1.pdf", "attachment"],
+      ["bang-ke.csv", "attachment"],
+      ["bang-ke.csv.p7s", "signature"],
+    ]);
+
+    const seen = await (await clientOf(recipient)).call<Seen>("GET", `/v1/letters/${answer.body.letter!.id}`);
+    expect(seen.state).toBe("sent");
+    const listed = seen.attachments?.filter((a) => a.name !== "1896_QD-TTg_m_294779.doc");
+    expect(
+      listed?.map((a) => [
+        a.name,
+        a.sha256,
+        a.signature?.sha256,
+        a.verification?.kind,
+        a.verification?.verdict,
+      ]),
+    ).toEqual([
+      ["phu-luc-1.pdf", sha256(appendix), undefined, "pdf", "TOTAL_PASSED"],
+      ["bang-ke.csv", sha256(sheet), sha256(sheetP7s), "detached", "TOTAL_PASSED"],
+    ]);
+    expect(seen.attachments?.every((a) => a.verification?.accepted)).toBe(true);
+  });
+
+  it("refuses a package with an unsigned .doc appendix (422 naming it), creating and delivering nothing", async () => {
+    const subject = `V/v phụ lục chưa ký ${randomInt(1, 1e9)}`;
+    const doc = new TextEncoder().encode(`Phụ lục chưa ký ${randomInt(1, 1e9)}`);
+    const pkg = letterPackage(sender, [recipient], await signedPdf(sender, "unsigned appendix"), subject, [
+      sampleDocP7s,
+      attachment("95", "phu-luc-chua-ky.doc", "application/msword", doc),
+    ]);
+    const answer = await postXml<Imported & { detail: string }>(await clientOf(sender), pkg);
+    expect(answer.status).toBe(422);
+    expect(answer.body.code).toBe("EDXML_ATTACHMENT_UNSIGNED");
+    expect(answer.body.detail).toContain("phu-luc-chua-ky.doc");
+    expect(answer.body.attachments?.map((a) => [a.name, a.imported])).toEqual([
+      ["1896_QD-TTg_m_294779.doc", "attachment"],
+      ["cong-van.pdf", "file"],
+      ["1896_QD-TTg_m_294779.doc.p7s", "signature"],
+      ["phu-luc-chua-ky.doc", "unsigned"],
+    ]);
+    const outbox = await (await clientOf(sender)).call<{ items: { subject: string }[] }>(
+      "GET",
+      "/v1/outbox?limit=100",
+    );
+    expect(outbox.items.some((item) => item.subject === subject)).toBe(false);
+    const inbox = await (await clientOf(recipient)).call<{ items: { subject: string }[] }>(
+      "GET",
+      "/v1/inbox?limit=100",
+    );
+    expect(inbox.items.some((item) => item.subject === subject)).toBe(false);
   });
 });
 
