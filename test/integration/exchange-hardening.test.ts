@@ -8,8 +8,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { RuntimeConfig } from "../../shared/config.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../shared/errors/codes.ts";
 import { isExchangeError } from "../../shared/errors/index.ts";
 import { Exchange, type ExchangeOptions } from "../../shared/exchange/index.ts";
@@ -23,18 +22,9 @@ import {
   S3DocumentStore,
 } from "../../shared/storage/index.ts";
 import { ITEM_KEYS } from "../../shared/storage/schema.ts";
-import { letterMetadata, samplePdf, sha256 } from "../support/exchange.ts";
+import { letterMetadata, samplePdf, sha256, testStorageConfig } from "../support/exchange.ts";
 
-const config: RuntimeConfig = {
-  region: "ap-southeast-1",
-  tableName: "lienthong",
-  bucketName: "lienthong-letters",
-  dynamodbEndpoint: inject("dynamodbEndpoint"),
-  s3Endpoint: inject("s3Endpoint"),
-  presignTtlSeconds: 60,
-  maxFileBytes: 10 * 1024 * 1024,
-  revocation: "off",
-};
+const config = testStorageConfig();
 const dynamo = createDynamoClient(config);
 const ledger = new DynamoLedger(dynamo, config.tableName);
 let s3: S3Client;

@@ -1,8 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { RuntimeConfig } from "../../shared/config.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendEvent, statusEvent } from "../../shared/evidence/index.ts";
 import { deliveryChainOf, MAX_RECIPIENTS } from "../../shared/exchange/fan-out.ts";
 import { Exchange } from "../../shared/exchange/index.ts";
@@ -14,19 +13,10 @@ import {
   DynamoLedger,
   S3DocumentStore,
 } from "../../shared/storage/index.ts";
-import { letterMetadata, samplePdf, sha256 } from "../support/exchange.ts";
+import { letterMetadata, samplePdf, sha256, testStorageConfig } from "../support/exchange.ts";
 import { installSdkMeter, type SdkMeter } from "../support/sdk-meter.ts";
 
-const config: RuntimeConfig = {
-  region: "ap-southeast-1",
-  tableName: "lienthong",
-  bucketName: "lienthong-letters",
-  dynamodbEndpoint: inject("dynamodbEndpoint"),
-  s3Endpoint: inject("s3Endpoint"),
-  presignTtlSeconds: 60,
-  maxFileBytes: 10 * 1024 * 1024,
-  revocation: "off",
-};
+const config = testStorageConfig();
 const dynamo = createDynamoClient(config);
 const ledger = new DynamoLedger(dynamo, config.tableName);
 let s3: S3Client;

@@ -1,7 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { RuntimeConfig } from "../../shared/config.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAN_OUT_CHUNK } from "../../shared/exchange/fan-out.ts";
 import { Exchange } from "../../shared/exchange/index.ts";
 import { LetterVerifier } from "../../shared/exchange/letter-verification.ts";
@@ -12,7 +11,7 @@ import {
   DynamoLedger,
   S3DocumentStore,
 } from "../../shared/storage/index.ts";
-import { letterMetadata, samplePdf, sha256 } from "../support/exchange.ts";
+import { letterMetadata, samplePdf, sha256, testStorageConfig } from "../support/exchange.ts";
 import { type FaultyPorts, faultyPorts, InjectedFault } from "../support/faulty-ports.ts";
 
 /**
@@ -21,16 +20,7 @@ import { type FaultyPorts, faultyPorts, InjectedFault } from "../support/faulty-
  * lost). After each failure nothing is half-visible; after one retry of `send` the letter is sent and
  * every recipient holds it exactly once.
  */
-const config: RuntimeConfig = {
-  region: "ap-southeast-1",
-  tableName: "lienthong",
-  bucketName: "lienthong-letters",
-  dynamodbEndpoint: inject("dynamodbEndpoint"),
-  s3Endpoint: inject("s3Endpoint"),
-  presignTtlSeconds: 60,
-  maxFileBytes: 10 * 1024 * 1024,
-  revocation: "off",
-};
+const config = testStorageConfig();
 const dynamo = createDynamoClient(config);
 const ledger = new DynamoLedger(dynamo, config.tableName);
 let s3: S3Client;

@@ -1,6 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import type { RuntimeConfig } from "../../shared/config.ts";
 import { Exchange } from "../../shared/exchange/index.ts";
 import type { Caller } from "../../shared/exchange/types.ts";
 import {
@@ -9,23 +8,14 @@ import {
   DynamoLedger,
   S3DocumentStore,
 } from "../../shared/storage/index.ts";
-import { letterMetadata, organCodes, samplePdf, sha256 } from "../support/exchange.ts";
+import { letterMetadata, organCodes, samplePdf, sha256, testStorageConfig } from "../support/exchange.ts";
 
 /**
  * The scheduled sweep (functions/send-letter/handler.ts, run by EventBridge every 5 minutes in AWS and
  * by a timer in the local runtime): a send interrupted after its commit is completed by the sweep's
  * event alone, with no retry by the client; each recipient holds it once.
  */
-const config: RuntimeConfig = {
-  region: "ap-southeast-1",
-  tableName: "lienthong",
-  bucketName: "lienthong-letters",
-  dynamodbEndpoint: inject("dynamodbEndpoint"),
-  s3Endpoint: inject("s3Endpoint"),
-  presignTtlSeconds: 60,
-  maxFileBytes: 10 * 1024 * 1024,
-  revocation: "off",
-};
+const config = testStorageConfig();
 const dynamo = createDynamoClient(config);
 const ledger = new DynamoLedger(dynamo, config.tableName);
 let s3: S3Client;

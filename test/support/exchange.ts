@@ -11,19 +11,28 @@ import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
 import { createDynamoClient, DynamoLedger } from "../../shared/storage/index.ts";
 
 /**
- * The ledger over the test run's DynamoDB Local (the table test/global-setup.ts made), through the
- * production adapter; its client closes after the calling file's tests.
+ * The configuration of the production adapters over the test run's DynamoDB Local and S3 server
+ * (the table and bucket test/global-setup.ts made); revocation off, 10 MB files.
  */
-export function testLedger(): DynamoLedger {
-  const config: RuntimeConfig = {
+export function testStorageConfig(): RuntimeConfig {
+  return {
     region: "ap-southeast-1",
     tableName: "lienthong",
     bucketName: "lienthong-letters",
     dynamodbEndpoint: inject("dynamodbEndpoint"),
+    s3Endpoint: inject("s3Endpoint"),
     presignTtlSeconds: 60,
-    maxFileBytes: 1024,
+    maxFileBytes: 10 * 1024 * 1024,
     revocation: "off",
   };
+}
+
+/**
+ * The ledger over the test run's DynamoDB Local, through the production adapter; its client closes
+ * after the calling file's tests.
+ */
+export function testLedger(): DynamoLedger {
+  const config = testStorageConfig();
   const client = createDynamoClient(config);
   afterAll(() => client.destroy());
   return new DynamoLedger(client, config.tableName);
