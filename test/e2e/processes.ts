@@ -3,6 +3,7 @@
  * listen on. For the local runtime's e2e tests: which servers it runs, on which addresses, and
  * whether anything of it is left after it was told to stop.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export interface ProcessInfo {
@@ -132,4 +133,63 @@ export async function waitUntil(condition: () => boolean, timeoutMs: number, wha
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** SIGKILL to the whole process group of `child` (started `detached`), if it is still there. */
+export function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) {
+      process.kill(-child.pid, "SIGKILL");
+    }
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * `npm start` (as `node --import tsx local/start.ts`) in its own process group on `dataDir`, until
+ * it prints that it is running; the child is pushed to `running` at once so that the caller's
+ * `afterAll` can kill it whatever happens. Returns it and the DynamoDB endpoint it printed.
+ */
+export async function startRuntimeGroup(options: {
+  readonly port: number;
+  readonly crlPort: number;
+  readonly dataDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly running: ChildProcess[];
+}): Promise<{ child: ChildProcess; dynamodb: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "local/start.ts",
+      "--port",
+      String(options.port),
+      "--data-dir",
+      options.dataDir,
+      "--crl-port",
+      String(options.crlPort),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, ...options.env } },
+  );
+  options.running.push(child);
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const deadline = Date.now() + 90_000;
+  while (!output.includes("Lienthong is running")) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`npm start did not come up:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const dynamodb = /DynamoDB\s+(http:\/\/\S+)/.exec(output)?.[1];
+  if (!dynamodb) {
+    throw new Error(`npm start printed no DynamoDB endpoint:\n${output}`);
+  }
+  return { child, dynamodb };
 }

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash, randomInt } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { freePort } from "../../local/emulators/ports.ts";
 import type { RuntimeConfig } from "../../shared/config.ts";
 import { createDynamoClient, DynamoLedger } from "../../shared/storage/index.ts";
 import { letterMetadata, samplePdf } from "../support/exchange.ts";
+import { killGroup, startRuntimeGroup } from "./processes.ts";
 
 /**
  * The local runtime killed with SIGKILL (the whole process group: API, DynamoDB Local, S3 server) in
@@ -27,57 +28,16 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function killGroup(child: ChildProcess): void {
-  try {
-    if (child.pid) {
-      process.kill(-child.pid, "SIGKILL");
-    }
-  } catch {
-    // already gone
-  }
-}
-
-/** `npm start` in its own process group, until it prints that it is running; its DynamoDB endpoint. */
-async function start(port: number, crlPort: number): Promise<{ child: ChildProcess; dynamodb: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "local/start.ts",
-      "--port",
-      String(port),
-      "--data-dir",
-      dataDir,
-      "--crl-port",
-      String(crlPort),
-    ],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-      // Unsigned test letters: the verdict is recorded, not judged (the fan-out is what is tested).
-      env: { ...process.env, LOG_LEVEL: "silent", LIENTHONG_SEND_POLICY: "record-only" },
-    },
-  );
-  running.push(child);
-  let output = "";
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const deadline = Date.now() + 90_000;
-  while (!output.includes("Lienthong is running")) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`npm start did not come up:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const dynamodb = /DynamoDB\s+(http:\/\/\S+)/.exec(output)?.[1];
-  if (!dynamodb) {
-    throw new Error(`npm start printed no DynamoDB endpoint:\n${output}`);
-  }
-  return { child, dynamodb };
+/** `npm start` in its own process group, until it is running; its DynamoDB endpoint. */
+function start(port: number, crlPort: number): Promise<{ child: ChildProcess; dynamodb: string }> {
+  return startRuntimeGroup({
+    port,
+    crlPort,
+    dataDir,
+    running,
+    // Unsigned test letters: the verdict is recorded, not judged (the fan-out is what is tested).
+    env: { LOG_LEVEL: "silent", LIENTHONG_SEND_POLICY: "record-only" },
+  });
 }
 
 function ledgerAt(endpoint: string): { ledger: DynamoLedger; close: () => void } {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { DynamoWebhooks } from "../../shared/storage/dynamo-webhooks.ts";
 import { type OutboxEntry, webhookIdFor } from "../../shared/webhooks/index.ts";
 import { letterMetadata, samplePdf } from "../support/exchange.ts";
 import { receiver as startReceiver, type TestReceiver } from "../support/webhook-receiver.ts";
+import { killGroup, startRuntimeGroup } from "./processes.ts";
 
 /**
  * Webhooks end to end on the local runtime (`npm start` in its own process group: DynamoDB Local,
@@ -35,16 +36,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function killGroup(child: ChildProcess): void {
-  try {
-    if (child.pid) {
-      process.kill(-child.pid, "SIGKILL");
-    }
-  } catch {
-    // already gone
-  }
-}
-
 async function receiver(): Promise<TestReceiver> {
   const r = await startReceiver();
   receivers.push(r);
@@ -52,51 +43,19 @@ async function receiver(): Promise<TestReceiver> {
 }
 
 /** `npm start` in its own process group, until it is running; its DynamoDB endpoint. */
-async function start(port: number, crlPort: number): Promise<{ child: ChildProcess; dynamodb: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "local/start.ts",
-      "--port",
-      String(port),
-      "--data-dir",
-      dataDir,
-      "--crl-port",
-      String(crlPort),
-    ],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-      env: {
-        ...process.env,
-        LOG_LEVEL: "silent",
-        LIENTHONG_SEND_POLICY: "record-only",
-        LIENTHONG_WEBHOOK_TIME_SCALE: "1e-4",
-        LIENTHONG_WEBHOOK_DELIVER_MS: "200",
-      },
+function start(port: number, crlPort: number): Promise<{ child: ChildProcess; dynamodb: string }> {
+  return startRuntimeGroup({
+    port,
+    crlPort,
+    dataDir,
+    running,
+    env: {
+      LOG_LEVEL: "silent",
+      LIENTHONG_SEND_POLICY: "record-only",
+      LIENTHONG_WEBHOOK_TIME_SCALE: "1e-4",
+      LIENTHONG_WEBHOOK_DELIVER_MS: "200",
     },
-  );
-  running.push(child);
-  let output = "";
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  const deadline = Date.now() + 90_000;
-  while (!output.includes("Lienthong is running")) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`npm start did not come up:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const dynamodb = /DynamoDB\s+(http:\/\/\S+)/.exec(output)?.[1];
-  if (!dynamodb) {
-    throw new Error(`npm start printed no DynamoDB endpoint:\n${output}`);
-  }
-  return { child, dynamodb };
+  });
 }
 
 function outboxAt(endpoint: string): { store: DynamoWebhooks; close: () => void } {
