@@ -11,13 +11,8 @@ import type { Delivery, Letter } from "./types.ts";
 export type { ChainEvent, ChainHead } from "../evidence/chain.ts";
 export { parseChainId } from "../evidence/chain.ts";
 
-/** Vietnam is UTC+7 all year (no daylight saving): the day a seal covers. */
-const VIETNAM_OFFSET_MS = 7 * 60 * 60 * 1000;
-
-/** The day (YYYY-MM-DD, Vietnam time) of an ISO time: what `AUDIT#<day>` and the seals are keyed by. */
-export function vietnamDay(at: string | Date): string {
-  return new Date(new Date(at).getTime() + VIETNAM_OFFSET_MS).toISOString().slice(0, 10);
-}
+/** The day (Vietnam time) of an ISO time: what `AUDIT#<day>` and the seals are keyed by. */
+export { vietnamDay } from "./vietnam-time.ts";
 
 /** Where a copy stands in a recall/update handshake: asked (13), agreed (15) or refused (16). */
 export interface RecallState {

@@ -13,12 +13,7 @@
 /** The `code.number` that asks for the next number of the series. */
 export const AUTO_NUMBER = "auto";
 
-const VIETNAM_OFFSET_MS = 7 * 60 * 60 * 1000;
-
-/** The calendar year in Vietnam at `at` (ISO time). */
-export function vietnamYear(at: string | Date): number {
-  return new Date(new Date(at).getTime() + VIETNAM_OFFSET_MS).getUTCFullYear();
-}
+export { vietnamYear } from "./vietnam-time.ts";
 
 /**
  * What makes two numbers the same: digits without leading zeros ("012" is 12), and the notation

@@ -26,6 +26,7 @@
  */
 import { ExchangeError } from "../errors/index.ts";
 import { changedEntity, type StreamConsumer, type TableChange } from "./stream.ts";
+import { vietnamDay } from "./vietnam-time.ts";
 
 /** Pseudo-organ holding the sums over every organ (organ codes never look like this). */
 export const ALL_ORGANS = "all";
@@ -98,13 +99,7 @@ export interface StatsStore {
 
 // ---- time ----------------------------------------------------------------------------------
 
-const VIETNAM_OFFSET_MS = 7 * 3600 * 1000;
-
-/** The Vietnam calendar day (UTC+7, no daylight saving) of an instant. */
-export function vietnamDay(at: string | Date): string {
-  const ms = typeof at === "string" ? Date.parse(at) : at.getTime();
-  return new Date(ms + VIETNAM_OFFSET_MS).toISOString().slice(0, 10);
-}
+export { vietnamDay };
 
 /** `day` plus `n` calendar days. */
 export function addDays(day: string, n: number): string {
