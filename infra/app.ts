@@ -5,9 +5,11 @@
  *
  *   AWS_EC2_METADATA_DISABLED=true npx cdk synth                        # LienthongDev
  *   AWS_EC2_METADATA_DISABLED=true npx cdk synth -c profile=production \
- *     -c webOrigins=https://lienthong.example.gov.vn                     # LienthongProduction
+ *     -c webOrigins=https://lienthong.example.gov.vn \
+ *     -c tsaUrl=https://tsa.example.gov.vn/tsr                           # LienthongProduction
  *
- * Context: `profile` (dev | production), `webOrigins` (comma-separated CORS origins), `stackName`.
+ * Context: `profile` (dev | production), `webOrigins` (comma-separated CORS origins), `stackName`,
+ * `sendPolicy`, `tsaUrl` (https URL of the RFC 3161 timestamp authority: without it no audit seal).
  */
 import { createApp } from "./create-app.ts";
 

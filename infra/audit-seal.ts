@@ -14,11 +14,6 @@ export const SCHEDULED_SOURCE = "lienthong.audit-seal";
 export interface AuditSealProps {
   /** The `seal-audit` route's function (functions/seal-audit/handler.ts answers both kinds of event). */
   readonly sealFunction: NodejsFunction;
-  /**
-   * RFC 3161 timestamp authority the seals are timestamped by (`TSA_URL`): a seal without a trusted
-   * time proves nothing about its day. Absent: the function answers SEAL_NOT_AVAILABLE.
-   */
-  readonly tsaUrl?: string;
 }
 
 /**
@@ -28,16 +23,15 @@ export interface AuditSealProps {
  * `evidence/seals/<day>.json|.p7s`, where the bucket's Object Lock keeps it (production). A failed
  * run is retried by EventBridge for up to two hours; sealing a day again is harmless (the same
  * heads give the same root). No function of its own: the route's function, its role and its log group
- * serve both, so the same least-privilege grants apply.
+ * serve both, so the same least-privilege grants apply. Its timestamp authority is the stack's
+ * `tsaUrl` (`TSA_URL`, set on every timestamping route by LienthongStack): a seal without a trusted
+ * time proves nothing about its day, so without one the function answers SEAL_NOT_AVAILABLE.
  */
 export class AuditSeal extends Construct {
   readonly rule: Rule;
 
   constructor(scope: Construct, id: string, props: AuditSealProps) {
     super(scope, id);
-    if (props.tsaUrl) {
-      props.sealFunction.addEnvironment("TSA_URL", props.tsaUrl);
-    }
     this.rule = new Rule(this, "Daily", {
       description: "Lienthong: seal yesterday's audit chain heads (Vietnam time)",
       schedule: Schedule.cron({ minute: "15", hour: "17" }),

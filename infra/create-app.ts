@@ -59,14 +59,16 @@ function sendPolicyFromContext(app: App): SendPolicy {
  *
  * Context read when the option is unset: `profile` (dev | production), `webOrigins`
  * (comma-separated CORS origins), `stackName`, `sendPolicy` (require-total-passed |
- * allow-indeterminate | record-only; an unknown value fails synthesis).
+ * allow-indeterminate | record-only; an unknown value fails synthesis), `tsaUrl` (https URL of the
+ * RFC 3161 timestamp authority, `TSA_URL` of the seal and signing functions; anything else fails
+ * synthesis; unset: no audit seals).
  *
  * @example
  * const { app, stack } = createApp({ profile: "production" });
  * app.synth();
  */
 export function createApp(options: CreateAppOptions = {}): CreateAppResult {
-  const { outdir, stackName, nag, context, profile, webOrigins, sendPolicy, ...stackProps } = options;
+  const { outdir, stackName, nag, context, profile, webOrigins, sendPolicy, tsaUrl, ...stackProps } = options;
   const app = new App({ outdir, context: { ...FEATURE_FLAGS, ...context } });
   const resolvedProfile = profile ?? parseProfile(app.node.tryGetContext("profile"));
   const originsText = contextString(app, "webOrigins");
@@ -84,6 +86,7 @@ export function createApp(options: CreateAppOptions = {}): CreateAppResult {
       profile: resolvedProfile,
       webOrigins: resolvedOrigins,
       sendPolicy: sendPolicy ?? sendPolicyFromContext(app),
+      tsaUrl: tsaUrl ?? contextString(app, "tsaUrl"),
       description: `Lienthong official-letter exchange (${resolvedProfile})`,
     },
   );

@@ -33,8 +33,38 @@ export interface LienthongStackProps extends StackProps {
   readonly throttle?: ThrottleOptions;
   /** Which verification verdicts `send` delivers (`LIENTHONG_SEND_POLICY`). Default `require-total-passed`. */
   readonly sendPolicy?: SendPolicy;
-  /** RFC 3161 timestamp authority of the daily audit seal (infra/audit-seal.ts). */
+  /**
+   * RFC 3161 timestamp authority (an https URL) of the daily audit seal (infra/audit-seal.ts) and of
+   * the PAdES signatures made here: `TSA_URL` of every {@link TIMESTAMPING_ROUTES} function. Absent:
+   * no seal (SEAL_NOT_AVAILABLE), signatures without a timestamp.
+   */
   readonly tsaUrl?: string;
+}
+
+/**
+ * The routes whose code asks the TSA (shared/config.ts `tsaUrl`): the audit seal (functions/runtime-evidence.ts)
+ * and the letter signatures (functions/runtime-signing.ts; prepare-signature reserves room for the
+ * token and refuses `timestamp: true` without one).
+ */
+export const TIMESTAMPING_ROUTES: ReadonlySet<string> = new Set([
+  SEAL_ROUTE,
+  "sign-letter",
+  "prepare-signature",
+  "complete-signature",
+]);
+
+/**
+ * `value` if it is an https URL without credentials (it ends up in the functions' environment),
+ * else a synth-time error naming the option.
+ */
+export function checkTsaUrl(value: string): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url?.protocol !== "https:" || url.username !== "" || url.password !== "") {
+    throw new Error(
+      `Expected tsaUrl (CDK context "tsaUrl") to be the https:// URL of an RFC 3161 timestamp authority, without credentials, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }
 
 /**
@@ -61,6 +91,7 @@ export class LienthongStack extends Stack {
     const settings = profileSettings(props.profile);
     const routes = props.routes ?? ROUTES;
     checkRoutes(routes);
+    const tsaUrl = props.tsaUrl === undefined ? undefined : checkTsaUrl(props.tsaUrl);
     const webOrigins = props.webOrigins ?? settings.defaultWebOrigins;
     const entryFor =
       props.entryFor ?? ((route: RouteDefinition): string => join(REPO_ROOT, handlerEntry(route)));
@@ -126,12 +157,15 @@ export class LienthongStack extends Stack {
         sendPolicy: props.sendPolicy ?? DEFAULT_SEND_POLICY,
       });
       this.api.addRoute(route, routeFunction.function);
+      if (tsaUrl && TIMESTAMPING_ROUTES.has(route.name)) {
+        routeFunction.function.addEnvironment("TSA_URL", tsaUrl);
+      }
       functions.set(route.name, routeFunction);
     }
     this.functions = functions;
     const sealFunction = functions.get(SEAL_ROUTE)?.function;
     if (sealFunction) {
-      new AuditSeal(this, "AuditSeal", { sealFunction, ...(props.tsaUrl ? { tsaUrl: props.tsaUrl } : {}) });
+      new AuditSeal(this, "AuditSeal", { sealFunction });
     }
     const sendFunction = functions.get(SEND_ROUTE)?.function;
     if (sendFunction) {
