@@ -349,6 +349,11 @@ export const ERROR_CODES = {
     en: "The webhook URL is not allowed: it must be an absolute https URL to a public host, without credentials (plain http only to this machine in the local runtime).",
     vi: "URL webhook không được chấp nhận: phải là URL https tuyệt đối tới máy chủ công khai, không chứa thông tin đăng nhập (chỉ dùng http tới chính máy này khi chạy cục bộ).",
   },
+  WEBHOOK_ADDRESS_FORBIDDEN: {
+    status: 422,
+    en: "The webhook was not sent: the receiver's host name resolves to a loopback, private, link-local or otherwise non-public address. Point it at a public address; the delivery is retried on the usual schedule.",
+    vi: "Webhook không được gửi: tên máy chủ nhận phân giải ra địa chỉ loopback, nội bộ, link-local hoặc không công khai. Hãy trỏ tên này tới một địa chỉ công khai; việc gửi sẽ được thử lại theo lịch thông thường.",
+  },
   WEBHOOK_EVENTS_INVALID: {
     status: 422,
     en: "The webhook's events must be a non-empty list of letter.received, status.changed, recall.requested, receipt.issued.",
