@@ -142,8 +142,11 @@ export function webhookRecordsOf(change: TableChange): ChangeRecord[] {
 
 /**
  * The webhook notifier on the table's stream: enqueues the events of a batch (idempotent: the
- * outbox keeps one message per webhook id), then makes one delivery pass so that a receiver hears
- * within the same second; what is not delivered now waits for the scheduled passes.
+ * outbox keeps one message per webhook id), then, when that enqueued something new, makes one
+ * delivery pass so that a receiver hears within the same second. A batch that enqueued nothing
+ * (no subscriber, or a stream record seen again) makes no pass: claiming costs a Query per batch,
+ * and due retries are the scheduled passes' work (functions/webhook-deliver; locally a timer in
+ * local/exchange.ts), as is whatever this pass leaves undelivered.
  */
 export class WebhookConsumer implements StreamConsumer {
   readonly name = "webhooks";
@@ -159,7 +162,10 @@ export class WebhookConsumer implements StreamConsumer {
       return;
     }
     const notifier = this.notifier();
-    await notifier.notify(records);
+    const { enqueued } = await notifier.notify(records);
+    if (enqueued === 0) {
+      return;
+    }
     // The messages are safely enqueued: a failed pass must not make the batch come again.
     await notifier.deliverDue().catch(this.onDeliveryError);
   }
