@@ -23,6 +23,7 @@ import {
   type VerificationSummary,
 } from "./letter-verification.ts";
 import { type CopyView, Lifecycle } from "./lifecycle.ts";
+import { letterIdOf, vietnamYear } from "./numbering.ts";
 import type { DocumentStore, ExchangeLedger, PresignedDownload, PresignedUpload } from "./ports.ts";
 import { BUCKET_LAYOUT } from "./ports.ts";
 import type { InboxCounts, InboxFilter, LetterQueries, OutboxFilter } from "./queries.ts";
@@ -57,7 +58,6 @@ export interface ExchangeOptions {
   readonly policySource?: SendPolicySource;
   /** Injected for tests; defaults to the system clock. */
   readonly now?: () => Date;
-  readonly newId?: () => string;
 }
 
 export interface RecipientView {
@@ -110,13 +110,11 @@ export interface InboxItem {
  */
 export class Exchange {
   private readonly now: () => Date;
-  private readonly newId: () => string;
   /** The send policy in force, recorded with every letter it judges. */
   readonly sendPolicy: SendPolicy;
 
   constructor(private readonly options: ExchangeOptions) {
     this.now = options.now ?? (() => new Date());
-    this.newId = options.newId ?? randomUUID;
     this.sendPolicy = options.sendPolicy ?? DEFAULT_SEND_POLICY;
     if (!options.verifier && !sendPolicyAccepts(this.sendPolicy, undefined)) {
       throw new Error(`the send policy ${this.sendPolicy} judges verdicts: the exchange needs a verifier`);
@@ -141,21 +139,27 @@ export class Exchange {
     }
     await this.assertActive(caller, input.recipients);
     await this.lifecycle().checkBusiness(caller, input); // a revoke/update/replace names a letter of the caller's
-    const id = this.newId();
     const { file, ...metadata } = input;
-    const letter: Letter = {
-      ...metadata,
-      id,
-      sender: caller.organCode,
-      state: "draft",
-      file: { ...file, key: `${BUCKET_LAYOUT.incoming}${id}` },
-      createdAt: this.now().toISOString(),
+    const createdAt = this.now().toISOString();
+    // The draft as numbered `number`: its id follows from its number (numbering.ts).
+    const numbered = (number: string): Letter => {
+      const code = { ...metadata.code, number };
+      const id = letterIdOf(caller.organCode, vietnamYear(createdAt), code);
+      return {
+        ...metadata,
+        code,
+        id,
+        sender: caller.organCode,
+        state: "draft",
+        file: { ...file, key: `${BUCKET_LAYOUT.incoming}${id}` },
+        createdAt,
+      };
     };
-    // With its number: the one given, or the series' next for "auto" (numbering.ts).
-    const written = await this.options.ledger.createLetter(letter);
+    // With its number: the one given, or the series' next for "auto".
+    const written = await this.options.ledger.createLetter(numbered(metadata.code.number), numbered);
     const upload = await this.options.documents.presignUpload(written.file.key, file);
     const attachments = written.attachments?.length
-      ? await presignAttachmentUploads(this.options.documents, id, written.attachments)
+      ? await presignAttachmentUploads(this.options.documents, written.id, written.attachments)
       : undefined;
     return { letter: this.view(written, []), upload, ...(attachments ? { attachments } : {}) };
   }

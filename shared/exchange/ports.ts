@@ -117,9 +117,11 @@ export interface ExchangeLedger {
 
   /**
    * Registers a draft with its number (numbering.ts): LETTER_NUMBER_TAKEN if the sender already used
-   * it this year; for `"auto"`, the series' next number. Returns the letter as written.
+   * it this year. Its id must be `letterIdOf` its number, for that is what makes the number unique.
+   * For `"auto"`, the series' next number: `numbered(n)` is the draft numbered n. Returns the letter
+   * as written.
    */
-  createLetter(letter: Letter): Promise<Letter>;
+  createLetter(letter: Letter, numbered: (number: string) => Letter): Promise<Letter>;
   getLetter(id: string): Promise<Letter | undefined>;
   getDelivery(letterId: string, recipient: string): Promise<Delivery | undefined>;
   listDeliveries(letterId: string): Promise<Delivery[]>;

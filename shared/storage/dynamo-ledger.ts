@@ -17,7 +17,7 @@ import {
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ExchangeError } from "../errors/index.ts";
 import { LETTER_ID } from "../exchange/letter-schema.ts";
-import { isAutoNumber, numberIdentity, vietnamYear } from "../exchange/numbering.ts";
+import { isAutoNumber, letterIdOf, numberIdentity, vietnamYear } from "../exchange/numbering.ts";
 import type { ExchangeLedger, OrganSignerRecord, SigningSessionRecord } from "../exchange/ports.ts";
 import { searchFieldOf } from "../exchange/queries.ts";
 import type { StatusCode } from "../exchange/status.ts";
@@ -50,6 +50,9 @@ function fromItem<T>(item: Record<string, unknown> | undefined): T | undefined {
   }
   return record as T;
 }
+
+/** Numbers an `"auto"` create tries past the series' counter before answering "too busy". */
+const MAX_AUTO_NUMBER_ATTEMPTS = 50;
 
 /** Options of {@link DynamoLedger}. */
 export interface DynamoLedgerOptions {
@@ -376,121 +379,80 @@ export class DynamoLedger implements ExchangeLedger {
   }
 
   /**
-   * Writes the draft with its number's "taken" item in one transaction (numbering.ts): a number the
+   * Writes the draft where no item has its id, which is its number's (numbering.ts): a number the
    * organ already used this year (Vietnam time) in that notation is refused, LETTER_NUMBER_TAKEN.
-   * `"auto"` takes the series' next number, advancing its counter in the same transaction.
+   * One write unit, no transaction. `"auto"` tries the numbers after the series' counter, then
+   * advances the counter to the number taken (never back).
    */
-  async createLetter(letter: Letter): Promise<Letter> {
+  async createLetter(letter: Letter, numbered: (number: string) => Letter): Promise<Letter> {
     if (!isAutoNumber(letter.code)) {
-      try {
-        await this.client.send(
-          new TransactWriteItemsCommand({ TransactItems: [this.putLetter(letter), this.takeNumber(letter)] }),
-        );
-        return letter;
-      } catch (error) {
-        if (
-          error instanceof TransactionCanceledException &&
-          error.CancellationReasons?.[1]?.Code === "ConditionalCheckFailed"
-        ) {
-          throw numberTaken(letter);
-        }
-        throw error;
+      if (!(await this.putDraft(letter))) {
+        throw numberTaken(letter);
       }
+      return letter;
     }
     const year = vietnamYear(letter.createdAt);
     const series = keys.numberCounter(letter.sender, year, numberIdentity(letter.code).notation);
-    // Optimistic: read the counter, then advance it only if unchanged, with the letter. A number
-    // already taken by hand is skipped; a concurrent create makes us read again.
-    for (let attempt = 0; attempt < 50; attempt += 1) {
-      const out = await this.client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: marshall(series), ConsistentRead: true }),
-      );
-      const last = out.Item ? Number(unmarshall(out.Item)["last"]) : 0;
-      for (let candidate = last + 1; candidate <= last + 20; candidate += 1) {
-        const numbered: Letter = { ...letter, code: { ...letter.code, number: String(candidate) } };
-        try {
-          await this.client.send(
-            new TransactWriteItemsCommand({
-              TransactItems: [
-                {
-                  Update: {
-                    TableName: this.tableName,
-                    Key: marshall(series),
-                    UpdateExpression: "SET #last = :next, entity = :entity",
-                    ConditionExpression: last === 0 ? "attribute_not_exists(#last)" : "#last = :last",
-                    ExpressionAttributeNames: { "#last": "last" },
-                    ExpressionAttributeValues: marshall({
-                      ":next": candidate,
-                      ":entity": "numberCounter",
-                      ...(last === 0 ? {} : { ":last": last }),
-                    }),
-                  },
-                },
-                this.putLetter(numbered),
-                this.takeNumber(numbered),
-              ],
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(series), ConsistentRead: true }),
+    );
+    const last = out.Item ? Number(unmarshall(out.Item)["last"]) : 0;
+    // A number taken by hand, or by a concurrent create of the series, is skipped.
+    for (let candidate = last + 1; candidate <= last + MAX_AUTO_NUMBER_ATTEMPTS; candidate += 1) {
+      const draft = numbered(String(candidate));
+      if (await this.putDraft(draft)) {
+        await this.client
+          .send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: marshall(series),
+              UpdateExpression: "SET #last = :next, entity = :entity",
+              ConditionExpression: "attribute_not_exists(#last) OR #last < :next",
+              ExpressionAttributeNames: { "#last": "last" },
+              ExpressionAttributeValues: marshall({ ":next": candidate, ":entity": "numberCounter" }),
             }),
-          );
-          return numbered;
-        } catch (error) {
-          const reasons =
-            error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
-          if (
-            reasons?.[2]?.Code === "ConditionalCheckFailed" &&
-            reasons[0]?.Code !== "ConditionalCheckFailed"
-          ) {
-            continue; // taken by hand: the next one
-          }
-          if (
-            reasons?.[0]?.Code === "ConditionalCheckFailed" ||
-            reasons?.some((r) => r.Code === "TransactionConflict")
-          ) {
-            break; // another create advanced the counter: read it again
-          }
-          throw error;
-        }
+          )
+          .catch((error: unknown) => {
+            if (!(error instanceof ConditionalCheckFailedException)) {
+              throw error; // else a concurrent create already took a later number
+            }
+          });
+        return draft;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
     }
     throw new ExchangeError("DEPENDENCY_UNAVAILABLE", {
       detail: `the number series ${letter.code.notation} of ${letter.sender} is too busy; try again`,
     });
   }
 
-  private putLetter(letter: Letter): TransactWriteItem {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: toItem(
-          {
-            ...keys.letter(letter.id),
-            GSI2PK: keys.outbox(letter.sender),
-            GSI2SK: keys.outboxSort(letter.createdAt, letter.id),
-          },
-          "letter",
-          letter,
-        ),
-        ConditionExpression: "attribute_not_exists(PK)",
-      },
-    };
-  }
-
-  /** The item that makes (number, notation, year) the sender's once. */
-  private takeNumber(letter: Letter): TransactWriteItem {
-    const { number, notation } = numberIdentity(letter.code);
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: toItem(
-          keys.numberTaken(letter.sender, vietnamYear(letter.createdAt), notation, number),
-          "numberTaken",
-          {
-            letterId: letter.id,
-          },
-        ),
-        ConditionExpression: "attribute_not_exists(PK)",
-      },
-    };
+  /** Writes a draft unless an item has its id (its number's): false when one has. */
+  private async putDraft(letter: Letter): Promise<boolean> {
+    if (letter.id !== letterIdOf(letter.sender, vietnamYear(letter.createdAt), letter.code)) {
+      throw new Error(`letter ${letter.id} does not have its number's id (numbering.ts)`);
+    }
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem(
+            {
+              ...keys.letter(letter.id),
+              GSI2PK: keys.outbox(letter.sender),
+              GSI2SK: keys.outboxSort(letter.createdAt, letter.id),
+            },
+            "letter",
+            letter,
+          ),
+          ConditionExpression: "attribute_not_exists(PK)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return false;
+      }
+      throw error;
+    }
   }
 
   async getLetter(id: string): Promise<Letter | undefined> {

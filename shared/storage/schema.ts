@@ -32,7 +32,6 @@
  * | applied stream change (streamApplied)| APPLIED#<changeId>| APPLIED              |                                              |                                          |
  * | idempotency record (idempotency)     | IDEM#<sha256>     | IDEMPOTENCY          |                                              |                                          |
  * | number counter (numberCounter)       | NUM#<organCode>   | SERIES#<year>#<notation> |                                          |                                          |
- * | number taken (numberTaken)           | NUM#<organCode>   | TAKEN#<year>#<notation>#<number> |                                  |                                          |
  * | webhook endpoint (webhookEndpoint)   | WHEP#<endpointId> | ENDPOINT             |                                              | WHEPS#<organ> / <createdAt>#<endpointId> |
  * | webhook message (webhookMessage)     | WHMSG#<webhookId> | MESSAGE              | pending: WHDUE#<0-3> / <nextAttemptAt>#<id>; dead: WHDEAD / <deadAt>#<id> | dead: WHDEAD#<organ> / <deadAt>#<id> |
  *
@@ -44,9 +43,9 @@
  * `<sentAt>` until every
  * copy exists: the partition the sweep of interrupted sends reads (shared/exchange/fan-out.ts).
  * Idempotency records (shared/http/idempotency.ts) expire through `expiresAt` after 24 hours; one
- * partition per key, not Powertools' single static partition. Number items (shared/exchange/
- * numbering.ts): one counter per organ, year (Vietnam time) and notation series, and one item per
- * number in use, written in the letter's own transaction so that a number is used once.
+ * partition per key, not Powertools' single static partition. Numbers (shared/exchange/
+ * numbering.ts): a letter's id is its number's, so the letter item itself keeps a number used once;
+ * one counter item per organ, year (Vietnam time) and notation series for automatic numbers.
  *
  * The stats items are written only by the stream consumer (shared/exchange/stats.ts): per-organ
  * per-day counters (Vietnam calendar day of arrival), one item per received copy that has a due date
@@ -176,10 +175,6 @@ export const ITEM_KEYS = {
   numberCounter: (organ: string, year: number, notation: string) => ({
     PK: `NUM#${organ}`,
     SK: `SERIES#${year}#${notation}`,
-  }),
-  numberTaken: (organ: string, year: number, notation: string, number: string) => ({
-    PK: `NUM#${organ}`,
-    SK: `TAKEN#${year}#${notation}#${number}`,
   }),
   /** Webhooks (shared/storage/dynamo-webhooks.ts): an organ's endpoints, the outbox and its dead letters. */
   webhookEndpoint: (id: string) => ({ PK: `WHEP#${id}`, SK: "ENDPOINT" }),

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { historyView } from "../../shared/exchange/history.ts";
 import { Lifecycle } from "../../shared/exchange/lifecycle.ts";
+import { letterIdOf, vietnamYear } from "../../shared/exchange/numbering.ts";
 import type { Caller, Delivery, Letter } from "../../shared/exchange/types.ts";
 import { testLedger } from "../support/exchange.ts";
 
@@ -17,13 +18,14 @@ const SHA = "c".repeat(64);
 
 /** A sent letter with its copies, written as send writes them (through the ledger's own methods). */
 async function sentLetter(sender: string, recipients: string[]): Promise<string> {
-  const id = crypto.randomUUID();
   const at = new Date().toISOString();
+  const code = { number: String(Math.floor(Math.random() * 1e9)), notation: "TEST-LS" };
+  const id = letterIdOf(sender, vietnamYear(at), code); // a letter's id is its number's
   const letter: Letter = {
     id,
     sender,
     state: "sent",
-    code: { number: String(Math.floor(Math.random() * 1e6)), notation: "TEST-LS" },
+    code,
     documentType: "Công văn",
     subject: `Kiểm thử quyền xem lịch sử ${id}`,
     recipients,
@@ -38,7 +40,7 @@ async function sentLetter(sender: string, recipients: string[]): Promise<string>
     createdAt: at,
     sentAt: at,
   } as Letter;
-  await ledger.createLetter(letter);
+  await ledger.createLetter(letter, () => letter);
   const copies: Delivery[] = recipients.map((recipient) => ({
     letterId: id,
     recipient,

@@ -1,24 +1,27 @@
-import { randomInt, randomUUID } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { letterIdOf, vietnamYear } from "../../shared/exchange/numbering.ts";
 import type { Delivery, Letter } from "../../shared/exchange/types.ts";
 import { testLedger } from "../support/exchange.ts";
 
 const ledger = testLedger();
 
 function draft(sha256: string): Letter {
-  const id = randomUUID();
+  // Numbers are unique per organ and year, and a letter's id is its number's (numbering.ts).
+  const code = { number: String(randomInt(1, 2 ** 47)), notation: "UBND-VP" };
+  const createdAt = new Date().toISOString();
+  const id = letterIdOf("000.00.00.H53", vietnamYear(createdAt), code);
   return {
     id,
     sender: "000.00.00.H53",
     state: "draft",
-    // Numbers are unique per organ and year (numbering.ts): a fresh one per draft.
-    code: { number: String(randomInt(1, 2 ** 47)), notation: "UBND-VP" },
+    code,
     documentType: "Công văn",
     subject: "V/v kiểm thử",
     recipients: ["000.00.11.H53", "000.00.12.H53"],
     urgency: 0,
     file: { name: "a.pdf", contentType: "application/pdf", size: 10, sha256, key: `incoming/${id}` },
-    createdAt: new Date().toISOString(),
+    createdAt,
   };
 }
 
@@ -38,7 +41,7 @@ describe("the DynamoDB ledger (DynamoDB Local)", () => {
   it("sends a draft only with the file that was checked, all or nothing", async () => {
     // Prepare: a draft whose file is replaced (signed again) after `send` read it.
     const letter = draft("a".repeat(64));
-    await ledger.createLetter(letter);
+    await ledger.createLetter(letter, () => letter);
     expect(
       await ledger.replaceDraftFile(letter.id, "a".repeat(64), { ...letter.file, sha256: "b".repeat(64) }),
     ).toBe(true);
@@ -68,7 +71,7 @@ describe("the DynamoDB ledger (DynamoDB Local)", () => {
 
   it("does not replace the file of a sent letter", async () => {
     const letter = draft("c".repeat(64));
-    await ledger.createLetter(letter);
+    await ledger.createLetter(letter, () => letter);
     const at = new Date().toISOString();
     await ledger.markSent({ ...letter, state: "sent", sentAt: at }, deliveriesOf(letter, at), {
       letterId: letter.id,

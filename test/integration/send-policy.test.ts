@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -7,6 +7,7 @@ import {
   type SentLetter,
   uploadFile,
 } from "../../local/api-client.ts";
+import { letterIdOf, vietnamYear } from "../../shared/exchange/numbering.ts";
 import type { Letter } from "../../shared/exchange/types.ts";
 import { type DemoPkiManifest, parseCertificate } from "../../shared/pki/index.ts";
 import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
@@ -283,20 +284,22 @@ describe("send refuses what fails verification (default policy require-total-pas
 
 describe("the ledger records a refusal only on the draft that was verified", () => {
   it("writes the attempt on the draft with that file, never on another file or a sent letter", async () => {
-    const id = randomUUID();
+    const code = { number: String(randomInt(1, 2 ** 47)), notation: "UBND-VP" };
+    const createdAt = new Date().toISOString();
+    const id = letterIdOf(codes[0]!, vietnamYear(createdAt), code); // a letter's id is its number's
     const letter: Letter = {
       id,
       sender: codes[0]!,
       state: "draft",
-      code: { number: String(randomInt(1, 2 ** 47)), notation: "UBND-VP" },
+      code,
       documentType: "Công văn",
       subject: "V/v kiểm thử",
       recipients: [codes[1]!],
       urgency: 0,
       file: { name: "a.pdf", contentType: "application/pdf", size: 10, sha256: "a".repeat(64), key: "k" },
-      createdAt: new Date().toISOString(),
+      createdAt,
     };
-    await ledger.createLetter(letter);
+    await ledger.createLetter(letter, () => letter);
     const verification = {
       verdict: "TOTAL_FAILED" as const,
       checkedAt: new Date().toISOString(),
