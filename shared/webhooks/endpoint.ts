@@ -1,11 +1,13 @@
 /**
  * Webhook endpoints: what an organ (or an admin for it) registers, and the one place their URL and
  * events are validated. The secret is generated here, returned once by `createEndpoint`, and never
- * part of `publicEndpoint` (what lists and reads show).
+ * part of `publicEndpoint` (what lists and reads show). Which addresses may be called is
+ * addresses.ts's rule, applied here to IP literals and at delivery to what a name resolves to.
  */
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { ExchangeError } from "../errors/index.ts";
+import { forbiddenAddress, isLoopbackAddress } from "./addresses.ts";
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./events.ts";
 import { generateSecret } from "./signature.ts";
 
@@ -46,40 +48,9 @@ export interface EndpointRules {
   readonly local: boolean;
 }
 
+/** Loopback by name (resolved at delivery, where its addresses are checked) or by address. */
 function isLoopback(host: string): boolean {
-  if (host === "localhost" || host.endsWith(".localhost")) {
-    return true;
-  }
-  if (isIP(host) === 4) {
-    return host.startsWith("127.");
-  }
-  return host === "::1";
-}
-
-/**
- * Hosts no deployed exchange should call (SSRF): IP literals of loopback, private, link-local
- * (cloud metadata), CGNAT and unspecified ranges. Names that resolve there are not caught here;
- * the deployed notifier runs outside the VPC for that reason.
- */
-function isInternalIp(host: string): boolean {
-  const kind = isIP(host);
-  if (kind === 4) {
-    const [a = 0, b = 0] = host.split(".").map(Number);
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168)
-    );
-  }
-  if (kind === 6) {
-    const h = host.toLowerCase();
-    return h === "::" || h === "::1" || /^f[cd]/.test(h) || /^fe[89ab]/.test(h) || h.startsWith("::ffff:");
-  }
-  return false;
+  return host === "localhost" || host.endsWith(".localhost") || (isIP(host) !== 0 && isLoopbackAddress(host));
 }
 
 /** The URL, normalised, or WEBHOOK_URL_INVALID saying why. */
@@ -110,8 +81,13 @@ export function validateEndpointUrl(value: unknown, rules: EndpointRules): strin
     }
   } else if (url.protocol !== "https:") {
     return refuse(`expected https, got ${url.protocol.replace(/:$/, "")}`);
-  } else if (!rules.local && (isLoopback(host) || isInternalIp(host))) {
-    return refuse("the host is loopback or a private address");
+  } else if (!rules.local && isLoopback(host)) {
+    return refuse("the host is loopback");
+  }
+  // A name is checked at delivery, on every address it resolves to (deliver.ts).
+  const why = isIP(host) === 0 ? undefined : forbiddenAddress(host, rules);
+  if (why !== undefined) {
+    return refuse(`the host is a ${why} address, not a public one`);
   }
   return url.href;
 }

@@ -11,8 +11,18 @@
  * await notifier.notify(records);
  * await notifier.deliverDue();
  */
+
+export { forbiddenAddress } from "./addresses.ts";
 export { MAX_ERROR_LENGTH, parkedMessage, TABLE_ONLY_DEAD_LETTERS } from "./dead-letters.ts";
-export { type AttemptOptions, type AttemptOutcome, type AttemptResult, attemptDelivery } from "./deliver.ts";
+export {
+  type AttemptOptions,
+  type AttemptOutcome,
+  type AttemptResult,
+  attemptDelivery,
+  pinnedLookup,
+  type ResolvedAddress,
+  type Resolver,
+} from "./deliver.ts";
 export {
   activeSecrets,
   createEndpoint,

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { ExchangeError } from "../errors/index.ts";
 import { parkedMessage, TABLE_ONLY_DEAD_LETTERS } from "./dead-letters.ts";
-import { type AttemptResult, attemptDelivery } from "./deliver.ts";
+import { type AttemptOptions, type AttemptResult, attemptDelivery, type Resolver } from "./deliver.ts";
 import { activeSecrets, type WebhookEndpoint } from "./endpoint.ts";
 import { type ChangeRecord, webhookBody, webhookIdFor } from "./events.ts";
 import type {
@@ -51,6 +51,10 @@ export interface NotifierOptions {
   readonly concurrency?: number;
   /** Per attempt; default 10 s. */
   readonly timeoutMs?: number;
+  /** The local runtime: loopback receivers are allowed. Default false (deployed rules). */
+  readonly local?: boolean;
+  /** How receivers' host names are resolved; default node:dns lookup. */
+  readonly resolve?: Resolver;
   readonly fetch?: typeof fetch;
   readonly log?: (event: WebhookLogEvent) => void;
 }
@@ -74,11 +78,19 @@ export class Notifier {
   readonly #store: WebhookStore;
   readonly #clock: () => number;
   readonly #options: NotifierOptions;
+  /** What every attempt is given besides the message. */
+  readonly #delivery: Pick<AttemptOptions, "local" | "timeoutMs" | "resolve" | "fetch">;
 
   constructor(options: NotifierOptions) {
     this.#store = options.store;
     this.#clock = options.clock ?? Date.now;
     this.#options = options;
+    this.#delivery = {
+      local: options.local ?? false,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    };
   }
 
   /** Enqueues one entry per (record, subscribed enabled endpoint of its organ); idempotent. */
@@ -189,8 +201,7 @@ export class Notifier {
         body,
         secrets: activeSecrets(endpoint, at),
       }),
-      ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
-      ...(this.#options.fetch === undefined ? {} : { fetch: this.#options.fetch }),
+      ...this.#delivery,
     });
     return { webhookId, ...result };
   }
@@ -235,8 +246,7 @@ export class Notifier {
         body: entry.body,
         secrets: activeSecrets(endpoint, at),
       }),
-      ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
-      ...(this.#options.fetch === undefined ? {} : { fetch: this.#options.fetch }),
+      ...this.#delivery,
     });
     const done = this.#clock();
     const { status, error = "" } = result;

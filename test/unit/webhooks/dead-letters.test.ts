@@ -57,7 +57,7 @@ const record = (n: number): ChangeRecord => ({
 
 function notifierOf(store: MemoryWebhookStore, sink: DeadLetterSink, options: Partial<NotifierOptions> = {}) {
   // An empty schedule: the first failed attempt is the last one.
-  return new Notifier({ store, deadLetters: sink, schedule: [], ...options });
+  return new Notifier({ store, local: true, deadLetters: sink, schedule: [], ...options });
 }
 
 describe("the notifier's dead-letter announcements", () => {

@@ -4,6 +4,8 @@ import { attemptDelivery, generateSecret, signWebhook } from "../../../shared/we
 import { Receiver } from "./receiver.ts";
 
 const secret = generateSecret();
+/** The receiver is on loopback, which only the local runtime may call. */
+const local = true;
 let receiver: Receiver;
 
 beforeAll(async () => {
@@ -28,7 +30,7 @@ const signed = (secrets = [secret]) =>
 
 describe("attemptDelivery", () => {
   it("delivers on 2xx; the receiver verifies the signature and gets the exact body", async () => {
-    const result = await attemptDelivery({ url: receiver.url, body, headers: signed() });
+    const result = await attemptDelivery({ url: receiver.url, local, body, headers: signed() });
     expect(result).toEqual({ outcome: "delivered", status: 204 });
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0]).toMatchObject({ id: "msg_deliver", body });
@@ -36,7 +38,7 @@ describe("attemptDelivery", () => {
   });
 
   it("is refused by the receiver (401, not delivered) when signed with another secret", async () => {
-    const result = await attemptDelivery({ url: receiver.url, body, headers: signed([generateSecret()]) });
+    const result = await attemptDelivery({ url: receiver.url, local, body, headers: signed([generateSecret()]) });
     expect(result).toMatchObject({ outcome: "failed", status: 401 });
     expect(receiver.refused).toHaveLength(1);
     expect(receiver.received).toHaveLength(0);
@@ -44,13 +46,13 @@ describe("attemptDelivery", () => {
 
   it("fails on 5xx with the status and a short reason", async () => {
     receiver.behaviour = { kind: "answer", status: 503, body: "  maintenance\n  window " };
-    const result = await attemptDelivery({ url: receiver.url, body, headers: signed() });
+    const result = await attemptDelivery({ url: receiver.url, local, body, headers: signed() });
     expect(result).toEqual({ outcome: "failed", status: 503, error: "HTTP 503: maintenance window" });
   });
 
   it("reports 410 Gone as gone (the notifier disables the endpoint)", async () => {
     receiver.behaviour = { kind: "answer", status: 410 };
-    expect(await attemptDelivery({ url: receiver.url, body, headers: signed() })).toMatchObject({
+    expect(await attemptDelivery({ url: receiver.url, local, body, headers: signed() })).toMatchObject({
       outcome: "gone",
       status: 410,
     });
@@ -58,14 +60,14 @@ describe("attemptDelivery", () => {
 
   it("does not follow a redirect, even to a URL that would accept", async () => {
     receiver.behaviour = { kind: "answer", status: 307, headers: { location: `${receiver.url}?moved=1` } };
-    const result = await attemptDelivery({ url: receiver.url, body, headers: signed() });
+    const result = await attemptDelivery({ url: receiver.url, local, body, headers: signed() });
     expect(result).toEqual({ outcome: "failed", status: 307, error: "HTTP 307: redirect not followed" });
     expect(receiver.received).toHaveLength(1);
   });
 
   it("gives up on a receiver that never answers after the timeout", async () => {
     receiver.behaviour = { kind: "hang" };
-    const result = await attemptDelivery({ url: receiver.url, body, headers: signed(), timeoutMs: 150 });
+    const result = await attemptDelivery({ url: receiver.url, local, body, headers: signed(), timeoutMs: 150 });
     expect(result).toEqual({ outcome: "failed", error: "timeout after 150 ms" });
   });
 
@@ -73,6 +75,7 @@ describe("attemptDelivery", () => {
     receiver.behaviour = { kind: "endless", status: 500 };
     const result = await attemptDelivery({
       url: receiver.url,
+      local,
       body,
       headers: signed(),
       maxResponseBytes: 100,
@@ -87,7 +90,7 @@ describe("attemptDelivery", () => {
     const gone = await Receiver.start(secret);
     const url = gone.url;
     await gone.down();
-    expect(await attemptDelivery({ url, body, headers: signed() })).toEqual({
+    expect(await attemptDelivery({ url, local, body, headers: signed() })).toEqual({
       outcome: "failed",
       error: "connection refused",
     });

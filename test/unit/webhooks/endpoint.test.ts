@@ -21,7 +21,7 @@ describe("endpoint URLs", () => {
     expect(validateEndpointUrl("https://eoffice.hanoi.gov.vn/hooks?x=1", deployed)).toBe(
       "https://eoffice.hanoi.gov.vn/hooks?x=1",
     );
-    expect(validateEndpointUrl("https://203.0.113.7:8443/h", deployed)).toBe("https://203.0.113.7:8443/h");
+    expect(validateEndpointUrl("https://1.1.1.1:8443/h", deployed)).toBe("https://1.1.1.1:8443/h");
     expect(validateEndpointUrl("http://127.0.0.1:4000/h", local)).toBe("http://127.0.0.1:4000/h");
     expect(validateEndpointUrl("http://localhost:4000/h", local)).toBe("http://localhost:4000/h");
     expect(validateEndpointUrl("http://[::1]:4000/h", local)).toBe("http://[::1]:4000/h");

@@ -38,6 +38,7 @@ async function setUp(options: Partial<NotifierOptions> = {}) {
   const logs: WebhookLogEvent[] = [];
   const notifier = new Notifier({
     store,
+    local: true,
     timeScale: 1e-5,
     timeoutMs: 200,
     log: (event) => logs.push(event),
@@ -151,7 +152,7 @@ describe("the notifier against a real receiver", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const first = new Notifier({ store: dying, concurrency: 1, leaseMs, timeoutMs: 1000 });
+    const first = new Notifier({ store: dying, local: true, concurrency: 1, leaseMs, timeoutMs: 1000 });
     await first.notify(records);
     void first.deliverDue();
     await until(
@@ -164,7 +165,7 @@ describe("the notifier against a real receiver", () => {
     expect(await delivered()).toBe(3);
 
     // A new notifier (the Lambda's retry, the next poll) finds the rest once the lease runs out.
-    const second = new Notifier({ store, leaseMs, timeoutMs: 1000 });
+    const second = new Notifier({ store, local: true, leaseMs, timeoutMs: 1000 });
     await until(
       async () => (await delivered()) === 10,
       () => second.deliverDue(),
@@ -211,7 +212,7 @@ describe("the notifier against a real receiver", () => {
   it("hands each entry to one of two notifiers running at once: every id arrives exactly once", async () => {
     const { store, receiver, endpoint } = await setUp();
     const records = Array.from({ length: 20 }, (_, i) => record(i));
-    const [a, b] = [new Notifier({ store, batchSize: 7 }), new Notifier({ store, batchSize: 7 })];
+    const [a, b] = [new Notifier({ store, local: true, batchSize: 7 }), new Notifier({ store, local: true, batchSize: 7 })];
     await a.notify(records);
     await until(
       async () => [...store.entries.values()].every((e) => e.state === "delivered"),
