@@ -47,6 +47,7 @@ export const notifier = lazily(
   (): Notifier =>
     new Notifier({
       store: webhookStore(),
+      local: isLocal(),
       deadLetters: deadLetters(),
       timeScale: timeScale(),
       // A compressed schedule (local only) retries within seconds: shorter per-attempt timeouts and
