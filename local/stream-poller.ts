@@ -11,6 +11,13 @@
  * `stream-dead-letters.jsonl` (AWS: the event source mapping's on-failure queue) so the stream
  * goes on.
  *
+ * Batches are gathered as Lambda's event source mapping does with MaximumBatchingWindowInSeconds:
+ * a pass reads one page per shard, and after a pass that handled records the poller waits
+ * `batchWindowMs` before the next, so what is written meanwhile comes as one batch instead of a
+ * batch per write (each batch costs the consumers their own DynamoDB calls, and a checkpoint
+ * write). A `drained()` call cuts the wait short. Between passes each shard's next iterator is
+ * kept, so a pass does not ask for a new one.
+ *
  * `@aws-sdk/client-dynamodb-streams` is not a dependency of this project: {@link httpStreamReader}
  * speaks the Streams API's four JSON operations itself, signed with the SDK's own SigV4 signer.
  */
@@ -54,6 +61,12 @@ export interface StreamPollerOptions {
   readonly deadLetterPath: string;
   /** Pause between polls when the stream had nothing new. Default 250 ms. */
   readonly idleMs?: number;
+  /**
+   * Pause after a pass that handled records, to gather the next batch (Lambda's batching window).
+   * Default 250 ms, the idle pause: a record then waits about as long on a busy stream as on a
+   * quiet one, well within the second a webhook receiver should hear in.
+   */
+  readonly batchWindowMs?: number;
   /** Attempts of a batch (then of each of its records) before splitting (parking). Default 3. */
   readonly maxAttempts?: number;
   readonly onTrouble?: (message: string) => void;
@@ -67,6 +80,7 @@ export interface StreamPoller {
 
 export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   const idleMs = options.idleMs ?? 250;
+  const batchWindowMs = options.batchWindowMs ?? 250;
   const maxAttempts = options.maxAttempts ?? 3;
   const trouble = options.onTrouble ?? ((message: string) => console.error(message));
   const checkpoint = readCheckpoint(options.checkpointPath);
@@ -74,6 +88,14 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   let wake: () => void = () => undefined;
   /** Resolvers waiting for a poll that started after they asked and found nothing new. */
   let waiters: (() => void)[] = [];
+  /** Per shard, the iterator just after its last page read (and checkpointed): where the next pass goes on. */
+  let iterators = new Map<string, string>();
+  /** A pause that `drained()` and `stop()` cut short. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, ms).unref();
+    });
 
   const save = () => {
     const temporary = `${options.checkpointPath}.tmp`;
@@ -111,7 +133,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     }
   };
 
-  /** One pass over every readable shard; true when any record was handled. */
+  /** One page of every readable shard; true when a record was handled or a shard finished. */
   const poll = async (): Promise<boolean> => {
     const streamArn = await options.reader.streamArn();
     if (!streamArn) {
@@ -121,12 +143,21 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       // A new stream (the table was made again, e.g. an in-memory DynamoDB Local restarted).
       checkpoint.streamArn = streamArn;
       checkpoint.shards = {};
+      iterators = new Map();
       save();
     }
     const shards = await options.reader.shards(streamArn);
     const known = new Set(shards.map((shard) => shard.shardId));
-    let handled = false;
+    for (const shardId of iterators.keys()) {
+      if (!known.has(shardId)) {
+        iterators.delete(shardId); // trimmed away
+      }
+    }
+    let progressed = false;
     for (const shard of shards) {
+      if (stopped) {
+        break;
+      }
       const state = checkpoint.shards[shard.shardId] ?? {};
       const parentPending =
         shard.parentShardId !== undefined &&
@@ -135,34 +166,38 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       if (state.done || parentPending) {
         continue; // a child shard waits until its parent is read to the end: order per item holds
       }
-      let iterator: string | undefined = await options.reader
-        .iterator(streamArn, shard.shardId, state.sequence)
-        .catch((error: Error) => {
+      // Taken out until this page is behind us: a read that fails starts again from the checkpoint.
+      const kept = iterators.get(shard.shardId);
+      iterators.delete(shard.shardId);
+      const iterator =
+        kept ??
+        (await options.reader.iterator(streamArn, shard.shardId, state.sequence).catch((error: Error) => {
           if (!/TrimmedDataAccess/.test(error.message)) {
             throw error;
           }
           // Stopped for longer than the stream keeps records (24 h): they are gone; say so, go on.
           trouble(`!! stream records after ${state.sequence} in ${shard.shardId} expired unread`);
           return options.reader.iterator(streamArn, shard.shardId);
-        });
-      while (iterator && !stopped) {
-        const page: { records: StreamRecordLike[]; next?: string } = await options.reader.records(iterator);
-        if (page.records.length > 0) {
-          await handle(page.records);
-          const last = page.records.at(-1)?.dynamodb?.SequenceNumber;
-          checkpoint.shards[shard.shardId] = { ...(last ? { sequence: last } : state) };
-          save();
-          handled = true;
-        }
-        if (!page.next) {
-          checkpoint.shards[shard.shardId] = { ...checkpoint.shards[shard.shardId], done: true };
-          save();
-        }
-        // An open shard answers an empty page with a next iterator: nothing more for now.
-        iterator = page.records.length > 0 ? page.next : undefined;
+        }));
+      // One page a pass: a busy shard does not hold up the others, and the window gathers the next.
+      const page = await options.reader.records(iterator);
+      if (page.records.length > 0) {
+        await handle(page.records);
+        const last = page.records.at(-1)?.dynamodb?.SequenceNumber;
+        checkpoint.shards[shard.shardId] = { ...(last ? { sequence: last } : state) };
+        save();
+        progressed = true;
+      }
+      if (page.next) {
+        iterators.set(shard.shardId, page.next);
+      } else {
+        // Read to its end: its children may now be read (in a later pass, hence "progressed").
+        checkpoint.shards[shard.shardId] = { ...checkpoint.shards[shard.shardId], done: true };
+        save();
+        progressed = true;
       }
     }
-    return handled;
+    return progressed;
   };
 
   const loop = (async () => {
@@ -172,8 +207,10 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       const asked = waiters;
       waiters = [];
       let busy = false;
+      let progressed = false;
       try {
-        busy = await poll();
+        progressed = await poll();
+        busy = progressed;
         if (failing) {
           trouble("!! stream poller: reading the stream again");
           failing = false;
@@ -190,15 +227,15 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       }
       if (busy) {
         waiters.unshift(...asked); // more may be waiting: answer after a pass that finds nothing
+        if (progressed && waiters.length === 0 && !stopped) {
+          await pause(batchWindowMs); // nobody waits: let the next batch gather
+        }
         continue;
       }
       for (const resolve of asked) {
         resolve();
       }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, idleMs).unref();
-      });
+      await pause(idleMs);
     }
     for (const resolve of waiters) {
       resolve();
