@@ -16,6 +16,9 @@ import { FUNCTION_RUNTIME, routeBundling, sourceMapsRequested } from "./route-fu
 /** The stream handler (not a route: it is not in functions/routes.ts). */
 export const STREAM_HANDLER_ENTRY = "functions/stream-events/handler.ts";
 
+/** How long the event source mapping gathers a batch (Lambda takes whole seconds: 1 is the least). */
+export const STREAM_BATCHING_WINDOW: Duration = Duration.seconds(1);
+
 /** Functions this construct adds to the stack beside the route functions. */
 export const STREAM_FUNCTION_COUNT = 1;
 
@@ -32,10 +35,15 @@ export interface StreamConsumerProps {
 
 /**
  * The consumer of the table's stream (DynamoDB Streams, NEW_AND_OLD_IMAGES): one Lambda function
- * fed by an event source mapping, in order per shard, up to 100 records a batch. A batch that
- * fails is bisected until the failing record is alone, retried, and then its description goes to
- * an SQS dead-letter queue (kept 14 days) so the shard moves on; the consumers (statistics now,
- * webhooks later: functions/runtime-stream.ts) are idempotent, so retries count nothing twice.
+ * fed by an event source mapping, in order per shard, up to 100 records a batch gathered for at
+ * most a second (the batching window, at its least): under load the consumers see about one batch
+ * a second per shard instead of one per write (every batch costs the statistics and the webhook
+ * notifier DynamoDB calls of their own), and a record still reaches them within about a second.
+ * The local poller gathers the same way for a quarter second (local/stream-poller.ts). A batch
+ * that fails is bisected until the failing record is alone, retried, and then its description
+ * goes to an SQS dead-letter queue (kept 14 days) so the shard moves on; the consumers
+ * (statistics, webhooks: functions/runtime-stream.ts) are idempotent, so retries count nothing
+ * twice.
  *
  * Its role may read the stream and write only what the consumers keep: the statistics items
  * (Update/Put/Delete/ConditionCheck on the table; TransactWriteItems is authorised per item) and
@@ -105,6 +113,7 @@ export class StreamConsumer extends Construct {
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 100,
+        maxBatchingWindow: STREAM_BATCHING_WINDOW,
         bisectBatchOnError: true,
         retryAttempts: 10,
         maxRecordAge: Duration.hours(24),
