@@ -178,9 +178,13 @@ export class Exchange {
       return this.finishSend(letter);
     }
     // The sender, and the recipients again (not only at creation): an organ deactivated or merged
-    // since the draft was made receives nothing, and neither does any other recipient.
-    await this.assertActive(caller, letter.recipients);
-    const bytes = await this.options.documents.read(letter.file.key);
+    // since the draft was made receives nothing, and neither does any other recipient. Read with
+    // the file and the policy, at once; a refusal comes in this order whatever answers first.
+    const [, bytes, policy] = await inOrder([
+      this.assertActive(caller, letter.recipients),
+      this.options.documents.read(letter.file.key),
+      this.policyFor(letter.sender),
+    ] as const);
     if (!bytes) {
       throw new ExchangeError("UPLOAD_MISSING", { detail: `nothing uploaded for letter ${id}` });
     }
@@ -195,7 +199,6 @@ export class Exchange {
         detail: `declared SHA-256 ${letter.file.sha256}, uploaded ${sha256}`,
       });
     }
-    const policy = await this.policyFor(letter.sender);
     // The appendices first (uploads checked, each verified): one the policy refuses refuses the send.
     const attached = await checkAttachments(this.options, letter, (verdict) =>
       sendPolicyAccepts(policy.setting.verdicts, verdict),
@@ -683,4 +686,22 @@ function withoutReportKey<T extends VerificationSummary>(verification: T): Omit<
 
 function notFound(id: string): ExchangeError {
   return new ExchangeError("LETTER_NOT_FOUND", { detail: `letter ${id}` });
+}
+
+/**
+ * The results of independent reads started together; if any fails, the first failure in the
+ * order given (not in time) is thrown, so a caller always gets the same refusal.
+ */
+async function inOrder<T extends readonly unknown[]>(
+  reads: { readonly [K in keyof T]: Promise<T[K]> },
+): Promise<{ -readonly [K in keyof T]: T[K] }> {
+  const settled = await Promise.allSettled(reads);
+  for (const outcome of settled) {
+    if (outcome.status === "rejected") {
+      throw outcome.reason;
+    }
+  }
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: T[K];
+  };
 }
