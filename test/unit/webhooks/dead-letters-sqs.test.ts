@@ -151,7 +151,12 @@ describe("SqsDeadLetters", () => {
     await store.putEndpoint(endpoint);
     const transport = new RecordingTransport(Array(10).fill(500));
     const logs: WebhookLogEvent[] = [];
-    const notifier = new Notifier({ store, local: true, deadLetters: sinkOver(transport), log: (e) => logs.push(e) });
+    const notifier = new Notifier({
+      store,
+      local: true,
+      deadLetters: sinkOver(transport),
+      log: (e) => logs.push(e),
+    });
     await notifier.notify([
       {
         eventId: MESSAGE.eventId,

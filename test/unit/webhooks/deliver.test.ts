@@ -38,7 +38,12 @@ describe("attemptDelivery", () => {
   });
 
   it("is refused by the receiver (401, not delivered) when signed with another secret", async () => {
-    const result = await attemptDelivery({ url: receiver.url, local, body, headers: signed([generateSecret()]) });
+    const result = await attemptDelivery({
+      url: receiver.url,
+      local,
+      body,
+      headers: signed([generateSecret()]),
+    });
     expect(result).toMatchObject({ outcome: "failed", status: 401 });
     expect(receiver.refused).toHaveLength(1);
     expect(receiver.received).toHaveLength(0);
@@ -67,7 +72,13 @@ describe("attemptDelivery", () => {
 
   it("gives up on a receiver that never answers after the timeout", async () => {
     receiver.behaviour = { kind: "hang" };
-    const result = await attemptDelivery({ url: receiver.url, local, body, headers: signed(), timeoutMs: 150 });
+    const result = await attemptDelivery({
+      url: receiver.url,
+      local,
+      body,
+      headers: signed(),
+      timeoutMs: 150,
+    });
     expect(result).toEqual({ outcome: "failed", error: "timeout after 150 ms" });
   });
 
