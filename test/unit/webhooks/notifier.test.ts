@@ -212,7 +212,10 @@ describe("the notifier against a real receiver", () => {
   it("hands each entry to one of two notifiers running at once: every id arrives exactly once", async () => {
     const { store, receiver, endpoint } = await setUp();
     const records = Array.from({ length: 20 }, (_, i) => record(i));
-    const [a, b] = [new Notifier({ store, local: true, batchSize: 7 }), new Notifier({ store, local: true, batchSize: 7 })];
+    const [a, b] = [
+      new Notifier({ store, local: true, batchSize: 7 }),
+      new Notifier({ store, local: true, batchSize: 7 }),
+    ];
     await a.notify(records);
     await until(
       async () => [...store.entries.values()].every((e) => e.state === "delivered"),
