@@ -26,6 +26,7 @@ import { apiKeyItem, organItem } from "./admin-items.ts";
 import { DynamoEvents } from "./dynamo-events.ts";
 import { copyRecord, PACKED_ATTRIBUTE, packLetter, unpackItem } from "./letter-item.ts";
 import { PageCursors } from "./page-cursor.ts";
+import { RecipientLists } from "./recipient-lists.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
 /** Item keys of the single-table layout (see `schema.ts`). */
@@ -68,6 +69,8 @@ export class DynamoLedger implements ExchangeLedger {
   private readonly cursors: PageCursors;
   /** The audit chains on the same table and client (`dynamo-events.ts`). */
   readonly events: DynamoEvents;
+  /** Long recipient lists, apart from their letters (`recipient-lists.ts`). */
+  readonly recipientLists: RecipientLists;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -76,6 +79,7 @@ export class DynamoLedger implements ExchangeLedger {
   ) {
     this.cursors = new PageCursors(options.cursorSecret);
     this.events = new DynamoEvents(client, tableName);
+    this.recipientLists = new RecipientLists(client, tableName);
   }
 
   /**
@@ -441,7 +445,7 @@ export class DynamoLedger implements ExchangeLedger {
               GSI2SK: keys.outboxSort(letter.createdAt, letter.id),
             },
             "letter",
-            letter,
+            await this.recipientLists.stored(letter),
           ),
           ConditionExpression: "attribute_not_exists(PK)",
         }),
@@ -463,7 +467,8 @@ export class DynamoLedger implements ExchangeLedger {
     const out = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: marshall(keys.letter(id)), ConsistentRead: true }),
     );
-    return fromItem<Letter>(out.Item);
+    const letter = fromItem<Letter>(out.Item);
+    return letter && this.recipientLists.restore(letter);
   }
 
   async getDelivery(letterId: string, recipient: string): Promise<Delivery | undefined> {
@@ -608,10 +613,12 @@ export class DynamoLedger implements ExchangeLedger {
             Limit: limit,
           }),
         );
-        return (out.Items ?? []).flatMap((item) => {
-          const letter = fromItem<Letter>(item);
-          return letter ? [letter] : [];
-        });
+        return Promise.all(
+          (out.Items ?? []).flatMap((item) => {
+            const letter = fromItem<Letter>(item);
+            return letter ? [this.recipientLists.restore(letter)] : [];
+          }),
+        );
       }),
     );
     return shards
@@ -790,7 +797,9 @@ export class DynamoLedger implements ExchangeLedger {
         ...(startKey ? { ExclusiveStartKey: marshall(startKey) } : {}),
       }),
     );
-    const items = (out.Items ?? []).map((item) => fromItem<T>(item) as T);
+    const items = await Promise.all(
+      (out.Items ?? []).map((item) => this.recipientLists.restore(fromItem<T & object>(item) as T & object)),
+    );
     const last = out.LastEvaluatedKey ? unmarshall(out.LastEvaluatedKey) : undefined;
     return last ? { items, nextCursor: this.cursors.seal(last, index, partition) } : { items };
   }

@@ -20,6 +20,7 @@ import { addDays } from "../exchange/stats.ts";
 import type { Delivery, Letter, Page } from "../exchange/types.ts";
 import { unpackItem } from "./letter-item.ts";
 import { PageCursors } from "./page-cursor.ts";
+import { RecipientLists } from "./recipient-lists.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
 /**
@@ -68,6 +69,7 @@ function startOfDay(day: string): string {
 /** `LetterQueries` on the inbox (GSI1) and outbox (GSI2) indexes and the stats items. */
 export class DynamoQueries implements LetterQueries {
   private readonly cursors: PageCursors;
+  private readonly recipientLists: RecipientLists;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -75,6 +77,7 @@ export class DynamoQueries implements LetterQueries {
     options: { readonly cursorSecret?: string } = {},
   ) {
     this.cursors = new PageCursors(options.cursorSecret);
+    this.recipientLists = new RecipientLists(client, tableName);
   }
 
   inbox(organ: string, filter: InboxFilter, page: PageRequest, today: string): Promise<Page<Delivery>> {
@@ -107,8 +110,12 @@ export class DynamoQueries implements LetterQueries {
     if (filter.state?.length) {
       c.add(`${c.path("state")} IN (${filter.state.map((s) => c.value(s)).join(", ")})`);
     }
-    if (filter.recipient) {
-      c.add(`contains(${c.path("recipients")}, ${c.value(filter.recipient)})`);
+    const { recipient } = filter;
+    if (recipient) {
+      // A long list is kept apart (recipient-lists.ts): such letters are matched once restored.
+      c.add(
+        `(contains(${c.path("recipients")}, ${c.value(recipient)}) OR attribute_exists(${c.path("recipientList")}))`,
+      );
     }
     if (filter.urgency !== undefined) {
       c.add(`${c.path("urgency")} = ${c.value(filter.urgency)}`);
@@ -120,7 +127,14 @@ export class DynamoQueries implements LetterQueries {
       c.add(`${c.path("verification.verdict")} = ${c.value(filter.verdict)}`);
     }
     this.search(c, filter.q);
-    return this.page<Letter>("GSI2", ITEM_KEYS.outbox(organ), filter, c, page);
+    return this.page<Letter>(
+      "GSI2",
+      ITEM_KEYS.outbox(organ),
+      filter,
+      c,
+      page,
+      recipient ? (letter) => letter.recipients.includes(recipient) : undefined,
+    );
   }
 
   async inboxCounts(organ: string, today: string): Promise<InboxCounts> {
@@ -180,6 +194,7 @@ export class DynamoQueries implements LetterQueries {
     range: { readonly from?: string; readonly to?: string },
     c: Conditions,
     request: PageRequest,
+    keep?: (record: T) => boolean,
   ): Promise<Page<T>> {
     const sortKey = `${index}SK`;
     let keyCondition = `${index}PK = :pk`;
@@ -219,14 +234,20 @@ export class DynamoQueries implements LetterQueries {
         }),
       );
       evaluated += out.ScannedCount ?? 0;
-      const found = (out.Items ?? []).map((item) => unmarshall(item));
-      const room = request.limit - items.length;
-      for (const item of found.slice(0, room)) {
-        items.push(recordOf<T>(item));
+      let full = false;
+      for (const item of (out.Items ?? []).map((found) => unmarshall(found))) {
+        if (items.length === request.limit) {
+          full = true;
+          break;
+        }
+        const record = await this.recipientLists.restore(recordOf<T & object>(item));
         last = keyOf(item, index);
+        if (!keep || keep(record)) {
+          items.push(record);
+        }
       }
-      if (found.length > room) {
-        break; // stopped inside this page: the cursor is the last item returned
+      if (full) {
+        break; // stopped inside this page: the cursor is the last item read
       }
       last = out.LastEvaluatedKey ? unmarshall(out.LastEvaluatedKey) : undefined;
       if (!out.LastEvaluatedKey) {

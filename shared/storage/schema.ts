@@ -32,6 +32,7 @@
  * | applied stream change (streamApplied)| APPLIED#<changeId>| APPLIED              |                                              |                                          |
  * | idempotency record (idempotency)     | IDEM#<sha256>     | IDEMPOTENCY          |                                              |                                          |
  * | number counter (numberCounter)       | NUM#<organCode>   | SERIES#<year>#<notation> |                                          |                                          |
+ * | recipient list (recipientList)       | RCPT#<sha256>     | LIST                 |                                              |                                          |
  * | webhook endpoint (webhookEndpoint)   | WHEP#<endpointId> | ENDPOINT             |                                              | WHEPS#<organ> / <createdAt>#<endpointId> |
  * | webhook message (webhookMessage)     | WHMSG#<webhookId> | MESSAGE              | pending: WHDUE#<0-3> / <nextAttemptAt>#<id>; dead: WHDEAD / <deadAt>#<id> | dead: WHDEAD#<organ> / <deadAt>#<id> |
  *
@@ -172,6 +173,8 @@ export const ITEM_KEYS = {
   sendingSort: (sentAt: string) => sentAt,
   /** An Idempotency-Key record (the hash already scopes it to the organ and the function). */
   idempotency: (hash: string) => ({ PK: `IDEM#${hash}`, SK: "IDEMPOTENCY" }),
+  /** A long recipient list, by the SHA-256 of its codes (recipient-lists.ts). */
+  recipientList: (sha256: string) => ({ PK: `RCPT#${sha256}`, SK: "LIST" }),
   numberCounter: (organ: string, year: number, notation: string) => ({
     PK: `NUM#${organ}`,
     SK: `SERIES#${year}#${notation}`,
