@@ -15,29 +15,41 @@
  * leaf valid now, leading to one of the table's trust anchors if it has any, and, with
  * `--exchange-key`, certifying exactly that KMS key's public key (kms:GetPublicKey; the record then
  * names the key by its ARN). Usable alone (without `--organ`) when the certificate comes later.
+ *
+ * `--exchange-csr <out.pem> --exchange-key <KMS key> --csr-common-name <CN> [--csr-organization <O>]
+ * [--csr-organ-code <code>] --region <region>` writes the PKCS#10 request the CA certifies that key
+ * from, signed by it through kms:Sign (shared/signing/certification-request.ts); no table needed.
+ *
  * Checked before anything is written. The record is written as the runtime reads it
  * (DynamoLedger.putOrganSigner); it is not an admin-chain event: the admin store has none for it.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ExchangeError, isExchangeError } from "../shared/errors/index.ts";
 import { bootstrapAdmin } from "../shared/exchange/administration.ts";
+import { toPem } from "../shared/pki/certificate.ts";
+import { createCertificationRequest } from "../shared/signing/certification-request.ts";
 import {
   checkEvidenceCertificate,
   type EvidenceCertificate,
   EXCHANGE_SIGNER_ORGAN,
 } from "../shared/signing/exchange-certificate.ts";
+import type { KmsSignClient } from "../shared/signing/kms-signer.ts";
 import { DynamoAdminStore } from "../shared/storage/dynamo-admin.ts";
 import { DynamoLedger } from "../shared/storage/dynamo-ledger.ts";
-import { type KmsPublicKey, type KmsPublicKeyClient, kmsPublicKey } from "./kms-public-key.ts";
+import { type KmsPublicKey, type KmsPublicKeyClient, kmsPublicKey, kmsSignDigest } from "./kms-key.ts";
 
-const USAGE =
-  "usage: npm run admin:bootstrap -- --table <name> --region <region> (--organ <code> [--name <name>] [--force] [--keep-policy] | --exchange-certificate <chain.pem> [--exchange-key <KMS key id or ARN>]) [--endpoint <url>]";
+const USAGE = [
+  "usage: npm run admin:bootstrap -- --table <name> --region <region> (--organ <code> [--name <name>] [--force] [--keep-policy] | --exchange-certificate <chain.pem> [--exchange-key <KMS key id or ARN>]) [--endpoint <url>]",
+  "       npm run admin:bootstrap -- --region <region> --exchange-csr <out.pem> --exchange-key <KMS key id or ARN> --csr-common-name <CN> [--csr-organization <O>] [--csr-organ-code <code>]",
+].join("\n");
 
 /** What tests replace: the KMS client (AWS KMS has no local emulator). */
 export interface BootstrapDependencies {
   readonly kms?: KmsPublicKeyClient;
+  /** For --exchange-csr. */
+  readonly kmsSign?: KmsSignClient;
   /** Default: the current time. */
   readonly now?: Date;
 }
@@ -52,6 +64,9 @@ export async function main(
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
+  }
+  if (values["exchange-csr"] !== undefined) {
+    return certificationRequest(values, dependencies);
   }
   const certificateFile = values["exchange-certificate"];
   if (!values.table || !values.region || !(values.organ || certificateFile)) {
@@ -182,6 +197,57 @@ function describeRegistration({ certificate, keyArn }: CheckedExchangeCertificat
   ].join("\n");
 }
 
+/** --exchange-csr: the KMS key's certification request, written as PEM. */
+async function certificationRequest(
+  values: ReturnType<typeof parse>["values"],
+  dependencies: BootstrapDependencies,
+): Promise<number> {
+  const { region, "exchange-key": keyId, "exchange-csr": file, "csr-common-name": commonName } = values;
+  if (!region || !keyId || !file || !commonName || values.organ || values["exchange-certificate"]) {
+    console.error(
+      `--exchange-csr takes --region, --exchange-key and --csr-common-name, and no --organ or --exchange-certificate\n${USAGE}`,
+    );
+    return 2;
+  }
+  const { KMSClient } = await import("@aws-sdk/client-kms");
+  let own: InstanceType<typeof KMSClient> | undefined;
+  const client = () => {
+    own ??= new KMSClient({ region });
+    return own;
+  };
+  try {
+    const key = await kmsPublicKey(dependencies.kms ?? client(), keyId);
+    const der = await createCertificationRequest({
+      subject: {
+        commonName,
+        ...(values["csr-organization"] ? { organization: values["csr-organization"] } : {}),
+        ...(values["csr-organ-code"] ? { organCode: values["csr-organ-code"] } : {}),
+      },
+      spkiDer: key.spkiDer,
+      signDigest: (digest, keyType) =>
+        kmsSignDigest(dependencies.kmsSign ?? client(), key.keyArn, digest, keyType),
+    });
+    await writeFile(file, toPem(der, "CERTIFICATE REQUEST"));
+    console.log(
+      [
+        `Certification request for KMS key ${key.keyArn} written to ${file}.`,
+        "Have the province's CA certify it, then register the chain it issues (leaf first):",
+        `  npm run admin:bootstrap -- --table <name> --region ${region} --exchange-certificate <chain.pem> --exchange-key ${key.keyArn}`,
+        "",
+      ].join("\n"),
+    );
+    return 0;
+  } catch (error) {
+    if (isExchangeError(error)) {
+      console.error(`${error.code}: ${error.detail ?? error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    own?.destroy();
+  }
+}
+
 function parse(argv: readonly string[]) {
   return parseArgs({
     args: [...argv],
@@ -195,6 +261,10 @@ function parse(argv: readonly string[]) {
       "keep-policy": { type: "boolean" },
       "exchange-certificate": { type: "string" },
       "exchange-key": { type: "string" },
+      "exchange-csr": { type: "string" },
+      "csr-common-name": { type: "string" },
+      "csr-organization": { type: "string" },
+      "csr-organ-code": { type: "string" },
     },
     strict: true,
   });

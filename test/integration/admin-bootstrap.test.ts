@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { constants, createHash, privateEncrypt, randomBytes, randomUUID, verify } from "node:crypto";
+import { createHash, randomBytes, randomUUID, verify } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import { DeleteTableCommand } from "@aws-sdk/client-dynamodb";
 import type { SignCommand } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { type BootstrapDependencies, main } from "../../cli/admin-bootstrap.ts";
-import type { KmsPublicKeyClient } from "../../cli/kms-public-key.ts";
+import type { KmsPublicKeyClient } from "../../cli/kms-key.ts";
 import { createCertificateAuthority } from "../../devkit/pki.ts";
 import { verifyChain } from "../../shared/evidence/index.ts";
 import { Administration } from "../../shared/exchange/administration.ts";
@@ -19,7 +19,7 @@ import { KmsOrganSigners } from "../../shared/signing/organ-signers.ts";
 import { ensureTable } from "../../shared/storage/create-table.ts";
 import { DynamoAdminStore } from "../../shared/storage/dynamo-admin.ts";
 import { createDynamoClient, DynamoLedger } from "../../shared/storage/index.ts";
-import { type EvidencePki, evidencePki, spkiOf } from "../support/evidence-pki.ts";
+import { type EvidencePki, evidencePki, rsaSignSha256Digest, spkiOf } from "../support/evidence-pki.ts";
 
 /**
  * `npm run admin:bootstrap` on a fresh table of its own (DynamoDB Local): the first admin key,
@@ -242,15 +242,8 @@ describe("npm run admin:bootstrap --exchange-certificate", () => {
     const signClient = {
       send: async (command: SignCommand) => {
         signs.push(command);
-        // RSASSA-PKCS1-v1_5 over a SHA-256 digest, as KMS computes it: DigestInfo, type-1 padding.
-        const digestInfo = Buffer.concat([
-          Buffer.from("3031300d060960864801650304020105000420", "hex"),
-          Buffer.from(command.input.Message ?? new Uint8Array()),
-        ]);
         return {
-          Signature: new Uint8Array(
-            privateEncrypt({ key: pki.keyPair.privateKey, padding: constants.RSA_PKCS1_PADDING }, digestInfo),
-          ),
+          Signature: rsaSignSha256Digest(pki.keyPair.privateKey, command.input.Message ?? new Uint8Array()),
         };
       },
     };

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { constants, generateKeyPairSync, type KeyObject, privateEncrypt } from "node:crypto";
 import {
   type CertificateIssuer,
   createCertificateAuthority,
@@ -63,4 +63,15 @@ export function exchangeCertificate(
 /** The key's SubjectPublicKeyInfo, DER, as KMS GetPublicKey returns it. */
 export function spkiOf(keyPair: EvidencePki["keyPair"]): Uint8Array {
   return new Uint8Array(keyPair.publicKey.export({ type: "spki", format: "der" }));
+}
+
+/**
+ * What KMS Sign returns for RSASSA_PKCS1_V1_5_SHA_256 over a digest (MessageType DIGEST): the
+ * DigestInfo of SHA-256, PKCS#1 v1.5 type-1 padded, raised to the private exponent.
+ */
+export function rsaSignSha256Digest(privateKey: KeyObject, digest: Uint8Array): Uint8Array {
+  const digestInfo = Buffer.concat([Buffer.from("3031300d060960864801650304020105000420", "hex"), digest]);
+  return new Uint8Array(
+    privateEncrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, digestInfo),
+  );
 }

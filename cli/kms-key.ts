@@ -1,11 +1,13 @@
 /**
- * The public key of an asymmetric AWS KMS key (`kms:GetPublicKey`), so that `npm run admin:bootstrap
- * -- --exchange-certificate` can check that the certificate registered for the exchange's evidence
- * key certifies that key. The SDK is loaded on the first call; a `KMSClient` satisfies the client
- * interface, and so does a test fake (AWS KMS has no local emulator).
+ * The operator's KMS calls for the exchange's evidence key (`npm run admin:bootstrap`): its public
+ * key (`kms:GetPublicKey`), so that the certificate registered for it can be checked to certify
+ * that key, and a signature over a digest (`kms:Sign`) for its certification request. The SDK is
+ * loaded on the first call; a `KMSClient` satisfies the client interfaces, and so does a test fake
+ * (AWS KMS has no local emulator).
  */
 import type { GetPublicKeyCommand, GetPublicKeyCommandOutput } from "@aws-sdk/client-kms";
 import { ExchangeError } from "../shared/errors/index.ts";
+import type { KmsSignClient } from "../shared/signing/kms-signer.ts";
 
 /** The one KMS operation needed. */
 export interface KmsPublicKeyClient {
@@ -51,4 +53,35 @@ export async function kmsPublicKey(client: KmsPublicKeyClient, keyId: string): P
     });
   }
   return { keyArn: output.KeyId, spkiDer: output.PublicKey, keySpec: output.KeySpec ?? "unknown" };
+}
+
+/**
+ * Signs a SHA-256 digest with the key (MessageType DIGEST): RSASSA_PKCS1_V1_5_SHA_256 for RSA,
+ * ECDSA_SHA_256 for EC. Any KMS error becomes SIGNER_FAILED naming the key and the error.
+ */
+export async function kmsSignDigest(
+  client: KmsSignClient,
+  keyId: string,
+  digest: Uint8Array,
+  keyType: "rsa" | "ec",
+): Promise<Uint8Array> {
+  const { SignCommand } = await import("@aws-sdk/client-kms");
+  let signature: Uint8Array | undefined;
+  try {
+    ({ Signature: signature } = await client.send(
+      new SignCommand({
+        KeyId: keyId,
+        Message: digest,
+        MessageType: "DIGEST",
+        SigningAlgorithm: keyType === "rsa" ? "RSASSA_PKCS1_V1_5_SHA_256" : "ECDSA_SHA_256",
+      }),
+    ));
+  } catch (error) {
+    const name = error instanceof Error ? error.name : "unknown error";
+    throw new ExchangeError("SIGNER_FAILED", { detail: `KMS Sign with ${keyId} failed: ${name}` });
+  }
+  if (!signature) {
+    throw new ExchangeError("SIGNER_FAILED", { detail: `KMS Sign with ${keyId} returned no signature` });
+  }
+  return signature;
 }

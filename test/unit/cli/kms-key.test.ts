@@ -1,10 +1,10 @@
 /**
- * The KMS GetPublicKey adapter (cli/kms-public-key.ts) against a mock of the KMS client (AWS KMS
+ * The KMS GetPublicKey adapter (cli/kms-key.ts) against a mock of the KMS client (AWS KMS
  * has no local emulator): the command it sends, what it returns, and how it refuses.
  */
 import { GetPublicKeyCommand } from "@aws-sdk/client-kms";
 import { describe, expect, it } from "vitest";
-import { type KmsPublicKeyClient, kmsPublicKey } from "../../../cli/kms-public-key.ts";
+import { type KmsPublicKeyClient, kmsPublicKey } from "../../../cli/kms-key.ts";
 import { isExchangeError } from "../../../shared/errors/index.ts";
 
 const ARN = "arn:aws:kms:ap-southeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
