@@ -1,6 +1,7 @@
 /**
- * `npm run admin:bootstrap -- --table <name> --region <region> --organ <code> [--name <Vietnamese name>]
- *  [--force] [--keep-policy] [--exchange-certificate <chain.pem> [--exchange-key <KMS key>]] [--endpoint <url>]`
+ * `npm run admin:bootstrap -- --table <name> --region <region> [--organ <code> [--name <Vietnamese name>]
+ *  [--force] [--keep-policy]] [--exchange-certificate <chain.pem> [--exchange-key <KMS key>]] [--endpoint <url>]`
+ * (at least one of --organ, --exchange-certificate)
  *
  * The first admin key of a fresh AWS deployment, written straight into its table with the
  * operator's own AWS credentials (the API cannot issue it: nobody holds a key yet). Puts the organ
@@ -15,13 +16,12 @@
  * leaf valid now, leading to one of the table's trust anchors if it has any, and, with
  * `--exchange-key`, certifying exactly that KMS key's public key (kms:GetPublicKey; the record then
  * names the key by its ARN). Usable alone (without `--organ`) when the certificate comes later.
+ * The chain is checked before anything is written. The record is written as the runtime reads it
+ * (DynamoLedger.putOrganSigner); it is not an admin-chain event: the admin store has none for it.
  *
  * `--exchange-csr <out.pem> --exchange-key <KMS key> --csr-common-name <CN> [--csr-organization <O>]
  * [--csr-organ-code <code>] --region <region>` writes the PKCS#10 request the CA certifies that key
  * from, signed by it through kms:Sign (shared/signing/certification-request.ts); no table needed.
- *
- * Checked before anything is written. The record is written as the runtime reads it
- * (DynamoLedger.putOrganSigner); it is not an admin-chain event: the admin store has none for it.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
