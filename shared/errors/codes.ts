@@ -364,6 +364,11 @@ export const ERROR_CODES = {
     en: "There is no such webhook endpoint for this organ.",
     vi: "Không có điểm nhận webhook này của cơ quan.",
   },
+  WEBHOOK_ENDPOINT_LIMIT: {
+    status: 409,
+    en: "This organ already has the most webhook endpoints allowed (10); delete one it no longer uses before registering another.",
+    vi: "Cơ quan đã có số điểm nhận webhook tối đa được phép (10); hãy xóa một điểm không còn dùng trước khi đăng ký điểm mới.",
+  },
   WEBHOOK_MESSAGE_NOT_FOUND: {
     status: 404,
     en: "There is no such webhook message.",
