@@ -421,6 +421,31 @@ export const ERROR_CODES = {
     en: "An admin key already exists: the first admin key is made once per deployment; further keys come from an admin.",
     vi: "Đã có khóa quản trị: khóa quản trị đầu tiên chỉ được tạo một lần cho mỗi hệ thống; các khóa khác do quản trị viên tạo.",
   },
+  ADMIN_ORGAN_INACTIVE: {
+    status: 409,
+    en: "The organ is inactive or merged: it gets no new API keys, certificates, children or send policy; a merged organ's successor is named (meta.successor).",
+    vi: "Cơ quan đã ngừng hoạt động hoặc đã sáp nhập: không được cấp thêm khóa API, chứng thư số, đơn vị trực thuộc hay chính sách gửi; cơ quan kế thừa (nếu có) được nêu trong meta.successor.",
+  },
+  ADMIN_ORGAN_PARENT_CYCLE: {
+    status: 409,
+    en: "This parent would make the organ its own parent or ancestor: the directory's hierarchy must stay a tree.",
+    vi: "Cơ quan cấp trên này khiến cơ quan trở thành cấp trên của chính nó: cây tổ chức trong danh bạ không được có vòng lặp.",
+  },
+  ADMIN_ALIAS_TAKEN: {
+    status: 409,
+    en: "An alias equals another organ's code, name or alias (case and diacritics ignored): directory searches must find one organ.",
+    vi: "Tên gọi khác trùng với mã, tên hoặc tên gọi khác của một cơ quan khác (không phân biệt hoa thường, dấu): tra cứu danh bạ phải ra đúng một cơ quan.",
+  },
+  ADMIN_CERTIFICATE_REFUSED: {
+    status: 422,
+    en: "The certificate cannot be bound: give exactly one end-entity certificate (its issuing CAs may follow) that names this organ or none, chains to a trust anchor, is valid now, not revoked, and not bound to another organ (meta.reason).",
+    vi: "Không gắn được chứng thư số: cần đúng một chứng thư số thuê bao (có thể kèm các CA cấp phát) mang mã của cơ quan này hoặc không mang mã cơ quan nào, dẫn tới chứng thư gốc tin cậy, còn hiệu lực, chưa bị thu hồi và chưa gắn với cơ quan khác (meta.reason).",
+  },
+  ADMIN_TRUST_ANCHOR_REFUSED: {
+    status: 422,
+    en: "A trust anchor must be one CA certificate (basicConstraints cA=TRUE, keyUsage keyCertSign when present).",
+    vi: "Chứng thư gốc tin cậy phải là đúng một chứng thư số của tổ chức cấp chứng thư (basicConstraints cA=TRUE, keyUsage có keyCertSign nếu có).",
+  },
   ADMIN_CHANGE_CONFLICT: {
     status: 409,
     en: "Other administrative changes were being recorded at the same time; nothing was changed. Try again.",
