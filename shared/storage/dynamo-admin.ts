@@ -33,7 +33,7 @@ import { searchTerms } from "../exchange/directory.ts";
 import type { SendPolicySetting } from "../exchange/send-policy.ts";
 import type { Page } from "../exchange/types.ts";
 import { apiKeyItem, DynamoSendPolicySource, organItem, toItem } from "./admin-items.ts";
-import { PageCursors } from "./page-cursor.ts";
+import { type ListingQuery, PageCursors } from "./page-cursor.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
 const keys = ITEM_KEYS;
@@ -77,7 +77,9 @@ export class DynamoAdminStore implements AdminStore {
   async listOrgans(query: { q?: string; limit: number; cursor?: string }): Promise<Page<OrganRecord>> {
     const terms = searchTerms(query.q);
     const filter = terms.map((_, i) => `contains(#search, :t${i})`).join(" AND ");
-    let startKey = query.cursor ? this.openCursor(query.cursor) : undefined;
+    // A cursor is bound to its search (page-cursor.ts): replayed with another, it is refused.
+    const listing = terms.length > 0 ? { q: [...terms].sort() } : {};
+    let startKey = query.cursor ? this.openCursor(query.cursor, listing) : undefined;
     const items: OrganRecord[] = [];
     let last: Record<string, string> | undefined;
     // A filter is applied after DynamoDB's Limit: read on until the page is full or the index ends.
@@ -112,14 +114,16 @@ export class DynamoAdminStore implements AdminStore {
         // More may follow unless the index ended exactly with this item.
         const ended =
           !startKey && last?.GSI1SK === (out.Items ?? []).map((i) => unmarshall(i)["GSI1SK"]).at(-1);
-        return ended ? { items } : { items, nextCursor: this.cursors.seal(last!, "GSI1", keys.directory) };
+        return ended
+          ? { items }
+          : { items, nextCursor: this.cursors.seal(last!, "GSI1", keys.directory, listing) };
       }
     } while (startKey);
     return { items };
   }
 
-  private openCursor(cursor: string): Record<string, string> {
-    const key = this.cursors.open(cursor, "GSI1", keys.directory);
+  private openCursor(cursor: string, listing: ListingQuery): Record<string, string> {
+    const key = this.cursors.open(cursor, "GSI1", keys.directory, listing);
     const names = ["PK", "SK", "GSI1PK", "GSI1SK"];
     if (Object.keys(key).length !== names.length || !names.every((name) => typeof key[name] === "string")) {
       throw new ExchangeError("INVALID_CURSOR", { detail: "the cursor holds no position in the directory" });

@@ -19,7 +19,7 @@ import {
 import { addDays } from "../exchange/stats.ts";
 import type { Delivery, Letter, Page } from "../exchange/types.ts";
 import { unpackItem } from "./letter-item.ts";
-import { PageCursors } from "./page-cursor.ts";
+import { type ListingQuery, PageCursors } from "./page-cursor.ts";
 import { RecipientLists } from "./recipient-lists.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
@@ -186,32 +186,53 @@ export class DynamoQueries implements LetterQueries {
   /**
    * Newest first on the index partition, the date range as a key condition and the rest as a
    * filter, until `limit` items or {@link MAX_EVALUATED_PER_REQUEST} evaluated. The cursor is the
-   * key of the last item returned (or evaluated), so the next page starts right after it.
+   * key of the last item returned (or evaluated), so the next page starts right after it; it is
+   * sealed for this listing's range and filters ({@link listingOf}) and opens for no other.
    */
   private async page<T>(
     index: "GSI1" | "GSI2",
     partition: string,
-    range: { readonly from?: string; readonly to?: string },
+    filter: InboxFilter | OutboxFilter,
     c: Conditions,
     request: PageRequest,
     keep?: (record: T) => boolean,
   ): Promise<Page<T>> {
+    const listing = listingOf(filter);
     const sortKey = `${index}SK`;
     let keyCondition = `${index}PK = :pk`;
     const keyValues: Record<string, unknown> = { ":pk": partition };
-    if (range.from && range.to) {
+    if (filter.from && filter.to) {
       keyCondition += ` AND ${sortKey} BETWEEN :lo AND :hi`;
-      Object.assign(keyValues, { ":lo": startOfDay(range.from), ":hi": startOfDay(addDays(range.to, 1)) });
-    } else if (range.from) {
+      Object.assign(keyValues, { ":lo": startOfDay(filter.from), ":hi": startOfDay(addDays(filter.to, 1)) });
+    } else if (filter.from) {
       keyCondition += ` AND ${sortKey} >= :lo`;
-      keyValues[":lo"] = startOfDay(range.from);
-    } else if (range.to) {
+      keyValues[":lo"] = startOfDay(filter.from);
+    } else if (filter.to) {
       keyCondition += ` AND ${sortKey} < :hi`;
-      keyValues[":hi"] = startOfDay(addDays(range.to, 1));
+      keyValues[":hi"] = startOfDay(addDays(filter.to, 1));
     }
-    let startKey = request.cursor
-      ? marshall(startKeyOf(this.cursors.open(request.cursor, index, partition), index))
-      : undefined;
+    const lo = keyValues[":lo"] as string | undefined;
+    const hi = keyValues[":hi"] as string | undefined;
+    if (lo !== undefined && hi !== undefined && lo > hi) {
+      return { items: [] }; // `from` after `to`: no day is in the range (and BETWEEN would be refused)
+    }
+    let startKey: Record<string, AttributeValue> | undefined;
+    if (request.cursor) {
+      const start = startKeyOf(this.cursors.open(request.cursor, index, partition, listing), index);
+      // The seal already binds the range; a start key outside the key condition would be a 500
+      // from DynamoDB, so it is refused here too, whatever issued the cursor.
+      const position = start[sortKey] as string;
+      const inRange =
+        start[`${index}PK`] === partition &&
+        (lo === undefined || position >= lo) &&
+        (hi === undefined || (filter.from ? position <= hi : position < hi));
+      if (!inRange) {
+        throw new ExchangeError("INVALID_CURSOR", {
+          detail: "the cursor's position is outside this listing's date range",
+        });
+      }
+      startKey = marshall(start);
+    }
     const items: T[] = [];
     let evaluated = 0;
     let last: Record<string, unknown> | undefined;
@@ -255,8 +276,37 @@ export class DynamoQueries implements LetterQueries {
       }
       startKey = out.LastEvaluatedKey;
     }
-    return last ? { items, nextCursor: this.cursors.seal(last, index, partition) } : { items };
+    return last ? { items, nextCursor: this.cursors.seal(last, index, partition, listing) } : { items };
   }
+}
+
+/**
+ * What a cursor is bound to besides index and partition: every filter of the request (the date
+ * range included), canonical — a set in sorted order, the search as its folded terms, an unset or
+ * empty filter left out — so that the same listing asked again opens its cursors and any other
+ * refuses them. Generic over the filter's fields, so a filter added later is bound too; `limit`
+ * and `cursor` are the page request, not the listing (the caller passes one object for both).
+ */
+function listingOf(filter: InboxFilter | OutboxFilter): ListingQuery {
+  const listing: Record<string, ListingQuery[string]> = {};
+  for (const [name, value] of Object.entries(filter)) {
+    if (name === "limit" || name === "cursor" || value === undefined || value === false) {
+      continue;
+    }
+    if (name === "q" && typeof value === "string") {
+      const terms = [...searchTerms(value)].sort();
+      if (terms.length > 0) {
+        listing[name] = terms;
+      }
+    } else if (Array.isArray(value)) {
+      if (value.length > 0) {
+        listing[name] = [...new Set(value.map(String))].sort();
+      }
+    } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+      listing[name] = value;
+    }
+  }
+  return listing;
 }
 
 function recordOf<T>(item: Record<string, unknown>): T {

@@ -1,11 +1,14 @@
 /**
  * Page cursors, sealed: a cursor carries DynamoDB's LastEvaluatedKey (which spells out the
- * table's key layout) encrypted and authenticated with AES-256-GCM, bound to the index and the
- * partition it was issued for. A client can neither read it nor forge or alter one, and another
- * organ's cursor (or an inbox cursor on the outbox) fails authentication. Hand-written on
- * node:crypto because it is twelve lines of AEAD, not a format a library would own.
+ * table's key layout) encrypted and authenticated with AES-256-GCM, bound to the listing it was
+ * issued for: the index, the partition and the listing's query (date range and filters). A client
+ * can neither read it nor forge or alter one, and a cursor used on any other listing — another
+ * organ's, the outbox with an inbox cursor, the same inbox with another range or filter, whose key
+ * condition the position may lie outside or whose meaning it would change — fails authentication.
+ * Hand-written on node:crypto because it is twelve lines of AEAD, not a format a library would own.
  *
- * Layout: `base64url(iv[12] ‖ ciphertext ‖ tag[16])`; additional data `<index>|<partition>`.
+ * Layout: `base64url(iv[12] ‖ ciphertext ‖ tag[16])`; additional data
+ * `<index>|<partition>|<canonical JSON of the query>` (keys sorted, absent values left out).
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -33,16 +36,17 @@ export class PageCursors {
       : processKey;
   }
 
-  seal(key: Record<string, unknown>, index: string, partition: string): string {
+  /** @param query what selects the listing's items besides the partition: `{}` for none. */
+  seal(key: Record<string, unknown>, index: string, partition: string, query: ListingQuery = {}): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv("aes-256-gcm", this.key, iv);
-    cipher.setAAD(Buffer.from(`${index}|${partition}`, "utf8"));
+    cipher.setAAD(additionalData(index, partition, query));
     const body = Buffer.concat([cipher.update(JSON.stringify(key), "utf8"), cipher.final()]);
     return Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url");
   }
 
-  /** The key sealed in `cursor` for this index and partition; INVALID_CURSOR for anything else. */
-  open(cursor: string, index: string, partition: string): Record<string, unknown> {
+  /** The key sealed in `cursor` for exactly this listing; INVALID_CURSOR for anything else. */
+  open(cursor: string, index: string, partition: string, query: ListingQuery = {}): Record<string, unknown> {
     const raw = cursor.length <= MAX_CURSOR_CHARS && /^[A-Za-z0-9_-]+$/.test(cursor) ? cursor : "";
     const bytes = Buffer.from(raw, "base64url");
     if (bytes.length <= IV_BYTES + TAG_BYTES) {
@@ -51,7 +55,7 @@ export class PageCursors {
     let plain: string;
     try {
       const decipher = createDecipheriv("aes-256-gcm", this.key, bytes.subarray(0, IV_BYTES));
-      decipher.setAAD(Buffer.from(`${index}|${partition}`, "utf8"));
+      decipher.setAAD(additionalData(index, partition, query));
       decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
       plain = Buffer.concat([
         decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
@@ -59,7 +63,7 @@ export class PageCursors {
       ]).toString("utf8");
     } catch {
       throw invalid(
-        "it was altered, issued for another listing or organ, or by an exchange with another secret",
+        "it was altered, issued for another listing, organ, date range or filter, or by an exchange with another secret",
       );
     }
     const key: unknown = JSON.parse(plain);
@@ -68,6 +72,18 @@ export class PageCursors {
     }
     return key as Record<string, unknown>;
   }
+}
+
+/** A listing's query as the cursor binds it: plain values, compared by their canonical JSON. */
+export type ListingQuery = { readonly [name: string]: QueryValue | undefined };
+type QueryValue = string | number | boolean | readonly (string | number)[];
+
+function additionalData(index: string, partition: string, query: ListingQuery): Buffer {
+  const canonical = Object.keys(query)
+    .filter((name) => query[name] !== undefined)
+    .sort()
+    .map((name) => [name, query[name]]);
+  return Buffer.from(`${index}|${partition}|${JSON.stringify(canonical)}`, "utf8");
 }
 
 function invalid(why: string): ExchangeError {
