@@ -512,6 +512,11 @@ export const ERROR_CODES = {
     en: "A request with this Idempotency-Key is still being processed; retry once it has finished.",
     vi: "Yêu cầu với khóa Idempotency-Key này đang được xử lý; hãy thử lại khi yêu cầu đó hoàn tất.",
   },
+  IDEMPOTENCY_SECRET_NOT_REPLAYABLE: {
+    status: 409,
+    en: "The request with this Idempotency-Key already succeeded, but its answer held a one-time secret that is never kept, so it cannot be shown again.",
+    vi: "Yêu cầu với khóa Idempotency-Key này đã thành công, nhưng câu trả lời chứa một khóa bí mật chỉ hiển thị một lần và không được lưu lại, nên không thể hiển thị lại.",
+  },
   LETTER_NUMBER_TAKEN: {
     status: 409,
     en: "Your organ already has a letter with this number and notation this year.",
@@ -548,6 +553,12 @@ export const ERROR_CODES = {
     status: 422,
     en: "An attachment of the edXML letter package is not a PDF and has no detached signature (<name>.p7s) in the package, so it cannot be verified. Nothing was created.",
     vi: "Một tệp đính kèm của gói văn bản edXML không phải PDF và không có chữ ký số rời (<tên tệp>.p7s) trong gói nên không thể xác thực. Không có văn bản nào được tạo.",
+  },
+
+  EDXML_ATTACHMENT_UNREADABLE: {
+    status: 422,
+    en: "An attachment of the edXML letter package cannot be read (not base64, no content, no name), or the manifest lists one the package does not hold: the import never leaves one out. Nothing was created.",
+    vi: "Một tệp đính kèm của gói văn bản edXML không đọc được (không phải base64, không có nội dung, không có tên), hoặc danh mục liệt kê một tệp không có trong gói: hệ thống không bỏ sót tệp nào khi nhập. Không có văn bản nào được tạo.",
   },
 
   // Internal
