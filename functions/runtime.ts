@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type RuntimeConfig, readConfig } from "../shared/config.ts";
 import type { Caller } from "../shared/exchange/types.ts";
+import { useOrganStatus } from "../shared/http/api-handler.ts";
 import { useIdempotencyStore } from "../shared/http/idempotency.ts";
 import { createDynamoClient } from "../shared/storage/clients.ts";
 import { TableIdempotencyStore } from "../shared/storage/dynamo-idempotency.ts";
@@ -43,6 +44,9 @@ useIdempotencyStore(() => {
   const { config } = baseRuntime();
   return new TableIdempotencyStore(createDynamoClient(config), config.tableName);
 });
+
+// Every write's caller must belong to an active organ (shared/http/api-handler.ts); a consistent read.
+useOrganStatus(async (organCode) => (await baseRuntime().ledger.organStatuses([organCode])).get(organCode));
 
 export const findApiKey = (hash: string): Promise<Caller | undefined> =>
   baseRuntime().ledger.findApiKey(hash);

@@ -118,6 +118,23 @@ export function isRole(value: unknown): value is Role {
   return typeof value === "string" && Object.hasOwn(ROLE_ACTIONS, value);
 }
 
+/** Actions that change nothing: all a key of an inactive or merged organ may still do. */
+export const READ_ONLY_ACTIONS: ReadonlySet<Action> = new Set<Action>([
+  "read",
+  "read-directory",
+  "verify",
+  "report",
+]);
+
+/**
+ * Whether a request writes: every method but GET, unless its action only reads (a POST that
+ * verifies, peeks or confirms its inbox). A key whose organ is not active is refused these
+ * (ORGAN_INACTIVE, shared/http/api-handler.ts), whichever route and role.
+ */
+export function writes(action: Action, method: string): boolean {
+  return method !== "GET" && !READ_ONLY_ACTIONS.has(action);
+}
+
 /** Whether a key of `role` may perform `action`. An unknown role may do nothing (fail closed). */
 export function mayPerform(role: unknown, action: Action): boolean {
   return isRole(role) && (ROLE_ACTIONS[role] as readonly Action[]).includes(action);

@@ -10,6 +10,7 @@ import {
   mayPerform,
   ROLES,
   rolesAllowed,
+  writes,
 } from "../exchange/roles.ts";
 import { textFault } from "../exchange/text-rule.ts";
 import type { Caller } from "../exchange/types.ts";
@@ -176,8 +177,29 @@ function authenticate(
       }
       request.context.caller = caller;
       authorize(caller, action);
+      if (writes(action, request.event.requestContext.http.method)) {
+        await assertCallerActive(caller);
+      }
     },
   };
+}
+
+let organStatus: ((organCode: string) => Promise<string | undefined>) | undefined;
+
+/** Where the caller's organ status is read before a write (functions/runtime.ts: the directory). */
+export function useOrganStatus(lookup: (organCode: string) => Promise<string | undefined>): void {
+  organStatus = lookup;
+}
+
+/** One rule for every write of every route: a key of an inactive or merged organ may only read. */
+async function assertCallerActive(caller: Caller): Promise<void> {
+  const status = organStatus ? await organStatus(caller.organCode) : "active";
+  if (status !== "active") {
+    throw new ExchangeError("ORGAN_INACTIVE", {
+      detail: `organ ${caller.organCode} is ${status ?? "not in the directory"}: its keys may only read`,
+      meta: { organCode: caller.organCode, status: status ?? "unknown" },
+    });
+  }
 }
 
 /** Refuses a key whose role may not perform the route's action; an unknown role may do nothing. */
