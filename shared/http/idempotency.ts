@@ -3,11 +3,24 @@
  * middleware (a maintained implementation of the record life cycle: in progress, completed,
  * expired) on the exchange's own table (`shared/storage/dynamo-idempotency.ts`).
  *
- * - The key is scoped to the calling organ: the record is keyed by SHA-256 over (organ, key), so two
- *   organs using the same key never meet.
- * - A repeat with the same request (method, path and body bytes) answers the stored first response
- *   with `Idempotent-Replayed: true`, running nothing; with another request, 409
+ * - The key is scoped to the calling API key: the record is keyed by SHA-256 over (organ, role, key
+ *   id, Idempotency-Key). A replay is thus only ever shown to the key that received the first answer;
+ *   another key (of another organ, or of the same organ with another role, whose own request the
+ *   handler might refuse) names another operation and runs through every check. Not organ + role:
+ *   two keys of one organ and role are often two systems that pick their keys independently, and a
+ *   replay would also answer for an operation the audit trail attributes to the other key. After a
+ *   rotation the old key keeps working for its grace period (default 24 h, the records' lifetime),
+ *   so a retry goes out under the key of the first attempt; a retry under the new key runs anew.
+ * - A repeat with the same request — method, path, query and body bytes ({@link requestFingerprint}:
+ *   query parameters decoded and in any order, repeated ones kept) — answers the stored first
+ *   response with `Idempotent-Replayed: true`, running nothing; with another request, 409
  *   IDEMPOTENCY_KEY_REUSED; while the first is still running, 409 IDEMPOTENCY_KEY_IN_PROGRESS.
+ * - An answer holding a one-time secret (a new API key's `lt_…`, a webhook's `whsec_…`, any
+ *   `"secret"` field: {@link holdsSecret}) is never stored: the record keeps only that the request
+ *   succeeded, and a repeat gets 409 IDEMPOTENCY_SECRET_NOT_REPLAYABLE (the exchange keeps API keys
+ *   only as their SHA-256, and an idempotency record must not undo that for 24 hours). Encrypting
+ *   the stored answer would let a retry see the secret again, at the price of a key to manage; not
+ *   replaying is simpler and the caller can still list what it created and revoke or delete it.
  * - Only successful answers are kept, for 24 hours: a request that failed may be retried under the
  *   same key and runs again.
  * - Without the header, a POST runs as before.
@@ -26,6 +39,7 @@ import type { BasePersistenceLayer } from "@aws-lambda-powertools/idempotency/pe
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { ExchangeError } from "../errors/index.ts";
+import { ROLES } from "../exchange/roles.ts";
 import type { Caller } from "../exchange/types.ts";
 
 /** Request header naming the operation (lowercase, as API Gateway passes headers). */
@@ -100,13 +114,12 @@ export function idempotency<C extends Context & { caller?: Caller }>(): Middlewa
         });
       }
       const { event } = request;
+      const { organCode, role, keyId } = request.context.caller;
       Object.assign(event, {
         [FIELD]: {
-          // Scoped to the organ: the same key from two organs names two operations.
-          scope: sha256(JSON.stringify([request.context.caller.organCode, key])),
-          request: sha256(
-            JSON.stringify([event.requestContext.http.method, event.rawPath, event.body ?? ""]),
-          ),
+          // Scoped to the API key (module header): the same key from two callers names two operations.
+          scope: sha256(JSON.stringify([organCode, role, keyId ?? null, key])),
+          request: requestFingerprint(event),
         },
       });
       // An in-progress record expires with the invocation's time limit (a crashed request does not
@@ -121,6 +134,14 @@ export function idempotency<C extends Context & { caller?: Caller }>(): Middlewa
       } catch (error) {
         throw translate(error);
       }
+      if (replay && WITHHELD in replay) {
+        throw new ExchangeError("IDEMPOTENCY_SECRET_NOT_REPLAYABLE", {
+          detail:
+            "the request with this Idempotency-Key succeeded and its answer held a one-time secret, which " +
+            "is not kept; list what it created, revoke or delete it if the secret was lost, and make a " +
+            "new request with a new Idempotency-Key",
+        });
+      }
       // Only a request that now owns the in-progress record completes or releases it: Powertools'
       // own onError would also delete the record of the first request when a repeat is refused.
       if (replay === undefined) {
@@ -129,8 +150,20 @@ export function idempotency<C extends Context & { caller?: Caller }>(): Middlewa
       return replay;
     },
     after: async (request) => {
-      if ((request.internal as Record<string, unknown>)[ACTIVE]) {
+      if (!(request.internal as Record<string, unknown>)[ACTIVE]) {
+        return;
+      }
+      const answer = request.response;
+      if (!answer || !holdsSecret(answer)) {
         await powertools()?.after?.(request as never);
+        return;
+      }
+      // Powertools stores what `request.response` is when it runs: only the marker, never the secret.
+      request.response = { statusCode: answer.statusCode, [WITHHELD]: true } as Result;
+      try {
+        await powertools()?.after?.(request as never);
+      } finally {
+        request.response = answer;
       }
     },
     onError: async (request) => {
@@ -141,10 +174,67 @@ export function idempotency<C extends Context & { caller?: Caller }>(): Middlewa
   };
 }
 
+/** Marks a stored record whose answer held a secret and was not kept. */
+const WITHHELD = "lienthongSecretWithheld";
+
+/**
+ * The one-time secrets the exchange hands out (`lt_<role>_` + 24 base64url characters in
+ * shared/exchange/administration.ts, `whsec_` + base64 in shared/webhooks/signature.ts) and the
+ * contracts' name for a field holding one. In JSON text a `"secret":` can only be a property name
+ * (quotes inside strings are escaped). Erring towards "holds a secret" costs only a replay.
+ */
+const SECRET_TEXT = new RegExp(
+  `\\blt_(?:${ROLES.join("|")})_[A-Za-z0-9_-]{24}|\\bwhsec_[A-Za-z0-9+/]{32,}|"secret"\\s*:`,
+);
+
+/** Whether an answer carries a secret (bytes bodies are files the caller sent or the exchange signed). */
+export function holdsSecret(result: Result): boolean {
+  return typeof result.body === "string" && !result.isBase64Encoded && SECRET_TEXT.test(result.body);
+}
+
+/**
+ * What a key is bound to: SHA-256 over method, path, query and body bytes. The query is compared as
+ * API Gateway's handlers read it: name/value pairs percent-decoded ("+" a space, `a` = `a=`), empty
+ * pairs dropped, sorted by name, the values of a repeated name kept in their order (`a=1&a=1` is not
+ * `a=1`). The body is hashed as bytes, whether the event carries it as text or base64.
+ */
+export function requestFingerprint(
+  event: Pick<Event, "rawPath" | "rawQueryString" | "body" | "isBase64Encoded"> & {
+    readonly requestContext: { readonly http: { readonly method: string } };
+  },
+): string {
+  const pairs = (event.rawQueryString ?? "")
+    .split("&")
+    .filter((pair) => pair !== "")
+    .map((pair): [string, string] => {
+      const equals = pair.indexOf("=");
+      return equals < 0
+        ? [decode(pair), ""]
+        : [decode(pair.slice(0, equals)), decode(pair.slice(equals + 1))];
+    })
+    // Stable: a repeated name's values stay in their order.
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const body = Buffer.from(event.body ?? "", event.isBase64Encoded ? "base64" : "utf8");
+  return createHash("sha256")
+    .update(JSON.stringify([event.requestContext.http.method, event.rawPath, pairs]), "utf8")
+    .update("\n")
+    .update(body)
+    .digest("hex");
+}
+
+/** A query part as text; one that is not percent-encoded UTF-8 stays as sent (still compared exactly). */
+function decode(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll("+", " "));
+  } catch {
+    return `\u0000${raw}`;
+  }
+}
+
 function translate(error: unknown): unknown {
   if (error instanceof IdempotencyValidationError) {
     return new ExchangeError("IDEMPOTENCY_KEY_REUSED", {
-      detail: "this Idempotency-Key was used by your organ for another request in the last 24 hours",
+      detail: "this Idempotency-Key was used by this API key for another request in the last 24 hours",
     });
   }
   if (error instanceof IdempotencyAlreadyInProgressError) {
