@@ -4,7 +4,7 @@
  * keeps the real type). A wrapper is unwrapped only when its entry agrees with the declared name and
  * type; anything else is kept as it came and flagged. Contents are recognised by their first bytes.
  */
-import { unzipSync, zipSync } from "fflate";
+import { Unzip, UnzipInflate, unzipSync, zipSync } from "fflate";
 import { ExchangeError } from "../errors/index.ts";
 
 type Kind = "pdf" | "ole" | "zip" | "png" | "jpeg" | "gif" | "tiff" | "xml" | "rtf";
@@ -247,43 +247,110 @@ function describeContent(bytes: Uint8Array, name: string, declared: string | und
   return why === undefined ? "" : ` (${why})`;
 }
 
+/** Bytes of zip fed to the inflater at a time: one push inflates at most ~1032 × this (DEFLATE's ceiling). */
+const ZIP_CHUNK = 4 * 1024;
+/** Inflated bytes allowed per byte of zip (beyond {@link RATIO_FLOOR}): PDFs and office files stay far below. */
+export const MAX_ZIP_RATIO = 100;
+const RATIO_FLOOR = 1024 * 1024;
+
+/** How many bytes the last {@link zipEntries} call inflated (for tests: the bound holds on bytes, not time). */
+export const zipStats = { inflated: 0 };
+
 /**
- * The number of files in a zip (directories skipped) and the first one, inflated only when its
- * declared size fits the budget (else EDXML_ATTACHMENT_TOO_LARGE); undefined when the zip cannot be
- * read. fflate inflates into a buffer of the declared size, so the declared size bounds memory.
+ * The number of files in a zip (directories skipped) and the first one, or undefined when the zip
+ * cannot be read. Sizes in a zip are the sender's claims: the central directory's are checked
+ * first (nothing inflated), then the first entry is inflated as a stream, a chunk at a time, and
+ * refused (EDXML_ATTACHMENT_TOO_LARGE) as soon as its output passes the least of its declared sizes,
+ * the package's remaining budget and {@link MAX_ZIP_RATIO} times the zip's own size — so a bomb
+ * costs at most one chunk's inflation beyond the limit, whatever it declares.
  */
 function zipEntries(
   bytes: Uint8Array,
   maxInflated: number,
 ): { count: number; first: { name: string; bytes: Uint8Array } | undefined } | undefined {
+  zipStats.inflated = 0;
+  const tooLarge = (detail: string) => new ExchangeError("EDXML_ATTACHMENT_TOO_LARGE", { detail });
+  // The central directory: names and declared sizes, without inflating anything.
   let count = 0;
-  let files: Record<string, Uint8Array>;
+  let declared: { name: string; originalSize: number } | undefined;
   try {
-    files = unzipSync(bytes, {
+    unzipSync(bytes, {
       filter: (file) => {
-        if (file.name.endsWith("/")) {
-          return false;
+        if (!file.name.endsWith("/")) {
+          count += 1;
+          declared ??= { name: file.name, originalSize: file.originalSize };
         }
-        count += 1;
-        if (count > 1) {
-          return false;
-        }
-        if (file.originalSize > maxInflated) {
-          throw new ExchangeError("EDXML_ATTACHMENT_TOO_LARGE", {
-            detail: `a zipped attachment of ${file.originalSize} bytes once unzipped, at most ${maxInflated} allowed`,
-          });
-        }
-        return true;
+        return false;
       },
     });
-  } catch (error) {
-    if (error instanceof ExchangeError) {
-      throw error;
-    }
+  } catch {
     return undefined;
   }
-  const [first] = Object.entries(files);
-  return { count, first: first && { name: first[0], bytes: first[1] } };
+  if (!declared) {
+    return { count, first: undefined };
+  }
+  if (declared.originalSize > maxInflated) {
+    throw tooLarge(
+      `a zipped attachment of ${declared.originalSize} bytes once unzipped, at most ${maxInflated} allowed`,
+    );
+  }
+  const limit = Math.min(
+    declared.originalSize,
+    maxInflated,
+    Math.max(RATIO_FLOOR, MAX_ZIP_RATIO * bytes.byteLength),
+  );
+  const chunks: Uint8Array[] = [];
+  let refused: ExchangeError | undefined;
+  let broken = false;
+  let done = false;
+  const unzip = new Unzip((file) => {
+    if (file.name !== declared?.name || chunks.length > 0 || done || broken) {
+      return; // only the central directory's first file is inflated
+    }
+    const local = file.originalSize ?? limit;
+    file.ondata = (error, chunk, final) => {
+      if (error || refused || broken) {
+        broken ||= error !== null;
+        return;
+      }
+      zipStats.inflated += chunk.byteLength;
+      if (zipStats.inflated > Math.min(limit, local)) {
+        refused = tooLarge(
+          `a zipped attachment inflates past ${Math.min(limit, local)} bytes (its declared size ${Math.min(declared?.originalSize ?? 0, local)}, the package's budget ${maxInflated}, at most ${MAX_ZIP_RATIO} times its ${bytes.byteLength} bytes of zip)`,
+        );
+        return;
+      }
+      chunks.push(chunk);
+      done ||= final;
+    };
+    file.start();
+  });
+  unzip.register(UnzipInflate);
+  try {
+    for (let at = 0; at < bytes.byteLength && !refused && !broken && !done; at += ZIP_CHUNK) {
+      unzip.push(bytes.subarray(at, at + ZIP_CHUNK), at + ZIP_CHUNK >= bytes.byteLength);
+    }
+  } catch {
+    broken = true;
+  }
+  if (refused) {
+    throw refused;
+  }
+  const inflated = chunks.length === 1 ? chunks[0]! : concat(chunks);
+  if (broken || !done || inflated.byteLength !== declared.originalSize) {
+    return undefined;
+  }
+  return { count, first: { name: declared.name, bytes: inflated } };
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.byteLength, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }
 
 /** The one-entry zip an attachment travelled in (transfer "zip"), for writing it back the same way. */

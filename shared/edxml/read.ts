@@ -39,6 +39,12 @@ export interface ReadEdxmlOptions {
   readonly limits?: Partial<XmlLimits>;
   /** Bytes of all attachments once decoded and unzipped (EDXML_ATTACHMENT_TOO_LARGE). Default 64 MiB. */
   readonly maxAttachmentBytes?: number;
+  /**
+   * An attachment that cannot be read (no content, not base64, no name) or a manifest entry with no
+   * attachment throws EDXML_ATTACHMENT_UNREADABLE instead of being a warning: an import must deliver
+   * every file the package lists or nothing (the bridge sets it; a reader for display does not).
+   */
+  readonly refuseUnreadableAttachments?: boolean;
 }
 
 export interface ReadEdxmlResult {
@@ -52,9 +58,19 @@ const XMLDSIG_NS = "http://www.w3.org/2000/09/xmldsig#";
 class Context {
   readonly extra: EdxmlExtra[] = [];
   readonly warnings: EdxmlWarning[] = [];
-  constructor(readonly payloads: readonly string[]) {}
+  constructor(
+    readonly payloads: readonly string[],
+    private readonly strictAttachments = false,
+  ) {}
   warn(code: EdxmlWarningCode, detail: string): void {
     this.warnings.push({ code, detail });
+  }
+  /** An attachment (named `attachment`) that cannot be read: a warning, or the refusal of a strict read. */
+  unreadable(code: EdxmlWarningCode, attachment: string, detail: string): void {
+    if (this.strictAttachments) {
+      throw new ExchangeError("EDXML_ATTACHMENT_UNREADABLE", { detail, meta: { attachment } });
+    }
+    this.warn(code, detail);
   }
 }
 
@@ -207,7 +223,7 @@ function defined<T extends object>(value: T): T {
 export function readEdxml(input: Uint8Array | string, options: ReadEdxmlOptions = {}): ReadEdxmlResult {
   const limits = { ...DEFAULT_XML_LIMITS, ...options.limits };
   const { root, strayPrefix, payloads } = readXml(input, limits);
-  const context = new Context(payloads);
+  const context = new Context(payloads, options.refuseUnreadableAttachments);
   if (strayPrefix) {
     context.warn("EDXML_TEXT_BEFORE_XML", "characters before the first '<' were dropped");
   }
@@ -563,17 +579,22 @@ function readAttachments(
           ? (context.payloads[Number(payloadText.slice(1))] ?? "")
           : payloadText;
         const label = `attachment '${name ?? contentId ?? "?"}'`;
+        const which = name ?? contentId ?? reader.path;
         if (payload === undefined || payload.trim() === "") {
-          context.warn("EDXML_ATTACHMENT_MISSING", `${label}: no content`);
+          context.unreadable("EDXML_ATTACHMENT_MISSING", which, `${label}: no content`);
           return undefined;
         }
         const bytes = decodeBase64(payload, budget);
         if (bytes === undefined) {
-          context.warn("EDXML_ATTACHMENT_UNREADABLE", `${label}: not base64`);
+          context.unreadable("EDXML_ATTACHMENT_UNREADABLE", which, `${label}: not base64`);
           return undefined;
         }
         if (name === undefined) {
-          context.warn("EDXML_FIELD_MISSING", `${reader.path}: an attachment without a name, kept as extra`);
+          context.unreadable(
+            "EDXML_FIELD_MISSING",
+            which,
+            `${reader.path}: an attachment without a name, kept as extra`,
+          );
           return undefined;
         }
         if (!reference) {
@@ -615,8 +636,9 @@ function readAttachments(
     for (const entry of references) {
       const index = matched.get(entry);
       if (index === undefined) {
-        context.warn(
+        context.unreadable(
           "EDXML_ATTACHMENT_MISSING",
+          entry.name ?? entry.contentId ?? "?",
           `the manifest lists '${entry.name ?? entry.contentId ?? "?"}', not in the package`,
         );
         manifest.keep(entry.element);
