@@ -3,6 +3,11 @@
  * registers, lists, deletes and tests its own; an admin key does so for any organ (naming it) and
  * lists and redelivers the dead-letter queue. Another organ's endpoint is reported as absent, never
  * as forbidden, so ids cannot be probed.
+ *
+ * An organ has at most {@link MAX_WEBHOOK_ENDPOINTS_PER_ORGAN} endpoints: every event of the organ
+ * is one signed POST per endpoint, so the count bounds the fan-out one organ can cause. The store
+ * enforces it atomically (shared/storage/dynamo-webhooks.ts), so concurrent registrations cannot
+ * pass it either; the eleventh is 409 WEBHOOK_ENDPOINT_LIMIT.
  */
 import { ExchangeError } from "../errors/index.ts";
 import {
@@ -16,6 +21,13 @@ import {
 import { ORGAN_CODE, text } from "./letter-schema.ts";
 import type { Caller } from "./types.ts";
 import * as z from "./zod.ts"; // zod/mini (zod.ts says why)
+
+/**
+ * Endpoints per organ. Ten covers what an organ runs — its document-management system, a standby
+ * or staging receiver, a few departmental systems — with room to rotate URLs (register the new one
+ * before deleting the old), while an event of one organ stays at most ten deliveries.
+ */
+export const MAX_WEBHOOK_ENDPOINTS_PER_ORGAN = 10;
 
 const organ = z.string().check(z.regex(ORGAN_CODE, "expected an organ code such as 000.00.11.H53"));
 

@@ -6,10 +6,13 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { ExchangeError } from "../errors/index.ts";
+import { MAX_WEBHOOK_ENDPOINTS_PER_ORGAN } from "../exchange/webhook-endpoints.ts";
 import type {
   AttemptRecord,
   ClaimedEntry,
@@ -24,6 +27,11 @@ import { ITEM_KEYS, TABLE_SCHEMA } from "./schema.ts";
  * `WebhookStore` on the exchange's table (schema.ts: webhookEndpoint, webhookMessage).
  *
  * - An endpoint is `WHEP#<id>` / `ENDPOINT`, listed per organ through GSI2 `WHEPS#<organ>`.
+ * - An organ's endpoints are counted in `WHEPS#<organ>` / `COUNT` (entity webhookEndpointCount). A
+ *   registration puts the endpoint and adds one to the count in one transaction, conditional on
+ *   the count being under the cap; a deletion takes one off in the same way. So concurrent
+ *   registrations never pass the cap: each must win the count item. An organ whose endpoints
+ *   predate the count has it started once from its listing (on its next registration).
  * - An outbox message is `WHMSG#<webhookId>` / `MESSAGE`, put only if absent (a stream record read
  *   twice enqueues nothing new). While pending it is in GSI1 `WHDUE#<shard>` / `<nextAttemptAt>#<id>`
  *   (a sparse index: delivered messages leave it), so the due ones are a range query per shard.
@@ -49,6 +57,13 @@ const DUE_PARTITIONS = Array.from({ length: DUE_SHARDS }, (_, i) => `WHDUE#${i}`
 const timeKey = (ms: number, webhookId: string) =>
   `${String(Math.max(0, ms)).padStart(15, "0")}#${webhookId}`;
 
+/** The item counting an organ's endpoints (see above). */
+const endpointCountKey = (organ: string) => ({ PK: ITEM_KEYS.webhookEndpoints(organ), SK: "COUNT" });
+/** Tries of a registration or deletion that met another one on the count item at the same moment. */
+const COUNT_ATTEMPTS = 10;
+const pause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+
 const ENDPOINT_FIELDS = ["id", "organ", "url", "events", "secrets", "enabled", "disabledReason", "createdAt"];
 const ENTRY_FIELDS = [
   "webhookId",
@@ -69,31 +84,141 @@ const ENTRY_FIELDS = [
   "deadAt",
 ];
 
+/**
+ * Why each item of a cancelled transaction failed ("ConditionalCheckFailed", "TransactionConflict",
+ * "None"); any other error is thrown on.
+ */
+function cancellations(error: unknown): (string | undefined)[] {
+  if (!(error instanceof TransactionCanceledException)) {
+    throw error;
+  }
+  return (error.CancellationReasons ?? []).map((reason) => reason.Code);
+}
+
+function busy(what: string): ExchangeError {
+  return new ExchangeError("DEPENDENCY_UNAVAILABLE", {
+    detail: `the webhook endpoints of ${what} are being changed by many requests at once; try again`,
+  });
+}
+
 const pick = <T>(item: Record<string, unknown>, fields: readonly string[]): T =>
   Object.fromEntries(fields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as T;
 
 export class DynamoWebhooks implements WebhookStore {
+  private readonly maxEndpoints: number;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+    options: { readonly maxEndpointsPerOrgan?: number } = {},
+  ) {
+    this.maxEndpoints = options.maxEndpointsPerOrgan ?? MAX_WEBHOOK_ENDPOINTS_PER_ORGAN;
+  }
 
+  /** Replaces a registered endpoint; registers a new one, counted: WEBHOOK_ENDPOINT_LIMIT at the cap. */
   async putEndpoint(endpoint: WebhookEndpoint): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
+    const item = marshall(
+      {
+        ...pick<object>(endpoint as unknown as Record<string, unknown>, ENDPOINT_FIELDS),
+        ...ITEM_KEYS.webhookEndpoint(endpoint.id),
+        entity: "webhookEndpoint",
+        GSI2PK: ITEM_KEYS.webhookEndpoints(endpoint.organ),
+        GSI2SK: `${endpoint.createdAt}#${endpoint.id}`,
+      },
+      { removeUndefinedValues: true },
+    );
+    // An endpoint put again (the notifier disabling it) changes no count.
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: "attribute_exists(PK)",
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) {
+        throw error;
+      }
+    }
+    const count = endpointCountKey(endpoint.organ);
+    for (let attempt = 1; attempt <= COUNT_ATTEMPTS; attempt++) {
+      try {
+        await this.client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: item,
+                  ConditionExpression: "attribute_not_exists(PK)",
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: marshall(count),
+                  UpdateExpression: "SET endpoints = endpoints + :one",
+                  ConditionExpression: "endpoints < :max",
+                  ExpressionAttributeValues: marshall({ ":one": 1, ":max": this.maxEndpoints }),
+                },
+              },
+            ],
+          }),
+        );
+        return;
+      } catch (error) {
+        const [put, counted] = cancellations(error);
+        if (counted === "ConditionalCheckFailed") {
+          const current = await this.endpointCount(endpoint.organ);
+          if (current === undefined) {
+            await this.startEndpointCount(endpoint.organ);
+          } else if (current >= this.maxEndpoints) {
+            throw new ExchangeError("WEBHOOK_ENDPOINT_LIMIT", {
+              detail: `organ ${endpoint.organ} has ${current} webhook endpoints, the most allowed (${this.maxEndpoints})`,
+              meta: { organ: endpoint.organ, max: this.maxEndpoints },
+            });
+          }
+        } else if (put === "ConditionalCheckFailed") {
+          return this.putEndpoint(endpoint); // put meanwhile under this id: now a replacement
+        } else {
+          await pause(attempt); // met another registration or deletion of this organ's count
+        }
+      }
+    }
+    throw busy(endpoint.organ);
+  }
+
+  /** The organ's endpoint count, read strongly; undefined when none is kept yet. */
+  private async endpointCount(organ: string): Promise<number | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({
         TableName: this.tableName,
-        Item: marshall(
-          {
-            ...pick<object>(endpoint as unknown as Record<string, unknown>, ENDPOINT_FIELDS),
-            ...ITEM_KEYS.webhookEndpoint(endpoint.id),
-            entity: "webhookEndpoint",
-            GSI2PK: ITEM_KEYS.webhookEndpoints(endpoint.organ),
-            GSI2SK: `${endpoint.createdAt}#${endpoint.id}`,
-          },
-          { removeUndefinedValues: true },
-        ),
+        Key: marshall(endpointCountKey(organ)),
+        ConsistentRead: true,
       }),
     );
+    const endpoints = Item ? unmarshall(Item)["endpoints"] : undefined;
+    return typeof endpoints === "number" ? endpoints : undefined;
+  }
+
+  /** Starts the count from the organ's endpoints as listed (those registered before it was kept). */
+  private async startEndpointCount(organ: string): Promise<void> {
+    const endpoints = (await this.listEndpoints(organ)).length;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall({ ...endpointCountKey(organ), entity: "webhookEndpointCount", endpoints }),
+          ConditionExpression: "attribute_not_exists(PK)",
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) {
+        throw error; // else another registration started it meanwhile
+      }
+    }
   }
 
   async getEndpoint(endpointId: string): Promise<WebhookEndpoint | undefined> {
@@ -116,15 +241,57 @@ export class DynamoWebhooks implements WebhookStore {
     return items.map((item) => pick<WebhookEndpoint>(item, ENDPOINT_FIELDS));
   }
 
+  /** Deletes the endpoint and takes it off its organ's count, in one transaction. */
   async deleteEndpoint(endpointId: string): Promise<boolean> {
-    const { Attributes } = await this.client.send(
-      new DeleteItemCommand({
-        TableName: this.tableName,
-        Key: marshall(ITEM_KEYS.webhookEndpoint(endpointId)),
-        ReturnValues: "ALL_OLD",
-      }),
-    );
-    return Attributes !== undefined;
+    for (let attempt = 1; attempt <= COUNT_ATTEMPTS; attempt++) {
+      const endpoint = await this.getEndpoint(endpointId);
+      if (endpoint === undefined) {
+        return false;
+      }
+      try {
+        await this.client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: marshall(ITEM_KEYS.webhookEndpoint(endpointId)),
+                  ConditionExpression: "attribute_exists(PK)",
+                },
+              },
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: marshall(endpointCountKey(endpoint.organ)),
+                  UpdateExpression: "SET endpoints = endpoints - :one",
+                  ConditionExpression: "endpoints > :zero",
+                  ExpressionAttributeValues: marshall({ ":one": 1, ":zero": 0 }),
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        const [deleted, counted] = cancellations(error);
+        if (deleted === "ConditionalCheckFailed") {
+          return false; // deleted meanwhile
+        }
+        if (counted === "ConditionalCheckFailed") {
+          // No count kept yet (the organ's endpoints predate it): nothing to take off.
+          const { Attributes } = await this.client.send(
+            new DeleteItemCommand({
+              TableName: this.tableName,
+              Key: marshall(ITEM_KEYS.webhookEndpoint(endpointId)),
+              ReturnValues: "ALL_OLD",
+            }),
+          );
+          return Attributes !== undefined;
+        }
+        await pause(attempt);
+      }
+    }
+    throw busy(endpointId);
   }
 
   async enqueue(entries: readonly NewOutboxEntry[]): Promise<number> {
