@@ -16,8 +16,8 @@
  * leaf valid now, leading to one of the table's trust anchors if it has any, and, with
  * `--exchange-key`, certifying exactly that KMS key's public key (kms:GetPublicKey; the record then
  * names the key by its ARN). Usable alone (without `--organ`) when the certificate comes later.
- * The chain is checked before anything is written. The record is written as the runtime reads it
- * (DynamoLedger.putOrganSigner); it is not an admin-chain event: the admin store has none for it.
+ * The chain is checked before anything is written. The record is written as the runtime reads it,
+ * with its `exchangeCertificate.registered` event in the admin chain (actor "bootstrap").
  *
  * `--exchange-csr <out.pem> --exchange-key <KMS key> --csr-common-name <CN> [--csr-organization <O>]
  * [--csr-organ-code <code>] --region <region>` writes the PKCS#10 request the CA certifies that key
@@ -27,7 +27,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ExchangeError, isExchangeError } from "../shared/errors/index.ts";
-import { bootstrapAdmin } from "../shared/exchange/administration.ts";
+import { bootstrapAdmin, registerExchangeCertificate } from "../shared/exchange/administration.ts";
 import { toPem } from "../shared/pki/certificate.ts";
 import { createCertificationRequest } from "../shared/signing/certification-request.ts";
 import {
@@ -37,7 +37,6 @@ import {
 } from "../shared/signing/exchange-certificate.ts";
 import type { KmsSignClient } from "../shared/signing/kms-signer.ts";
 import { DynamoAdminStore } from "../shared/storage/dynamo-admin.ts";
-import { DynamoLedger } from "../shared/storage/dynamo-ledger.ts";
 import { type KmsPublicKey, type KmsPublicKeyClient, kmsPublicKey, kmsSignDigest } from "./kms-key.ts";
 
 const USAGE = [
@@ -118,10 +117,15 @@ export async function main(
       );
     }
     if (exchange) {
-      await new DynamoLedger(client, values.table).putOrganSigner(EXCHANGE_SIGNER_ORGAN, {
-        ...(exchange.keyArn ? { kmsKeyId: exchange.keyArn } : {}),
-        certificatesPem: exchange.certificate.certificatesPem,
-      });
+      await registerExchangeCertificate(
+        store,
+        EXCHANGE_SIGNER_ORGAN,
+        {
+          ...(exchange.keyArn ? { kmsKeyId: exchange.keyArn } : {}),
+          certificatesPem: exchange.certificate.certificatesPem,
+        },
+        exchange.certificate.leaf,
+      );
       console.log(describeRegistration(exchange));
     }
     return 0;

@@ -65,8 +65,13 @@ export interface AdminEventInput {
   readonly data: JsonObject;
 }
 
-/** Fields of an organ an update may change (status changes have their own methods). */
-export type OrganPatch = Partial<Pick<OrganRecord, "name" | "aliases" | "parent" | "contact">>;
+/**
+ * Fields of an organ an update may change; `status: "active"` only reactivates an inactive organ
+ * (deactivation and merges have their own methods).
+ */
+export type OrganPatch = Partial<Pick<OrganRecord, "name" | "aliases" | "parent" | "contact">> & {
+  readonly status?: "active";
+};
 
 /** The send policy settings: the deployment's, and pilot overrides per sending organ. */
 export interface SendPolicySettings {
@@ -83,17 +88,29 @@ export interface SendPolicySource {
 export interface AdminStore extends SendPolicySource {
   listOrgans(query: { q?: string; limit: number; cursor?: string }): Promise<Page<OrganRecord>>;
   getOrgan(code: string): Promise<OrganRecord | undefined>;
-  /** ADMIN_ORGAN_EXISTS if the code is taken; ADMIN_ORGAN_NOT_FOUND if the parent is unknown. */
+  /** ADMIN_ORGAN_EXISTS if the code is taken; ADMIN_ORGAN_INACTIVE if the parent is not active. */
   createOrgan(organ: OrganRecord, event: AdminEventInput): Promise<ChainEvent>;
-  updateOrgan(code: string, patch: OrganPatch, event: AdminEventInput): Promise<OrganRecord>;
+  /**
+   * `unchanged`: organs read to decide the change (a new parent's ancestors), written only if
+   * they are still as read (ADMIN_CHANGE_CONFLICT otherwise). A reactivation needs it inactive.
+   */
+  updateOrgan(
+    code: string,
+    patch: OrganPatch,
+    event: AdminEventInput,
+    unchanged?: readonly OrganRecord[],
+  ): Promise<OrganRecord>;
   /** Sets status inactive; ADMIN_ORGAN_STATE when it is not active. */
   deactivateOrgan(code: string, event: AdminEventInput): Promise<OrganRecord>;
-  /** Marks `code` merged into `successor` (active) and adds `code` to the successor's aliases. */
+  /**
+   * Marks `code` merged into `successor` (active) and adds `code` to the successor's aliases;
+   * organs merged into `code` earlier are re-pointed to `successor` (a successor is never merged).
+   */
   mergeOrgan(code: string, successor: string, event: AdminEventInput): Promise<OrganRecord>;
 
   listApiKeys(organCode: string): Promise<ApiKeyRecord[]>;
   getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
-  /** ADMIN_ORGAN_NOT_FOUND when the organ is unknown. */
+  /** ADMIN_ORGAN_INACTIVE when the organ is not active (the caller checked; this closes the race). */
   createApiKey(key: ApiKeyRecord, event: AdminEventInput): Promise<void>;
   /** Writes `next` and gives `previousId` its `validUntil`, if it is neither revoked nor expired. */
   rotateApiKey(
@@ -107,7 +124,10 @@ export interface AdminStore extends SendPolicySource {
   anyAdminKey(): Promise<boolean>;
 
   listCertificates(organCode: string): Promise<{ sha256: string; pem: string }[]>;
+  /** Binds to an active organ, unless the certificate is bound to another (ADMIN_CERTIFICATE_REFUSED). */
   bindCertificate(organCode: string, sha256: string, pem: string, event: AdminEventInput): Promise<void>;
+  /** The organ a certificate (SHA-256) was bound to through {@link bindCertificate}, if any. */
+  certificateOwner(sha256: string): Promise<string | undefined>;
   /** ADMIN_CERTIFICATE_NOT_FOUND when it was not bound. */
   unbindCertificate(organCode: string, sha256: string, event: AdminEventInput): Promise<void>;
 
@@ -120,6 +140,13 @@ export interface AdminStore extends SendPolicySource {
   putSendPolicy(
     scope: string | undefined,
     setting: SendPolicySetting | undefined,
+    event: AdminEventInput,
+  ): Promise<void>;
+
+  /** The signing key and certificate chain of an organ signer (the exchange's own: `exchange`). */
+  putOrganSigner(
+    organCode: string,
+    signer: { readonly kmsKeyId?: string; readonly certificatesPem: string },
     event: AdminEventInput,
   ): Promise<void>;
 

@@ -13,7 +13,10 @@ import { randomBytes } from "node:crypto";
 import * as z from "zod"; // not `{ z }`: see letter-schema.ts
 import { ExchangeError } from "../errors/index.ts";
 import type { JsonObject } from "../evidence/canonical-json.ts";
-import { parseCertificate } from "../pki/certificate.ts";
+import { type Certificate, parseCertificates, toPem } from "../pki/certificate.ts";
+import { buildChain } from "../pki/chain.ts";
+import { checkRevocation, httpFetcher, type RevocationFetcher } from "../pki/revocation.ts";
+import { trustAnchorsFrom } from "../pki/trust.ts";
 import type {
   AdminEventInput,
   AdminStore,
@@ -21,7 +24,7 @@ import type {
   OrganRecord,
   SendPolicySettings,
 } from "./admin-ports.ts";
-import { MAX_QUERY_CHARS } from "./directory.ts";
+import { foldText, MAX_QUERY_CHARS } from "./directory.ts";
 import { ORGAN_CODE, text } from "./letter-schema.ts";
 import { ROLES } from "./roles.ts";
 import {
@@ -55,8 +58,9 @@ const organFields = {
 };
 
 export const createOrganSchema = z.object({ code: organCode, ...organFields }).strict();
+/** `status: "active"` reactivates an inactive organ (a merge is final); audited as `organ.reactivated`. */
 export const updateOrganSchema = z
-  .object({ ...organFields, name: z.optional(organFields.name) })
+  .object({ ...organFields, name: z.optional(organFields.name), status: z.literal("active").optional() })
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
 export const mergeOrganSchema = z.object({ successor: organCode }).strict();
@@ -108,16 +112,29 @@ export interface CreatedApiKey {
 export interface AdministrationOptions {
   readonly store: AdminStore;
   readonly now?: () => Date;
+  /**
+   * Where a certificate's revocation is asked before it is bound (its CRL distribution points,
+   * OCSP); default over HTTP. `null`: not asked (validity and chain are still checked).
+   */
+  readonly revocation?: RevocationFetcher | null;
 }
+
+/** Longest parent chain walked (a province's hierarchy is a few levels deep). */
+const MAX_PARENT_DEPTH = 32;
+/** Longest successor chain followed (merges are re-pointed, so it is one step). */
+const MAX_SUCCESSOR_STEPS = 16;
 
 /** The administration rules; handlers call these and nothing else. */
 export class Administration {
   private readonly store: AdminStore;
   private readonly now: () => Date;
+  private readonly revocation: RevocationFetcher | undefined;
 
   constructor(options: AdministrationOptions) {
     this.store = options.store;
     this.now = options.now ?? (() => new Date());
+    this.revocation =
+      options.revocation === null ? undefined : (options.revocation ?? httpFetcher({ timeoutMs: 3000 }));
   }
 
   /** For every caller: the directory, searched by code, alias or name (diacritics ignored). */
@@ -132,16 +149,50 @@ export class Administration {
   async createOrgan(caller: Caller, input: z.output<typeof createOrganSchema>): Promise<OrganRecord> {
     const at = this.stamp();
     const organ: OrganRecord = { ...input, status: "active", createdAt: at, updatedAt: at };
+    if (organ.parent) {
+      // A new organ has no children: it cannot close a cycle.
+      await this.activeOrgan(organ.parent, "parent");
+    }
+    await this.assertAliasesFree(organ.code, organ.aliases);
     await this.store.createOrgan(organ, this.event(caller, at, "organ.created", { organ: json(organ) }));
     return organ;
   }
 
-  updateOrgan(caller: Caller, code: string, patch: z.output<typeof updateOrganSchema>): Promise<OrganRecord> {
+  /**
+   * Changes an organ's profile, or reactivates it (`status: "active"`, only from inactive). A
+   * parent must be an active organ and not the organ or one of its descendants: the ancestors
+   * walked are written back unchanged in the same transaction, so that two concurrent changes
+   * cannot close a cycle between them.
+   */
+  async updateOrgan(
+    caller: Caller,
+    code: string,
+    patch: z.output<typeof updateOrganSchema>,
+  ): Promise<OrganRecord> {
+    const current = await this.existingOrgan(code);
+    const { status, ...fields } = patch;
+    if (status && current.status === "merged") {
+      throw new ExchangeError("ADMIN_ORGAN_STATE", {
+        detail: `organ ${code} was merged into ${current.successor ?? "another organ"}: a merge is final`,
+        meta: {
+          organCode: code,
+          status: current.status,
+          ...(current.successor ? { successor: current.successor } : {}),
+        },
+      });
+    }
+    const ancestors = fields.parent ? await this.ancestorsFor(code, fields.parent) : [];
+    await this.assertAliasesFree(code, fields.aliases);
+    const reactivated = status === "active" && current.status !== "active";
     const at = this.stamp();
     return this.store.updateOrgan(
-      this.code(code),
-      patch,
-      this.event(caller, at, "organ.updated", { organCode: code, changes: json(patch) }),
+      code,
+      { ...fields, ...(reactivated ? { status } : {}) },
+      this.event(caller, at, reactivated ? "organ.reactivated" : "organ.updated", {
+        organCode: code,
+        changes: json(patch),
+      }),
+      ancestors,
     );
   }
 
@@ -153,10 +204,12 @@ export class Administration {
     );
   }
 
-  mergeOrgan(caller: Caller, code: string, successor: string): Promise<OrganRecord> {
+  async mergeOrgan(caller: Caller, code: string, successor: string): Promise<OrganRecord> {
     if (this.code(code) === successor) {
       throw new ExchangeError("ADMIN_ORGAN_STATE", { detail: `organ ${code} cannot be merged into itself` });
     }
+    // Into an active organ only: a merged one would be named as successor with its own successor beyond it.
+    await this.activeOrgan(successor, "successor");
     const at = this.stamp();
     return this.store.mergeOrgan(
       code,
@@ -171,6 +224,7 @@ export class Administration {
   }
 
   async createApiKey(caller: Caller, code: string, role: Role): Promise<CreatedApiKey> {
+    await this.activeOrgan(code);
     const at = this.stamp();
     const created = this.newKey(this.code(code), role, at);
     await this.store.createApiKey(
@@ -187,6 +241,7 @@ export class Administration {
     graceHours: number,
   ): Promise<CreatedApiKey & { previous: { id: string; validUntil: string } }> {
     const previous = await this.liveKey(id);
+    await this.activeOrgan(previous.organCode);
     const now = this.now();
     const at = now.toISOString();
     const validUntil = new Date(now.getTime() + graceHours * 3_600_000).toISOString();
@@ -226,14 +281,22 @@ export class Administration {
     return this.store.listCertificates(code);
   }
 
-  /** Registers a certificate (PEM) as one that may sign for the organ; CERT_MALFORMED otherwise. */
+  /**
+   * Registers a certificate as one that may sign for the active organ `code`. The PEM holds
+   * exactly one end-entity certificate, optionally followed by the CAs that issued it (used to
+   * reach an anchor, not bound). It must name this organ or none (the verifier trusts the organ
+   * code in a certificate without any binding), chain to a current trust anchor, be valid now and
+   * not revoked (where its CRL or OCSP answers), and not be bound to another organ: otherwise
+   * ADMIN_CERTIFICATE_REFUSED (meta.reason), CERT_MALFORMED for what cannot be read.
+   */
   async bindCertificate(caller: Caller, code: string, pem: string): Promise<{ sha256: string }> {
-    const certificate = parseCertificate(pem);
+    await this.activeOrgan(code);
+    const certificate = await this.bindable(code, pem);
     const at = this.stamp();
     await this.store.bindCertificate(
-      this.code(code),
+      code,
       certificate.sha256,
-      pem,
+      toPem(certificate.der),
       this.event(caller, at, "certificate.bound", {
         organCode: code,
         sha256: certificate.sha256,
@@ -259,7 +322,16 @@ export class Administration {
 
   /** Trusts a root (PEM) for verifying letters. The verifiers reread anchors within 5 minutes. */
   async addTrustAnchor(caller: Caller, pem: string): Promise<{ sha256: string }> {
-    const certificate = parseCertificate(pem);
+    const certificate = onlyCertificate(pem, "ADMIN_TRUST_ANCHOR_REFUSED");
+    const usage = certificate.keyUsage;
+    if (!certificate.isCa || (usage && !usage.includes("keyCertSign"))) {
+      throw new ExchangeError("ADMIN_TRUST_ANCHOR_REFUSED", {
+        detail: `${certificate.subject.text} is not a CA certificate (${
+          certificate.isCa ? "keyUsage lacks keyCertSign" : "basicConstraints cA is not TRUE"
+        })`,
+        meta: { reason: certificate.isCa ? "no-key-cert-sign" : "not-ca" },
+      });
+    }
     const at = this.stamp();
     await this.store.addTrustAnchor(
       certificate.sha256,
@@ -288,7 +360,10 @@ export class Administration {
     organ: string | undefined,
     policy: SendPolicySetting | null,
   ): Promise<SendPolicySettings> {
-    if (organ) {
+    if (organ && policy) {
+      await this.activeOrgan(organ);
+    } else if (organ) {
+      // Removing an inactive organ's pilot setting is cleanup: allowed.
       await this.existingOrgan(organ);
     }
     const at = this.stamp();
@@ -323,6 +398,160 @@ export class Administration {
       throw new ExchangeError("ADMIN_ORGAN_NOT_FOUND", { detail: `no organ ${code} in the directory` });
     }
     return organ;
+  }
+
+  /**
+   * The organ, if active; otherwise ADMIN_ORGAN_INACTIVE naming its status and, for a merged one,
+   * the organ at the end of its successor chain (ADMIN_ORGAN_NOT_FOUND when unknown).
+   */
+  private async activeOrgan(code: string, role = "organ"): Promise<OrganRecord> {
+    const organ = await this.store.getOrgan(this.code(code));
+    if (!organ) {
+      throw new ExchangeError("ADMIN_ORGAN_NOT_FOUND", { detail: `no ${role} ${code} in the directory` });
+    }
+    if (organ.status === "active") {
+      return organ;
+    }
+    const successor = organ.successor ? await this.lastSuccessor(organ.successor) : undefined;
+    throw new ExchangeError("ADMIN_ORGAN_INACTIVE", {
+      detail: `${role} ${code} is ${organ.status}${successor ? `: it was merged into ${successor}, act on that organ` : ""}`,
+      meta: { organCode: code, status: organ.status, ...(successor ? { successor } : {}) },
+    });
+  }
+
+  /** The end of a successor chain (chains written before merges were re-pointed may be longer than one). */
+  private async lastSuccessor(first: string): Promise<string> {
+    let code = first;
+    for (let step = 0; step < MAX_SUCCESSOR_STEPS; step++) {
+      const next = (await this.store.getOrgan(code))?.successor;
+      if (!next || next === first) {
+        return code;
+      }
+      code = next;
+    }
+    return code;
+  }
+
+  /**
+   * The organs from `parent` up to the root, refusing a parent that is the organ itself or one of
+   * its descendants (ADMIN_ORGAN_PARENT_CYCLE), an inactive one, or a chain deeper than
+   * {@link MAX_PARENT_DEPTH}.
+   */
+  private async ancestorsFor(code: string, parent: string): Promise<OrganRecord[]> {
+    const chain: OrganRecord[] = [];
+    let next: string | undefined = parent;
+    while (next) {
+      if (next === code) {
+        throw new ExchangeError("ADMIN_ORGAN_PARENT_CYCLE", {
+          detail:
+            parent === code
+              ? `organ ${code} cannot be its own parent`
+              : `${parent} is below ${code} (${[code, ...chain.map((o) => o.code).reverse(), code].join(" → ")}): it cannot be its parent`,
+          meta: { organCode: code, parent, chain: [...chain.map((o) => o.code)] },
+        });
+      }
+      if (chain.length >= MAX_PARENT_DEPTH) {
+        throw new ExchangeError("ADMIN_ORGAN_PARENT_CYCLE", {
+          detail: `the parent chain above ${parent} is deeper than ${MAX_PARENT_DEPTH} organs`,
+          meta: { organCode: code, parent },
+        });
+      }
+      const organ: OrganRecord | undefined =
+        chain.length === 0 ? await this.activeOrgan(next, "parent") : await this.store.getOrgan(next);
+      if (!organ) {
+        break;
+      }
+      chain.push(organ);
+      next = organ.parent;
+    }
+    return chain;
+  }
+
+  /**
+   * Aliases must not name another organ: equal (folded like the directory search: case and
+   * diacritics ignored) to its code, name or an alias, unless it was merged into this one (a
+   * merge makes the merged code an alias of its successor).
+   */
+  private async assertAliasesFree(code: string, aliases: readonly string[] | undefined): Promise<void> {
+    for (const alias of new Set((aliases ?? []).map(foldText))) {
+      if (alias === foldText(code)) {
+        continue;
+      }
+      let cursor: string | undefined;
+      do {
+        const page = await this.store.listOrgans({ q: alias, limit: 100, ...(cursor ? { cursor } : {}) });
+        const taken = page.items.find(
+          (organ) =>
+            organ.code !== code &&
+            organ.successor !== code &&
+            [organ.code, organ.name, ...(organ.aliases ?? [])].some((text) => foldText(text) === alias),
+        );
+        if (taken) {
+          throw new ExchangeError("ADMIN_ALIAS_TAKEN", {
+            detail: `alias '${alias}' already names organ ${taken.code} (${taken.name})`,
+            meta: { alias, organCode: taken.code },
+          });
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+  }
+
+  /** The one end-entity certificate of `pem`, checked as {@link bindCertificate} says. */
+  private async bindable(code: string, pem: string): Promise<Certificate> {
+    const certificates = parseCertificates(pem);
+    const leaves = certificates.filter((c) => !c.isCa);
+    const refuse = (reason: string, detail: string): never => {
+      throw new ExchangeError("ADMIN_CERTIFICATE_REFUSED", { detail, meta: { reason } });
+    };
+    if (certificates.length === 0) {
+      throw new ExchangeError("CERT_MALFORMED", { detail: "no PEM CERTIFICATE block in the request" });
+    }
+    if (leaves.length !== 1 || certificates[0]?.isCa) {
+      return refuse(
+        leaves.length === 0 ? "ca-certificate" : "not-one-end-entity",
+        leaves.length === 0
+          ? "a CA certificate does not sign letters: bind the end-entity certificate it issued"
+          : `expected one end-entity certificate first (its issuing CAs may follow), got ${leaves.length} end-entity certificate(s)`,
+      );
+    }
+    const leaf = certificates[0]!;
+    if (leaf.subject.organCode && leaf.subject.organCode !== code) {
+      refuse(
+        "other-organ",
+        `the certificate names organ ${leaf.subject.organCode}: it signs for that organ, not ${code}`,
+      );
+    }
+    const now = this.now();
+    const anchors = (await this.store.listTrustAnchors()).flatMap((anchor) => parseCertificates(anchor.pem));
+    const chain = buildChain(leaf, {
+      anchors: trustAnchorsFrom(anchors),
+      pool: certificates.slice(1),
+      at: now,
+    });
+    if (chain.status !== "valid") {
+      refuse(
+        chain.status,
+        chain.status === "no-chain"
+          ? "the certificate does not chain to a trust anchor of the exchange (give its issuing CAs after it)"
+          : `the certificate's chain is not valid now: ${chain.problems.map((p) => p.detail).join("; ")}`,
+      );
+    }
+    const issuer = chain.path[1];
+    if (issuer && this.revocation) {
+      const revocation = await checkRevocation(leaf, issuer, { now, fetcher: this.revocation });
+      if (revocation.status === "revoked") {
+        refuse(
+          "revoked",
+          `the certificate was revoked${revocation.revokedAt ? ` on ${revocation.revokedAt.toISOString()}` : ""}`,
+        );
+      }
+    }
+    const owner = await this.store.certificateOwner(leaf.sha256);
+    if (owner && owner !== code) {
+      refuse("bound-elsewhere", `the certificate is already bound to organ ${owner}: unbind it there first`);
+    }
+    return leaf;
   }
 
   private async existingKey(id: string): Promise<ApiKeyRecord> {
@@ -374,6 +603,21 @@ export class Administration {
       data: { ...data, ...(caller.keyId ? { byKey: caller.keyId } : {}) },
     };
   }
+}
+
+/** Exactly one certificate in `pem` (a bundle is refused with `code`). */
+function onlyCertificate(pem: string, code: "ADMIN_TRUST_ANCHOR_REFUSED"): Certificate {
+  const certificates = parseCertificates(pem);
+  if (certificates.length === 0) {
+    throw new ExchangeError("CERT_MALFORMED", { detail: "no PEM CERTIFICATE block in the request" });
+  }
+  if (certificates.length > 1) {
+    throw new ExchangeError(code, {
+      detail: `expected one certificate, got ${certificates.length}: add each anchor on its own`,
+      meta: { reason: "not-one-certificate" },
+    });
+  }
+  return certificates[0]!;
 }
 
 /** Plain data as a JSON object for an event (undefined fields dropped). */
@@ -443,4 +687,31 @@ export async function bootstrapAdmin(store: AdminStore, options: BootstrapOption
   }
   await administration.putSendPolicy(actor, undefined, RECOMMENDED_SEND_POLICY);
   return { ...created, organCreated, policy: RECOMMENDED_SEND_POLICY };
+}
+
+/**
+ * `npm run admin:bootstrap -- --exchange-certificate`: the exchange's evidence certificate chain
+ * (checked by the CLI: shared/signing/exchange-certificate.ts) recorded as organ signer `organ`,
+ * with its `exchangeCertificate.registered` event in the admin chain (actor "bootstrap").
+ */
+export async function registerExchangeCertificate(
+  store: AdminStore,
+  organ: string,
+  signer: { readonly kmsKeyId?: string; readonly certificatesPem: string },
+  leaf: Certificate,
+  now = new Date(),
+): Promise<void> {
+  await store.putOrganSigner(organ, signer, {
+    at: now.toISOString(),
+    type: "exchangeCertificate.registered",
+    actor: BOOTSTRAP_ACTOR,
+    data: {
+      organCode: organ,
+      sha256: leaf.sha256,
+      subject: leaf.subject.text,
+      issuer: leaf.issuer.text,
+      notAfter: leaf.notAfter.toISOString(),
+      ...(signer.kmsKeyId ? { kmsKeyId: signer.kmsKeyId } : {}),
+    },
+  });
 }

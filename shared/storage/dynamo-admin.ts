@@ -37,6 +37,13 @@ import { type ListingQuery, PageCursors } from "./page-cursor.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
 const keys = ITEM_KEYS;
+/**
+ * Which organ a certificate was bound to through the admin store, one item per certificate, so
+ * that binding it to a second organ is refused in the binding's transaction.
+ */
+const certificateOwnerKey = (sha256: string) => ({ PK: `CERT#${sha256}`, SK: "OWNER" });
+/** TransactWriteItems takes 100 items: the change's, the chain head and the event. */
+const MAX_REPOINTED = 90;
 const INTERNAL_FIELDS = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "search"];
 /** Rebuilds of a transaction that lost the race for the chain head before giving up. */
 const HEAD_RETRIES = 5;
@@ -150,28 +157,35 @@ export class DynamoAdminStore implements AdminStore {
     ];
     const refusals: (ExchangeError | undefined)[] = [exists];
     if (organ.parent) {
-      items.push(this.organExists(organ.parent));
-      refusals.push(
-        new ExchangeError("ADMIN_ORGAN_NOT_FOUND", {
-          detail: `parent organ ${organ.parent} is not in the directory`,
-        }),
-      );
+      items.push(this.organActive(organ.parent));
+      refusals.push(inactive(organ.parent, "parent"));
     }
     return this.commit({ items, refusals }, event);
   }
 
-  async updateOrgan(code: string, patch: OrganPatch, event: AdminEventInput): Promise<OrganRecord> {
+  async updateOrgan(
+    code: string,
+    patch: OrganPatch,
+    event: AdminEventInput,
+    unchanged: readonly OrganRecord[] = [],
+  ): Promise<OrganRecord> {
     const current = await this.requireOrgan(code);
+    if (patch.status === "active" && current.status !== "inactive") {
+      throw new ExchangeError("ADMIN_ORGAN_STATE", {
+        detail: `organ ${code} is ${current.status}: only an inactive organ is reactivated`,
+        meta: { organCode: code, status: current.status },
+      });
+    }
     const updated: OrganRecord = { ...current, ...patch, updatedAt: event.at };
     const items: TransactWriteItem[] = [this.replaceOrgan(current, updated)];
     const refusals: (ExchangeError | undefined)[] = [changedMeanwhile(code)];
-    if (patch.parent) {
-      items.push(this.organExists(patch.parent));
-      refusals.push(
-        new ExchangeError("ADMIN_ORGAN_NOT_FOUND", {
-          detail: `parent organ ${patch.parent} is not in the directory`,
-        }),
-      );
+    for (const organ of unchanged) {
+      items.push(this.stillAsRead(organ));
+      refusals.push(changedMeanwhile(organ.code));
+    }
+    if (patch.parent && !unchanged.some((organ) => organ.code === patch.parent)) {
+      items.push(this.organActive(patch.parent));
+      refusals.push(inactive(patch.parent, "parent"));
     }
     await this.commit({ items, refusals }, event);
     return updated;
@@ -201,14 +215,83 @@ export class DynamoAdminStore implements AdminStore {
     const merged: OrganRecord = { ...current, status: "merged", successor, updatedAt: event.at };
     const aliases = [...new Set([...(next.aliases ?? []), code, ...(current.aliases ?? [])])];
     const heir: OrganRecord = { ...next, aliases, updatedAt: event.at };
+    // Organs merged into `code` earlier now name its successor: a successor is always active.
+    const earlier = await this.mergedInto(code);
+    if (earlier.length > MAX_REPOINTED) {
+      throw new ExchangeError("ADMIN_ORGAN_STATE", {
+        detail: `${earlier.length} organs were merged into ${code}: more than one change can re-point (${MAX_REPOINTED})`,
+        meta: { organCode: code, status: current.status },
+      });
+    }
     await this.commit(
       {
-        items: [this.replaceOrgan(current, merged), this.replaceOrgan(next, heir)],
-        refusals: [changedMeanwhile(code), changedMeanwhile(successor)],
+        items: [
+          this.replaceOrgan(current, merged),
+          this.replaceOrgan(next, heir),
+          ...earlier.map((organ) => this.replaceOrgan(organ, { ...organ, successor, updatedAt: event.at })),
+        ],
+        refusals: [
+          changedMeanwhile(code),
+          changedMeanwhile(successor),
+          ...earlier.map((o) => changedMeanwhile(o.code)),
+        ],
       },
       event,
     );
     return merged;
+  }
+
+  /** The organs whose successor is `code` (a filtered read of the directory: merges are rare). */
+  private async mergedInto(code: string): Promise<OrganRecord[]> {
+    const found: OrganRecord[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: "GSI1",
+          KeyConditionExpression: "GSI1PK = :pk",
+          FilterExpression: "successor = :code",
+          ExpressionAttributeValues: marshall({ ":pk": keys.directory, ":code": code }),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        // The index is eventually consistent: the item itself is read again, and written only as read.
+        const organ = await this.getOrgan(record<OrganRecord>(item)!.code);
+        if (organ?.successor === code) {
+          found.push(organ);
+        }
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return found;
+  }
+
+  /** A condition that `organ` is still as read (same status and updatedAt). */
+  private stillAsRead(organ: OrganRecord): TransactWriteItem {
+    const { Put } = this.replaceOrgan(organ, organ);
+    return {
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: marshall(keys.organ(organ.code)),
+        ConditionExpression: Put!.ConditionExpression!,
+        ExpressionAttributeNames: Put!.ExpressionAttributeNames!,
+        ExpressionAttributeValues: Put!.ExpressionAttributeValues!,
+      },
+    };
+  }
+
+  private organActive(code: string): TransactWriteItem {
+    return {
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: marshall(keys.organ(code)),
+        ConditionExpression: "#status = :active",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: marshall({ ":active": "active" }),
+      },
+    };
   }
 
   /** Puts `next` over `current` only if the stored organ is still `current` (same updatedAt and status). */
@@ -225,16 +308,6 @@ export class DynamoAdminStore implements AdminStore {
           ":status": current.status,
           ...(current.updatedAt ? { ":updatedAt": current.updatedAt } : {}),
         }),
-      },
-    };
-  }
-
-  private organExists(code: string): TransactWriteItem {
-    return {
-      ConditionCheck: {
-        TableName: this.tableName,
-        Key: marshall(keys.organ(code)),
-        ConditionExpression: "attribute_exists(PK)",
       },
     };
   }
@@ -286,13 +359,11 @@ export class DynamoAdminStore implements AdminStore {
               ConditionExpression: "attribute_not_exists(PK)",
             },
           },
-          this.organExists(key.organCode),
+          this.organActive(key.organCode),
         ],
         refusals: [
           new ExchangeError("INTERNAL", { detail: "a new API key's hash is already taken" }),
-          new ExchangeError("ADMIN_ORGAN_NOT_FOUND", {
-            detail: `no organ ${key.organCode} in the directory`,
-          }),
+          inactive(key.organCode),
         ],
       },
       event,
@@ -329,12 +400,14 @@ export class DynamoAdminStore implements AdminStore {
               ConditionExpression: "attribute_not_exists(PK)",
             },
           },
+          this.organActive(next.organCode),
         ],
         refusals: [
           new ExchangeError("API_KEY_NOT_LIVE", {
             detail: `API key ${previousId} was revoked, rotated or expired meanwhile`,
           }),
           new ExchangeError("INTERNAL", { detail: "a new API key's hash is already taken" }),
+          inactive(next.organCode),
         ],
       },
       event,
@@ -407,26 +480,75 @@ export class DynamoAdminStore implements AdminStore {
               Item: toItem(keys.organCertificate(organCode, sha256), "organCertificate", { pem }),
             },
           },
-          this.organExists(organCode),
+          this.organActive(organCode),
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: toItem(certificateOwnerKey(sha256), "certificateOwner", { organCode }),
+              ConditionExpression: "attribute_not_exists(PK) OR organCode = :organ",
+              ExpressionAttributeValues: marshall({ ":organ": organCode }),
+            },
+          },
         ],
         refusals: [
           undefined,
-          new ExchangeError("ADMIN_ORGAN_NOT_FOUND", { detail: `no organ ${organCode} in the directory` }),
+          inactive(organCode),
+          new ExchangeError("ADMIN_CERTIFICATE_REFUSED", {
+            detail: `certificate ${sha256} was bound to another organ meanwhile`,
+            meta: { reason: "bound-elsewhere" },
+          }),
         ],
       },
       event,
     );
   }
 
+  async certificateOwner(sha256: string): Promise<string | undefined> {
+    return record<{ organCode: string }>(await this.get(certificateOwnerKey(sha256)))?.organCode;
+  }
+
   async unbindCertificate(organCode: string, sha256: string, event: AdminEventInput): Promise<void> {
     await this.commit(
       {
-        items: [this.deleteExisting(keys.organCertificate(organCode, sha256))],
+        items: [
+          this.deleteExisting(keys.organCertificate(organCode, sha256)),
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: marshall(certificateOwnerKey(sha256)),
+              ConditionExpression: "attribute_not_exists(PK) OR organCode = :organ",
+              ExpressionAttributeValues: marshall({ ":organ": organCode }),
+            },
+          },
+        ],
         refusals: [
           new ExchangeError("ADMIN_CERTIFICATE_NOT_FOUND", {
             detail: `certificate ${sha256} is not bound to ${organCode}`,
           }),
+          changedMeanwhile(organCode),
         ],
+      },
+      event,
+    );
+  }
+
+  async putOrganSigner(
+    organCode: string,
+    signer: { readonly kmsKeyId?: string; readonly certificatesPem: string },
+    event: AdminEventInput,
+  ): Promise<void> {
+    // The item as DynamoLedger.organSigner reads it (and putOrganSigner writes it), with its event.
+    await this.commit(
+      {
+        items: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: toItem(keys.organSigner(organCode), "organSigner", signer),
+            },
+          },
+        ],
+        refusals: [undefined],
       },
       event,
     );
@@ -644,6 +766,14 @@ function withId(item: Record<string, AttributeValue>): ApiKeyRecord {
 function changedMeanwhile(code: string): ExchangeError {
   return new ExchangeError("ADMIN_CHANGE_CONFLICT", {
     detail: `organ ${code} was changed meanwhile; read it again and retry`,
+  });
+}
+
+/** A condition on an organ being active failed (the caller read it active just before). */
+function inactive(code: string, role = "organ"): ExchangeError {
+  return new ExchangeError("ADMIN_ORGAN_INACTIVE", {
+    detail: `${role} ${code} is not an active organ of the directory`,
+    meta: { organCode: code },
   });
 }
 
