@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { demoSealPng } from "../../devkit/demo-images.ts";
-import { createCertificateAuthority } from "../../devkit/pki.ts";
+import { createCertificateAuthority, issueCertificate } from "../../devkit/pki.ts";
 import { LienthongClient } from "../../local/api-client.ts";
 import { type ChainEvent, verifyChain } from "../../shared/evidence/index.ts";
 import { foldText } from "../../shared/exchange/directory.ts";
@@ -280,14 +280,22 @@ describe("certificates and trust anchors", () => {
       notBefore: new Date("2024-01-01T00:00:00Z"),
       notAfter: new Date("2040-01-01T00:00:00Z"),
     });
+    // Bound: an end-entity certificate naming the organ, chaining to an anchor (administration.ts).
+    await admin.call("POST", "/v1/admin/trust-anchors", { pem: root.certPem });
+    const leaf = await issueCertificate(root, {
+      subject: { commonName: "Văn thư thử nghiệm", organCode: organ.code },
+      notBefore: new Date("2024-01-01T00:00:00Z"),
+      notAfter: new Date("2039-01-01T00:00:00Z"),
+      keyType: "ec-p256",
+    });
     const bound = await admin.call<{ sha256: string }>(
       "POST",
       `/v1/admin/organs/${organ.code}/certificates`,
       {
-        pem: root.certPem,
+        pem: leaf.certPem,
       },
     );
-    expect(bound.sha256).toBe(root.certificate.sha256);
+    expect(bound.sha256).toBe(leaf.certificate.sha256);
     expect(await ledger.isCertificateBound(organ.code, bound.sha256)).toBe(true);
     const listed = await admin.call<{ items: { sha256: string }[] }>(
       "GET",
@@ -307,7 +315,6 @@ describe("certificates and trust anchors", () => {
     expect(garbage.status).toBeLessThan(500);
     expect(garbage.status).toBeGreaterThanOrEqual(400);
 
-    await admin.call("POST", "/v1/admin/trust-anchors", { pem: root.certPem });
     const anchors = async () =>
       (await admin.call<{ items: { sha256: string }[] }>("GET", "/v1/admin/trust-anchors")).items.map(
         (a) => a.sha256,

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { createCertificateAuthority } from "../../devkit/pki.ts";
+import { type CertificateIssuer, createCertificateAuthority, issueCertificate } from "../../devkit/pki.ts";
 import { ROUTES } from "../../functions/routes.ts";
 import { writeEdxml } from "../../shared/edxml/index.ts";
 import { ROLES, rolesAllowed } from "../../shared/exchange/roles.ts";
@@ -71,6 +71,8 @@ let subject: string;
 let draftId: string;
 let signedSha256: string;
 let anchorPem: string;
+/** A CA kept as trust anchor throughout (remove-trust-anchor removes `anchorPem`'s): issues bound certificates. */
+let bindingCa: CertificateIssuer;
 const keys = new Map<string, string>();
 
 const keyOf = (organ: string, who: Who): string | undefined => keys.get(`${organ}|${who}`);
@@ -138,6 +140,17 @@ async function freshWebhook(): Promise<string> {
       organ: sender,
     })
   ).id;
+}
+
+/** An end-entity certificate naming no organ, chaining to an anchor: bindable to one organ (administration.ts). */
+async function freshLeafPem(): Promise<string> {
+  const leaf = await issueCertificate(bindingCa, {
+    subject: { commonName: `Ma trận ${randomUUID().slice(0, 8)}` },
+    notBefore: new Date("2024-01-01T00:00:00Z"),
+    notAfter: new Date("2039-01-01T00:00:00Z"),
+    keyType: "ec-p256",
+  });
+  return leaf.certPem;
 }
 
 /** The letter's routes: own is the letter's sender (or recipient), other an organ it does not concern. */
@@ -406,7 +419,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     request: async () => ({
       method: "POST",
       path: `/v1/admin/organs/${await freshOrgan()}/certificates`,
-      body: { pem: anchorPem },
+      body: { pem: await freshLeafPem() },
     }),
   },
   "unbind-certificate": {
@@ -416,7 +429,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     request: async () => {
       const organ = await freshOrgan();
       const { sha256 } = await asAdmin<{ sha256: string }>("POST", `/v1/admin/organs/${organ}/certificates`, {
-        pem: anchorPem,
+        pem: await freshLeafPem(),
       });
       return { method: "DELETE", path: `/v1/admin/organs/${organ}/certificates/${sha256}` };
     },
@@ -599,6 +612,13 @@ beforeAll(async () => {
     notAfter: new Date("2040-01-01T00:00:00Z"),
   });
   anchorPem = root.certPem;
+  bindingCa = await createCertificateAuthority({
+    subject: { commonName: `Ma trận CA gắn ${randomUUID().slice(0, 6)}`, organization: "Lienthong test" },
+    notBefore: new Date("2024-01-01T00:00:00Z"),
+    notAfter: new Date("2040-01-01T00:00:00Z"),
+    keyType: "ec-p256",
+  });
+  await asAdmin("POST", "/v1/admin/trust-anchors", { pem: bindingCa.certPem });
 });
 
 describe("the authorisation matrix", () => {
