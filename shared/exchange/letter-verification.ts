@@ -1,6 +1,6 @@
 import { ExchangeError } from "../errors/index.ts";
 import { parseCertificates } from "../pki/certificate.ts";
-import type { RevocationFetcher } from "../pki/revocation.ts";
+import { OcspCache, type RevocationFetcher } from "../pki/revocation.ts";
 import { type TrustAnchors, trustAnchorsFrom } from "../pki/trust.ts";
 import type { RevocationPolicy, ValidationOptions } from "../verification/options.ts";
 import type { ValidationReport } from "../verification/report.ts";
@@ -27,6 +27,8 @@ export interface LetterVerifierOptions {
  */
 export class LetterVerifier {
   private anchors: { readonly anchors: TrustAnchors; readonly at: number } | undefined;
+  /** A warm function reuses OCSP answers for a while (revocation.ts): not one request per letter. */
+  private readonly ocspCache = new OcspCache();
 
   constructor(private readonly options: LetterVerifierOptions) {}
 
@@ -51,6 +53,7 @@ export class LetterVerifier {
       trustAnchors: await this.trustAnchors(),
       revocation: this.options.revocation ?? "require",
       ...(this.options.fetcher ? { fetcher: this.options.fetcher } : {}),
+      ocspCache: this.ocspCache,
       ...(expectedOrganCode ? { expectedOrganCode } : {}),
       organDirectory: {
         isBound: (organCode, certificate) => ledger.isCertificateBound(organCode, certificate.sha256),

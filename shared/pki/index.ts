@@ -112,6 +112,7 @@ export {
   defaultCrlCache,
   type HttpFetcherOptions,
   httpFetcher,
+  OcspCache,
   type RevocationFetcher,
   type RevocationSource,
   type RevocationStatus,

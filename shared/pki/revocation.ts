@@ -168,6 +168,8 @@ export interface CheckRevocationOptions {
   readonly fetcher?: RevocationFetcher;
   /** Cache for fetched CRLs; default a process-wide cache. */
   readonly crlCache?: CrlCache;
+  /** Verified OCSP answers to reuse ({@link OcspCache}); absent: every check asks the responder. */
+  readonly ocspCache?: OcspCache;
   /** Ask OCSP before fetching CRLs, default true. */
   readonly preferOcsp?: boolean;
   /**
@@ -188,6 +190,57 @@ export interface CheckRevocationOptions {
 
 /** Process-wide cache of fetched CRLs (a warm Lambda keeps it between invocations). */
 export const defaultCrlCache: CrlCache = new CrlCache();
+
+/**
+ * Verified OCSP answers for reuse (RFC 5019 §6: an answer is cacheable until its nextUpdate), so
+ * that letters signed with one certificate do not each cost a request to the responder. An answer
+ * is reused only for the same responder, certificate and issuer, by their DER digests (a look-alike
+ * or re-signed certificate is another entry), while it is current (before its nextUpdate) and for
+ * at most `maxAgeMs` (default 5 minutes, as long as the exchange keeps its trust anchors) after it
+ * was fetched: a revocation the responder publishes reaches verdicts within that time. A reused
+ * answer is judged for freshness like a new one.
+ */
+export class OcspCache {
+  readonly #entries = new Map<string, { readonly answer: Answer; readonly until: number }>();
+  readonly #maxAgeMs: number;
+  readonly #maxEntries: number;
+
+  constructor(options: { readonly maxAgeMs?: number; readonly maxEntries?: number } = {}) {
+    this.#maxAgeMs = options.maxAgeMs ?? 300_000;
+    this.#maxEntries = options.maxEntries ?? 1024;
+  }
+
+  static keyOf(url: string, certificate: Certificate, issuer: Certificate): string {
+    return `${certificate.sha256} ${issuer.sha256} ${url}`;
+  }
+
+  get(key: string, at: Date): Answer | undefined {
+    const entry = this.#entries.get(key);
+    if (entry && at.getTime() < entry.until) {
+      return entry.answer;
+    }
+    this.#entries.delete(key);
+    return undefined;
+  }
+
+  put(key: string, answer: Answer, at: Date): void {
+    const until = Math.min(
+      at.getTime() + this.#maxAgeMs,
+      answer.nextUpdate?.getTime() ?? Number.POSITIVE_INFINITY,
+    );
+    if (until <= at.getTime()) {
+      return;
+    }
+    this.#entries.delete(key);
+    if (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) {
+        this.#entries.delete(oldest);
+      }
+    }
+    this.#entries.set(key, { answer: { ...answer, problems: [] }, until });
+  }
+}
 
 /** Freshness of answers without nextUpdate (checkOcspResponse's default age for OCSP, too). */
 const DEFAULT_INTERVAL_MS = 86_400_000;
@@ -246,6 +299,11 @@ async function fromOcsp(
   problems: string[],
 ): Promise<Answer | undefined> {
   for (const url of certificate.ocspUrls) {
+    const key = OcspCache.keyOf(url, certificate, issuer);
+    const cached = options.ocspCache?.get(key, options.now);
+    if (cached) {
+      return { ...cached, problems };
+    }
     try {
       const request = buildOcspRequest(certificate, issuer);
       const answer = await fetcher.fetch(url, request.der);
@@ -259,7 +317,7 @@ async function fromOcsp(
         );
         continue;
       }
-      return {
+      const verified: Answer = {
         source: "ocsp",
         status: check.status,
         ...(check.revocationTime ? { revokedAt: check.revocationTime } : {}),
@@ -269,6 +327,8 @@ async function fromOcsp(
         url,
         problems,
       };
+      options.ocspCache?.put(key, verified, options.now);
+      return verified;
     } catch (error) {
       problems.push(`ocsp ${url}: ${(error as Error).message}`);
     }

@@ -4,7 +4,7 @@
  */
 import type { Certificate } from "../pki/certificate.ts";
 import { type Crl, type CrlCache, parseCrl } from "../pki/crl.ts";
-import { httpFetcher, type RevocationFetcher } from "../pki/revocation.ts";
+import { httpFetcher, type OcspCache, type RevocationFetcher } from "../pki/revocation.ts";
 import { loadTrustAnchors, type TrustAnchors, trustAnchorsFrom } from "../pki/trust.ts";
 
 /**
@@ -50,6 +50,8 @@ export interface ValidationOptions {
   readonly fetcher?: RevocationFetcher;
   /** Cache of fetched CRLs; default the process-wide cache. */
   readonly crlCache?: CrlCache;
+  /** Verified OCSP answers to reuse; default none (every check asks the responder). */
+  readonly ocspCache?: OcspCache;
   readonly organDirectory?: OrganDirectory;
   /** The organ that claims to send the letter: every signer must be bound to it. */
   readonly expectedOrganCode?: string;
@@ -80,6 +82,7 @@ export interface ValidationContext {
   readonly revocation: RevocationPolicy;
   readonly fetcher?: RevocationFetcher;
   readonly crlCache?: CrlCache;
+  readonly ocspCache?: OcspCache;
   readonly organDirectory?: OrganDirectory;
   readonly expectedOrganCode?: string;
   readonly validationTime: Date;
@@ -117,6 +120,7 @@ export function resolveOptions(options: ValidationOptions): ValidationContext {
     revocation: options.revocation ?? "require",
     ...(fetcher ? { fetcher } : {}),
     ...(options.crlCache ? { crlCache: options.crlCache } : {}),
+    ...(options.ocspCache ? { ocspCache: options.ocspCache } : {}),
     ...(options.organDirectory ? { organDirectory: options.organDirectory } : {}),
     ...(options.expectedOrganCode ? { expectedOrganCode: options.expectedOrganCode } : {}),
     validationTime,

@@ -653,6 +653,7 @@ export async function checkCertificateRevocation(
       embeddedCrls,
       ...(context.fetcher ? { fetcher: context.fetcher } : {}),
       ...(context.crlCache ? { crlCache: context.crlCache } : {}),
+      ...(context.ocspCache ? { ocspCache: context.ocspCache } : {}),
     });
     statuses.push({ certificate, status });
   }

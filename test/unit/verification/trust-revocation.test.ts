@@ -10,7 +10,12 @@ import {
   parseOcspResponse,
   publicKeyHash,
 } from "../../../shared/pki/ocsp.ts";
-import { checkRevocation, httpFetcher, type RevocationFetcher } from "../../../shared/pki/revocation.ts";
+import {
+  checkRevocation,
+  httpFetcher,
+  OcspCache,
+  type RevocationFetcher,
+} from "../../../shared/pki/revocation.ts";
 import { loadTrustAnchors, trustAnchorsFrom } from "../../../shared/pki/trust.ts";
 import { freePort, type RunningServer, startFileServer, startOcspResponder } from "../../support/ocsp.ts";
 import { runOpenssl } from "../../support/openssl.ts";
@@ -244,6 +249,52 @@ describe("OCSP against a real openssl responder (RFC 6960)", () => {
     });
     expect(revoked).toMatchObject({ source: "ocsp", status: "revoked", reason: "keyCompromise" });
     expect(revoked.revokedAt?.toISOString()).toBe(OCSP_REVOKED_AT.toISOString());
+  });
+
+  it("reuses a verified answer from an OcspCache for that certificate and issuer only, for its lifetime", async () => {
+    let fetches = 0;
+    let failNext = false;
+    const http = httpFetcher({ timeoutMs: 5000 });
+    const fetcher: RevocationFetcher = {
+      fetch: (url, body) => {
+        fetches += body ? 1 : 0; // OCSP requests (a CRL is a GET)
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(new Error("responder down"));
+        }
+        return http.fetch(url, body);
+      },
+    };
+    const cache = new OcspCache({ maxAgeMs: 60_000 });
+    const at = (ms: number) => new Date(Date.now() + ms);
+    const check = (certificate: typeof ocspGood.certificate, issuer = pki.intermediate.certificate, ms = 0) =>
+      checkRevocation(certificate, issuer, { now: at(ms), fetcher, ocspCache: cache, preferOcsp: true });
+
+    // A failure is not kept: the next check asks again.
+    failNext = true;
+    expect((await check(ocspGood.certificate)).status).not.toBe("good");
+    expect(await check(ocspGood.certificate)).toMatchObject({ source: "ocsp", status: "good" });
+    const asked = fetches;
+    expect(await check(ocspGood.certificate, pki.intermediate.certificate, 30_000)).toMatchObject({
+      source: "ocsp",
+      status: "good",
+    });
+    expect(fetches).toBe(asked); // answered from the cache
+    // A revocation is kept too, and never answers for another certificate.
+    expect((await check(ocspRevoked.certificate)).status).toBe("revoked");
+    expect((await check(ocspRevoked.certificate)).status).toBe("revoked");
+    expect(fetches).toBe(asked + 1);
+    // Another issuer (the same certificate claimed under another CA) is another question.
+    const stranger = await untrustedCert();
+    expect((await check(ocspGood.certificate, stranger.certificate)).status).not.toBe("good");
+    expect(fetches).toBe(asked + 2);
+    // Past its age the answer is asked for again.
+    await check(ocspGood.certificate, pki.intermediate.certificate, 61_000);
+    expect(fetches).toBe(asked + 3);
+    // Without a cache every check asks.
+    await checkRevocation(ocspGood.certificate, pki.intermediate.certificate, { now: new Date(), fetcher });
+    await checkRevocation(ocspGood.certificate, pki.intermediate.certificate, { now: new Date(), fetcher });
+    expect(fetches).toBe(asked + 5);
   });
 
   it("rejects a replayed answer (nonce mismatch) and an answer about another issuer", async () => {
