@@ -8,14 +8,15 @@
  * (architecture.json), and this module is only a mapping onto the exchange's own methods.
  */
 import { createHash } from "node:crypto";
-import { ExchangeError } from "../errors/index.ts";
-import { attachmentUploadKey, P7S_CONTENT_TYPE } from "../exchange/attachments.ts";
+import { ExchangeError, isExchangeError } from "../errors/index.ts";
+import { attachmentKey, attachmentUploadKey, P7S_CONTENT_TYPE } from "../exchange/attachments.ts";
 import type { Exchange, LetterView } from "../exchange/exchange.ts";
 import { createLetterSchema, LETTER_ID, ORGAN_CODE, setStatusSchema } from "../exchange/letter-schema.ts";
 import type { Lifecycle } from "../exchange/lifecycle.ts";
+import { letterIdOf } from "../exchange/numbering.ts";
 import type { DocumentStore, ExchangeLedger } from "../exchange/ports.ts";
 import { ACTION_DESCRIPTIONS, mayPerform, rolesAllowed } from "../exchange/roles.ts";
-import type { Caller } from "../exchange/types.ts";
+import type { Caller, Letter } from "../exchange/types.ts";
 import * as z from "../exchange/zod.ts"; // zod/mini (zod.ts says why)
 import { sniff } from "./attachments.ts";
 import {
@@ -37,7 +38,7 @@ export const statusEdxmlQuerySchema = z.strictObject({
 
 /** What the bridge needs of the exchange (the handlers compose the production parts). */
 export interface EdxmlExchangePorts {
-  readonly exchange: Pick<Exchange, "createLetter" | "sendLetter" | "getLetter">;
+  readonly exchange: Pick<Exchange, "createLetter" | "sendLetter" | "getLetter" | "replaceFile">;
   readonly setStatus: (
     caller: Caller,
     id: string,
@@ -97,7 +98,9 @@ export class EdxmlBridge {
 
   /** `POST /v1/edxml`: the package as the calling organ. Hostile or broken XML throws its EDXML_* code. */
   async import(caller: Caller, body: Uint8Array): Promise<ImportResult> {
-    const { package: pkg, warnings } = readEdxml(body);
+    refuseReplacementCharacter(body);
+    // Every attachment the package lists is delivered, or the import is refused: none is left out.
+    const { package: pkg, warnings } = readEdxml(body, { refuseUnreadableAttachments: true });
     if (pkg.from.id !== caller.organCode) {
       throw new ExchangeError("EDXML_SENDER_MISMATCH", {
         detail: `the package is from ${pkg.from.id || "no organ"}; this key acts for ${caller.organCode}`,
@@ -162,7 +165,8 @@ export class EdxmlBridge {
         meta: { errors },
       });
     }
-    const { letter: draft } = await this.ports.exchange.createLetter(caller, parsed.data);
+    const draftId = await this.createOrReuseDraft(caller, parsed.data, pdf);
+    const draft = { id: draftId };
     const record = await this.ports.ledger.getLetter(draft.id);
     if (!record) {
       throw new Error(`letter ${draft.id} vanished after its creation`);
@@ -186,6 +190,47 @@ export class EdxmlBridge {
     // The same path as POST /v1/letters/{id}/send: a refusal (422 SIGNATURE_POLICY_FAILED) delivers nothing.
     const letter = await this.ports.exchange.sendLetter(caller, draft.id);
     return { kind: "letter", created: true, letter, ...report };
+  }
+
+  /**
+   * Creates the draft; when the number is already held by a draft of the caller (an earlier import
+   * or create refused at send, never sent: its id follows from its number), that draft is taken
+   * again with the package's file, so a corrected package goes through. A draft that differs in
+   * anything but the file is EDXML_DOCUMENT_CONFLICT (the exchange changes only a draft's file); a
+   * number held by a sent letter stays LETTER_NUMBER_TAKEN.
+   */
+  private async createOrReuseDraft(
+    caller: Caller,
+    input: z.output<typeof createLetterSchema>,
+    pdf: EdxmlAttachment,
+  ): Promise<string> {
+    try {
+      return (await this.ports.exchange.createLetter(caller, input)).letter.id;
+    } catch (error) {
+      const year = isExchangeError(error, "LETTER_NUMBER_TAKEN") ? error.meta?.["year"] : undefined;
+      const held =
+        typeof year === "number"
+          ? await this.ports.ledger.getLetter(letterIdOf(caller.organCode, year, input.code))
+          : undefined;
+      if (!held || held.sender !== caller.organCode || held.state !== "draft") {
+        throw error;
+      }
+      const differs = draftDifferences(held, input);
+      if (differs.length > 0) {
+        throw new ExchangeError("EDXML_DOCUMENT_CONFLICT", {
+          detail: `draft ${held.id} holds number ${input.code.number}/${input.code.notation} with another ${differs.join(", ")}; only its file can be replaced (PUT /v1/letters/${held.id}/file)`,
+        });
+      }
+      if (held.file.sha256 !== input.file.sha256) {
+        await this.ports.exchange.replaceFile(caller, held.id, {
+          name: pdf.name,
+          contentType: "application/pdf",
+          size: pdf.bytes.length,
+          sha256: input.file.sha256,
+        });
+      }
+      return held.id;
+    }
   }
 
   private async importStatus(caller: Caller, pkg: EdxmlStatusPackage): Promise<unknown> {
@@ -251,10 +296,47 @@ export class EdxmlBridge {
       },
       attachments: [
         { contentId: "1", name: view.file.name, contentType: "application/pdf", transfer: "base64", bytes },
+        ...(await this.appendixAttachments(record)),
       ],
       extra: [],
     };
     return writeEdxml(pkg);
+  }
+
+  /**
+   * Every appendix of the letter, each followed by its detached `.p7s`, as the import reads them
+   * back: where a sent letter keeps them, or a draft's uploads. One missing is an error, not a gap.
+   */
+  private async appendixAttachments(record: Letter): Promise<EdxmlAttachment[]> {
+    const read = async (name: string, sha256: string): Promise<Uint8Array> => {
+      const key =
+        record.state === "draft" ? attachmentUploadKey(record.id, sha256) : attachmentKey(record.id, sha256);
+      const bytes = await this.ports.documents.read(key);
+      if (!bytes) {
+        throw new Error(`letter ${record.id}: appendix ${name} (${sha256}) is not stored`);
+      }
+      return bytes;
+    };
+    const out: EdxmlAttachment[] = [];
+    for (const appendix of record.attachments ?? []) {
+      out.push({
+        contentId: String(out.length + 2),
+        name: appendix.name,
+        contentType: appendix.contentType,
+        transfer: "base64",
+        bytes: await read(appendix.name, appendix.sha256),
+      });
+      if (appendix.signature) {
+        out.push({
+          contentId: String(out.length + 2),
+          name: appendix.signature.name,
+          contentType: P7S_CONTENT_TYPE,
+          transfer: "base64",
+          bytes: await read(appendix.signature.name, appendix.signature.sha256),
+        });
+      }
+    }
+    return out;
   }
 
   /** `GET /v1/letters/{id}/status.edxml?to=`: the status of one copy as a status package, from its recipient. */
@@ -333,6 +415,74 @@ function planAttachments(list: readonly EdxmlAttachment[]): Plan {
   });
   return { pdf, appendices, report };
 }
+
+/**
+ * A body that travelled as text somewhere (an API Gateway passes application/xml as a string) has
+ * had its invalid UTF-8 replaced by U+FFFD on the way: the package's bytes are already lost, so a
+ * raw U+FFFD (EF BF BD) is refused like the invalid bytes themselves. A producer that means the
+ * character writes &#xFFFD;.
+ */
+function refuseReplacementCharacter(body: Uint8Array): void {
+  const at = Buffer.from(body.buffer, body.byteOffset, body.byteLength).indexOf(REPLACEMENT);
+  if (at >= 0) {
+    throw new ExchangeError("EDXML_MALFORMED", {
+      detail: `byte ${at}: U+FFFD, where invalid UTF-8 was replaced before the package arrived (the package is not valid UTF-8)`,
+    });
+  }
+}
+
+const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
+
+/** What a draft has that the package's create request does not (beyond its file): their names. */
+function draftDifferences(draft: Letter, input: z.output<typeof createLetterSchema>): string[] {
+  const { file: _file, attachments, ...fields } = input;
+  const appendices = (list: Letter["attachments"]) =>
+    JSON.stringify(
+      (list ?? []).map((a) => [
+        a.name,
+        a.contentType,
+        a.size,
+        a.sha256,
+        a.signature?.name,
+        a.signature?.sha256,
+      ]),
+    );
+  const differs = Object.entries(fields)
+    .filter(
+      ([name, value]) => canonical(value) !== canonical((draft as unknown as Record<string, unknown>)[name]),
+    )
+    .map(([name]) => name);
+  for (const name of Object.keys(draft)) {
+    if (DRAFT_FIELDS.has(name) && !(name in fields)) {
+      differs.push(name);
+    }
+  }
+  if (appendices(attachments) !== appendices(draft.attachments)) {
+    differs.push("attachments");
+  }
+  return differs;
+}
+
+/** JSON with object keys sorted: the ledger does not keep a stored map's key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, field: unknown) =>
+    field && typeof field === "object" && !Array.isArray(field)
+      ? Object.fromEntries(Object.entries(field).sort(([x], [y]) => (x < y ? -1 : 1)))
+      : field,
+  );
+}
+
+/** The optional create fields a draft keeps (a draft having one the package lacks differs). */
+const DRAFT_FIELDS = new Set([
+  "urgency",
+  "dueDate",
+  "promulgation",
+  "signer",
+  "responseFor",
+  "businessType",
+  "references",
+  "businessReason",
+]);
 
 /** A PDF is declared as one (its verification path); another file by its bare media type. */
 function appendixContentType(file: EdxmlAttachment): string {

@@ -593,7 +593,7 @@ function readAttachments(
           context.unreadable(
             "EDXML_FIELD_MISSING",
             which,
-            `${reader.path}: an attachment without a name, kept as extra`,
+            `${reader.path}: ${label} has no name, kept as extra`,
           );
           return undefined;
         }
