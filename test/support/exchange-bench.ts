@@ -4,18 +4,26 @@
  * by {@link installSdkMeter}), concurrent clients doing today's flow (create, upload, send), and a
  * count of every recipient's inbox afterwards.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  BatchGetItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { demoSignaturePng } from "../../devkit/demo-images.ts";
 import { type CreatedLetter, LienthongClient, uploadFile } from "../../local/api-client.ts";
 import { type LocalExchange, startLocalExchange } from "../../local/exchange.ts";
 import type { DemoPkiManifest } from "../../shared/pki/index.ts";
 import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
-import { createDynamoClient, DynamoLedger } from "../../shared/storage/index.ts";
+import { createDynamoClient, createS3Client, DynamoLedger } from "../../shared/storage/index.ts";
 import { installSdkMeter, type SdkCounts, type SdkMeter } from "./sdk-meter.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -219,3 +227,146 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export type { SdkCounts };
+
+/**
+ * The storage floor: the DynamoDB and S3 requests of one letter's flow, made straight through the
+ * SDK clients with the same sizes, conditions and order (what may run at once, runs at once), by
+ * `clients` concurrent clients against the same emulators, and nothing else: no API, no handler, no
+ * verification, no stream consumers. No exchange code can move letters faster than this on the
+ * machine, so the bench prints its rate beside the exchange's. Its items live under `FLOOR#` keys.
+ */
+export async function runStorageFloor(
+  runtime: BenchRuntime,
+  options: {
+    readonly recipients: number;
+    readonly letters: number;
+    readonly clients: number;
+    readonly pdf: Uint8Array;
+  },
+): Promise<{ readonly wallMs: number; readonly letters: number }> {
+  const { config } = runtime.exchange;
+  const dynamo = createDynamoClient(config);
+  const s3 = createS3Client(config);
+  const table = config.tableName;
+  const bucket = config.bucketName;
+  const pad = (bytes: number) => "x".repeat(bytes);
+  const organs = Array.from({ length: options.recipients + 1 }, (_, i) => ({
+    PK: `FLOOR#ORGAN#${i}`,
+    SK: "ORGAN",
+  }));
+  await Promise.all(
+    [...organs, { PK: "FLOOR#KEY", SK: "KEY" }, { PK: "FLOOR#POLICY", SK: "POLICY" }].map((key) =>
+      dynamo.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: marshall({ ...key, status: "active", body: pad(120) }),
+        }),
+      ),
+    ),
+  );
+  const report = Buffer.from(pad(6_000));
+  let next = 0;
+  const started = performance.now();
+  const getKey = () =>
+    dynamo.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: marshall({ PK: "FLOOR#KEY", SK: "KEY" }),
+        ConsistentRead: true,
+      }),
+    );
+  const organStatus = () =>
+    Promise.all(
+      Array.from({ length: Math.ceil(organs.length / 100) }, (_, i) =>
+        dynamo.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [table]: {
+                Keys: organs.slice(i * 100, i * 100 + 100).map((key) => marshall(key)),
+                ConsistentRead: true,
+              },
+            },
+          }),
+        ),
+      ),
+    );
+  const worker = async () => {
+    while (next < options.letters) {
+      next += 1;
+      const id = randomUUID();
+      const letterKey = marshall({ PK: `FLOOR#${id}`, SK: "META" });
+      // create: the caller's key, the organs, the draft.
+      await getKey();
+      await organStatus();
+      await dynamo.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: marshall({ PK: `FLOOR#${id}`, SK: "META", state: "draft", body: pad(550) }),
+          ConditionExpression: "attribute_not_exists(PK)",
+        }),
+      );
+      // upload
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `floor/${id}`, Body: options.pdf }));
+      // send: key, letter, then organs ‖ file ‖ policy, the report, the commit, the objects, the copies, `sent`.
+      await getKey();
+      await dynamo.send(new GetItemCommand({ TableName: table, Key: letterKey, ConsistentRead: true }));
+      const [, file] = await Promise.all([
+        organStatus(),
+        s3
+          .send(new GetObjectCommand({ Bucket: bucket, Key: `floor/${id}` }))
+          .then((out) => out.Body?.transformToByteArray()),
+        dynamo.send(
+          new BatchGetItemCommand({
+            RequestItems: { [table]: { Keys: [marshall({ PK: "FLOOR#POLICY", SK: "POLICY" })] } },
+          }),
+        ),
+      ]);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `floor/${id}/report`, Body: report }));
+      await dynamo.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: letterKey,
+          UpdateExpression: "SET #s = :sending, packed = :packed",
+          ConditionExpression: "#s = :draft",
+          ExpressionAttributeNames: { "#s": "state" },
+          ExpressionAttributeValues: marshall({
+            ":sending": "sending",
+            ":draft": "draft",
+            ":packed": pad(170),
+          }),
+        }),
+      );
+      await Promise.all([
+        s3.send(new PutObjectCommand({ Bucket: bucket, Key: `floor/${id}/letter`, Body: file })),
+        s3.send(new PutObjectCommand({ Bucket: bucket, Key: `floor/${id}/evidence`, Body: report })),
+      ]);
+      for (let i = 0; i < options.recipients; i += 25) {
+        await Promise.all(
+          organs.slice(1 + i, 1 + Math.min(options.recipients, i + 25)).map((organ) =>
+            dynamo.send(
+              new PutItemCommand({
+                TableName: table,
+                Item: marshall({ PK: `FLOOR#${id}`, SK: organ.PK, body: pad(700) }),
+                ConditionExpression: "attribute_not_exists(PK)",
+              }),
+            ),
+          ),
+        );
+      }
+      await dynamo.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: letterKey,
+          UpdateExpression: "SET #s = :sent",
+          ExpressionAttributeNames: { "#s": "state" },
+          ExpressionAttributeValues: marshall({ ":sent": "sent" }),
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: options.clients }, worker));
+  const wallMs = performance.now() - started;
+  dynamo.destroy();
+  s3.destroy();
+  return { wallMs, letters: options.letters };
+}
