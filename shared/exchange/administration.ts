@@ -175,9 +175,11 @@ export class Administration {
       throw new ExchangeError("ADMIN_ORGAN_STATE", {
         detail: `organ ${code} was merged into ${current.successor ?? "another organ"}: a merge is final`,
         meta: {
-          organCode: code,
-          status: current.status,
-          ...(current.successor ? { successor: current.successor } : {}),
+          problem: {
+            organCode: code,
+            organStatus: current.status,
+            ...(current.successor ? { successor: current.successor } : {}),
+          },
         },
       });
     }
@@ -329,7 +331,7 @@ export class Administration {
         detail: `${certificate.subject.text} is not a CA certificate (${
           certificate.isCa ? "keyUsage lacks keyCertSign" : "basicConstraints cA is not TRUE"
         })`,
-        meta: { reason: certificate.isCa ? "no-key-cert-sign" : "not-ca" },
+        meta: { problem: { reason: certificate.isCa ? "no-key-cert-sign" : "not-ca" } },
       });
     }
     const at = this.stamp();
@@ -415,7 +417,7 @@ export class Administration {
     const successor = organ.successor ? await this.lastSuccessor(organ.successor) : undefined;
     throw new ExchangeError("ADMIN_ORGAN_INACTIVE", {
       detail: `${role} ${code} is ${organ.status}${successor ? `: it was merged into ${successor}, act on that organ` : ""}`,
-      meta: { organCode: code, status: organ.status, ...(successor ? { successor } : {}) },
+      meta: { problem: { organCode: code, organStatus: organ.status, ...(successor ? { successor } : {}) } },
     });
   }
 
@@ -447,13 +449,13 @@ export class Administration {
             parent === code
               ? `organ ${code} cannot be its own parent`
               : `${parent} is below ${code} (${[code, ...chain.map((o) => o.code).reverse(), code].join(" → ")}): it cannot be its parent`,
-          meta: { organCode: code, parent, chain: [...chain.map((o) => o.code)] },
+          meta: { problem: { organCode: code, parent, chain: [...chain.map((o) => o.code)] } },
         });
       }
       if (chain.length >= MAX_PARENT_DEPTH) {
         throw new ExchangeError("ADMIN_ORGAN_PARENT_CYCLE", {
           detail: `the parent chain above ${parent} is deeper than ${MAX_PARENT_DEPTH} organs`,
-          meta: { organCode: code, parent },
+          meta: { problem: { organCode: code, parent } },
         });
       }
       const organ: OrganRecord | undefined =
@@ -489,7 +491,7 @@ export class Administration {
         if (taken) {
           throw new ExchangeError("ADMIN_ALIAS_TAKEN", {
             detail: `alias '${alias}' already names organ ${taken.code} (${taken.name})`,
-            meta: { alias, organCode: taken.code },
+            meta: { problem: { alias, organCode: taken.code } },
           });
         }
         cursor = page.nextCursor;
@@ -502,7 +504,7 @@ export class Administration {
     const certificates = parseCertificates(pem);
     const leaves = certificates.filter((c) => !c.isCa);
     const refuse = (reason: string, detail: string): never => {
-      throw new ExchangeError("ADMIN_CERTIFICATE_REFUSED", { detail, meta: { reason } });
+      throw new ExchangeError("ADMIN_CERTIFICATE_REFUSED", { detail, meta: { problem: { reason } } });
     };
     if (certificates.length === 0) {
       throw new ExchangeError("CERT_MALFORMED", { detail: "no PEM CERTIFICATE block in the request" });
@@ -614,7 +616,7 @@ function onlyCertificate(pem: string, code: "ADMIN_TRUST_ANCHOR_REFUSED"): Certi
   if (certificates.length > 1) {
     throw new ExchangeError(code, {
       detail: `expected one certificate, got ${certificates.length}: add each anchor on its own`,
-      meta: { reason: "not-one-certificate" },
+      meta: { problem: { reason: "not-one-certificate" } },
     });
   }
   return certificates[0]!;

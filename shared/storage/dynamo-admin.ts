@@ -173,7 +173,7 @@ export class DynamoAdminStore implements AdminStore {
     if (patch.status === "active" && current.status !== "inactive") {
       throw new ExchangeError("ADMIN_ORGAN_STATE", {
         detail: `organ ${code} is ${current.status}: only an inactive organ is reactivated`,
-        meta: { organCode: code, status: current.status },
+        meta: { problem: { organCode: code, organStatus: current.status } },
       });
     }
     const updated: OrganRecord = { ...current, ...patch, updatedAt: event.at };
@@ -220,7 +220,7 @@ export class DynamoAdminStore implements AdminStore {
     if (earlier.length > MAX_REPOINTED) {
       throw new ExchangeError("ADMIN_ORGAN_STATE", {
         detail: `${earlier.length} organs were merged into ${code}: more than one change can re-point (${MAX_REPOINTED})`,
-        meta: { organCode: code, status: current.status },
+        meta: { problem: { organCode: code, organStatus: current.status } },
       });
     }
     await this.commit(
@@ -495,7 +495,7 @@ export class DynamoAdminStore implements AdminStore {
           inactive(organCode),
           new ExchangeError("ADMIN_CERTIFICATE_REFUSED", {
             detail: `certificate ${sha256} was bound to another organ meanwhile`,
-            meta: { reason: "bound-elsewhere" },
+            meta: { problem: { reason: "bound-elsewhere" } },
           }),
         ],
       },
@@ -773,7 +773,7 @@ function changedMeanwhile(code: string): ExchangeError {
 function inactive(code: string, role = "organ"): ExchangeError {
   return new ExchangeError("ADMIN_ORGAN_INACTIVE", {
     detail: `${role} ${code} is not an active organ of the directory`,
-    meta: { organCode: code },
+    meta: { problem: { organCode: code } },
   });
 }
 
