@@ -631,7 +631,12 @@ export const CONTRACTS = {
     body: registerWebhookSchema,
     successStatus: 201,
     response: registeredWebhookSchema,
-    typicalErrors: ["WEBHOOK_URL_INVALID", "WEBHOOK_EVENTS_INVALID", "VALIDATION_FAILED"],
+    typicalErrors: [
+      "WEBHOOK_URL_INVALID",
+      "WEBHOOK_EVENTS_INVALID",
+      "WEBHOOK_ENDPOINT_LIMIT",
+      "VALIDATION_FAILED",
+    ],
     examples: { body: { url: "https://eoffice.example.vn/hooks/lienthong", events: ["letter.received"] } },
   },
   "list-webhooks": {

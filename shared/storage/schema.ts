@@ -34,6 +34,7 @@
  * | number counter (numberCounter)       | NUM#<organCode>   | SERIES#<year>#<notation> |                                          |                                          |
  * | recipient list (recipientList)       | RCPT#<sha256>     | LIST                 |                                              |                                          |
  * | webhook endpoint (webhookEndpoint)   | WHEP#<endpointId> | ENDPOINT             |                                              | WHEPS#<organ> / <createdAt>#<endpointId> |
+ * | webhook endpoint count (webhookEndpointCount) | WHEPS#<organ> | COUNT         |                                              |                                          |
  * | webhook message (webhookMessage)     | WHMSG#<webhookId> | MESSAGE              | pending: WHDUE#<0-3> / <nextAttemptAt>#<id>; dead: WHDEAD / <deadAt>#<id> | dead: WHDEAD#<organ> / <deadAt>#<id> |
  *
  * A copy not yet confirmed by a polling recipient (shared/exchange/peek.ts) is also in GSI2
