@@ -3,7 +3,7 @@ import { routeAction } from "../routes.ts";
 import { findApiKey } from "../runtime.ts";
 import { edxmlExport } from "../runtime-edxml-export.ts";
 
-/** GET /v1/letters/{id}/edxml — the letter as an edXML package (its PDF a base64 attachment), for the sender or a recipient. */
+/** GET /v1/letters/{id}/edxml — the letter as an edXML package (its PDF, every appendix and its .p7s as base64 attachments), for the sender or a recipient. */
 export const handler = apiHandler(
   { findApiKey, action: routeAction("export-edxml") },
   async ({ caller, pathParameters }) => ({

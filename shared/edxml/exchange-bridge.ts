@@ -165,8 +165,7 @@ export class EdxmlBridge {
         meta: { errors },
       });
     }
-    const draftId = await this.createOrReuseDraft(caller, parsed.data, pdf);
-    const draft = { id: draftId };
+    const draft = { id: await this.createOrReuseDraft(caller, parsed.data, pdf) };
     const record = await this.ports.ledger.getLetter(draft.id);
     if (!record) {
       throw new Error(`letter ${draft.id} vanished after its creation`);
@@ -263,7 +262,7 @@ export class EdxmlBridge {
     return this.ports.setStatus(caller, letterId, input.data);
   }
 
-  /** `GET /v1/letters/{id}/edxml`: the letter as a package, its file as a base64 attachment. */
+  /** `GET /v1/letters/{id}/edxml`: the letter as a package, its file, then each appendix and its .p7s, as base64 attachments. */
   async exportLetter(caller: Caller, id: string): Promise<string> {
     const view = await this.ports.exchange.getLetter(caller, id); // the sender or a recipient, else 404
     const record = await this.ports.ledger.getLetter(id);
@@ -312,6 +311,11 @@ export class EdxmlBridge {
       const key =
         record.state === "draft" ? attachmentUploadKey(record.id, sha256) : attachmentKey(record.id, sha256);
       const bytes = await this.ports.documents.read(key);
+      if (!bytes && record.state === "draft") {
+        throw new ExchangeError("UPLOAD_MISSING", {
+          detail: `appendix ${name} of draft ${record.id} is not uploaded yet`,
+        });
+      }
       if (!bytes) {
         throw new Error(`letter ${record.id}: appendix ${name} (${sha256}) is not stored`);
       }
