@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { type CertificateIssuer, createCertificateAuthority, issueCertificate } from "../../devkit/pki.ts";
+import { createCertificateAuthority, type IssuedCertificate, issueCertificate } from "../../devkit/pki.ts";
 import { demoPki, organCodes, personEntry } from "../support/exchange.ts";
 
 /**
@@ -44,12 +44,12 @@ async function newOrgan(): Promise<string> {
 }
 
 const validity = { notBefore: new Date("2024-01-01T00:00:00Z"), notAfter: new Date("2039-01-01T00:00:00Z") };
-let anchoredCa: CertificateIssuer;
-let strangerCa: CertificateIssuer;
+let anchoredCa: IssuedCertificate;
+let strangerCa: IssuedCertificate;
 let demo: ReturnType<typeof demoPki>;
 const demoFile = (file: string) => readFileSync(demo.path(file), "utf8");
 
-const leafOf = async (issuer: CertificateIssuer, organCode?: string, dates = validity) =>
+const leafOf = async (issuer: IssuedCertificate, organCode?: string, dates = validity) =>
   (
     await issueCertificate(issuer, {
       subject: { commonName: `Thử ${randomUUID().slice(0, 8)}`, ...(organCode ? { organCode } : {}) },
@@ -60,7 +60,7 @@ const leafOf = async (issuer: CertificateIssuer, organCode?: string, dates = val
 
 beforeAll(async () => {
   demo = demoPki();
-  [anchoredCa, strangerCa] = await Promise.all(
+  const [anchored, stranger] = await Promise.all(
     ["Gắn", "Lạ"].map((label) =>
       createCertificateAuthority({
         subject: { commonName: `CA ${label} ${randomUUID().slice(0, 6)}`, organization: "Lienthong test" },
@@ -70,6 +70,7 @@ beforeAll(async () => {
       }),
     ),
   );
+  [anchoredCa, strangerCa] = [anchored!, stranger!];
   expect((await call("POST", "/v1/admin/trust-anchors", { pem: anchoredCa.certPem })).status).toBe(201);
 });
 

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { type CertificateIssuer, createCertificateAuthority, issueCertificate } from "../../devkit/pki.ts";
+import { createCertificateAuthority, type IssuedCertificate, issueCertificate } from "../../devkit/pki.ts";
 import { ROUTES } from "../../functions/routes.ts";
 import { writeEdxml } from "../../shared/edxml/index.ts";
 import { ROLES, rolesAllowed } from "../../shared/exchange/roles.ts";
@@ -72,7 +72,7 @@ let draftId: string;
 let signedSha256: string;
 let anchorPem: string;
 /** A CA kept as trust anchor throughout (remove-trust-anchor removes `anchorPem`'s): issues bound certificates. */
-let bindingCa: CertificateIssuer;
+let bindingCa: IssuedCertificate;
 const keys = new Map<string, string>();
 
 const keyOf = (organ: string, who: Who): string | undefined => keys.get(`${organ}|${who}`);
