@@ -41,7 +41,7 @@ const keys = ITEM_KEYS;
  * Which organ a certificate was bound to through the admin store, one item per certificate, so
  * that binding it to a second organ is refused in the binding's transaction.
  */
-const certificateOwnerKey = (sha256: string) => ({ PK: `CERT#${sha256}`, SK: "OWNER" });
+const certificateOwnerKey = ITEM_KEYS.certificateOwner;
 /** TransactWriteItems takes 100 items: the change's, the chain head and the event. */
 const MAX_REPOINTED = 90;
 const INTERNAL_FIELDS = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "search"];

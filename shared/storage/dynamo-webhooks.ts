@@ -58,7 +58,7 @@ const timeKey = (ms: number, webhookId: string) =>
   `${String(Math.max(0, ms)).padStart(15, "0")}#${webhookId}`;
 
 /** The item counting an organ's endpoints (see above). */
-const endpointCountKey = (organ: string) => ({ PK: ITEM_KEYS.webhookEndpoints(organ), SK: "COUNT" });
+const endpointCountKey = ITEM_KEYS.webhookEndpointCount;
 /** Tries of a registration or deletion that met another one on the count item at the same moment. */
 const COUNT_ATTEMPTS = 10;
 const pause = (attempt: number) =>

@@ -35,6 +35,7 @@
  * | recipient list (recipientList)       | RCPT#<sha256>     | LIST                 |                                              |                                          |
  * | webhook endpoint (webhookEndpoint)   | WHEP#<endpointId> | ENDPOINT             |                                              | WHEPS#<organ> / <createdAt>#<endpointId> |
  * | webhook endpoint count (webhookEndpointCount) | WHEPS#<organ> | COUNT         |                                              |                                          |
+ * | certificate owner (certificateOwner) | CERT#<sha256>     | OWNER                |                                              |                                          |
  * | webhook message (webhookMessage)     | WHMSG#<webhookId> | MESSAGE              | pending: WHDUE#<0-3> / <nextAttemptAt>#<id>; dead: WHDEAD / <deadAt>#<id> | dead: WHDEAD#<organ> / <deadAt>#<id> |
  *
  * A copy not yet confirmed by a polling recipient (shared/exchange/peek.ts) is also in GSI2
@@ -183,6 +184,10 @@ export const ITEM_KEYS = {
   /** Webhooks (shared/storage/dynamo-webhooks.ts): an organ's endpoints, the outbox and its dead letters. */
   webhookEndpoint: (id: string) => ({ PK: `WHEP#${id}`, SK: "ENDPOINT" }),
   webhookEndpoints: (organ: string) => `WHEPS#${organ}`,
+  /** How many endpoints an organ has (the cap, dynamo-webhooks.ts). */
+  webhookEndpointCount: (organ: string) => ({ PK: `WHEPS#${organ}`, SK: "COUNT" }),
+  /** The one organ a certificate is bound to (dynamo-admin.ts). */
+  certificateOwner: (sha256: string) => ({ PK: `CERT#${sha256}`, SK: "OWNER" }),
   webhookMessage: (webhookId: string) => ({ PK: `WHMSG#${webhookId}`, SK: "MESSAGE" }),
   webhookDead: "WHDEAD",
   webhookDeadOf: (organ: string) => `WHDEAD#${organ}`,
