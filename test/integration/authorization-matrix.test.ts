@@ -131,8 +131,17 @@ async function freshKey(): Promise<string> {
     .key.id;
 }
 
+/** Deletes the sender's endpoints: the cells register many, and an organ may have 10 at most. */
+async function clearWebhooks(): Promise<void> {
+  const listed = await asAdmin<{ items: { id: string }[] }>("GET", `/v1/webhooks?organ=${sender}`);
+  for (const { id } of listed.items) {
+    await asAdmin("DELETE", `/v1/webhooks/${id}`);
+  }
+}
+
 /** A new webhook endpoint of the sender (registered by an admin), to delete or test. */
 async function freshWebhook(): Promise<string> {
+  await clearWebhooks();
   return (
     await asAdmin<{ id: string }>("POST", "/v1/webhooks", {
       url: "http://127.0.0.1:9/hooks",
@@ -530,11 +539,14 @@ const RULES: Readonly<Record<string, Rule>> = {
     roles: ["integration", "admin"],
     own: "ok",
     other: "through",
-    request: () => ({
-      method: "POST",
-      path: "/v1/webhooks",
-      body: { url: "http://127.0.0.1:9/hooks", events: ["receipt.issued"], organ: sender },
-    }),
+    request: async () => {
+      await clearWebhooks();
+      return {
+        method: "POST",
+        path: "/v1/webhooks",
+        body: { url: "http://127.0.0.1:9/hooks", events: ["receipt.issued"], organ: sender },
+      };
+    },
   },
   "list-webhooks": {
     roles: ["integration", "admin"],
