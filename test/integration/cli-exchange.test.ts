@@ -15,6 +15,7 @@ import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createCertificateAuthority, issueCertificate } from "../../devkit/pki.ts";
 import { demoPki, organCodes, personEntry, samplePdf, sha256 } from "../support/exchange.ts";
 import { type TempDir, tempDir } from "../support/temp-dir.ts";
 
@@ -440,14 +441,28 @@ describe("the whole exchange through the lienthong CLI", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^lienthong inbox: UNAUTHENTICATED \(HTTP 401\)/);
 
-    const pki = demoPki();
-    const organCert = pki.manifest.entries.find((e) => e.organCode === codes[0] && e.role === "person")!;
+    // A certificate may be bound to one organ only, chaining to an anchor: a CA of the test's own.
+    const ca = await createCertificateAuthority({
+      subject: { commonName: `CLI test CA ${code}`, organization: "Lienthong test" },
+      notBefore: new Date("2024-01-01T00:00:00Z"),
+      notAfter: new Date("2040-01-01T00:00:00Z"),
+      keyType: "ec-p256",
+    });
+    const leaf = await issueCertificate(ca, {
+      subject: { commonName: `Văn thư ${code}` },
+      notBefore: new Date("2024-01-01T00:00:00Z"),
+      notAfter: new Date("2039-01-01T00:00:00Z"),
+      keyType: "ec-p256",
+    });
+    writeFileSync(join(temp.dir, "test-ca.pem"), ca.certPem);
+    writeFileSync(join(temp.dir, "leaf.pem"), leaf.certPem);
+    await json(["admin", "trust", "add", join(temp.dir, "test-ca.pem"), ...admin]);
     const bound = await json<{ sha256: string }>([
       "admin",
       "certs",
       "bind",
       code,
-      pki.path(organCert.certificate),
+      join(temp.dir, "leaf.pem"),
       ...admin,
     ]);
     const certs = await json<{ items: { sha256: string }[] }>(["admin", "certs", "list", code, ...admin]);
