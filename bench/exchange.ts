@@ -1,6 +1,6 @@
 /**
  * Exchange benchmark (issue 10): `npm run bench:exchange [-- --letters 1000 --clients 16
- * --fanout-letters 20 --fanout 500 --fanout-clients 4]`. Not part of the test suite.
+ * --fanout-letters 20 --fanout 500 --fanout-clients 4 --warmup 200]`. Not part of the test suite.
  *
  * Starts the local runtime in this process (DynamoDB Local, the S3 server, the real handler modules
  * behind the local API server on loopback), then drives it over HTTP with concurrent clients doing
@@ -17,13 +17,14 @@
  * per letter made straight through the SDK by as many clients (runStorageFloor), the most any
  * exchange code could reach on this machine. The load average says how busy the machine was.
  */
-import { loadavg } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import {
   addOrgans,
   type BenchRuntime,
   clientOf,
   countInboxes,
+  cpuMs,
   type FlowResult,
   percentile,
   runFlows,
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     "fanout-letters": { type: "string", default: "20" },
     fanout: { type: "string", default: "500" },
     "fanout-clients": { type: "string", default: "4" },
+    warmup: { type: "string", default: "200" },
   },
 });
 const count = (name: keyof typeof values) => Number(values[name]);
@@ -105,14 +107,35 @@ async function phase(
   const senderCode = runtime.exchange.keys[0]?.organCode ?? "";
   const sender = clientOf(runtime, senderCode);
   const pdf = await signedLetter(runtime, senderCode);
-  // One warm-up letter (handler modules loaded, CRLs fetched), not counted.
-  await runFlows({ sender, recipients: options.recipients.slice(0, 3), pdf, letters: 1, clients: 1 });
+  // Warm-up letters, not counted: handler modules loaded, CRLs fetched, and DynamoDB Local's JVM
+  // compiled (its first thousand requests cost it several times what later ones do).
+  await runFlows({
+    sender,
+    recipients: options.recipients.slice(0, 3),
+    pdf,
+    letters: Math.max(1, count("warmup")),
+    clients: options.clients,
+  });
   runtime.meter.reset();
+  const cpu = cpuMs();
   const result = await runFlows({ sender, pdf, ...options });
   const counts = structuredClone(runtime.meter.counts);
+  const used = cpuMs();
   const counted = await countInboxes(runtime.ledger, options.recipients, result.letterIds);
   console.log(`  (letter PDF ${pdf.length} bytes)`);
-  return report(name, result, options.recipients.length, counted, counts);
+  const rate = report(name, result, options.recipients.length, counted, counts);
+  printCpu(result.letterIds.length, used.self - cpu.self, used.children - cpu.children);
+  return rate;
+}
+
+/** CPU per letter, and the most letters/s this machine's cores allow at that cost. */
+function printCpu(letters: number, self: number, children: number): void {
+  const perLetter = (self + children) / Math.max(1, letters);
+  console.log(
+    `  CPU per letter       ${fmt(self / Math.max(1, letters))} ms this process (API, handlers, clients, S3 server)` +
+      ` + ${fmt(children / Math.max(1, letters))} ms DynamoDB Local = ${fmt(perLetter)} ms;` +
+      ` ${cpus().length} cores allow at most ${fmt((cpus().length * 1000) / perLetter)} letters/s at this cost`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -126,17 +149,20 @@ async function main(): Promise<void> {
       letters: count("letters"),
       clients: count("clients"),
     });
+    const floorCpu = cpuMs();
     const floor = await runStorageFloor(runtime, {
       recipients: 3,
       letters: count("letters"),
       clients: count("clients"),
       pdf: await signedLetter(runtime, demo[0] ?? ""),
     });
+    const floorUsed = cpuMs();
     const floorRate = floor.letters / (floor.wallMs / 1000);
     console.log(
       `\nstorage floor (the same DynamoDB and S3 requests per letter, straight through the SDK, ${count("clients")} clients):` +
         `\n  letters/s            ${fmt(floorRate)}; the exchange reaches ${fmt((100 * rate) / floorRate, 0)}% of it`,
     );
+    printCpu(floor.letters, floorUsed.self - floorCpu.self, floorUsed.children - floorCpu.children);
     const wide = await addOrgans(runtime, count("fanout"), 700 + Math.floor(Math.random() * 200));
     await phase(runtime, `${wide.length} recipients`, {
       recipients: wide,

@@ -5,7 +5,7 @@
  * count of every recipient's inbox afterwards.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -370,3 +370,36 @@ export async function runStorageFloor(
   s3.destroy();
   return { wallMs, letters: options.letters };
 }
+
+/**
+ * CPU time used so far, in ms: by this process (every thread: API, handlers, clients, the S3
+ * server's thread, GC) and by its child processes (DynamoDB Local's JVM, the demo TSA), from
+ * /proc (Linux; `children` is 0 elsewhere). Compared per letter with the machine's cores, it says
+ * how many letters per second the work could reach at best.
+ */
+export function cpuMs(): { readonly self: number; readonly children: number } {
+  const usage = process.cpuUsage();
+  let children = 0;
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) {
+        continue;
+      }
+      try {
+        // Fields after the command's closing parenthesis: state ppid … utime(14) stime(15).
+        const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+        if (Number(fields[1]) === process.pid) {
+          children += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+        }
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return { self: (usage.user + usage.system) / 1000, children };
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times. */
+const CLOCK_TICKS = 100;
