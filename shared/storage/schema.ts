@@ -36,6 +36,7 @@
  * | webhook endpoint (webhookEndpoint)   | WHEP#<endpointId> | ENDPOINT             |                                              | WHEPS#<organ> / <createdAt>#<endpointId> |
  * | webhook endpoint count (webhookEndpointCount) | WHEPS#<organ> | COUNT         |                                              |                                          |
  * | certificate owner (certificateOwner) | CERT#<sha256>     | OWNER                |                                              |                                          |
+ * | organ identifier claim (organIdentifier) | ORGID#<folded code, name or alias> | CLAIM |                                     |                                          |
  * | webhook message (webhookMessage)     | WHMSG#<webhookId> | MESSAGE              | pending: WHDUE#<0-3> / <nextAttemptAt>#<id>; dead: WHDEAD / <deadAt>#<id> | dead: WHDEAD#<organ> / <deadAt>#<id> |
  *
  * A copy not yet confirmed by a polling recipient (shared/exchange/peek.ts) is also in GSI2
@@ -188,6 +189,8 @@ export const ITEM_KEYS = {
   webhookEndpointCount: (organ: string) => ({ PK: `WHEPS#${organ}`, SK: "COUNT" }),
   /** The one organ a certificate is bound to (dynamo-admin.ts). */
   certificateOwner: (sha256: string) => ({ PK: `CERT#${sha256}`, SK: "OWNER" }),
+  /** The one organ a folded code, name or alias names (dynamo-admin.ts: the directory's uniqueness rule). */
+  organIdentifier: (folded: string) => ({ PK: `ORGID#${folded}`, SK: "CLAIM" }),
   webhookMessage: (webhookId: string) => ({ PK: `WHMSG#${webhookId}`, SK: "MESSAGE" }),
   webhookDead: "WHDEAD",
   webhookDeadOf: (organ: string) => `WHDEAD#${organ}`,
