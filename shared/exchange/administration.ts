@@ -7,7 +7,15 @@
  *
  * Letters to a merged organ are refused, not forwarded: RECIPIENT_INACTIVE names the successor
  * (`meta.inactive[].successor`), and the sender addresses the successor itself, so that no letter
- * reaches an organ its sender did not choose.
+ * reaches an organ its sender did not choose. A merged organ's profile is frozen
+ * (ADMIN_ORGAN_INACTIVE naming the successor); only an inactive, not merged, one is reactivated.
+ *
+ * One uniqueness rule for the directory, on create and on every update: no two organs share an
+ * identifier (code, name or alias, folded as the search folds: directory.ts `organIdentifiers`),
+ * except that an organ merged into another may name it (a merge makes the merged code and aliases
+ * the successor's aliases). It is checked here against the directory (what organs written before
+ * claim items existed hold), then closed against races by the store's claim items in the change's
+ * transaction (dynamo-admin.ts); both refuse with ADMIN_ALIAS_TAKEN.
  */
 import { randomBytes } from "node:crypto";
 import * as z from "zod"; // not `{ z }`: see letter-schema.ts
@@ -24,7 +32,7 @@ import type {
   OrganRecord,
   SendPolicySettings,
 } from "./admin-ports.ts";
-import { foldText, MAX_QUERY_CHARS } from "./directory.ts";
+import { MAX_QUERY_CHARS, organIdentifiers } from "./directory.ts";
 import { ORGAN_CODE, text } from "./letter-schema.ts";
 import { ROLES } from "./roles.ts";
 import {
@@ -153,7 +161,7 @@ export class Administration {
       // A new organ has no children: it cannot close a cycle.
       await this.activeOrgan(organ.parent, "parent");
     }
-    await this.assertAliasesFree(organ.code, organ.aliases);
+    await this.assertIdentifiersFree(organ.code, organIdentifiers(organ));
     await this.store.createOrgan(organ, this.event(caller, at, "organ.created", { organ: json(organ) }));
     return organ;
   }
@@ -183,8 +191,15 @@ export class Administration {
         },
       });
     }
+    if (current.status === "merged") {
+      await this.activeOrgan(code);
+    }
     const ancestors = fields.parent ? await this.ancestorsFor(code, fields.parent) : [];
-    await this.assertAliasesFree(code, fields.aliases);
+    const before = organIdentifiers(current);
+    await this.assertIdentifiersFree(
+      code,
+      [...organIdentifiers({ ...current, ...fields })].filter((id) => !before.has(id)),
+    );
     const reactivated = status === "active" && current.status !== "active";
     const at = this.stamp();
     return this.store.updateOrgan(
@@ -470,28 +485,22 @@ export class Administration {
   }
 
   /**
-   * Aliases must not name another organ: equal (folded like the directory search: case and
-   * diacritics ignored) to its code, name or an alias, unless it was merged into this one (a
-   * merge makes the merged code an alias of its successor).
+   * Refuses (ADMIN_ALIAS_TAKEN) identifiers (folded) that name an organ of the directory other
+   * than `code` or one merged into it. A search per identifier: the directory index is eventually
+   * consistent, and the store's claims close what it misses.
    */
-  private async assertAliasesFree(code: string, aliases: readonly string[] | undefined): Promise<void> {
-    for (const alias of new Set((aliases ?? []).map(foldText))) {
-      if (alias === foldText(code)) {
-        continue;
-      }
+  private async assertIdentifiersFree(code: string, identifiers: Iterable<string>): Promise<void> {
+    for (const id of identifiers) {
       let cursor: string | undefined;
       do {
-        const page = await this.store.listOrgans({ q: alias, limit: 100, ...(cursor ? { cursor } : {}) });
+        const page = await this.store.listOrgans({ q: id, limit: 100, ...(cursor ? { cursor } : {}) });
         const taken = page.items.find(
-          (organ) =>
-            organ.code !== code &&
-            organ.successor !== code &&
-            [organ.code, organ.name, ...(organ.aliases ?? [])].some((text) => foldText(text) === alias),
+          (organ) => organ.code !== code && organ.successor !== code && organIdentifiers(organ).has(id),
         );
         if (taken) {
           throw new ExchangeError("ADMIN_ALIAS_TAKEN", {
-            detail: `alias '${alias}' already names organ ${taken.code} (${taken.name})`,
-            meta: { problem: { alias, organCode: taken.code } },
+            detail: `'${id}' already names organ ${taken.code} (${taken.name})`,
+            meta: { problem: { alias: id, organCode: taken.code } },
           });
         }
         cursor = page.nextCursor;

@@ -3,6 +3,15 @@
  * TransactWriteItems, conditional on the chain head item (`ITEM_KEYS.adminHead`). When another
  * admin change moved the head meanwhile, the transaction is rebuilt on the new head (a few times,
  * then ADMIN_CHANGE_CONFLICT): the chain never forks and no change goes unrecorded.
+ *
+ * The directory's uniqueness rule (no two organs share a folded code, name or alias,
+ * directory.ts `organIdentifiers`) is closed against races by one claim item per identifier
+ * (`ITEM_KEYS.organIdentifier`) naming its organ, written with `attribute_not_exists` in the
+ * organ change's transaction and deleted, conditional on the owner, when the identifier is
+ * dropped; like the certificate owner item. A merged organ keeps its claims (its profile is
+ * frozen) and its successor may hold them as aliases (a condition that the merged organ still
+ * owns them). Organs written before claims existed have none: Administration first searches
+ * the directory as before, and every later change of such an organ claims all its identifiers.
  */
 import {
   type AttributeValue,
@@ -29,7 +38,7 @@ import {
   type OrganRecord,
   type SendPolicySettings,
 } from "../exchange/admin-ports.ts";
-import { searchTerms } from "../exchange/directory.ts";
+import { organIdentifiers, searchTerms } from "../exchange/directory.ts";
 import type { SendPolicySetting } from "../exchange/send-policy.ts";
 import type { Page } from "../exchange/types.ts";
 import { apiKeyItem, DynamoSendPolicySource, organItem, toItem } from "./admin-items.ts";
@@ -42,7 +51,9 @@ const keys = ITEM_KEYS;
  * that binding it to a second organ is refused in the binding's transaction.
  */
 const certificateOwnerKey = ITEM_KEYS.certificateOwner;
+const claimKey = ITEM_KEYS.organIdentifier;
 /** TransactWriteItems takes 100 items: the change's, the chain head and the event. */
+const MAX_TRANSACTION_ITEMS = 100;
 const MAX_REPOINTED = 90;
 const INTERNAL_FIELDS = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "entity", "search"];
 /** Rebuilds of a transaction that lost the race for the chain head before giving up. */
@@ -160,7 +171,11 @@ export class DynamoAdminStore implements AdminStore {
       items.push(this.organActive(organ.parent));
       refusals.push(inactive(organ.parent, "parent"));
     }
-    return this.commit({ items, refusals }, event);
+    const claims = await this.claims(organ.code, new Set(), organIdentifiers(organ));
+    return this.commit(
+      { items: [...items, ...claims.items], refusals: [...refusals, ...claims.refusals] },
+      event,
+    );
   }
 
   async updateOrgan(
@@ -187,7 +202,11 @@ export class DynamoAdminStore implements AdminStore {
       items.push(this.organActive(patch.parent));
       refusals.push(inactive(patch.parent, "parent"));
     }
-    await this.commit({ items, refusals }, event);
+    const claims = await this.claims(code, organIdentifiers(current), organIdentifiers(updated));
+    await this.commit(
+      { items: [...items, ...claims.items], refusals: [...refusals, ...claims.refusals] },
+      event,
+    );
     return updated;
   }
 
@@ -223,22 +242,101 @@ export class DynamoAdminStore implements AdminStore {
         meta: { problem: { organCode: code, organStatus: current.status } },
       });
     }
+    // The merged organ keeps (or now takes) its identifiers' claims; the heir claims the rest of its own.
+    const own = organIdentifiers(current);
+    const mergedClaims = await this.claims(code, own, own);
+    const heirOwn = new Set([...organIdentifiers(heir)].filter((id) => !own.has(id)));
+    const heirClaims = await this.claims(successor, organIdentifiers(next), heirOwn);
+    const items = [
+      this.replaceOrgan(current, merged),
+      this.replaceOrgan(next, heir),
+      ...earlier.map((organ) => this.replaceOrgan(organ, { ...organ, successor, updatedAt: event.at })),
+      ...mergedClaims.items,
+      ...heirClaims.items,
+    ];
+    if (items.length + 2 > MAX_TRANSACTION_ITEMS) {
+      throw new ExchangeError("ADMIN_ORGAN_STATE", {
+        detail: `merging ${code} into ${successor} changes ${items.length} items: more than one change can write (${MAX_TRANSACTION_ITEMS - 2})`,
+        meta: { problem: { organCode: code, organStatus: current.status } },
+      });
+    }
     await this.commit(
       {
-        items: [
-          this.replaceOrgan(current, merged),
-          this.replaceOrgan(next, heir),
-          ...earlier.map((organ) => this.replaceOrgan(organ, { ...organ, successor, updatedAt: event.at })),
-        ],
+        items,
         refusals: [
           changedMeanwhile(code),
           changedMeanwhile(successor),
           ...earlier.map((o) => changedMeanwhile(o.code)),
+          ...mergedClaims.refusals,
+          ...heirClaims.refusals,
         ],
       },
       event,
     );
     return merged;
+  }
+
+  /**
+   * The claim items that move organ `code` from the identifiers `before` to `after`: a claim for
+   * each new or unclaimed one (refused, ADMIN_ALIAS_TAKEN, when another organ owns it, unless
+   * that organ was merged into `code`: then a condition that it still does), and the release of
+   * each dropped one it owns. Claims it already owns are left as they are: only it releases them,
+   * and its own changes are serialised by its item's condition.
+   */
+  private async claims(code: string, before: Set<string>, after: Set<string>): Promise<Change> {
+    const items: TransactWriteItem[] = [];
+    const refusals: (ExchangeError | undefined)[] = [];
+    const owners = new Map(
+      await Promise.all(
+        [...new Set([...before, ...after])].map(
+          async (id) => [id, record<{ organCode: string }>(await this.get(claimKey(id)))?.organCode] as const,
+        ),
+      ),
+    );
+    for (const id of after) {
+      const owner = owners.get(id);
+      if (owner === code) {
+        continue;
+      }
+      if (owner === undefined) {
+        items.push({
+          Put: {
+            TableName: this.tableName,
+            Item: toItem(claimKey(id), "organIdentifier", { organCode: code }),
+            ConditionExpression: "attribute_not_exists(PK) OR organCode = :organ",
+            ExpressionAttributeValues: marshall({ ":organ": code }),
+          },
+        });
+        refusals.push(identifierTaken(id, undefined));
+        continue;
+      }
+      if ((await this.getOrgan(owner))?.successor !== code) {
+        throw identifierTaken(id, owner);
+      }
+      items.push({
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: marshall(claimKey(id)),
+          ConditionExpression: "organCode = :owner",
+          ExpressionAttributeValues: marshall({ ":owner": owner }),
+        },
+      });
+      refusals.push(changedMeanwhile(owner));
+    }
+    for (const id of before) {
+      if (!after.has(id) && owners.get(id) === code) {
+        items.push({
+          Delete: {
+            TableName: this.tableName,
+            Key: marshall(claimKey(id)),
+            ConditionExpression: "organCode = :organ",
+            ExpressionAttributeValues: marshall({ ":organ": code }),
+          },
+        });
+        refusals.push(changedMeanwhile(code));
+      }
+    }
+    return { items, refusals };
   }
 
   /** The organs whose successor is `code` (a filtered read of the directory: merges are rare). */
@@ -766,6 +864,14 @@ function withId(item: Record<string, AttributeValue>): ApiKeyRecord {
 function changedMeanwhile(code: string): ExchangeError {
   return new ExchangeError("ADMIN_CHANGE_CONFLICT", {
     detail: `organ ${code} was changed meanwhile; read it again and retry`,
+  });
+}
+
+/** `id` (folded) already names another organ (`owner`; undefined: claimed meanwhile). */
+function identifierTaken(id: string, owner: string | undefined): ExchangeError {
+  return new ExchangeError("ADMIN_ALIAS_TAKEN", {
+    detail: `'${id}' already names ${owner ? `organ ${owner}` : "another organ (claimed meanwhile)"}`,
+    meta: { problem: { alias: id, ...(owner ? { organCode: owner } : {}) } },
   });
 }
 
