@@ -354,7 +354,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     request: () => ({
       method: "POST",
       path: "/v1/admin/organs",
-      body: { code: freshCode(), name: "Cơ quan mới" },
+      body: { code: freshCode(), name: `Cơ quan mới ${randomUUID()}` },
     }),
   },
   "update-organ": {
@@ -364,7 +364,7 @@ const RULES: Readonly<Record<string, Rule>> = {
     request: async () => ({
       method: "PUT",
       path: `/v1/admin/organs/${await freshOrgan()}`,
-      body: { name: "Tên mới" },
+      body: { name: `Tên mới ${randomUUID()}` },
     }),
   },
   "deactivate-organ": {
