@@ -24,9 +24,7 @@ describe("letterIdOf", () => {
         expect(a[14]).toBe("8");
         expect("89ab").toContain(a[19]);
         const same =
-          o1 === o2 &&
-          y1 === y2 &&
-          JSON.stringify(numberIdentity(c1)) === JSON.stringify(numberIdentity(c2));
+          o1 === o2 && y1 === y2 && JSON.stringify(numberIdentity(c1)) === JSON.stringify(numberIdentity(c2));
         expect(a === b).toBe(same);
       }),
       { numRuns: 2_000 },
