@@ -433,8 +433,8 @@ export const ERROR_CODES = {
   },
   ADMIN_ALIAS_TAKEN: {
     status: 409,
-    en: "An alias equals another organ's code, name or alias (case and diacritics ignored): directory searches must find one organ.",
-    vi: "Tên gọi khác trùng với mã, tên hoặc tên gọi khác của một cơ quan khác (không phân biệt hoa thường, dấu): tra cứu danh bạ phải ra đúng một cơ quan.",
+    en: "This code, name or alias is already another organ's code, name or alias (case, diacritics, fullwidth forms and invisible characters ignored): a directory search must find one organ.",
+    vi: "Mã, tên hoặc tên gọi khác này đã là mã, tên hoặc tên gọi khác của một cơ quan khác (không phân biệt hoa thường, dấu, chữ toàn khổ và ký tự ẩn): tra cứu danh bạ phải ra đúng một cơ quan.",
   },
   ADMIN_CERTIFICATE_REFUSED: {
     status: 422,
