@@ -157,6 +157,13 @@ export class Administration {
   async createOrgan(caller: Caller, input: z.output<typeof createOrganSchema>): Promise<OrganRecord> {
     const at = this.stamp();
     const organ: OrganRecord = { ...input, status: "active", createdAt: at, updatedAt: at };
+    if (await this.store.getOrgan(organ.code)) {
+      // Said before any other identifier clash: the code itself is the organ's (the store's
+      // transaction refuses it again if one is created meanwhile).
+      throw new ExchangeError("ADMIN_ORGAN_EXISTS", {
+        detail: `organ ${organ.code} is already in the directory`,
+      });
+    }
     if (organ.parent) {
       // A new organ has no children: it cannot close a cycle.
       await this.activeOrgan(organ.parent, "parent");
