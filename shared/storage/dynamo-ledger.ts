@@ -25,7 +25,7 @@ import type { Delivery, Letter, LetterEvent, Organ, Page, Role } from "../exchan
 import { apiKeyItem, organItem } from "./admin-items.ts";
 import { DynamoEvents } from "./dynamo-events.ts";
 import { copyRecord, PACKED_ATTRIBUTE, packLetter, unpackItem } from "./letter-item.ts";
-import { PageCursors } from "./page-cursor.ts";
+import { PageCursors, startKeyOf } from "./page-cursor.ts";
 import { RecipientLists } from "./recipient-lists.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
@@ -825,22 +825,4 @@ function throwIfOrganInactive(error: TransactionCanceledException, index: number
 
 function isConditionFailure(error: TransactionCanceledException): boolean {
   return (error.CancellationReasons ?? []).some((reason) => reason.Code === "ConditionalCheckFailed");
-}
-
-/**
- * The start key inside an authentic cursor: exactly the keys a page of this index ends with. The
- * seal already binds it to the caller's partition; this guards against a cursor sealed by an older
- * key layout.
- */
-function startKeyOf(key: Record<string, unknown>, index: string): Record<string, string> {
-  const names = ["PK", "SK", `${index}PK`, `${index}SK`];
-  const valid =
-    Object.keys(key).length === names.length &&
-    names.every((name) => typeof key[name] === "string" && (key[name] as string).length > 0);
-  if (!valid) {
-    throw new ExchangeError("INVALID_CURSOR", {
-      detail: "the cursor holds no page position of this listing",
-    });
-  }
-  return key as Record<string, string>;
 }

@@ -19,7 +19,7 @@ import {
 import { addDays } from "../exchange/stats.ts";
 import type { Delivery, Letter, Page } from "../exchange/types.ts";
 import { unpackItem } from "./letter-item.ts";
-import { type ListingQuery, PageCursors } from "./page-cursor.ts";
+import { type ListingQuery, PageCursors, startKeyOf } from "./page-cursor.ts";
 import { RecipientLists } from "./recipient-lists.ts";
 import { ITEM_KEYS } from "./schema.ts";
 
@@ -319,18 +319,4 @@ function recordOf<T>(item: Record<string, unknown>): T {
 
 function keyOf(item: Record<string, unknown>, index: string): Record<string, unknown> {
   return Object.fromEntries(["PK", "SK", `${index}PK`, `${index}SK`].map((name) => [name, item[name]]));
-}
-
-/** The start key inside an authentic cursor: exactly the keys a page of this index ends with. */
-function startKeyOf(key: Record<string, unknown>, index: string): Record<string, string> {
-  const names = ["PK", "SK", `${index}PK`, `${index}SK`];
-  const valid =
-    Object.keys(key).length === names.length &&
-    names.every((name) => typeof key[name] === "string" && (key[name] as string).length > 0);
-  if (!valid) {
-    throw new ExchangeError("INVALID_CURSOR", {
-      detail: "the cursor holds no page position of this listing",
-    });
-  }
-  return key as Record<string, string>;
 }

@@ -115,3 +115,20 @@ export function localCursorSecret(path: string): string {
   }
   return secret;
 }
+
+/**
+ * The start key inside an authentic cursor: exactly the keys a page of `index` ends with. The seal
+ * already binds it to its listing; this guards against a cursor sealed by an older key layout.
+ */
+export function startKeyOf(key: Record<string, unknown>, index: string): Record<string, string> {
+  const names = ["PK", "SK", `${index}PK`, `${index}SK`];
+  const valid =
+    Object.keys(key).length === names.length &&
+    names.every((name) => typeof key[name] === "string" && (key[name] as string).length > 0);
+  if (!valid) {
+    throw new ExchangeError("INVALID_CURSOR", {
+      detail: "the cursor holds no page position of this listing",
+    });
+  }
+  return key as Record<string, string>;
+}

@@ -6,38 +6,20 @@
  */
 import { randomInt, randomUUID } from "node:crypto";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
-import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { marshall } from "@aws-sdk/util-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../shared/errors/codes.ts";
 import { isExchangeError } from "../../shared/errors/index.ts";
 import { Exchange, type ExchangeOptions } from "../../shared/exchange/index.ts";
 import { LetterVerifier } from "../../shared/exchange/letter-verification.ts";
 import type { ExchangeLedger } from "../../shared/exchange/ports.ts";
 import type { Caller, Organ } from "../../shared/exchange/types.ts";
-import {
-  createDynamoClient,
-  createS3Client,
-  DynamoLedger,
-  S3DocumentStore,
-} from "../../shared/storage/index.ts";
+import { createS3Client, S3DocumentStore } from "../../shared/storage/index.ts";
 import { ITEM_KEYS } from "../../shared/storage/schema.ts";
-import { letterMetadata, samplePdf, sha256, testStorageConfig } from "../support/exchange.ts";
+import { letterMetadata, samplePdf, sha256, testStorage } from "../support/exchange.ts";
 
-const config = testStorageConfig();
-const dynamo = createDynamoClient(config);
-const ledger = new DynamoLedger(dynamo, config.tableName);
-let s3: S3Client;
-let documents: S3DocumentStore;
-
-beforeAll(() => {
-  s3 = createS3Client(config);
-  documents = new S3DocumentStore({ client: s3, bucket: config.bucketName, ttlSeconds: 60 });
-});
-afterAll(() => {
-  dynamo.destroy();
-  s3.destroy();
-});
+const { config, dynamo, s3, ledger, documents } = testStorage();
 
 /** Organs of this file only (the demo organs are shared with every other test file). */
 async function organ(status: Organ["status"] = "active"): Promise<Caller> {

@@ -1,5 +1,4 @@
 import { randomInt } from "node:crypto";
-import type { S3Client } from "@aws-sdk/client-s3";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendEvent, statusEvent } from "../../shared/evidence/index.ts";
@@ -7,20 +6,10 @@ import { deliveryChainOf, MAX_RECIPIENTS } from "../../shared/exchange/fan-out.t
 import { Exchange } from "../../shared/exchange/index.ts";
 import { LetterVerifier } from "../../shared/exchange/letter-verification.ts";
 import type { Caller } from "../../shared/exchange/types.ts";
-import {
-  createDynamoClient,
-  createS3Client,
-  DynamoLedger,
-  S3DocumentStore,
-} from "../../shared/storage/index.ts";
-import { letterMetadata, samplePdf, sha256, testStorageConfig } from "../support/exchange.ts";
+import { letterMetadata, samplePdf, sha256, testStorage } from "../support/exchange.ts";
 import { installSdkMeter, type SdkMeter } from "../support/sdk-meter.ts";
 
-const config = testStorageConfig();
-const dynamo = createDynamoClient(config);
-const ledger = new DynamoLedger(dynamo, config.tableName);
-let s3: S3Client;
-let documents: S3DocumentStore;
+const { config, ledger, documents } = testStorage();
 let meter: SdkMeter;
 
 /** A block of organ codes of this file only: `<prefix>.<hundreds>.<units>.F01`. */
@@ -33,8 +22,6 @@ const sender: Caller = { organCode: `${prefix}.99.99.F${randomSuffix}`, role: "i
 const recipients = Array.from({ length: 500 }, (_, i) => code(i));
 
 beforeAll(async () => {
-  s3 = createS3Client(config);
-  documents = new S3DocumentStore({ client: s3, bucket: config.bucketName, ttlSeconds: 60 });
   for (let i = 0; i < recipients.length + 1; i += 50) {
     await Promise.all(
       [sender.organCode, ...recipients]
@@ -46,11 +33,7 @@ beforeAll(async () => {
   }
   meter = installSdkMeter();
 }, 60_000);
-afterAll(() => {
-  meter.uninstall();
-  dynamo.destroy();
-  s3.destroy();
-});
+afterAll(() => meter.uninstall());
 
 const exchange = () =>
   new Exchange({

@@ -1,17 +1,10 @@
 import { randomInt } from "node:crypto";
-import type { S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { FAN_OUT_CHUNK } from "../../shared/exchange/fan-out.ts";
 import { Exchange } from "../../shared/exchange/index.ts";
 import { LetterVerifier } from "../../shared/exchange/letter-verification.ts";
 import type { Caller } from "../../shared/exchange/types.ts";
-import {
-  createDynamoClient,
-  createS3Client,
-  DynamoLedger,
-  S3DocumentStore,
-} from "../../shared/storage/index.ts";
-import { letterMetadata, samplePdf, sha256, testStorageConfig } from "../support/exchange.ts";
+import { letterMetadata, samplePdf, sha256, testStorage } from "../support/exchange.ts";
 import { type FaultyPorts, faultyPorts, InjectedFault } from "../support/faulty-ports.ts";
 
 /**
@@ -20,11 +13,7 @@ import { type FaultyPorts, faultyPorts, InjectedFault } from "../support/faulty-
  * lost). After each failure nothing is half-visible; after one retry of `send` the letter is sent and
  * every recipient holds it exactly once.
  */
-const config = testStorageConfig();
-const dynamo = createDynamoClient(config);
-const ledger = new DynamoLedger(dynamo, config.tableName);
-let s3: S3Client;
-let documents: S3DocumentStore;
+const { config, ledger, documents } = testStorage();
 
 const block = `${randomInt(100, 999)}.${randomInt(10, 99)}`;
 const sender: Caller = { organCode: `${block}.99.G${randomInt(10, 99)}`, role: "integration" };
@@ -34,17 +23,11 @@ const recipients = Array.from({ length: RECIPIENTS }, (_, i) => `${block}.${Stri
 const clerk = (organCode: string): Caller => ({ organCode, role: "clerk" });
 
 beforeAll(async () => {
-  s3 = createS3Client(config);
-  documents = new S3DocumentStore({ client: s3, bucket: config.bucketName, ttlSeconds: 60 });
   await Promise.all(
     [sender.organCode, ...recipients].map((code) =>
       ledger.putOrgan({ code, name: `Cơ quan ${code}`, status: "active" }),
     ),
   );
-});
-afterAll(() => {
-  dynamo.destroy();
-  s3.destroy();
 });
 
 function exchangeOver(ports: Pick<FaultyPorts, "ledger" | "documents">, now?: () => Date): Exchange {

@@ -1,25 +1,15 @@
-import type { S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { beforeAll, expect, inject, it } from "vitest";
 import { Exchange } from "../../shared/exchange/index.ts";
 import type { Caller } from "../../shared/exchange/types.ts";
-import {
-  createDynamoClient,
-  createS3Client,
-  DynamoLedger,
-  S3DocumentStore,
-} from "../../shared/storage/index.ts";
-import { letterMetadata, organCodes, samplePdf, sha256, testStorageConfig } from "../support/exchange.ts";
+import type { DynamoLedger } from "../../shared/storage/index.ts";
+import { letterMetadata, organCodes, samplePdf, sha256, testStorage } from "../support/exchange.ts";
 
 /**
  * The scheduled sweep (functions/send-letter/handler.ts, run by EventBridge every 5 minutes in AWS and
  * by a timer in the local runtime): a send interrupted after its commit is completed by the sweep's
  * event alone, with no retry by the client; each recipient holds it once.
  */
-const config = testStorageConfig();
-const dynamo = createDynamoClient(config);
-const ledger = new DynamoLedger(dynamo, config.tableName);
-let s3: S3Client;
-let documents: S3DocumentStore;
+const { config, ledger, documents } = testStorage();
 let sweep: (
   event: { source: string; graceSeconds?: number },
   context: unknown,
@@ -38,15 +28,9 @@ beforeAll(async () => {
     SIGNING_PKI_DIR: inject("pkiDir"),
     REVOCATION_POLICY: "off",
   });
-  s3 = createS3Client(config);
-  documents = new S3DocumentStore({ client: s3, bucket: config.bucketName, ttlSeconds: 60 });
   ({ handler: sweep } = (await import("../../functions/send-letter/handler.ts")) as unknown as {
     handler: typeof sweep;
   });
-});
-afterAll(() => {
-  dynamo.destroy();
-  s3.destroy();
 });
 
 it("completes a send interrupted after its commit, without any retry by the client", async () => {

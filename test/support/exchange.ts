@@ -8,7 +8,12 @@ import type { RuntimeConfig } from "../../shared/config.ts";
 import type { Role } from "../../shared/exchange/types.ts";
 import type { DemoPkiManifest } from "../../shared/pki/index.ts";
 import { SoftwareSigner, signPdf } from "../../shared/signing/index.ts";
-import { createDynamoClient, DynamoLedger } from "../../shared/storage/index.ts";
+import {
+  createDynamoClient,
+  createS3Client,
+  DynamoLedger,
+  S3DocumentStore,
+} from "../../shared/storage/index.ts";
 
 /**
  * The configuration of the production adapters over the test run's DynamoDB Local and S3 server
@@ -36,6 +41,27 @@ export function testLedger(): DynamoLedger {
   const client = createDynamoClient(config);
   afterAll(() => client.destroy());
   return new DynamoLedger(client, config.tableName);
+}
+
+/**
+ * The ledger and the document store over the test run's DynamoDB Local and S3 server, through the
+ * production adapters, with their clients (closed after the calling file's tests).
+ */
+export function testStorage() {
+  const config = testStorageConfig();
+  const dynamo = createDynamoClient(config);
+  const s3 = createS3Client(config);
+  afterAll(() => {
+    dynamo.destroy();
+    s3.destroy();
+  });
+  return {
+    config,
+    dynamo,
+    s3,
+    ledger: new DynamoLedger(dynamo, config.tableName),
+    documents: new S3DocumentStore({ client: s3, bucket: config.bucketName, ttlSeconds: 60 }),
+  };
 }
 
 /**
