@@ -25,7 +25,7 @@
  * days add up, which sorted samples capped per day would not do exactly.
  */
 import { ExchangeError } from "../errors/index.ts";
-import { changedEntity, type StreamConsumer, type TableChange } from "./stream.ts";
+import { asCopy, changedEntity, type StreamConsumer, type TableChange } from "./stream.ts";
 import { vietnamDay } from "./vietnam-time.ts";
 
 /** Pseudo-organ holding the sums over every organ (organ codes never look like this). */
@@ -149,29 +149,6 @@ export function histogramMedian(histogram: Readonly<Record<number, number>>): nu
 
 // ---- from table changes to stats changes ---------------------------------------------------
 
-interface DeliveryImage {
-  readonly letterId: string;
-  readonly recipient: string;
-  readonly sender: string;
-  readonly status: string;
-  readonly deliveredAt: string;
-  readonly updatedAt?: string;
-  readonly summary?: {
-    readonly dueDate?: string;
-    readonly subject?: string;
-    readonly code?: { readonly number?: string; readonly notation?: string };
-  };
-}
-
-function asDelivery(image: Readonly<Record<string, unknown>> | undefined): DeliveryImage | undefined {
-  if (!image) {
-    return undefined;
-  }
-  const { letterId, recipient, sender, status, deliveredAt } = image;
-  const strings = [letterId, recipient, sender, status, deliveredAt].every((v) => typeof v === "string");
-  return strings ? (image as unknown as DeliveryImage) : undefined;
-}
-
 /** Seconds from `from` to `to` (never negative: clocks of different writers may disagree a little). */
 function secondsBetween(from: string, to: string): number {
   return Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
@@ -198,11 +175,11 @@ export function statsChangeOf(change: TableChange): StatsChange | undefined {
   if (entity !== "delivery") {
     return undefined;
   }
-  const now = asDelivery(change.newImage);
+  const now = asCopy(change.newImage);
   if (!now) {
     return undefined;
   }
-  const before = asDelivery(change.oldImage);
+  const before = asCopy(change.oldImage);
   const arrival = vietnamDay(now.deliveredAt);
   const copy = `${now.letterId}:${now.recipient}`;
   const due = now.summary?.dueDate;

@@ -61,3 +61,31 @@ export function changedEntity(change: TableChange): string | undefined {
   const entity = (change.newImage ?? change.oldImage)?.["entity"];
   return typeof entity === "string" ? entity : undefined;
 }
+
+/** A copy (delivery item) as a stream record shows it: the fields its consumers read. */
+export interface CopyImage {
+  readonly letterId: string;
+  readonly recipient: string;
+  readonly sender: string;
+  readonly status: string;
+  readonly deliveredAt: string;
+  readonly updatedAt?: string;
+  readonly reason?: string;
+  readonly head?: { readonly seq: number };
+  readonly recall?: { readonly status: string; readonly purpose?: string; readonly reason?: string };
+  readonly summary?: {
+    readonly subject?: string;
+    readonly dueDate?: string;
+    readonly code?: { readonly number?: string; readonly notation?: string };
+  };
+}
+
+/** A stream image that is a copy, or undefined (another item kind, or not one the exchange wrote). */
+export function asCopy(image: Readonly<Record<string, unknown>> | undefined): CopyImage | undefined {
+  if (!image) {
+    return undefined;
+  }
+  const { letterId, recipient, sender, status, deliveredAt } = image;
+  const strings = [letterId, recipient, sender, status, deliveredAt].every((v) => typeof v === "string");
+  return strings ? (image as unknown as CopyImage) : undefined;
+}

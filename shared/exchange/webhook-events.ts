@@ -18,33 +18,7 @@
  * A revocation freezes a copy without a status event, so it issues no receipt and no event here.
  */
 import type { ChangeRecord, Notifier, WebhookEventType } from "../webhooks/index.ts";
-import { changedEntity, type StreamConsumer, type TableChange } from "./stream.ts";
-
-interface CopyImage {
-  readonly letterId: string;
-  readonly recipient: string;
-  readonly sender: string;
-  readonly status: string;
-  readonly deliveredAt: string;
-  readonly updatedAt?: string;
-  readonly reason?: string;
-  readonly head?: { readonly seq: number };
-  readonly recall?: { readonly status: string; readonly purpose?: string; readonly reason?: string };
-  readonly summary?: {
-    readonly subject?: string;
-    readonly dueDate?: string;
-    readonly code?: { readonly number?: string; readonly notation?: string };
-  };
-}
-
-function asCopy(image: Readonly<Record<string, unknown>> | undefined): CopyImage | undefined {
-  if (!image) {
-    return undefined;
-  }
-  const { letterId, recipient, sender, status, deliveredAt } = image;
-  const strings = [letterId, recipient, sender, status, deliveredAt].every((v) => typeof v === "string");
-  return strings ? (image as unknown as CopyImage) : undefined;
-}
+import { asCopy, changedEntity, type StreamConsumer, type TableChange } from "./stream.ts";
 
 /** The webhook events a table change stands for (none for other item kinds or writes). */
 export function webhookRecordsOf(change: TableChange): ChangeRecord[] {
