@@ -1,8 +1,8 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createCertificateAuthority, type IssuedCertificate, issueCertificate } from "../../devkit/pki.ts";
-import { demoPki, organCodes, personEntry } from "../support/exchange.ts";
+import { adminClient, demoPki, organCodes, personEntry } from "../support/exchange.ts";
 
 /**
  * What may be bound to an organ and trusted as an anchor, through HTTP on the demo PKI and CAs of
@@ -19,19 +19,10 @@ interface Answer {
 
 const freshCode = () =>
   `${randomInt(100, 999)}.${randomInt(10, 99)}.${randomInt(10, 99)}.C${String(randomInt(0, 99)).padStart(2, "0")}`;
-const adminKey = () => inject("demoKeys").find((k) => k.role === "admin")!.apiKey;
 
-async function call(method: string, path: string, body?: unknown): Promise<Answer> {
-  const response = await fetch(`${inject("apiUrl")}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${adminKey()}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Answer["body"] };
-}
+/** An admin request (the demo admin's key), answered whatever its status. */
+const call = (method: string, path: string, body?: unknown): Promise<Answer> =>
+  adminClient().request<Answer["body"]>(method, path, body);
 
 const bind = (organ: string, pem: string) => call("POST", `/v1/admin/organs/${organ}/certificates`, { pem });
 
@@ -131,10 +122,11 @@ describe("binding a certificate to an organ", () => {
         reason,
       ]);
     }
-    const listed = await fetch(`${inject("apiUrl")}/v1/admin/organs/${organ}/certificates`, {
-      headers: { authorization: `Bearer ${adminKey()}` },
-    });
-    expect(((await listed.json()) as { items: unknown[] }).items).toEqual([]);
+    const listed = await adminClient().call<{ items: unknown[] }>(
+      "GET",
+      `/v1/admin/organs/${organ}/certificates`,
+    );
+    expect(listed.items).toEqual([]);
   });
 
   it("binds a certificate to one organ at a time", async () => {

@@ -2,14 +2,14 @@ import { randomInt, randomUUID } from "node:crypto";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import fc from "fast-check";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OrganRecord } from "../../shared/exchange/admin-ports.ts";
 import { foldText, organIdentifiers } from "../../shared/exchange/directory.ts";
 import { organItem } from "../../shared/storage/admin-items.ts";
 import { DynamoAdminStore } from "../../shared/storage/dynamo-admin.ts";
 import { createDynamoClient } from "../../shared/storage/index.ts";
 import { ITEM_KEYS } from "../../shared/storage/schema.ts";
-import { testStorageConfig } from "../support/exchange.ts";
+import { adminClient, testStorageConfig } from "../support/exchange.ts";
 
 /**
  * The directory's one uniqueness rule through HTTP on DynamoDB Local: no two organs share a
@@ -32,21 +32,12 @@ interface Answer {
 const freshCode = () =>
   `${randomInt(100, 999)}.${randomInt(10, 99)}.${randomInt(10, 99)}.K${String(randomInt(0, 99)).padStart(2, "0")}`;
 
-const adminKey = () => inject("demoKeys").find((k) => k.role === "admin")!.apiKey;
 const client = createDynamoClient(testStorageConfig());
 const store = new DynamoAdminStore(client, testStorageConfig().tableName);
 
-async function call(method: string, path: string, body?: unknown): Promise<Answer> {
-  const response = await fetch(`${inject("apiUrl")}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${adminKey()}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Answer["body"] };
-}
+/** An admin request (the demo admin's key), answered whatever its status. */
+const call = (method: string, path: string, body?: unknown): Promise<Answer> =>
+  adminClient().request<Answer["body"]>(method, path, body);
 
 async function organ(extra: object = {}): Promise<{ code: string; name: string }> {
   const code = freshCode();

@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import fc from "fast-check";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { adminClient } from "../support/exchange.ts";
 
 /**
  * The directory's shape through HTTP: a parent is never the organ itself nor one of its
@@ -24,19 +25,9 @@ interface Answer {
 const freshCode = () =>
   `${randomInt(100, 999)}.${randomInt(10, 99)}.${randomInt(10, 99)}.G${String(randomInt(0, 99)).padStart(2, "0")}`;
 
-const adminKey = () => inject("demoKeys").find((k) => k.role === "admin")!.apiKey;
-
-async function call(method: string, path: string, body?: unknown): Promise<Answer> {
-  const response = await fetch(`${inject("apiUrl")}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${adminKey()}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Answer["body"] };
-}
+/** An admin request (the demo admin's key), answered whatever its status. */
+const call = (method: string, path: string, body?: unknown): Promise<Answer> =>
+  adminClient().request<Answer["body"]>(method, path, body);
 
 async function organ(
   name = `Cơ quan đồ thị ${randomUUID().slice(0, 8)}`,

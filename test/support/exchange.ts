@@ -80,6 +80,15 @@ export function organClients(role: Role = "integration"): LienthongClient[] {
   });
 }
 
+/** A client of the running local exchange with the demo admin's key (the first organ's `admin`). */
+export function adminClient(): LienthongClient {
+  const key = inject("demoKeys").find((k) => k.role === "admin");
+  if (!key) {
+    throw new Error("the local exchange gave no admin key");
+  }
+  return new LienthongClient(inject("apiUrl"), key.apiKey);
+}
+
 /** The demo organs' codes, each once, in the order the exchange seeded them. */
 export function organCodes(): string[] {
   return [...new Set(inject("demoKeys").map((key) => key.organCode))];
