@@ -130,11 +130,7 @@ export async function main(
     }
     return 0;
   } catch (error) {
-    if (isExchangeError(error)) {
-      console.error(`${error.code}: ${error.detail ?? error.message}`);
-      return 1;
-    }
-    throw error;
+    return refused(error);
   } finally {
     client.destroy();
   }
@@ -242,11 +238,7 @@ async function certificationRequest(
     );
     return 0;
   } catch (error) {
-    if (isExchangeError(error)) {
-      console.error(`${error.code}: ${error.detail ?? error.message}`);
-      return 1;
-    }
-    throw error;
+    return refused(error);
   } finally {
     own?.destroy();
   }
@@ -282,4 +274,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exit(1);
     },
   );
+}
+
+/** A refusal the operator can act on, said in one line (exit code 1); anything else is a bug. */
+function refused(error: unknown): number {
+  if (isExchangeError(error)) {
+    console.error(`${error.code}: ${error.detail ?? error.message}`);
+    return 1;
+  }
+  throw error;
 }
