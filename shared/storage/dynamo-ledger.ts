@@ -678,17 +678,7 @@ export class DynamoLedger implements ExchangeLedger {
         (delivery): TransactWriteItem => ({
           Put: {
             TableName: this.tableName,
-            Item: toItem(
-              {
-                ...keys.delivery(delivery.letterId, delivery.recipient),
-                GSI1PK: keys.inbox(delivery.recipient),
-                GSI1SK: keys.inboxSort(delivery.deliveredAt, delivery.letterId),
-                GSI2PK: keys.peek(delivery.recipient),
-                GSI2SK: keys.peekSort(delivery.deliveredAt, delivery.letterId),
-              },
-              "delivery",
-              delivery,
-            ),
+            Item: this.deliveryItem(delivery),
             ConditionExpression: "attribute_not_exists(PK)",
           },
         }),
