@@ -255,8 +255,8 @@ export function collectSignedContent(file: PdfFile, revision: number): SignedCon
     }
     if ((role === "field" || role === "widget" || role === "acroform") && value instanceof PdfDict) {
       const da = deref(value.get("DA"));
-      for (const match of da instanceof PdfString ? da.text().matchAll(/\/([^\s/]+)\s+[-+.\d]+\s+Tf/g) : []) {
-        daFontNames.add(match[1]!);
+      for (const name of da instanceof PdfString ? namesIn(da.text()) : []) {
+        daFontNames.add(name);
       }
     }
     let entry = roles.get(number);
@@ -357,4 +357,22 @@ function effectiveRole(roles: ReadonlySet<Role>): Role {
     return [...set][0]!;
   }
   return "content";
+}
+
+/**
+ * Every name a /DA string holds, as written and #-decoded: the font its `Tf` selects is among them
+ * however a viewer splits the string. Tokens are split as PDF splits them (§7.2.3: NUL, tab, LF,
+ * FF, CR and space; \v is not whitespace), not by a regex's \s, which differs from poppler's
+ * reading on both counts; taking every name, not the one before `Tf`, leaves no reading out.
+ */
+function namesIn(da: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of da.matchAll(/\/([^\0\t\n\f\r ()<>[\]{}/%]*)/g)) {
+    const raw = match[1]!;
+    names.add(raw);
+    names.add(
+      raw.replace(/#([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
+    );
+  }
+  return names;
 }

@@ -525,6 +525,21 @@ describe(rule("signature.form-resources-added"), () => {
     const first = expectRefusedFirst(report, name, "FORM_RESOURCES_CHANGED");
     expect(first.detail).toMatch(/\/Helv was replaced or removed/);
   });
+
+  // A font the signed /DA selects but /DR lacks is drawn with a viewer's fallback; adding it
+  // changes what fields without an appearance show. However the /DA is spaced: PDF counts NUL as
+  // whitespace and \v not (poppler agrees), and a name may be written with #xx.
+  for (const da of ["/F1 12 Tf 0 g", "/F1\u0000 12 Tf 0 g", "/F1 12\u0000Tf 0 g", "0 g /F#31 12 Tf"]) {
+    it(`refuses a font added under the name the signed /DA ${JSON.stringify(da)} selects`, async () => {
+      const letter = unsignedUpdate(await acrobatLikeLetter({ dr: "none" }), [
+        setAcroForm({ DA: textString(da) }),
+      ]);
+      const signedLetter = await signAll(letter, [pki.person]);
+      const report = await validate(unsignedUpdate(signedLetter, [addDrFont({ name: "F1" })]));
+      const first = expectRefusedFirst(report, name, "FORM_RESOURCES_CHANGED");
+      expect(first.detail).toMatch(/\/F1 is named by a field's \/DA at signing/);
+    });
+  }
 });
 
 describe(rule("signature.acroform-default-appearance"), () => {
